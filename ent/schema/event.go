@@ -1,0 +1,61 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Event is one entry of the log behind the resumable `events` stream. It is
+// written in the same transaction as the change it reports; a relay reads the
+// log in commit order and fans entries out, and a client that reconnects
+// reads what it missed from here. Columns are plain ids, not foreign keys:
+// the log outlives what it mentions.
+type Event struct{ ent.Schema }
+
+// Mixin of the Event.
+func (Event) Mixin() []ent.Mixin { return []ent.Mixin{CreatedAt{}} }
+
+// Fields of the Event.
+func (Event) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id").Immutable(),
+		// PostgreSQL's transaction id of the writer. Readers only take entries of
+		// transactions older than every running one, in (xid, id) order, so an
+		// entry can never appear behind a cursor already handed out. Always 0 on
+		// SQLite, where writers are serialised and id order is commit order.
+		field.Int64("xid").Optional().Immutable().
+			Annotations(entsql.DefaultExprs(map[string]string{
+				dialect.Postgres: "(pg_current_xact_id()::text::bigint)",
+				dialect.SQLite:   "0",
+			})),
+		field.Enum("type").Values(
+			"MESSAGE_ADDED", "MESSAGE_UPDATED", "CONVERSATION_ADDED", "CONVERSATION_UPDATED",
+			"CONVERSATION_REMOVED", "CALL_UPDATED").Immutable(),
+		// Set when the event is for one user only; otherwise everyone who can
+		// see the conversation receives it.
+		field.String("user_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		field.String("conversation_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		// The channel of a session, so agents' access decides who hears of it.
+		field.String("channel_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		field.String("message_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		field.String("call_id").GoType(pulidID).Optional().Nillable().Immutable(),
+	}
+}
+
+// Indexes of the Event.
+func (Event) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("xid", "id"),
+		index.Fields("created_at"),
+	}
+}
+
+// Annotations of the Event.
+func (Event) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -1,0 +1,60 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Member is one user's place in a conversation: membership of a chat, or an
+// agent's own preferences for a session. Its counters are kept with every
+// message in the same transaction, so badges never count messages.
+type Member struct{ ent.Schema }
+
+// Fields of the Member.
+func (Member) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("conversation_id").GoType(pulidID).Immutable(),
+		field.String("user_id").GoType(pulidID).Immutable(),
+		field.Time("joined_at").Default(nowUTC).Immutable(),
+		// Read horizon: the seq of the newest message the user has read.
+		field.Int64("read_seq").Default(0),
+		field.Int("unread_count").Default(0),
+		field.Int("mention_count").Default(0),
+		field.Bool("muted").Default(false),
+		field.Bool("pinned").Default(false),
+		// Hidden from the user's list until the next message arrives.
+		field.Bool("archived").Default(false),
+		// Copy of the conversation's last activity, so a user's list is one index scan.
+		field.Time("activity_at").Default(func() time.Time { return nowUTC() }),
+	}
+}
+
+// Edges of the Member.
+func (Member) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("conversation", Conversation.Type).Ref("members").Field("conversation_id").Unique().Required().Immutable(),
+		edge.From("user", User.Type).Ref("memberships").Field("user_id").Unique().Required().Immutable().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+	}
+}
+
+// Indexes of the Member.
+func (Member) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("conversation_id", "user_id").Unique(),
+		// A user's chats: pinned first, then newest activity.
+		index.Fields("user_id", "archived", "pinned", "activity_at"),
+	}
+}
+
+// Annotations of the Member.
+func (Member) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -1,0 +1,127 @@
+package schema
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"parley/ent/schema/pulid"
+)
+
+// Post is the social post a COMMENT was left under.
+type Post struct {
+	ID   string  `json:"id"`
+	URL  *string `json:"url,omitempty"`
+	Text *string `json:"text,omitempty"`
+}
+
+// TranscriptionStatus is where a transcription stands.
+type TranscriptionStatus string
+
+// The statuses of a transcription.
+const (
+	TranscriptionPending TranscriptionStatus = "PENDING"
+	TranscriptionDone    TranscriptionStatus = "DONE"
+	TranscriptionFailed  TranscriptionStatus = "FAILED"
+)
+
+// MarshalGQL implements graphql.Marshaler.
+func (s TranscriptionStatus) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(string(s)))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (s *TranscriptionStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+	switch TranscriptionStatus(str) {
+	case TranscriptionPending, TranscriptionDone, TranscriptionFailed:
+		*s = TranscriptionStatus(str)
+		return nil
+	}
+	return fmt.Errorf("%s is not a valid TranscriptionStatus", str)
+}
+
+// Transcription is the text of an AUDIO message.
+type Transcription struct {
+	Status   TranscriptionStatus `json:"status"`
+	Text     *string             `json:"text,omitempty"`
+	Language *string             `json:"language,omitempty"`
+}
+
+// Message is one entry of a conversation's history.
+type Message struct{ ent.Schema }
+
+// Mixin of the Message.
+func (Message) Mixin() []ent.Mixin { return []ent.Mixin{pulid.MixinWithPrefix("ms"), Timestamps{}} }
+
+// Fields of the Message.
+func (Message) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("conversation_id").GoType(pulidID).Immutable(),
+		// Position in the conversation, from 1: the order of history and the read horizon.
+		field.Int64("seq").Immutable().Annotations(entgql.OrderField("SEQ")),
+		field.String("sender_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		// Who wrote it, for idempotency: a user ID, or "contact:<id>" for a customer.
+		field.String("author_key").MaxLen(64).Immutable(),
+		field.Enum("direction").Values("INTERNAL", "INBOUND", "OUTBOUND").Immutable(),
+		field.Enum("kind").Values("TEXT", "IMAGE", "FILE", "AUDIO", "VIDEO", "COMMENT", "NOTE", "SYSTEM").Immutable(),
+		field.Text("text").Optional().Nillable(),
+		field.Enum("status").Values("PENDING", "SENT", "DELIVERED", "READ", "FAILED").Default("SENT"),
+		field.String("failure_reason").Optional().Nillable(),
+		field.Time("read_at").Optional().Nillable(),
+		field.String("client_message_id").Optional().Nillable().Immutable().MaxLen(128),
+		// Provider's own id of the message, unique per channel: webhooks retry.
+		field.String("channel_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		field.String("provider_message_id").Optional().Nillable().MaxLen(256),
+		field.String("reply_to_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		field.JSON("post", &Post{}).Optional(),
+		field.Enum("message_tag").Values("ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "HUMAN_AGENT").Optional().Nillable().Immutable(),
+		field.JSON("transcription", &Transcription{}).Optional(),
+	}
+}
+
+// Edges of the Message.
+func (Message) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("conversation", Conversation.Type).Field("conversation_id").Unique().Required().Immutable().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("sender", User.Type).Field("sender_id").Unique().Immutable(),
+		edge.To("reply_to", Message.Type).Field("reply_to_id").Unique().Immutable().
+			Annotations(entsql.OnDelete(entsql.SetNull)),
+		edge.To("mentions", User.Type),
+		edge.From("attachments", Attachment.Type).Ref("message"),
+	}
+}
+
+// Indexes of the Message.
+func (Message) Indexes() []ent.Index {
+	return []ent.Index{
+		// History, newest first, and the read horizon.
+		index.Fields("conversation_id", "seq").Unique(),
+		// A retried send returns the first message.
+		index.Fields("conversation_id", "author_key", "client_message_id").Unique(),
+		// A webhook delivered twice stores one message.
+		index.Fields("channel_id", "provider_message_id").Unique(),
+		// Retention sweeps by age.
+		index.Fields("created_at"),
+	}
+}
+
+// Annotations of the Message.
+func (Message) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+	}
+}

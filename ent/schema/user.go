@@ -1,0 +1,52 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"parley/ent/schema/pulid"
+)
+
+// User is a colleague: an admin, an agent (may be granted channels) or a member (internal chat only).
+type User struct{ ent.Schema }
+
+// Mixin of the User.
+func (User) Mixin() []ent.Mixin { return []ent.Mixin{pulid.MixinWithPrefix("us"), Timestamps{}} }
+
+// Fields of the User.
+func (User) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		// Stored lower-cased; login and search compare lower-cased.
+		field.String("email").NotEmpty().MaxLen(320).Unique(),
+		field.String("extension").Optional().Nillable().MaxLen(32).Unique(),
+		field.Enum("role").Values("ADMIN", "AGENT", "MEMBER").Default("MEMBER"),
+		field.String("password_hash").Sensitive(),
+		field.Bool("sound_enabled").Default(true),
+		field.Bool("popup_enabled").Default(true),
+	}
+}
+
+// Edges of the User.
+func (User) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("tokens", Token.Type),
+		edge.To("memberships", Member.Type),
+		edge.From("channels", Channel.Type).Ref("agents"),
+		edge.To("canned_responses", CannedResponse.Type),
+	}
+}
+
+// Indexes of the User.
+func (User) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("name")}
+}
+
+// Annotations of the User.
+func (User) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}

@@ -1,0 +1,45 @@
+package graph
+
+import (
+	"context"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"parley/server/apperr"
+	"parley/server/auth"
+)
+
+// publicFields need no token.
+var publicFields = map[string]bool{"login": true, "startLiveChat": true}
+
+// visitorFields are what a Live Chat visitor's token may use; each resolver
+// then limits it to the visitor's own session.
+var visitorFields = map[string]bool{
+	"node": true, "nodes": true, "sendMessage": true, "uploadFile": true,
+	"markRead": true, "messageAdded": true, "logout": true,
+}
+
+// Guard is a field middleware that checks the token on every root field:
+// everything but login, startLiveChat and introspection needs one, and a
+// visitor's token opens only the fields a visitor may use.
+func Guard(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !isRoot(fc.Object) || strings.HasPrefix(fc.Field.Name, "__") || publicFields[fc.Field.Name] {
+		return next(ctx)
+	}
+	v := auth.FromContext(ctx)
+	switch {
+	case v == nil && auth.HadBadToken(ctx):
+		return nil, apperr.Unauth("the token is not valid; log in again")
+	case v == nil:
+		return nil, apperr.Unauth("this needs a token: log in and send Authorization: Bearer <token>")
+	case v.IsVisitor() && !visitorFields[fc.Field.Name]:
+		return nil, apperr.Forbid("a visitor token can only use its own session")
+	}
+	return next(ctx)
+}
+
+func isRoot(object string) bool {
+	return object == "Query" || object == "Mutation" || object == "Subscription"
+}

@@ -1,0 +1,45 @@
+package graph
+
+import (
+	"context"
+
+	"parley/server/apperr"
+	"parley/server/auth"
+)
+
+// Page sizes of every connection.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 100
+)
+
+// viewer returns the caller; Guard has already refused anonymous calls to
+// every field that reaches here.
+func viewer(ctx context.Context) *auth.Viewer {
+	if v := auth.FromContext(ctx); v != nil {
+		return v
+	}
+	return &auth.Viewer{}
+}
+
+// pageSize checks first/last and defaults first when neither is given.
+func pageSize(first, last *int) (*int, *int, error) {
+	for name, n := range map[string]*int{"first": first, "last": last} {
+		if n != nil && (*n < 0 || *n > maxPageSize) {
+			return nil, nil, apperr.BadInput("%s must be between 0 and %d", name, maxPageSize).With("field", name)
+		}
+	}
+	if first == nil && last == nil {
+		n := defaultPageSize
+		first = &n
+	}
+	return first, last, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

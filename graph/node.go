@@ -1,0 +1,42 @@
+package graph
+
+import (
+	"context"
+
+	"parley/ent"
+	"parley/ent/schema/pulid"
+	"parley/server/apperr"
+)
+
+// node resolves a global ID with the same authorisation as the type's own
+// query. Anything the caller may not see reads as null, exactly like an ID
+// that does not exist.
+func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
+	v := viewer(ctx)
+	var (
+		n   ent.Noder
+		err error
+	)
+	switch id.Prefix() {
+	case "us":
+		n, err = nilIfErr(r.Directory.Get(ctx, v, id))
+	default:
+		return nil, nil
+	}
+	if code := apperr.CodeOf(err); err != nil && (code == apperr.NotFound || code == apperr.Forbidden) {
+		return nil, nil
+	}
+	return n, err
+}
+
+// nilIfErr turns a typed result into a Noder, keeping a nil pointer an untyped nil.
+func nilIfErr[T interface {
+	comparable
+	ent.Noder
+}](x T, err error) (ent.Noder, error) {
+	var zero T
+	if err != nil || x == zero {
+		return nil, err
+	}
+	return x, nil
+}

@@ -1,0 +1,27 @@
+// Package graph is the GraphQL layer: gqlgen's executor, thin resolvers that
+// translate GraphQL to calls on the core and back, the root-field auth guard
+// and the error presenter.
+package graph
+
+import (
+	"log/slog"
+
+	"parley/ent/schema/pulid"
+	"parley/graph/model"
+	"parley/server/auth"
+	"parley/server/users"
+)
+
+// Resolver is the root of all resolvers: the services they call.
+type Resolver struct {
+	Log       *slog.Logger
+	OrgPlan   model.Plan
+	Auth      *auth.Service
+	Directory *users.Service
+	Presence  Presence
+}
+
+// Presence answers User.online.
+type Presence interface {
+	Online(userID pulid.ID) bool
+}

@@ -1,0 +1,68 @@
+// Package app wires Parley together: it opens the database, builds the
+// services, and serves them over HTTP. main and the tests both start here.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"parley/server/auth"
+	"parley/server/db"
+	"parley/server/presence"
+	"parley/server/users"
+)
+
+// App is a running Parley.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	DB       *db.DB
+	Auth     *auth.Service
+	Users    *users.Service
+	Presence *presence.Tracker
+	handler  http.Handler
+}
+
+// New opens the database, migrates it and builds the HTTP handler.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	database, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := database.Migrate(ctx, cfg.Log); err != nil {
+		database.Close()
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: cfg.Log, DB: database, Presence: presence.New()}
+	a.Auth = auth.New(database.Client, cfg.BcryptCost, cfg.Now)
+	a.Auth.OnRevoke = a.Presence.Revoke
+	a.Users = users.New(database.Client, a.Auth)
+	if err := a.Users.EnsureAdmin(ctx, cfg.Log, cfg.AdminEmail, cfg.AdminPassword); err != nil {
+		database.Close()
+		return nil, fmt.Errorf("creating the first admin: %w", err)
+	}
+	a.handler = a.routes()
+	return a, nil
+}
+
+// Handler serves the whole API.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Run runs the background work until ctx ends.
+func (a *App) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }

@@ -1,0 +1,168 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"parley/ent"
+	"parley/ent/schema/pulid"
+	"parley/ent/token"
+	"parley/ent/user"
+	"parley/server/apperr"
+)
+
+// TokenTTL is how long a token lives without being revoked.
+const TokenTTL = 30 * 24 * time.Hour
+
+// Password length bounds: bcrypt reads at most 72 bytes.
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 72
+)
+
+// Service logs users in and out and resolves tokens.
+type Service struct {
+	db   *ent.Client
+	cost int
+	now  func() time.Time
+	// dummyHash keeps a login for an unknown e-mail as slow as a wrong password.
+	dummyHash []byte
+	// OnRevoke is called after a token is revoked, so open connections using
+	// it can be closed.
+	OnRevoke func(tokenID int)
+}
+
+// New returns the service. cost is the bcrypt cost (bcrypt.DefaultCost in
+// production; tests may lower it).
+func New(db *ent.Client, cost int, now func() time.Time) *Service {
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("parley-dummy-password"), cost)
+	return &Service{db: db, cost: cost, now: now, dummyHash: h}
+}
+
+// HashPassword checks a password's length and hashes it.
+func (s *Service) HashPassword(pw string) (string, error) {
+	if len(pw) < MinPasswordLen || len(pw) > MaxPasswordLen {
+		return "", apperr.BadInput("a password must be %d to %d bytes long", MinPasswordLen, MaxPasswordLen).With("field", "password")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.cost)
+	return string(h), err
+}
+
+// Login checks an e-mail and password and issues a new token.
+func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.User, error) {
+	u, err := s.db.User.Query().Where(user.Email(NormalizeEmail(email))).Only(ctx)
+	if ent.IsNotFound(err) {
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		return "", nil, apperr.Unauth("wrong e-mail or password")
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return "", nil, apperr.Unauth("wrong e-mail or password")
+	}
+	plain, err := s.issue(ctx, s.db, func(c *ent.TokenCreate) { c.SetUserID(u.ID) })
+	return plain, u, err
+}
+
+// IssueVisitorToken creates a token scoped to one Live Chat session.
+func (s *Service) IssueVisitorToken(ctx context.Context, tx *ent.Client, sessionID pulid.ID) (string, error) {
+	return s.issue(ctx, tx, func(c *ent.TokenCreate) {
+		c.SetKind(token.KindVISITOR).SetConversationID(sessionID)
+	})
+}
+
+func (s *Service) issue(ctx context.Context, db *ent.Client, set func(*ent.TokenCreate)) (string, error) {
+	plain, hash := newToken()
+	c := db.Token.Create().SetHash(hash).SetExpiresAt(s.now().Add(TokenTTL))
+	set(c)
+	if err := c.Exec(ctx); err != nil {
+		return "", err
+	}
+	return plain, nil
+}
+
+// Authenticate resolves a bearer token (with or without the "Bearer " prefix).
+// It returns an UNAUTHENTICATED error for an unknown, expired or revoked token.
+func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, error) {
+	plain := strings.TrimSpace(bearer)
+	if len(plain) > 7 && strings.EqualFold(plain[:7], "bearer ") {
+		plain = strings.TrimSpace(plain[7:])
+	}
+	if plain == "" {
+		return nil, apperr.Unauth("no token")
+	}
+	t, err := s.db.Token.Query().
+		Where(token.Hash(hashToken(plain)), token.RevokedAtIsNil()).
+		WithUser(func(q *ent.UserQuery) { q.Select(user.FieldRole) }).
+		WithConversation(func(q *ent.ConversationQuery) { q.Select("contact_id") }).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Unauth("the token is not valid")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.ExpiresAt != nil && !s.now().Before(*t.ExpiresAt) {
+		return nil, apperr.Unauth("the token has expired")
+	}
+	v := &Viewer{TokenID: t.ID}
+	switch {
+	case t.Kind == token.KindVISITOR && t.Edges.Conversation != nil && t.Edges.Conversation.ContactID != nil:
+		v.VisitorSessionID = t.Edges.Conversation.ID
+		v.VisitorContactID = *t.Edges.Conversation.ContactID
+	case t.Kind == token.KindUSER && t.Edges.User != nil:
+		v.UserID, v.Role = t.Edges.User.ID, t.Edges.User.Role
+	default:
+		return nil, apperr.Unauth("the token is not valid")
+	}
+	return v, nil
+}
+
+// Revoke ends a token.
+func (s *Service) Revoke(ctx context.Context, tokenID int) error {
+	err := s.db.Token.UpdateOneID(tokenID).SetRevokedAt(s.now()).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if s.OnRevoke != nil {
+		s.OnRevoke(tokenID)
+	}
+	return nil
+}
+
+// NormalizeEmail lower-cases and trims an e-mail address.
+func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+// newToken returns a random token and the hash that is stored.
+func newToken() (plain, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	plain = "pt_" + base64.RawURLEncoding.EncodeToString(b)
+	return plain, hashToken(plain)
+}
+
+func hashToken(plain string) string {
+	sum := sha256.Sum256([]byte(plain))
+	return hex.EncodeToString(sum[:])
+}
+
+// EqualSecrets compares two secrets in constant time.
+func EqualSecrets(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// ErrNoToken is returned when a request carried no credentials.
+var ErrNoToken = errors.New("no token")

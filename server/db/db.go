@@ -1,0 +1,166 @@
+// Package db opens Parley's database from DATABASE_URL — embedded SQLite
+// (modernc, pure Go) or PostgreSQL (lib/pq) — and brings its schema up to
+// date with the versioned migrations in migrations/.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"parley/ent"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is an open database: the ent client and what sits under it.
+type DB struct {
+	*ent.Client
+	SQL     *sql.DB
+	Dialect string // dialect.SQLite or dialect.Postgres
+}
+
+// IsPostgres reports whether the database is PostgreSQL.
+func (d *DB) IsPostgres() bool { return d.Dialect == dialect.Postgres }
+
+// Close closes the client and the pool.
+func (d *DB) Close() error { return d.Client.Close() }
+
+// Ping checks the database answers, for /readyz.
+func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
+
+// Open connects to the database a URL names: "sqlite://FILE" or "postgres://…".
+func Open(rawURL string) (*DB, error) {
+	drv, dsn, dia, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := sql.Open(drv, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if dia == dialect.SQLite {
+		// One writer at a time is SQLite's rule; immediate transactions make
+		// writers queue on busy_timeout instead of failing on lock upgrade.
+		sqlDB.SetMaxOpenConns(8)
+	} else {
+		sqlDB.SetMaxOpenConns(40)
+		sqlDB.SetMaxIdleConns(40)
+	}
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	drvEnt := entsql.OpenDB(dia, sqlDB)
+	return &DB{Client: ent.NewClient(ent.Driver(drvEnt)), SQL: sqlDB, Dialect: dia}, nil
+}
+
+// parseURL turns DATABASE_URL into a database/sql driver name and DSN.
+func parseURL(rawURL string) (driver, dsn, dia string, err error) {
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite://"):
+		path := strings.TrimPrefix(rawURL, "sqlite://")
+		query := ""
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path, query = path[:i], path[i+1:]
+		}
+		if path == "" {
+			return "", "", "", fmt.Errorf("DATABASE_URL %q names no file", rawURL)
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return "", "", "", err
+			}
+		}
+		params := url.Values{}
+		params.Add("_pragma", "foreign_keys(1)")
+		params.Add("_pragma", "journal_mode(WAL)")
+		params.Add("_pragma", "busy_timeout(10000)")
+		params.Add("_pragma", "synchronous(NORMAL)")
+		params.Set("_txlock", "immediate")
+		if query != "" {
+			extra, err := url.ParseQuery(query)
+			if err != nil {
+				return "", "", "", fmt.Errorf("DATABASE_URL: %w", err)
+			}
+			for k, vs := range extra {
+				for _, v := range vs {
+					params.Add(k, v)
+				}
+			}
+		}
+		return "sqlite", "file:" + path + "?" + params.Encode(), dialect.SQLite, nil
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return "", "", "", fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		q := u.Query()
+		if q.Get("sslmode") == "" {
+			// lib/pq's default is "require"; libpq's is "prefer", which also
+			// reaches a local server that has no certificate.
+			q.Set("sslmode", "prefer")
+			u.RawQuery = q.Encode()
+		}
+		if _, err := pq.NewConnector(u.String()); err != nil {
+			return "", "", "", fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		return "postgres", u.String(), dialect.Postgres, nil
+	}
+	return "", "", "", fmt.Errorf("DATABASE_URL must start with sqlite:// or postgres://, got %q", redact(rawURL))
+}
+
+// redact hides a password in a URL before it is logged.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
+
+// Migrate applies every migration not yet applied. It is safe to run on
+// every start, also from several instances at once on PostgreSQL (a session
+// lock serialises them).
+func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
+	sub := "migrations/sqlite"
+	gooseDialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if d.IsPostgres() {
+		sub, gooseDialect = "migrations/postgres", goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	fsys, err := fs.Sub(migrations, sub)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(gooseDialect, d.SQL, fsys, opts...)
+	if err != nil {
+		return err
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating the database: %w", err)
+	}
+	for _, r := range results {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+	}
+	return nil
+}
