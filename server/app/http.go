@@ -32,7 +32,7 @@ const closeBadToken = 4403
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	api := a.authenticate(a.graphqlServer())
+	api := a.authenticate(ensureErrorCodes(a.checkWebsocketOrigin(a.graphqlServer())))
 	mux.Handle("/query", a.cors(api))
 	mux.Handle("GET /{$}", playgroundHandler())
 	mux.Handle("GET /playground/", playgroundAssets())
@@ -158,6 +158,26 @@ func (a *App) cors(next http.Handler) http.Handler {
 		ExposedHeaders: []string{"X-Request-Id"},
 		MaxAge:         600,
 	}).Handler(next)
+}
+
+// checkWebsocketOrigin refuses a browser's WebSocket upgrade from an origin
+// that is neither this server nor one of PARLEY_CORS_ORIGINS. (Clients that
+// send no Origin, such as mobile apps, are not browsers and pass.)
+func (a *App) checkWebsocketOrigin(next http.Handler) http.Handler {
+	allowed := map[string]bool{}
+	for _, h := range originHosts(a.cfg.CORSOrigins) {
+		allowed[strings.ToLower(h)] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			u, err := url.Parse(origin)
+			if err != nil || (!strings.EqualFold(u.Host, r.Host) && !allowed[strings.ToLower(u.Host)]) {
+				writeText(w, http.StatusForbidden, "origin not allowed")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // originHosts turns configured origins into coder/websocket's host patterns.

@@ -1,0 +1,90 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"parley/server/apperr"
+)
+
+// ensureErrorCodes covers the few refusals gqlgen writes itself, without
+// the error presenter (an unsupported content type, a mutation over GET,
+// undecodable variables): their errors get extensions.code BAD_USER_INPUT
+// like every other error. Successful responses pass through untouched.
+func ensureErrorCodes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		cw := &codeWriter{ResponseWriter: w}
+		next.ServeHTTP(cw, r)
+		cw.finish()
+	})
+}
+
+type codeWriter struct {
+	http.ResponseWriter
+	status int
+	buf    *bytes.Buffer // set when the response is an error to patch
+}
+
+func (c *codeWriter) WriteHeader(status int) {
+	if c.status != 0 {
+		return
+	}
+	c.status = status
+	if status >= 400 {
+		c.buf = &bytes.Buffer{}
+		return
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *codeWriter) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.WriteHeader(http.StatusOK)
+	}
+	if c.buf != nil {
+		return c.buf.Write(b)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (c *codeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+func (c *codeWriter) finish() {
+	if c.buf == nil {
+		return
+	}
+	body := c.buf.Bytes()
+	var resp map[string]any
+	if json.Unmarshal(body, &resp) == nil {
+		if errs, ok := resp["errors"].([]any); ok {
+			for _, e := range errs {
+				m, ok := e.(map[string]any)
+				if !ok {
+					continue
+				}
+				ext, _ := m["extensions"].(map[string]any)
+				if ext == nil {
+					ext = map[string]any{}
+					m["extensions"] = ext
+				}
+				if _, has := ext["code"]; !has {
+					ext["code"] = string(apperr.BadUserInput)
+				}
+			}
+			if patched, err := json.Marshal(resp); err == nil {
+				body = patched
+			}
+		}
+	}
+	c.ResponseWriter.Header().Set("Content-Type", "application/json")
+	c.ResponseWriter.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	c.ResponseWriter.WriteHeader(c.status)
+	_, _ = c.ResponseWriter.Write(body)
+}
