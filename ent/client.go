@@ -1298,22 +1298,6 @@ func (c *ConversationClient) QueryAdmin(_m *Conversation) *UserQuery {
 	return query
 }
 
-// QueryLastMessage queries the last_message edge of a Conversation.
-func (c *ConversationClient) QueryLastMessage(_m *Conversation) *MessageQuery {
-	query := (&MessageClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(conversation.Table, conversation.FieldID, id),
-			sqlgraph.To(message.Table, message.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, conversation.LastMessageTable, conversation.LastMessageColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
 // QueryMembers queries the members edge of a Conversation.
 func (c *ConversationClient) QueryMembers(_m *Conversation) *MemberQuery {
 	query := (&MemberClient{config: c.config}).Query()
@@ -2456,7 +2440,7 @@ func (c *MessageClient) QueryMentions(_m *Message) *UserQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(message.Table, message.FieldID, id),
 			sqlgraph.To(user.Table, user.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, message.MentionsTable, message.MentionsColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, message.MentionsTable, message.MentionsPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3117,6 +3101,22 @@ func (c *UserClient) QueryCannedResponses(_m *User) *CannedResponseQuery {
 			sqlgraph.From(user.Table, user.FieldID, id),
 			sqlgraph.To(cannedresponse.Table, cannedresponse.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.CannedResponsesTable, user.CannedResponsesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMentionedIn queries the mentioned_in edge of a User.
+func (c *UserClient) QueryMentionedIn(_m *User) *MessageQuery {
+	query := (&MessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, user.MentionedInTable, user.MentionedInPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

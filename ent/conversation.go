@@ -7,7 +7,6 @@ import (
 	"parley/ent/channel"
 	"parley/ent/contact"
 	"parley/ent/conversation"
-	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"strings"
@@ -70,8 +69,6 @@ type Conversation struct {
 type ConversationEdges struct {
 	// Admin holds the value of the admin edge.
 	Admin *User `json:"admin,omitempty"`
-	// LastMessage holds the value of the last_message edge.
-	LastMessage *Message `json:"last_message,omitempty"`
 	// Members holds the value of the members edge.
 	Members []*Member `json:"members,omitempty"`
 	// Messages holds the value of the messages edge.
@@ -90,9 +87,9 @@ type ConversationEdges struct {
 	Calls []*Call `json:"calls,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [10]bool
+	loadedTypes [9]bool
 	// totalCount holds the count of the edges above.
-	totalCount [9]map[string]int
+	totalCount [8]map[string]int
 
 	namedMembers   map[string][]*Member
 	namedMessages  map[string][]*Message
@@ -111,21 +108,10 @@ func (e ConversationEdges) AdminOrErr() (*User, error) {
 	return nil, &NotLoadedError{edge: "admin"}
 }
 
-// LastMessageOrErr returns the LastMessage value or an error if the edge
-// was not loaded in eager-loading, or loaded but was not found.
-func (e ConversationEdges) LastMessageOrErr() (*Message, error) {
-	if e.LastMessage != nil {
-		return e.LastMessage, nil
-	} else if e.loadedTypes[1] {
-		return nil, &NotFoundError{label: message.Label}
-	}
-	return nil, &NotLoadedError{edge: "last_message"}
-}
-
 // MembersOrErr returns the Members value or an error if the edge
 // was not loaded in eager-loading.
 func (e ConversationEdges) MembersOrErr() ([]*Member, error) {
-	if e.loadedTypes[2] {
+	if e.loadedTypes[1] {
 		return e.Members, nil
 	}
 	return nil, &NotLoadedError{edge: "members"}
@@ -134,7 +120,7 @@ func (e ConversationEdges) MembersOrErr() ([]*Member, error) {
 // MessagesOrErr returns the Messages value or an error if the edge
 // was not loaded in eager-loading.
 func (e ConversationEdges) MessagesOrErr() ([]*Message, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[2] {
 		return e.Messages, nil
 	}
 	return nil, &NotLoadedError{edge: "messages"}
@@ -145,7 +131,7 @@ func (e ConversationEdges) MessagesOrErr() ([]*Message, error) {
 func (e ConversationEdges) ChannelOrErr() (*Channel, error) {
 	if e.Channel != nil {
 		return e.Channel, nil
-	} else if e.loadedTypes[4] {
+	} else if e.loadedTypes[3] {
 		return nil, &NotFoundError{label: channel.Label}
 	}
 	return nil, &NotLoadedError{edge: "channel"}
@@ -156,7 +142,7 @@ func (e ConversationEdges) ChannelOrErr() (*Channel, error) {
 func (e ConversationEdges) ContactOrErr() (*Contact, error) {
 	if e.Contact != nil {
 		return e.Contact, nil
-	} else if e.loadedTypes[5] {
+	} else if e.loadedTypes[4] {
 		return nil, &NotFoundError{label: contact.Label}
 	}
 	return nil, &NotLoadedError{edge: "contact"}
@@ -167,7 +153,7 @@ func (e ConversationEdges) ContactOrErr() (*Contact, error) {
 func (e ConversationEdges) AssigneeOrErr() (*User, error) {
 	if e.Assignee != nil {
 		return e.Assignee, nil
-	} else if e.loadedTypes[6] {
+	} else if e.loadedTypes[5] {
 		return nil, &NotFoundError{label: user.Label}
 	}
 	return nil, &NotLoadedError{edge: "assignee"}
@@ -178,7 +164,7 @@ func (e ConversationEdges) AssigneeOrErr() (*User, error) {
 func (e ConversationEdges) ArchivedByOrErr() (*User, error) {
 	if e.ArchivedBy != nil {
 		return e.ArchivedBy, nil
-	} else if e.loadedTypes[7] {
+	} else if e.loadedTypes[6] {
 		return nil, &NotFoundError{label: user.Label}
 	}
 	return nil, &NotLoadedError{edge: "archived_by"}
@@ -187,7 +173,7 @@ func (e ConversationEdges) ArchivedByOrErr() (*User, error) {
 // DocumentsOrErr returns the Documents value or an error if the edge
 // was not loaded in eager-loading.
 func (e ConversationEdges) DocumentsOrErr() ([]*Document, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[7] {
 		return e.Documents, nil
 	}
 	return nil, &NotLoadedError{edge: "documents"}
@@ -196,7 +182,7 @@ func (e ConversationEdges) DocumentsOrErr() ([]*Document, error) {
 // CallsOrErr returns the Calls value or an error if the edge
 // was not loaded in eager-loading.
 func (e ConversationEdges) CallsOrErr() ([]*Call, error) {
-	if e.loadedTypes[9] {
+	if e.loadedTypes[8] {
 		return e.Calls, nil
 	}
 	return nil, &NotLoadedError{edge: "calls"}
@@ -381,11 +367,6 @@ func (_m *Conversation) Value(name string) (ent.Value, error) {
 // QueryAdmin queries the "admin" edge of the Conversation entity.
 func (_m *Conversation) QueryAdmin() *UserQuery {
 	return NewConversationClient(_m.config).QueryAdmin(_m)
-}
-
-// QueryLastMessage queries the "last_message" edge of the Conversation entity.
-func (_m *Conversation) QueryLastMessage() *MessageQuery {
-	return NewConversationClient(_m.config).QueryLastMessage(_m)
 }
 
 // QueryMembers queries the "members" edge of the Conversation entity.

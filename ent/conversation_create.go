@@ -308,11 +308,6 @@ func (_c *ConversationCreate) SetAdmin(v *User) *ConversationCreate {
 	return _c.SetAdminID(v.ID)
 }
 
-// SetLastMessage sets the "last_message" edge to the Message entity.
-func (_c *ConversationCreate) SetLastMessage(v *Message) *ConversationCreate {
-	return _c.SetLastMessageID(v.ID)
-}
-
 // AddMemberIDs adds the "members" edge to the Member entity by IDs.
 func (_c *ConversationCreate) AddMemberIDs(ids ...int) *ConversationCreate {
 	_c.mutation.AddMemberIDs(ids...)
@@ -564,6 +559,10 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 		_spec.SetField(conversation.FieldLastSeq, field.TypeInt64, value)
 		_node.LastSeq = value
 	}
+	if value, ok := _c.mutation.LastMessageID(); ok {
+		_spec.SetField(conversation.FieldLastMessageID, field.TypeString, value)
+		_node.LastMessageID = &value
+	}
 	if value, ok := _c.mutation.LastMessageAt(); ok {
 		_spec.SetField(conversation.FieldLastMessageAt, field.TypeTime, value)
 		_node.LastMessageAt = &value
@@ -607,23 +606,6 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.AdminID = &nodes[0]
-		_spec.Edges = append(_spec.Edges, edge)
-	}
-	if nodes := _c.mutation.LastMessageIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   conversation.LastMessageTable,
-			Columns: []string{conversation.LastMessageColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_node.LastMessageID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.MembersIDs(); len(nodes) > 0 {

@@ -33,7 +33,6 @@ type ConversationQuery struct {
 	inters             []Interceptor
 	predicates         []predicate.Conversation
 	withAdmin          *UserQuery
-	withLastMessage    *MessageQuery
 	withMembers        *MemberQuery
 	withMessages       *MessageQuery
 	withChannel        *ChannelQuery
@@ -99,28 +98,6 @@ func (_q *ConversationQuery) QueryAdmin() *UserQuery {
 			sqlgraph.From(conversation.Table, conversation.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, conversation.AdminTable, conversation.AdminColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
-}
-
-// QueryLastMessage chains the current query on the "last_message" edge.
-func (_q *ConversationQuery) QueryLastMessage() *MessageQuery {
-	query := (&MessageClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(conversation.Table, conversation.FieldID, selector),
-			sqlgraph.To(message.Table, message.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, conversation.LastMessageTable, conversation.LastMessageColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -491,21 +468,20 @@ func (_q *ConversationQuery) Clone() *ConversationQuery {
 		return nil
 	}
 	return &ConversationQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]conversation.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.Conversation{}, _q.predicates...),
-		withAdmin:       _q.withAdmin.Clone(),
-		withLastMessage: _q.withLastMessage.Clone(),
-		withMembers:     _q.withMembers.Clone(),
-		withMessages:    _q.withMessages.Clone(),
-		withChannel:     _q.withChannel.Clone(),
-		withContact:     _q.withContact.Clone(),
-		withAssignee:    _q.withAssignee.Clone(),
-		withArchivedBy:  _q.withArchivedBy.Clone(),
-		withDocuments:   _q.withDocuments.Clone(),
-		withCalls:       _q.withCalls.Clone(),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]conversation.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.Conversation{}, _q.predicates...),
+		withAdmin:      _q.withAdmin.Clone(),
+		withMembers:    _q.withMembers.Clone(),
+		withMessages:   _q.withMessages.Clone(),
+		withChannel:    _q.withChannel.Clone(),
+		withContact:    _q.withContact.Clone(),
+		withAssignee:   _q.withAssignee.Clone(),
+		withArchivedBy: _q.withArchivedBy.Clone(),
+		withDocuments:  _q.withDocuments.Clone(),
+		withCalls:      _q.withCalls.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -521,17 +497,6 @@ func (_q *ConversationQuery) WithAdmin(opts ...func(*UserQuery)) *ConversationQu
 		opt(query)
 	}
 	_q.withAdmin = query
-	return _q
-}
-
-// WithLastMessage tells the query-builder to eager-load the nodes that are connected to
-// the "last_message" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *ConversationQuery) WithLastMessage(opts ...func(*MessageQuery)) *ConversationQuery {
-	query := (&MessageClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withLastMessage = query
 	return _q
 }
 
@@ -701,9 +666,8 @@ func (_q *ConversationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Conversation{}
 		_spec       = _q.querySpec()
-		loadedTypes = [10]bool{
+		loadedTypes = [9]bool{
 			_q.withAdmin != nil,
-			_q.withLastMessage != nil,
 			_q.withMembers != nil,
 			_q.withMessages != nil,
 			_q.withChannel != nil,
@@ -738,12 +702,6 @@ func (_q *ConversationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	if query := _q.withAdmin; query != nil {
 		if err := _q.loadAdmin(ctx, query, nodes, nil,
 			func(n *Conversation, e *User) { n.Edges.Admin = e }); err != nil {
-			return nil, err
-		}
-	}
-	if query := _q.withLastMessage; query != nil {
-		if err := _q.loadLastMessage(ctx, query, nodes, nil,
-			func(n *Conversation, e *Message) { n.Edges.LastMessage = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -860,38 +818,6 @@ func (_q *ConversationQuery) loadAdmin(ctx context.Context, query *UserQuery, no
 		nodes, ok := nodeids[n.ID]
 		if !ok {
 			return fmt.Errorf(`unexpected foreign-key "admin_id" returned %v`, n.ID)
-		}
-		for i := range nodes {
-			assign(nodes[i], n)
-		}
-	}
-	return nil
-}
-func (_q *ConversationQuery) loadLastMessage(ctx context.Context, query *MessageQuery, nodes []*Conversation, init func(*Conversation), assign func(*Conversation, *Message)) error {
-	ids := make([]pulid.ID, 0, len(nodes))
-	nodeids := make(map[pulid.ID][]*Conversation)
-	for i := range nodes {
-		if nodes[i].LastMessageID == nil {
-			continue
-		}
-		fk := *nodes[i].LastMessageID
-		if _, ok := nodeids[fk]; !ok {
-			ids = append(ids, fk)
-		}
-		nodeids[fk] = append(nodeids[fk], nodes[i])
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	query.Where(message.IDIn(ids...))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		nodes, ok := nodeids[n.ID]
-		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "last_message_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -1181,9 +1107,6 @@ func (_q *ConversationQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withAdmin != nil {
 			_spec.Node.AddColumnOnce(conversation.FieldAdminID)
-		}
-		if _q.withLastMessage != nil {
-			_spec.Node.AddColumnOnce(conversation.FieldLastMessageID)
 		}
 		if _q.withChannel != nil {
 			_spec.Node.AddColumnOnce(conversation.FieldChannelID)

@@ -302,11 +302,6 @@ func (_u *ConversationUpdate) SetAdmin(v *User) *ConversationUpdate {
 	return _u.SetAdminID(v.ID)
 }
 
-// SetLastMessage sets the "last_message" edge to the Message entity.
-func (_u *ConversationUpdate) SetLastMessage(v *Message) *ConversationUpdate {
-	return _u.SetLastMessageID(v.ID)
-}
-
 // AddMemberIDs adds the "members" edge to the Member entity by IDs.
 func (_u *ConversationUpdate) AddMemberIDs(ids ...int) *ConversationUpdate {
 	_u.mutation.AddMemberIDs(ids...)
@@ -385,12 +380,6 @@ func (_u *ConversationUpdate) Mutation() *ConversationMutation {
 // ClearAdmin clears the "admin" edge to the User entity.
 func (_u *ConversationUpdate) ClearAdmin() *ConversationUpdate {
 	_u.mutation.ClearAdmin()
-	return _u
-}
-
-// ClearLastMessage clears the "last_message" edge to the Message entity.
-func (_u *ConversationUpdate) ClearLastMessage() *ConversationUpdate {
-	_u.mutation.ClearLastMessage()
 	return _u
 }
 
@@ -579,6 +568,12 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.AddedLastSeq(); ok {
 		_spec.AddField(conversation.FieldLastSeq, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.LastMessageID(); ok {
+		_spec.SetField(conversation.FieldLastMessageID, field.TypeString, value)
+	}
+	if _u.mutation.LastMessageIDCleared() {
+		_spec.ClearField(conversation.FieldLastMessageID, field.TypeString)
+	}
 	if value, ok := _u.mutation.LastMessageAt(); ok {
 		_spec.SetField(conversation.FieldLastMessageAt, field.TypeTime, value)
 	}
@@ -643,35 +638,6 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.LastMessageCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   conversation.LastMessageTable,
-			Columns: []string{conversation.LastMessageColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.LastMessageIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   conversation.LastMessageTable,
-			Columns: []string{conversation.LastMessageColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1206,11 +1172,6 @@ func (_u *ConversationUpdateOne) SetAdmin(v *User) *ConversationUpdateOne {
 	return _u.SetAdminID(v.ID)
 }
 
-// SetLastMessage sets the "last_message" edge to the Message entity.
-func (_u *ConversationUpdateOne) SetLastMessage(v *Message) *ConversationUpdateOne {
-	return _u.SetLastMessageID(v.ID)
-}
-
 // AddMemberIDs adds the "members" edge to the Member entity by IDs.
 func (_u *ConversationUpdateOne) AddMemberIDs(ids ...int) *ConversationUpdateOne {
 	_u.mutation.AddMemberIDs(ids...)
@@ -1289,12 +1250,6 @@ func (_u *ConversationUpdateOne) Mutation() *ConversationMutation {
 // ClearAdmin clears the "admin" edge to the User entity.
 func (_u *ConversationUpdateOne) ClearAdmin() *ConversationUpdateOne {
 	_u.mutation.ClearAdmin()
-	return _u
-}
-
-// ClearLastMessage clears the "last_message" edge to the Message entity.
-func (_u *ConversationUpdateOne) ClearLastMessage() *ConversationUpdateOne {
-	_u.mutation.ClearLastMessage()
 	return _u
 }
 
@@ -1513,6 +1468,12 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 	if value, ok := _u.mutation.AddedLastSeq(); ok {
 		_spec.AddField(conversation.FieldLastSeq, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.LastMessageID(); ok {
+		_spec.SetField(conversation.FieldLastMessageID, field.TypeString, value)
+	}
+	if _u.mutation.LastMessageIDCleared() {
+		_spec.ClearField(conversation.FieldLastMessageID, field.TypeString)
+	}
 	if value, ok := _u.mutation.LastMessageAt(); ok {
 		_spec.SetField(conversation.FieldLastMessageAt, field.TypeTime, value)
 	}
@@ -1577,35 +1538,6 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.LastMessageCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   conversation.LastMessageTable,
-			Columns: []string{conversation.LastMessageColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.LastMessageIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   conversation.LastMessageTable,
-			Columns: []string{conversation.LastMessageColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -33,7 +33,9 @@ type Event struct {
 	// MessageID holds the value of the "message_id" field.
 	MessageID *pulid.ID `json:"message_id,omitempty"`
 	// CallID holds the value of the "call_id" field.
-	CallID       *pulid.ID `json:"call_id,omitempty"`
+	CallID *pulid.ID `json:"call_id,omitempty"`
+	// AgentsOnly holds the value of the "agents_only" field.
+	AgentsOnly   bool `json:"agents_only,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -44,6 +46,8 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case event.FieldUserID, event.FieldConversationID, event.FieldChannelID, event.FieldMessageID, event.FieldCallID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
+		case event.FieldAgentsOnly:
+			values[i] = new(sql.NullBool)
 		case event.FieldID, event.FieldXid:
 			values[i] = new(sql.NullInt64)
 		case event.FieldType:
@@ -124,6 +128,12 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 				_m.CallID = new(pulid.ID)
 				*_m.CallID = *value.S.(*pulid.ID)
 			}
+		case event.FieldAgentsOnly:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field agents_only", values[i])
+			} else if value.Valid {
+				_m.AgentsOnly = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -193,6 +203,9 @@ func (_m *Event) String() string {
 		builder.WriteString("call_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("agents_only=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AgentsOnly))
 	builder.WriteByte(')')
 	return builder.String()
 }

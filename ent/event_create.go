@@ -127,6 +127,20 @@ func (_c *EventCreate) SetNillableCallID(v *pulid.ID) *EventCreate {
 	return _c
 }
 
+// SetAgentsOnly sets the "agents_only" field.
+func (_c *EventCreate) SetAgentsOnly(v bool) *EventCreate {
+	_c.mutation.SetAgentsOnly(v)
+	return _c
+}
+
+// SetNillableAgentsOnly sets the "agents_only" field if the given value is not nil.
+func (_c *EventCreate) SetNillableAgentsOnly(v *bool) *EventCreate {
+	if v != nil {
+		_c.SetAgentsOnly(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *EventCreate) SetID(v int64) *EventCreate {
 	_c.mutation.SetID(v)
@@ -172,6 +186,10 @@ func (_c *EventCreate) defaults() {
 		v := event.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.AgentsOnly(); !ok {
+		v := event.DefaultAgentsOnly
+		_c.mutation.SetAgentsOnly(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -186,6 +204,9 @@ func (_c *EventCreate) check() error {
 		if err := event.TypeValidator(v); err != nil {
 			return &ValidationError{Name: "type", err: fmt.Errorf(`ent: validator failed for field "Event.type": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.AgentsOnly(); !ok {
+		return &ValidationError{Name: "agents_only", err: errors.New(`ent: missing required field "Event.agents_only"`)}
 	}
 	return nil
 }
@@ -251,6 +272,10 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CallID(); ok {
 		_spec.SetField(event.FieldCallID, field.TypeString, value)
 		_node.CallID = &value
+	}
+	if value, ok := _c.mutation.AgentsOnly(); ok {
+		_spec.SetField(event.FieldAgentsOnly, field.TypeBool, value)
+		_node.AgentsOnly = value
 	}
 	return _node, _spec
 }
@@ -344,6 +369,9 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		}
 		if _, exists := u.create.mutation.CallID(); exists {
 			s.SetIgnore(event.FieldCallID)
+		}
+		if _, exists := u.create.mutation.AgentsOnly(); exists {
+			s.SetIgnore(event.FieldAgentsOnly)
 		}
 	}))
 	return u
@@ -581,6 +609,9 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			}
 			if _, exists := b.mutation.CallID(); exists {
 				s.SetIgnore(event.FieldCallID)
+			}
+			if _, exists := b.mutation.AgentsOnly(); exists {
+				s.SetIgnore(event.FieldAgentsOnly)
 			}
 		}
 	}))

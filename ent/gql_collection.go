@@ -723,21 +723,6 @@ func (_q *ConversationQuery) collectField(ctx context.Context, oneNode bool, opC
 				fieldSeen[conversation.FieldAdminID] = struct{}{}
 			}
 
-		case "lastMessage":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&MessageClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, messageImplementors)...); err != nil {
-				return err
-			}
-			_q.withLastMessage = query
-			if _, ok := fieldSeen[conversation.FieldLastMessageID]; !ok {
-				selectedFields = append(selectedFields, conversation.FieldLastMessageID)
-				fieldSeen[conversation.FieldLastMessageID] = struct{}{}
-			}
-
 		case "messages":
 			var (
 				alias = field.Alias
@@ -1424,6 +1409,11 @@ func (_q *MessageQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, message.FieldTranscription)
 				fieldSeen[message.FieldTranscription] = struct{}{}
 			}
+		case "agentsOnly":
+			if _, ok := fieldSeen[message.FieldAgentsOnly]; !ok {
+				selectedFields = append(selectedFields, message.FieldAgentsOnly)
+				fieldSeen[message.FieldAgentsOnly] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -1529,6 +1519,19 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				return err
 			}
 			_q.WithNamedCannedResponses(alias, func(wq *CannedResponseQuery) {
+				*wq = *query
+			})
+
+		case "mentionedIn":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MessageClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, messageImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedMentionedIn(alias, func(wq *MessageQuery) {
 				*wq = *query
 			})
 		case "createdAt":

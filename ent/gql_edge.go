@@ -112,14 +112,6 @@ func (_m *Conversation) Admin(ctx context.Context) (*User, error) {
 	return result, MaskNotFound(err)
 }
 
-func (_m *Conversation) LastMessage(ctx context.Context) (*Message, error) {
-	result, err := _m.Edges.LastMessageOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryLastMessage().Only(ctx)
-	}
-	return result, MaskNotFound(err)
-}
-
 func (_m *Conversation) Messages(ctx context.Context) (result []*Message, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedMessages(graphql.GetFieldContext(ctx).Field.Alias)
@@ -292,6 +284,18 @@ func (_m *User) CannedResponses(ctx context.Context) (result []*CannedResponse, 
 	}
 	if IsNotLoaded(err) {
 		result, err = _m.QueryCannedResponses().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *User) MentionedIn(ctx context.Context) (result []*Message, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedMentionedIn(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.MentionedInOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMentionedIn().All(ctx)
 	}
 	return result, err
 }

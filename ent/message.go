@@ -60,6 +60,8 @@ type Message struct {
 	MessageTag *message.MessageTag `json:"message_tag,omitempty"`
 	// Transcription holds the value of the "transcription" field.
 	Transcription *schema.Transcription `json:"transcription,omitempty"`
+	// AgentsOnly holds the value of the "agents_only" field.
+	AgentsOnly bool `json:"agents_only,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MessageQuery when eager-loading is set.
 	Edges        MessageEdges `json:"edges"`
@@ -150,6 +152,8 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case message.FieldID, message.FieldConversationID:
 			values[i] = new(pulid.ID)
+		case message.FieldAgentsOnly:
+			values[i] = new(sql.NullBool)
 		case message.FieldSeq:
 			values[i] = new(sql.NullInt64)
 		case message.FieldAuthorKey, message.FieldDirection, message.FieldKind, message.FieldText, message.FieldStatus, message.FieldFailureReason, message.FieldClientMessageID, message.FieldProviderMessageID, message.FieldMessageTag:
@@ -304,6 +308,12 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field transcription: %w", err)
 				}
 			}
+		case message.FieldAgentsOnly:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field agents_only", values[i])
+			} else if value.Valid {
+				_m.AgentsOnly = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -439,6 +449,9 @@ func (_m *Message) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("transcription=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Transcription))
+	builder.WriteString(", ")
+	builder.WriteString("agents_only=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AgentsOnly))
 	builder.WriteByte(')')
 	return builder.String()
 }

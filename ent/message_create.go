@@ -238,6 +238,20 @@ func (_c *MessageCreate) SetTranscription(v *schema.Transcription) *MessageCreat
 	return _c
 }
 
+// SetAgentsOnly sets the "agents_only" field.
+func (_c *MessageCreate) SetAgentsOnly(v bool) *MessageCreate {
+	_c.mutation.SetAgentsOnly(v)
+	return _c
+}
+
+// SetNillableAgentsOnly sets the "agents_only" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableAgentsOnly(v *bool) *MessageCreate {
+	if v != nil {
+		_c.SetAgentsOnly(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MessageCreate) SetID(v pulid.ID) *MessageCreate {
 	_c.mutation.SetID(v)
@@ -344,6 +358,10 @@ func (_c *MessageCreate) defaults() {
 		v := message.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.AgentsOnly(); !ok {
+		v := message.DefaultAgentsOnly
+		_c.mutation.SetAgentsOnly(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := message.DefaultID()
 		_c.mutation.SetID(v)
@@ -410,6 +428,9 @@ func (_c *MessageCreate) check() error {
 		if err := message.MessageTagValidator(v); err != nil {
 			return &ValidationError{Name: "message_tag", err: fmt.Errorf(`ent: validator failed for field "Message.message_tag": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.AgentsOnly(); !ok {
+		return &ValidationError{Name: "agents_only", err: errors.New(`ent: missing required field "Message.agents_only"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := message.IDValidator(string(v)); err != nil {
@@ -519,6 +540,10 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 		_spec.SetField(message.FieldTranscription, field.TypeJSON, value)
 		_node.Transcription = value
 	}
+	if value, ok := _c.mutation.AgentsOnly(); ok {
+		_spec.SetField(message.FieldAgentsOnly, field.TypeBool, value)
+		_node.AgentsOnly = value
+	}
 	if nodes := _c.mutation.ConversationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -572,10 +597,10 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	}
 	if nodes := _c.mutation.MentionsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   message.MentionsTable,
-			Columns: []string{message.MentionsColumn},
+			Columns: message.MentionsPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
@@ -835,6 +860,9 @@ func (u *MessageUpsertOne) UpdateNewValues() *MessageUpsertOne {
 		}
 		if _, exists := u.create.mutation.MessageTag(); exists {
 			s.SetIgnore(message.FieldMessageTag)
+		}
+		if _, exists := u.create.mutation.AgentsOnly(); exists {
+			s.SetIgnore(message.FieldAgentsOnly)
 		}
 	}))
 	return u
@@ -1236,6 +1264,9 @@ func (u *MessageUpsertBulk) UpdateNewValues() *MessageUpsertBulk {
 			}
 			if _, exists := b.mutation.MessageTag(); exists {
 				s.SetIgnore(message.FieldMessageTag)
+			}
+			if _, exists := b.mutation.AgentsOnly(); exists {
+				s.SetIgnore(message.FieldAgentsOnly)
 			}
 		}
 	}))

@@ -5312,52 +5312,51 @@ func (m *ContactMutation) ResetEdge(name string) error {
 // ConversationMutation represents an operation that mutates the Conversation nodes in the graph.
 type ConversationMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *pulid.ID
-	created_at          *time.Time
-	updated_at          *time.Time
-	kind                *conversation.Kind
-	title               *string
-	direct_key          *string
-	last_seq            *int64
-	addlast_seq         *int64
-	last_message_at     *time.Time
-	ended_at            *time.Time
-	status              *conversation.Status
-	reply_state         *conversation.ReplyState
-	archived_at         *time.Time
-	last_inbound_at     *time.Time
-	session_unread      *int
-	addsession_unread   *int
-	clearedFields       map[string]struct{}
-	admin               *pulid.ID
-	clearedadmin        bool
-	last_message        *pulid.ID
-	clearedlast_message bool
-	members             map[int]struct{}
-	removedmembers      map[int]struct{}
-	clearedmembers      bool
-	messages            map[pulid.ID]struct{}
-	removedmessages     map[pulid.ID]struct{}
-	clearedmessages     bool
-	channel             *pulid.ID
-	clearedchannel      bool
-	contact             *pulid.ID
-	clearedcontact      bool
-	assignee            *pulid.ID
-	clearedassignee     bool
-	archived_by         *pulid.ID
-	clearedarchived_by  bool
-	documents           map[pulid.ID]struct{}
-	removeddocuments    map[pulid.ID]struct{}
-	cleareddocuments    bool
-	calls               map[pulid.ID]struct{}
-	removedcalls        map[pulid.ID]struct{}
-	clearedcalls        bool
-	done                bool
-	oldValue            func(context.Context) (*Conversation, error)
-	predicates          []predicate.Conversation
+	op                 Op
+	typ                string
+	id                 *pulid.ID
+	created_at         *time.Time
+	updated_at         *time.Time
+	kind               *conversation.Kind
+	title              *string
+	direct_key         *string
+	last_seq           *int64
+	addlast_seq        *int64
+	last_message_id    *pulid.ID
+	last_message_at    *time.Time
+	ended_at           *time.Time
+	status             *conversation.Status
+	reply_state        *conversation.ReplyState
+	archived_at        *time.Time
+	last_inbound_at    *time.Time
+	session_unread     *int
+	addsession_unread  *int
+	clearedFields      map[string]struct{}
+	admin              *pulid.ID
+	clearedadmin       bool
+	members            map[int]struct{}
+	removedmembers     map[int]struct{}
+	clearedmembers     bool
+	messages           map[pulid.ID]struct{}
+	removedmessages    map[pulid.ID]struct{}
+	clearedmessages    bool
+	channel            *pulid.ID
+	clearedchannel     bool
+	contact            *pulid.ID
+	clearedcontact     bool
+	assignee           *pulid.ID
+	clearedassignee    bool
+	archived_by        *pulid.ID
+	clearedarchived_by bool
+	documents          map[pulid.ID]struct{}
+	removeddocuments   map[pulid.ID]struct{}
+	cleareddocuments   bool
+	calls              map[pulid.ID]struct{}
+	removedcalls       map[pulid.ID]struct{}
+	clearedcalls       bool
+	done               bool
+	oldValue           func(context.Context) (*Conversation, error)
+	predicates         []predicate.Conversation
 }
 
 var _ ent.Mutation = (*ConversationMutation)(nil)
@@ -5764,12 +5763,12 @@ func (m *ConversationMutation) ResetLastSeq() {
 
 // SetLastMessageID sets the "last_message_id" field.
 func (m *ConversationMutation) SetLastMessageID(pu pulid.ID) {
-	m.last_message = &pu
+	m.last_message_id = &pu
 }
 
 // LastMessageID returns the value of the "last_message_id" field in the mutation.
 func (m *ConversationMutation) LastMessageID() (r pulid.ID, exists bool) {
-	v := m.last_message
+	v := m.last_message_id
 	if v == nil {
 		return
 	}
@@ -5795,7 +5794,7 @@ func (m *ConversationMutation) OldLastMessageID(ctx context.Context) (v *pulid.I
 
 // ClearLastMessageID clears the value of the "last_message_id" field.
 func (m *ConversationMutation) ClearLastMessageID() {
-	m.last_message = nil
+	m.last_message_id = nil
 	m.clearedFields[conversation.FieldLastMessageID] = struct{}{}
 }
 
@@ -5807,7 +5806,7 @@ func (m *ConversationMutation) LastMessageIDCleared() bool {
 
 // ResetLastMessageID resets all changes to the "last_message_id" field.
 func (m *ConversationMutation) ResetLastMessageID() {
-	m.last_message = nil
+	m.last_message_id = nil
 	delete(m.clearedFields, conversation.FieldLastMessageID)
 }
 
@@ -6384,33 +6383,6 @@ func (m *ConversationMutation) ResetAdmin() {
 	m.clearedadmin = false
 }
 
-// ClearLastMessage clears the "last_message" edge to the Message entity.
-func (m *ConversationMutation) ClearLastMessage() {
-	m.clearedlast_message = true
-	m.clearedFields[conversation.FieldLastMessageID] = struct{}{}
-}
-
-// LastMessageCleared reports if the "last_message" edge to the Message entity was cleared.
-func (m *ConversationMutation) LastMessageCleared() bool {
-	return m.LastMessageIDCleared() || m.clearedlast_message
-}
-
-// LastMessageIDs returns the "last_message" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// LastMessageID instead. It exists only for internal usage by the builders.
-func (m *ConversationMutation) LastMessageIDs() (ids []pulid.ID) {
-	if id := m.last_message; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetLastMessage resets all changes to the "last_message" edge.
-func (m *ConversationMutation) ResetLastMessage() {
-	m.last_message = nil
-	m.clearedlast_message = false
-}
-
 // AddMemberIDs adds the "members" edge to the Member entity by ids.
 func (m *ConversationMutation) AddMemberIDs(ids ...int) {
 	if m.members == nil {
@@ -6791,7 +6763,7 @@ func (m *ConversationMutation) Fields() []string {
 	if m.last_seq != nil {
 		fields = append(fields, conversation.FieldLastSeq)
 	}
-	if m.last_message != nil {
+	if m.last_message_id != nil {
 		fields = append(fields, conversation.FieldLastMessageID)
 	}
 	if m.last_message_at != nil {
@@ -7282,12 +7254,9 @@ func (m *ConversationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ConversationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 9)
 	if m.admin != nil {
 		edges = append(edges, conversation.EdgeAdmin)
-	}
-	if m.last_message != nil {
-		edges = append(edges, conversation.EdgeLastMessage)
 	}
 	if m.members != nil {
 		edges = append(edges, conversation.EdgeMembers)
@@ -7322,10 +7291,6 @@ func (m *ConversationMutation) AddedIDs(name string) []ent.Value {
 	switch name {
 	case conversation.EdgeAdmin:
 		if id := m.admin; id != nil {
-			return []ent.Value{*id}
-		}
-	case conversation.EdgeLastMessage:
-		if id := m.last_message; id != nil {
 			return []ent.Value{*id}
 		}
 	case conversation.EdgeMembers:
@@ -7374,7 +7339,7 @@ func (m *ConversationMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ConversationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 9)
 	if m.removedmembers != nil {
 		edges = append(edges, conversation.EdgeMembers)
 	}
@@ -7424,12 +7389,9 @@ func (m *ConversationMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ConversationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 9)
 	if m.clearedadmin {
 		edges = append(edges, conversation.EdgeAdmin)
-	}
-	if m.clearedlast_message {
-		edges = append(edges, conversation.EdgeLastMessage)
 	}
 	if m.clearedmembers {
 		edges = append(edges, conversation.EdgeMembers)
@@ -7464,8 +7426,6 @@ func (m *ConversationMutation) EdgeCleared(name string) bool {
 	switch name {
 	case conversation.EdgeAdmin:
 		return m.clearedadmin
-	case conversation.EdgeLastMessage:
-		return m.clearedlast_message
 	case conversation.EdgeMembers:
 		return m.clearedmembers
 	case conversation.EdgeMessages:
@@ -7493,9 +7453,6 @@ func (m *ConversationMutation) ClearEdge(name string) error {
 	case conversation.EdgeAdmin:
 		m.ClearAdmin()
 		return nil
-	case conversation.EdgeLastMessage:
-		m.ClearLastMessage()
-		return nil
 	case conversation.EdgeChannel:
 		m.ClearChannel()
 		return nil
@@ -7518,9 +7475,6 @@ func (m *ConversationMutation) ResetEdge(name string) error {
 	switch name {
 	case conversation.EdgeAdmin:
 		m.ResetAdmin()
-		return nil
-	case conversation.EdgeLastMessage:
-		m.ResetLastMessage()
 		return nil
 	case conversation.EdgeMembers:
 		m.ResetMembers()
@@ -9964,6 +9918,7 @@ type EventMutation struct {
 	channel_id      *pulid.ID
 	message_id      *pulid.ID
 	call_id         *pulid.ID
+	agents_only     *bool
 	clearedFields   map[string]struct{}
 	done            bool
 	oldValue        func(context.Context) (*Event, error)
@@ -10461,6 +10416,42 @@ func (m *EventMutation) ResetCallID() {
 	delete(m.clearedFields, event.FieldCallID)
 }
 
+// SetAgentsOnly sets the "agents_only" field.
+func (m *EventMutation) SetAgentsOnly(b bool) {
+	m.agents_only = &b
+}
+
+// AgentsOnly returns the value of the "agents_only" field in the mutation.
+func (m *EventMutation) AgentsOnly() (r bool, exists bool) {
+	v := m.agents_only
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgentsOnly returns the old "agents_only" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldAgentsOnly(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgentsOnly is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgentsOnly requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgentsOnly: %w", err)
+	}
+	return oldValue.AgentsOnly, nil
+}
+
+// ResetAgentsOnly resets all changes to the "agents_only" field.
+func (m *EventMutation) ResetAgentsOnly() {
+	m.agents_only = nil
+}
+
 // Where appends a list predicates to the EventMutation builder.
 func (m *EventMutation) Where(ps ...predicate.Event) {
 	m.predicates = append(m.predicates, ps...)
@@ -10495,7 +10486,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, event.FieldCreatedAt)
 	}
@@ -10519,6 +10510,9 @@ func (m *EventMutation) Fields() []string {
 	}
 	if m.call_id != nil {
 		fields = append(fields, event.FieldCallID)
+	}
+	if m.agents_only != nil {
+		fields = append(fields, event.FieldAgentsOnly)
 	}
 	return fields
 }
@@ -10544,6 +10538,8 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.MessageID()
 	case event.FieldCallID:
 		return m.CallID()
+	case event.FieldAgentsOnly:
+		return m.AgentsOnly()
 	}
 	return nil, false
 }
@@ -10569,6 +10565,8 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldMessageID(ctx)
 	case event.FieldCallID:
 		return m.OldCallID(ctx)
+	case event.FieldAgentsOnly:
+		return m.OldAgentsOnly(ctx)
 	}
 	return nil, fmt.Errorf("unknown Event field %s", name)
 }
@@ -10633,6 +10631,13 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCallID(v)
+		return nil
+	case event.FieldAgentsOnly:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgentsOnly(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
@@ -10760,6 +10765,9 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldCallID:
 		m.ResetCallID()
+		return nil
+	case event.FieldAgentsOnly:
+		m.ResetAgentsOnly()
 		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
@@ -11850,6 +11858,7 @@ type MessageMutation struct {
 	post                **schema.Post
 	message_tag         *message.MessageTag
 	transcription       **schema.Transcription
+	agents_only         *bool
 	clearedFields       map[string]struct{}
 	conversation        *pulid.ID
 	clearedconversation bool
@@ -12819,6 +12828,42 @@ func (m *MessageMutation) ResetTranscription() {
 	delete(m.clearedFields, message.FieldTranscription)
 }
 
+// SetAgentsOnly sets the "agents_only" field.
+func (m *MessageMutation) SetAgentsOnly(b bool) {
+	m.agents_only = &b
+}
+
+// AgentsOnly returns the value of the "agents_only" field in the mutation.
+func (m *MessageMutation) AgentsOnly() (r bool, exists bool) {
+	v := m.agents_only
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgentsOnly returns the old "agents_only" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldAgentsOnly(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgentsOnly is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgentsOnly requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgentsOnly: %w", err)
+	}
+	return oldValue.AgentsOnly, nil
+}
+
+// ResetAgentsOnly resets all changes to the "agents_only" field.
+func (m *MessageMutation) ResetAgentsOnly() {
+	m.agents_only = nil
+}
+
 // ClearConversation clears the "conversation" edge to the Conversation entity.
 func (m *MessageMutation) ClearConversation() {
 	m.clearedconversation = true
@@ -13042,7 +13087,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, message.FieldCreatedAt)
 	}
@@ -13100,6 +13145,9 @@ func (m *MessageMutation) Fields() []string {
 	if m.transcription != nil {
 		fields = append(fields, message.FieldTranscription)
 	}
+	if m.agents_only != nil {
+		fields = append(fields, message.FieldAgentsOnly)
+	}
 	return fields
 }
 
@@ -13146,6 +13194,8 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.MessageTag()
 	case message.FieldTranscription:
 		return m.Transcription()
+	case message.FieldAgentsOnly:
+		return m.AgentsOnly()
 	}
 	return nil, false
 }
@@ -13193,6 +13243,8 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldMessageTag(ctx)
 	case message.FieldTranscription:
 		return m.OldTranscription(ctx)
+	case message.FieldAgentsOnly:
+		return m.OldAgentsOnly(ctx)
 	}
 	return nil, fmt.Errorf("unknown Message field %s", name)
 }
@@ -13334,6 +13386,13 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTranscription(v)
+		return nil
+	case message.FieldAgentsOnly:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgentsOnly(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Message field %s", name)
@@ -13524,6 +13583,9 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldTranscription:
 		m.ResetTranscription()
+		return nil
+	case message.FieldAgentsOnly:
+		m.ResetAgentsOnly()
 		return nil
 	}
 	return fmt.Errorf("unknown Message field %s", name)
@@ -15927,6 +15989,9 @@ type UserMutation struct {
 	canned_responses        map[pulid.ID]struct{}
 	removedcanned_responses map[pulid.ID]struct{}
 	clearedcanned_responses bool
+	mentioned_in            map[pulid.ID]struct{}
+	removedmentioned_in     map[pulid.ID]struct{}
+	clearedmentioned_in     bool
 	done                    bool
 	oldValue                func(context.Context) (*User, error)
 	predicates              []predicate.User
@@ -16589,6 +16654,60 @@ func (m *UserMutation) ResetCannedResponses() {
 	m.removedcanned_responses = nil
 }
 
+// AddMentionedInIDs adds the "mentioned_in" edge to the Message entity by ids.
+func (m *UserMutation) AddMentionedInIDs(ids ...pulid.ID) {
+	if m.mentioned_in == nil {
+		m.mentioned_in = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.mentioned_in[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMentionedIn clears the "mentioned_in" edge to the Message entity.
+func (m *UserMutation) ClearMentionedIn() {
+	m.clearedmentioned_in = true
+}
+
+// MentionedInCleared reports if the "mentioned_in" edge to the Message entity was cleared.
+func (m *UserMutation) MentionedInCleared() bool {
+	return m.clearedmentioned_in
+}
+
+// RemoveMentionedInIDs removes the "mentioned_in" edge to the Message entity by IDs.
+func (m *UserMutation) RemoveMentionedInIDs(ids ...pulid.ID) {
+	if m.removedmentioned_in == nil {
+		m.removedmentioned_in = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.mentioned_in, ids[i])
+		m.removedmentioned_in[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMentionedIn returns the removed IDs of the "mentioned_in" edge to the Message entity.
+func (m *UserMutation) RemovedMentionedInIDs() (ids []pulid.ID) {
+	for id := range m.removedmentioned_in {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MentionedInIDs returns the "mentioned_in" edge IDs in the mutation.
+func (m *UserMutation) MentionedInIDs() (ids []pulid.ID) {
+	for id := range m.mentioned_in {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMentionedIn resets all changes to the "mentioned_in" edge.
+func (m *UserMutation) ResetMentionedIn() {
+	m.mentioned_in = nil
+	m.clearedmentioned_in = false
+	m.removedmentioned_in = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -16867,7 +16986,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.tokens != nil {
 		edges = append(edges, user.EdgeTokens)
 	}
@@ -16879,6 +16998,9 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.canned_responses != nil {
 		edges = append(edges, user.EdgeCannedResponses)
+	}
+	if m.mentioned_in != nil {
+		edges = append(edges, user.EdgeMentionedIn)
 	}
 	return edges
 }
@@ -16911,13 +17033,19 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeMentionedIn:
+		ids := make([]ent.Value, 0, len(m.mentioned_in))
+		for id := range m.mentioned_in {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedtokens != nil {
 		edges = append(edges, user.EdgeTokens)
 	}
@@ -16929,6 +17057,9 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedcanned_responses != nil {
 		edges = append(edges, user.EdgeCannedResponses)
+	}
+	if m.removedmentioned_in != nil {
+		edges = append(edges, user.EdgeMentionedIn)
 	}
 	return edges
 }
@@ -16961,13 +17092,19 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeMentionedIn:
+		ids := make([]ent.Value, 0, len(m.removedmentioned_in))
+		for id := range m.removedmentioned_in {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedtokens {
 		edges = append(edges, user.EdgeTokens)
 	}
@@ -16979,6 +17116,9 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedcanned_responses {
 		edges = append(edges, user.EdgeCannedResponses)
+	}
+	if m.clearedmentioned_in {
+		edges = append(edges, user.EdgeMentionedIn)
 	}
 	return edges
 }
@@ -16995,6 +17135,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedchannels
 	case user.EdgeCannedResponses:
 		return m.clearedcanned_responses
+	case user.EdgeMentionedIn:
+		return m.clearedmentioned_in
 	}
 	return false
 }
@@ -17022,6 +17164,9 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeCannedResponses:
 		m.ResetCannedResponses()
+		return nil
+	case user.EdgeMentionedIn:
+		m.ResetMentionedIn()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

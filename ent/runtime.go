@@ -414,6 +414,10 @@ func init() {
 	eventDescCreatedAt := eventMixinFields0[0].Descriptor()
 	// event.DefaultCreatedAt holds the default value on creation for the created_at field.
 	event.DefaultCreatedAt = eventDescCreatedAt.Default.(func() time.Time)
+	// eventDescAgentsOnly is the schema descriptor for agents_only field.
+	eventDescAgentsOnly := eventFields[8].Descriptor()
+	// event.DefaultAgentsOnly holds the default value on creation for the agents_only field.
+	event.DefaultAgentsOnly = eventDescAgentsOnly.Default.(bool)
 	memberFields := schema.Member{}.Fields()
 	_ = memberFields
 	// memberDescJoinedAt is the schema descriptor for joined_at field.
@@ -477,6 +481,10 @@ func init() {
 	messageDescProviderMessageID := messageFields[12].Descriptor()
 	// message.ProviderMessageIDValidator is a validator for the "provider_message_id" field. It is called by the builders before save.
 	message.ProviderMessageIDValidator = messageDescProviderMessageID.Validators[0].(func(string) error)
+	// messageDescAgentsOnly is the schema descriptor for agents_only field.
+	messageDescAgentsOnly := messageFields[17].Descriptor()
+	// message.DefaultAgentsOnly holds the default value on creation for the agents_only field.
+	message.DefaultAgentsOnly = messageDescAgentsOnly.Default.(bool)
 	// messageDescID is the schema descriptor for id field.
 	messageDescID := messageMixinFields0[0].Descriptor()
 	// message.DefaultID holds the default value on creation for the id field.

@@ -38,9 +38,8 @@ type User struct {
 	PopupEnabled bool `json:"popup_enabled,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
-	Edges            UserEdges `json:"edges"`
-	message_mentions *pulid.ID
-	selectValues     sql.SelectValues
+	Edges        UserEdges `json:"edges"`
+	selectValues sql.SelectValues
 }
 
 // UserEdges holds the relations/edges for other nodes in the graph.
@@ -53,16 +52,19 @@ type UserEdges struct {
 	Channels []*Channel `json:"channels,omitempty"`
 	// CannedResponses holds the value of the canned_responses edge.
 	CannedResponses []*CannedResponse `json:"canned_responses,omitempty"`
+	// MentionedIn holds the value of the mentioned_in edge.
+	MentionedIn []*Message `json:"mentioned_in,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 
 	namedTokens          map[string][]*Token
 	namedMemberships     map[string][]*Member
 	namedChannels        map[string][]*Channel
 	namedCannedResponses map[string][]*CannedResponse
+	namedMentionedIn     map[string][]*Message
 }
 
 // TokensOrErr returns the Tokens value or an error if the edge
@@ -101,6 +103,15 @@ func (e UserEdges) CannedResponsesOrErr() ([]*CannedResponse, error) {
 	return nil, &NotLoadedError{edge: "canned_responses"}
 }
 
+// MentionedInOrErr returns the MentionedIn value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) MentionedInOrErr() ([]*Message, error) {
+	if e.loadedTypes[4] {
+		return e.MentionedIn, nil
+	}
+	return nil, &NotLoadedError{edge: "mentioned_in"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -114,8 +125,6 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
-		case user.ForeignKeys[0]: // message_mentions
-			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -192,13 +201,6 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PopupEnabled = value.Bool
 			}
-		case user.ForeignKeys[0]:
-			if value, ok := values[i].(*sql.NullScanner); !ok {
-				return fmt.Errorf("unexpected type %T for field message_mentions", values[i])
-			} else if value.Valid {
-				_m.message_mentions = new(pulid.ID)
-				*_m.message_mentions = *value.S.(*pulid.ID)
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -230,6 +232,11 @@ func (_m *User) QueryChannels() *ChannelQuery {
 // QueryCannedResponses queries the "canned_responses" edge of the User entity.
 func (_m *User) QueryCannedResponses() *CannedResponseQuery {
 	return NewUserClient(_m.config).QueryCannedResponses(_m)
+}
+
+// QueryMentionedIn queries the "mentioned_in" edge of the User entity.
+func (_m *User) QueryMentionedIn() *MessageQuery {
+	return NewUserClient(_m.config).QueryMentionedIn(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -379,6 +386,30 @@ func (_m *User) appendNamedCannedResponses(name string, edges ...*CannedResponse
 		_m.Edges.namedCannedResponses[name] = []*CannedResponse{}
 	} else {
 		_m.Edges.namedCannedResponses[name] = append(_m.Edges.namedCannedResponses[name], edges...)
+	}
+}
+
+// NamedMentionedIn returns the MentionedIn named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedMentionedIn(name string) ([]*Message, error) {
+	if _m.Edges.namedMentionedIn == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedMentionedIn[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedMentionedIn(name string, edges ...*Message) {
+	if _m.Edges.namedMentionedIn == nil {
+		_m.Edges.namedMentionedIn = make(map[string][]*Message)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedMentionedIn[name] = []*Message{}
+	} else {
+		_m.Edges.namedMentionedIn[name] = append(_m.Edges.namedMentionedIn[name], edges...)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"parley/ent/cannedresponse"
 	"parley/ent/channel"
 	"parley/ent/member"
+	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/ent/token"
 	"parley/ent/user"
@@ -202,6 +203,21 @@ func (_c *UserCreate) AddCannedResponses(v ...*CannedResponse) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddCannedResponseIDs(ids...)
+}
+
+// AddMentionedInIDs adds the "mentioned_in" edge to the Message entity by IDs.
+func (_c *UserCreate) AddMentionedInIDs(ids ...pulid.ID) *UserCreate {
+	_c.mutation.AddMentionedInIDs(ids...)
+	return _c
+}
+
+// AddMentionedIn adds the "mentioned_in" edges to the Message entity.
+func (_c *UserCreate) AddMentionedIn(v ...*Message) *UserCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddMentionedInIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -445,6 +461,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(cannedresponse.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MentionedInIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.MentionedInTable,
+			Columns: user.MentionedInPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -10,6 +10,7 @@ import (
 	"parley/ent/cannedresponse"
 	"parley/ent/channel"
 	"parley/ent/member"
+	"parley/ent/message"
 	"parley/ent/predicate"
 	"parley/ent/schema/pulid"
 	"parley/ent/token"
@@ -33,13 +34,14 @@ type UserQuery struct {
 	withMemberships          *MemberQuery
 	withChannels             *ChannelQuery
 	withCannedResponses      *CannedResponseQuery
-	withFKs                  bool
+	withMentionedIn          *MessageQuery
 	loadTotal                []func(context.Context, []*User) error
 	modifiers                []func(*sql.Selector)
 	withNamedTokens          map[string]*TokenQuery
 	withNamedMemberships     map[string]*MemberQuery
 	withNamedChannels        map[string]*ChannelQuery
 	withNamedCannedResponses map[string]*CannedResponseQuery
+	withNamedMentionedIn     map[string]*MessageQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -157,6 +159,28 @@ func (_q *UserQuery) QueryCannedResponses() *CannedResponseQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(cannedresponse.Table, cannedresponse.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.CannedResponsesTable, user.CannedResponsesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMentionedIn chains the current query on the "mentioned_in" edge.
+func (_q *UserQuery) QueryMentionedIn() *MessageQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, user.MentionedInTable, user.MentionedInPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -360,6 +384,7 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withMemberships:     _q.withMemberships.Clone(),
 		withChannels:        _q.withChannels.Clone(),
 		withCannedResponses: _q.withCannedResponses.Clone(),
+		withMentionedIn:     _q.withMentionedIn.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -408,6 +433,17 @@ func (_q *UserQuery) WithCannedResponses(opts ...func(*CannedResponseQuery)) *Us
 		opt(query)
 	}
 	_q.withCannedResponses = query
+	return _q
+}
+
+// WithMentionedIn tells the query-builder to eager-load the nodes that are connected to
+// the "mentioned_in" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithMentionedIn(opts ...func(*MessageQuery)) *UserQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMentionedIn = query
 	return _q
 }
 
@@ -488,18 +524,15 @@ func (_q *UserQuery) prepareQuery(ctx context.Context) error {
 func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, error) {
 	var (
 		nodes       = []*User{}
-		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withTokens != nil,
 			_q.withMemberships != nil,
 			_q.withChannels != nil,
 			_q.withCannedResponses != nil,
+			_q.withMentionedIn != nil,
 		}
 	)
-	if withFKs {
-		_spec.Node.Columns = append(_spec.Node.Columns, user.ForeignKeys...)
-	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*User).scanValues(nil, columns)
 	}
@@ -549,6 +582,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	if query := _q.withMentionedIn; query != nil {
+		if err := _q.loadMentionedIn(ctx, query, nodes,
+			func(n *User) { n.Edges.MentionedIn = []*Message{} },
+			func(n *User, e *Message) { n.Edges.MentionedIn = append(n.Edges.MentionedIn, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedTokens {
 		if err := _q.loadTokens(ctx, query, nodes,
 			func(n *User) { n.appendNamedTokens(name) },
@@ -574,6 +614,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadCannedResponses(ctx, query, nodes,
 			func(n *User) { n.appendNamedCannedResponses(name) },
 			func(n *User, e *CannedResponse) { n.appendNamedCannedResponses(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedMentionedIn {
+		if err := _q.loadMentionedIn(ctx, query, nodes,
+			func(n *User) { n.appendNamedMentionedIn(name) },
+			func(n *User, e *Message) { n.appendNamedMentionedIn(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -736,6 +783,67 @@ func (_q *UserQuery) loadCannedResponses(ctx context.Context, query *CannedRespo
 			return fmt.Errorf(`unexpected referenced foreign-key "owner_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadMentionedIn(ctx context.Context, query *MessageQuery, nodes []*User, init func(*User), assign func(*User, *Message)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[pulid.ID]*User)
+	nids := make(map[pulid.ID]map[*User]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(user.MentionedInTable)
+		s.Join(joinT).On(s.C(message.FieldID), joinT.C(user.MentionedInPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(user.MentionedInPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(user.MentionedInPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(pulid.ID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*pulid.ID)
+				inValue := *values[1].(*pulid.ID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*User]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Message](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "mentioned_in" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -912,6 +1020,20 @@ func (_q *UserQuery) WithNamedCannedResponses(name string, opts ...func(*CannedR
 		_q.withNamedCannedResponses = make(map[string]*CannedResponseQuery)
 	}
 	_q.withNamedCannedResponses[name] = query
+	return _q
+}
+
+// WithNamedMentionedIn tells the query-builder to eager-load the nodes that are connected to the "mentioned_in"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedMentionedIn(name string, opts ...func(*MessageQuery)) *UserQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedMentionedIn == nil {
+		_q.withNamedMentionedIn = make(map[string]*MessageQuery)
+	}
+	_q.withNamedMentionedIn[name] = query
 	return _q
 }
 

@@ -9,6 +9,7 @@ import (
 	"parley/ent/cannedresponse"
 	"parley/ent/channel"
 	"parley/ent/member"
+	"parley/ent/message"
 	"parley/ent/predicate"
 	"parley/ent/schema/pulid"
 	"parley/ent/token"
@@ -204,6 +205,21 @@ func (_u *UserUpdate) AddCannedResponses(v ...*CannedResponse) *UserUpdate {
 	return _u.AddCannedResponseIDs(ids...)
 }
 
+// AddMentionedInIDs adds the "mentioned_in" edge to the Message entity by IDs.
+func (_u *UserUpdate) AddMentionedInIDs(ids ...pulid.ID) *UserUpdate {
+	_u.mutation.AddMentionedInIDs(ids...)
+	return _u
+}
+
+// AddMentionedIn adds the "mentioned_in" edges to the Message entity.
+func (_u *UserUpdate) AddMentionedIn(v ...*Message) *UserUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMentionedInIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -291,6 +307,27 @@ func (_u *UserUpdate) RemoveCannedResponses(v ...*CannedResponse) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveCannedResponseIDs(ids...)
+}
+
+// ClearMentionedIn clears all "mentioned_in" edges to the Message entity.
+func (_u *UserUpdate) ClearMentionedIn() *UserUpdate {
+	_u.mutation.ClearMentionedIn()
+	return _u
+}
+
+// RemoveMentionedInIDs removes the "mentioned_in" edge to Message entities by IDs.
+func (_u *UserUpdate) RemoveMentionedInIDs(ids ...pulid.ID) *UserUpdate {
+	_u.mutation.RemoveMentionedInIDs(ids...)
+	return _u
+}
+
+// RemoveMentionedIn removes "mentioned_in" edges to Message entities.
+func (_u *UserUpdate) RemoveMentionedIn(v ...*Message) *UserUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMentionedInIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -579,6 +616,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.MentionedInCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.MentionedInTable,
+			Columns: user.MentionedInPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMentionedInIDs(); len(nodes) > 0 && !_u.mutation.MentionedInCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.MentionedInTable,
+			Columns: user.MentionedInPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MentionedInIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.MentionedInTable,
+			Columns: user.MentionedInPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -771,6 +853,21 @@ func (_u *UserUpdateOne) AddCannedResponses(v ...*CannedResponse) *UserUpdateOne
 	return _u.AddCannedResponseIDs(ids...)
 }
 
+// AddMentionedInIDs adds the "mentioned_in" edge to the Message entity by IDs.
+func (_u *UserUpdateOne) AddMentionedInIDs(ids ...pulid.ID) *UserUpdateOne {
+	_u.mutation.AddMentionedInIDs(ids...)
+	return _u
+}
+
+// AddMentionedIn adds the "mentioned_in" edges to the Message entity.
+func (_u *UserUpdateOne) AddMentionedIn(v ...*Message) *UserUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMentionedInIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -858,6 +955,27 @@ func (_u *UserUpdateOne) RemoveCannedResponses(v ...*CannedResponse) *UserUpdate
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveCannedResponseIDs(ids...)
+}
+
+// ClearMentionedIn clears all "mentioned_in" edges to the Message entity.
+func (_u *UserUpdateOne) ClearMentionedIn() *UserUpdateOne {
+	_u.mutation.ClearMentionedIn()
+	return _u
+}
+
+// RemoveMentionedInIDs removes the "mentioned_in" edge to Message entities by IDs.
+func (_u *UserUpdateOne) RemoveMentionedInIDs(ids ...pulid.ID) *UserUpdateOne {
+	_u.mutation.RemoveMentionedInIDs(ids...)
+	return _u
+}
+
+// RemoveMentionedIn removes "mentioned_in" edges to Message entities.
+func (_u *UserUpdateOne) RemoveMentionedIn(v ...*Message) *UserUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMentionedInIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -1169,6 +1287,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(cannedresponse.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MentionedInCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.MentionedInTable,
+			Columns: user.MentionedInPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMentionedInIDs(); len(nodes) > 0 && !_u.mutation.MentionedInCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.MentionedInTable,
+			Columns: user.MentionedInPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MentionedInIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.MentionedInTable,
+			Columns: user.MentionedInPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

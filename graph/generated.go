@@ -386,6 +386,7 @@ type ChannelResolver interface {
 }
 type ChatResolver interface {
 	Title(ctx context.Context, obj *model.Chat) (string, error)
+	LastMessage(ctx context.Context, obj *model.Chat) (*ent.Message, error)
 
 	UnreadCount(ctx context.Context, obj *model.Chat) (int, error)
 	MentionCount(ctx context.Context, obj *model.Chat) (int, error)
@@ -465,6 +466,7 @@ type QueryResolver interface {
 }
 type SessionResolver interface {
 	Title(ctx context.Context, obj *model.Session) (string, error)
+	LastMessage(ctx context.Context, obj *model.Session) (*ent.Message, error)
 
 	UnreadCount(ctx context.Context, obj *model.Session) (int, error)
 	MentionCount(ctx context.Context, obj *model.Session) (int, error)
@@ -5382,7 +5384,7 @@ func (ec *executionContext) _Chat_lastMessage(ctx context.Context, field graphql
 			return ec.fieldContext_Chat_lastMessage(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LastMessage(ctx)
+			return ec.Resolvers.Chat().LastMessage(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
@@ -5397,7 +5399,7 @@ func (ec *executionContext) fieldContext_Chat_lastMessage(_ context.Context, fie
 		Object:     "Chat",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Message(ctx, field)
 		},
@@ -9554,7 +9556,7 @@ func (ec *executionContext) _Session_lastMessage(ctx context.Context, field grap
 			return ec.fieldContext_Session_lastMessage(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LastMessage(ctx)
+			return ec.Resolvers.Session().LastMessage(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
@@ -9569,7 +9571,7 @@ func (ec *executionContext) fieldContext_Session_lastMessage(_ context.Context, 
 		Object:     "Session",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Message(ctx, field)
 		},

@@ -5,6 +5,7 @@ import (
 
 	"parley/ent"
 	"parley/ent/schema/pulid"
+	"parley/graph/model"
 	"parley/server/apperr"
 )
 
@@ -20,6 +21,14 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	switch id.Prefix() {
 	case "us":
 		n, err = nilIfErr(r.Directory.Get(ctx, v, id))
+	case "ch", "se":
+		c, m, cerr := r.Core.Conversation(ctx, v, id)
+		if cerr == nil {
+			return model.WrapWith(c, m).(ent.Noder), nil
+		}
+		err = cerr
+	case "ms":
+		n, err = nilIfErr(r.Core.Message(ctx, v, id))
 	default:
 		return nil, nil
 	}

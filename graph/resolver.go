@@ -9,6 +9,7 @@ import (
 	"parley/ent/schema/pulid"
 	"parley/graph/model"
 	"parley/server/auth"
+	"parley/server/chat"
 	"parley/server/users"
 )
 
@@ -19,6 +20,7 @@ type Resolver struct {
 	Auth      *auth.Service
 	Directory *users.Service
 	Presence  Presence
+	Core      *chat.Service
 }
 
 // Presence answers User.online.

@@ -16,6 +16,7 @@ import (
 	"parley/ent/user"
 	"parley/graph/model"
 	"parley/server/apperr"
+	"parley/server/chat"
 	"parley/server/users"
 
 	"entgo.io/contrib/entgql"
@@ -35,39 +36,56 @@ func (r *channelResolver) Agents(ctx context.Context, obj *ent.Channel) ([]*ent.
 }
 
 func (r *chatResolver) Title(ctx context.Context, obj *model.Chat) (string, error) {
-	panic(fmt.Errorf("not implemented: Title - title"))
+	return r.Core.Title(ctx, viewer(ctx), obj.Conversation, obj.Peer)
+}
+
+func (r *chatResolver) LastMessage(ctx context.Context, obj *model.Chat) (*ent.Message, error) {
+	return r.Core.LastMessage(ctx, obj.Conversation)
 }
 
 func (r *chatResolver) UnreadCount(ctx context.Context, obj *model.Chat) (int, error) {
-	panic(fmt.Errorf("not implemented: UnreadCount - unreadCount"))
+	if m := r.own(ctx, &obj.Viewer, obj.ID); m != nil {
+		return m.UnreadCount, nil
+	}
+	return 0, nil
 }
 
 func (r *chatResolver) MentionCount(ctx context.Context, obj *model.Chat) (int, error) {
-	panic(fmt.Errorf("not implemented: MentionCount - mentionCount"))
+	if m := r.own(ctx, &obj.Viewer, obj.ID); m != nil {
+		return m.MentionCount, nil
+	}
+	return 0, nil
 }
 
 func (r *chatResolver) Muted(ctx context.Context, obj *model.Chat) (bool, error) {
-	panic(fmt.Errorf("not implemented: Muted - muted"))
+	m := r.own(ctx, &obj.Viewer, obj.ID)
+	return m != nil && m.Muted, nil
 }
 
 func (r *chatResolver) Pinned(ctx context.Context, obj *model.Chat) (bool, error) {
-	panic(fmt.Errorf("not implemented: Pinned - pinned"))
+	m := r.own(ctx, &obj.Viewer, obj.ID)
+	return m != nil && m.Pinned, nil
 }
 
 func (r *chatResolver) Archived(ctx context.Context, obj *model.Chat) (bool, error) {
-	panic(fmt.Errorf("not implemented: Archived - archived"))
+	m := r.own(ctx, &obj.Viewer, obj.ID)
+	return m != nil && m.Archived, nil
 }
 
 func (r *chatResolver) Badge(ctx context.Context, obj *model.Chat) (model.BadgeDisplay, error) {
-	panic(fmt.Errorf("not implemented: Badge - badge"))
+	m := r.own(ctx, &obj.Viewer, obj.ID)
+	if m == nil {
+		return model.BadgeDisplayNone, nil
+	}
+	return badgeOf(m.UnreadCount, m.Muted), nil
 }
 
 func (r *chatResolver) Messages(ctx context.Context, obj *model.Chat, first *int, after *entgql.Cursor[pulid.ID], last *int, before *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error) {
-	panic(fmt.Errorf("not implemented: Messages - messages"))
+	return r.messagesOf(ctx, obj.Conversation, first, after, last, before)
 }
 
 func (r *chatResolver) Members(ctx context.Context, obj *model.Chat) ([]*ent.User, error) {
-	panic(fmt.Errorf("not implemented: Members - members"))
+	return r.Core.Members(ctx, obj.Conversation)
 }
 
 func (r *contactResolver) DisplayName(ctx context.Context, obj *ent.Contact) (string, error) {
@@ -91,11 +109,19 @@ func (r *documentResolver) Session(ctx context.Context, obj *ent.Document) (*mod
 }
 
 func (r *messageResolver) Conversation(ctx context.Context, obj *ent.Message) (model.Conversation, error) {
-	panic(fmt.Errorf("not implemented: Conversation - conversation"))
+	c, err := obj.Conversation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return model.Wrap(c), nil
 }
 
 func (r *messageResolver) Attachments(ctx context.Context, obj *ent.Message) ([]*ent.Attachment, error) {
-	panic(fmt.Errorf("not implemented: Attachments - attachments"))
+	atts, err := obj.Attachments(ctx)
+	if atts == nil && err == nil {
+		atts = []*ent.Attachment{}
+	}
+	return atts, err
 }
 
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
@@ -130,31 +156,38 @@ func (r *mutationResolver) UpdateMySettings(ctx context.Context, input model.Set
 }
 
 func (r *mutationResolver) CreateDirectChat(ctx context.Context, userID pulid.ID) (*model.Chat, error) {
-	panic(fmt.Errorf("not implemented: CreateDirectChat - createDirectChat"))
+	return chatOf(r.Core.CreateDirect(ctx, viewer(ctx), userID))
 }
 
 func (r *mutationResolver) CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*model.Chat, error) {
-	panic(fmt.Errorf("not implemented: CreateGroupChat - createGroupChat"))
+	return chatOf(r.Core.CreateGroup(ctx, viewer(ctx), input.Title, input.MemberIds))
 }
 
 func (r *mutationResolver) AddChatMembers(ctx context.Context, chatID pulid.ID, userIds []pulid.ID) (*model.Chat, error) {
-	panic(fmt.Errorf("not implemented: AddChatMembers - addChatMembers"))
+	return chatOf(r.Core.AddMembers(ctx, viewer(ctx), chatID, userIds))
 }
 
 func (r *mutationResolver) RemoveChatMember(ctx context.Context, chatID pulid.ID, userID pulid.ID) (*model.Chat, error) {
-	panic(fmt.Errorf("not implemented: RemoveChatMember - removeChatMember"))
+	return chatOf(r.Core.RemoveMember(ctx, viewer(ctx), chatID, userID))
 }
 
 func (r *mutationResolver) LeaveChat(ctx context.Context, chatID pulid.ID) (bool, error) {
-	panic(fmt.Errorf("not implemented: LeaveChat - leaveChat"))
+	if err := r.Core.Leave(ctx, viewer(ctx), chatID); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func (r *mutationResolver) RenameChat(ctx context.Context, chatID pulid.ID, title string) (*model.Chat, error) {
-	panic(fmt.Errorf("not implemented: RenameChat - renameChat"))
+	return chatOf(r.Core.Rename(ctx, viewer(ctx), chatID, title))
 }
 
 func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMessageInput) (*ent.Message, error) {
-	panic(fmt.Errorf("not implemented: SendMessage - sendMessage"))
+	return r.Core.Send(ctx, viewer(ctx), chat.SendInput{
+		ConversationID: input.ConversationID, Text: input.Text, AttachmentIDs: input.AttachmentIds,
+		ClientMessageID: input.ClientMessageID, ReplyToID: input.ReplyToID, MessageTag: input.MessageTag,
+		Note: deref(input.Note),
+	})
 }
 
 func (r *mutationResolver) UploadFile(ctx context.Context, conversationID pulid.ID, file graphql.Upload) (*ent.Attachment, error) {
@@ -162,23 +195,23 @@ func (r *mutationResolver) UploadFile(ctx context.Context, conversationID pulid.
 }
 
 func (r *mutationResolver) MarkRead(ctx context.Context, conversationID pulid.ID, messageID *pulid.ID) (model.Conversation, error) {
-	panic(fmt.Errorf("not implemented: MarkRead - markRead"))
+	return conversationOf(r.Core.MarkRead(ctx, viewer(ctx), conversationID, messageID))
 }
 
 func (r *mutationResolver) SetMuted(ctx context.Context, conversationID pulid.ID, muted bool) (model.Conversation, error) {
-	panic(fmt.Errorf("not implemented: SetMuted - setMuted"))
+	return conversationOf(r.Core.SetMuted(ctx, viewer(ctx), conversationID, muted))
 }
 
 func (r *mutationResolver) SetPinned(ctx context.Context, conversationID pulid.ID, pinned bool) (model.Conversation, error) {
-	panic(fmt.Errorf("not implemented: SetPinned - setPinned"))
+	return conversationOf(r.Core.SetPinned(ctx, viewer(ctx), conversationID, pinned))
 }
 
 func (r *mutationResolver) ArchiveConversation(ctx context.Context, id pulid.ID) (model.Conversation, error) {
-	panic(fmt.Errorf("not implemented: ArchiveConversation - archiveConversation"))
+	return conversationOf(r.Core.Archive(ctx, viewer(ctx), id, true))
 }
 
 func (r *mutationResolver) UnarchiveConversation(ctx context.Context, id pulid.ID) (model.Conversation, error) {
-	panic(fmt.Errorf("not implemented: UnarchiveConversation - unarchiveConversation"))
+	return conversationOf(r.Core.Archive(ctx, viewer(ctx), id, false))
 }
 
 func (r *mutationResolver) ForwardSession(ctx context.Context, input model.ForwardSessionInput) (*model.Session, error) {
@@ -289,7 +322,28 @@ func (r *queryResolver) Users(ctx context.Context, search *string, first *int, a
 }
 
 func (r *queryResolver) Chats(ctx context.Context, archived *bool, first *int, after *entgql.Cursor[pulid.ID]) (*model.ChatConnection, error) {
-	panic(fmt.Errorf("not implemented: Chats - chats"))
+	f, _, err := pageSize(first, nil)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := parseChatCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	items, more, total, err := r.Core.Chats(ctx, viewer(ctx), archived == nil || *archived, *f, cur)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.ChatConnection{PageInfo: &ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
+	for _, it := range items {
+		c := model.WrapWith(it.Conversation, it.Member).(*model.Chat)
+		c.Peer = it.Peer
+		conn.Edges = append(conn.Edges, &model.ChatEdge{Node: c, Cursor: chatCursor(chat.CursorOf(it))})
+	}
+	if n := len(conn.Edges); n > 0 {
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[n-1].Cursor
+	}
+	return conn, nil
 }
 
 func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID]) (*model.SessionConnection, error) {
@@ -313,7 +367,11 @@ func (r *queryResolver) CannedResponses(ctx context.Context, search *string) ([]
 }
 
 func (r *queryResolver) Badges(ctx context.Context) (*model.Badges, error) {
-	panic(fmt.Errorf("not implemented: Badges - badges"))
+	b, err := r.Core.Badges(ctx, viewer(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return badges(b), nil
 }
 
 func (r *queryResolver) Plan(ctx context.Context) (model.Plan, error) {
@@ -322,6 +380,10 @@ func (r *queryResolver) Plan(ctx context.Context) (model.Plan, error) {
 
 func (r *sessionResolver) Title(ctx context.Context, obj *model.Session) (string, error) {
 	panic(fmt.Errorf("not implemented: Title - title"))
+}
+
+func (r *sessionResolver) LastMessage(ctx context.Context, obj *model.Session) (*ent.Message, error) {
+	return r.Core.LastMessage(ctx, obj.Conversation)
 }
 
 func (r *sessionResolver) UnreadCount(ctx context.Context, obj *model.Session) (int, error) {
@@ -373,15 +435,45 @@ func (r *sessionResolver) Customer(ctx context.Context, obj *model.Session) (*en
 }
 
 func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID pulid.ID) (<-chan *ent.Message, error) {
-	panic(fmt.Errorf("not implemented: MessageAdded - messageAdded"))
+	return r.Core.MessageAdded(ctx, viewer(ctx), conversationID)
 }
 
 func (r *subscriptionResolver) Events(ctx context.Context, since *string) (<-chan *model.Event, error) {
-	panic(fmt.Errorf("not implemented: Events - events"))
+	in, err := r.Core.Events(ctx, viewer(ctx), since)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *model.Event)
+	go func() {
+		defer close(out)
+		for e := range in {
+			select {
+			case out <- event(e):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }
 
 func (r *subscriptionResolver) BadgesUpdated(ctx context.Context) (<-chan *model.Badges, error) {
-	panic(fmt.Errorf("not implemented: BadgesUpdated - badgesUpdated"))
+	in, err := r.Core.BadgesUpdated(ctx, viewer(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *model.Badges)
+	go func() {
+		defer close(out)
+		for e := range in {
+			select {
+			case out <- badges(*e.Badges):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }
 
 func (r *userResolver) Online(ctx context.Context, obj *ent.User) (bool, error) {

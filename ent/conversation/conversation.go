@@ -58,8 +58,6 @@ const (
 	FieldSessionUnread = "session_unread"
 	// EdgeAdmin holds the string denoting the admin edge name in mutations.
 	EdgeAdmin = "admin"
-	// EdgeLastMessage holds the string denoting the last_message edge name in mutations.
-	EdgeLastMessage = "last_message"
 	// EdgeMembers holds the string denoting the members edge name in mutations.
 	EdgeMembers = "members"
 	// EdgeMessages holds the string denoting the messages edge name in mutations.
@@ -85,13 +83,6 @@ const (
 	AdminInverseTable = "users"
 	// AdminColumn is the table column denoting the admin relation/edge.
 	AdminColumn = "admin_id"
-	// LastMessageTable is the table that holds the last_message relation/edge.
-	LastMessageTable = "conversations"
-	// LastMessageInverseTable is the table name for the Message entity.
-	// It exists in this package in order to avoid circular dependency with the "message" package.
-	LastMessageInverseTable = "messages"
-	// LastMessageColumn is the table column denoting the last_message relation/edge.
-	LastMessageColumn = "last_message_id"
 	// MembersTable is the table that holds the members relation/edge.
 	MembersTable = "members"
 	// MembersInverseTable is the table name for the Member entity.
@@ -388,13 +379,6 @@ func ByAdminField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
-// ByLastMessageField orders the results by last_message field.
-func ByLastMessageField(field string, opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newLastMessageStep(), sql.OrderByField(field, opts...))
-	}
-}
-
 // ByMembersCount orders the results by members count.
 func ByMembersCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -483,13 +467,6 @@ func newAdminStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AdminInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, AdminTable, AdminColumn),
-	)
-}
-func newLastMessageStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(LastMessageInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, LastMessageTable, LastMessageColumn),
 	)
 }
 func newMembersStep() *sqlgraph.Step {

@@ -1219,29 +1219,6 @@ func HasAdminWith(preds ...predicate.User) predicate.Conversation {
 	})
 }
 
-// HasLastMessage applies the HasEdge predicate on the "last_message" edge.
-func HasLastMessage() predicate.Conversation {
-	return predicate.Conversation(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, LastMessageTable, LastMessageColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
-}
-
-// HasLastMessageWith applies the HasEdge predicate on the "last_message" edge with a given conditions (other predicates).
-func HasLastMessageWith(preds ...predicate.Message) predicate.Conversation {
-	return predicate.Conversation(func(s *sql.Selector) {
-		step := newLastMessageStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
-}
-
 // HasMembers applies the HasEdge predicate on the "members" edge.
 func HasMembers() predicate.Conversation {
 	return predicate.Conversation(func(s *sql.Selector) {

@@ -32,6 +32,8 @@ const (
 	FieldMessageID = "message_id"
 	// FieldCallID holds the string denoting the call_id field in the database.
 	FieldCallID = "call_id"
+	// FieldAgentsOnly holds the string denoting the agents_only field in the database.
+	FieldAgentsOnly = "agents_only"
 	// Table holds the table name of the event in the database.
 	Table = "events"
 )
@@ -47,6 +49,7 @@ var Columns = []string{
 	FieldChannelID,
 	FieldMessageID,
 	FieldCallID,
+	FieldAgentsOnly,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -62,6 +65,8 @@ func ValidColumn(column string) bool {
 var (
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// DefaultAgentsOnly holds the default value on creation for the "agents_only" field.
+	DefaultAgentsOnly bool
 )
 
 // Type defines the type for the "type" enum field.
@@ -137,6 +142,11 @@ func ByMessageID(opts ...sql.OrderTermOption) OrderOption {
 // ByCallID orders the results by the call_id field.
 func ByCallID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCallID, opts...).ToFunc()
+}
+
+// ByAgentsOnly orders the results by the agents_only field.
+func ByAgentsOnly(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAgentsOnly, opts...).ToFunc()
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

@@ -90,6 +90,11 @@ func CallID(v pulid.ID) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldCallID, v))
 }
 
+// AgentsOnly applies equality check predicate on the "agents_only" field. It's identical to AgentsOnlyEQ.
+func AgentsOnly(v bool) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldAgentsOnly, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldCreatedAt, v))
@@ -598,6 +603,16 @@ func CallIDEqualFold(v pulid.ID) predicate.Event {
 func CallIDContainsFold(v pulid.ID) predicate.Event {
 	vc := string(v)
 	return predicate.Event(sql.FieldContainsFold(FieldCallID, vc))
+}
+
+// AgentsOnlyEQ applies the EQ predicate on the "agents_only" field.
+func AgentsOnlyEQ(v bool) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldAgentsOnly, v))
+}
+
+// AgentsOnlyNEQ applies the NEQ predicate on the "agents_only" field.
+func AgentsOnlyNEQ(v bool) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldAgentsOnly, v))
 }
 
 // And groups predicates with the AND operator between them.

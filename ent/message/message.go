@@ -56,6 +56,8 @@ const (
 	FieldMessageTag = "message_tag"
 	// FieldTranscription holds the string denoting the transcription field in the database.
 	FieldTranscription = "transcription"
+	// FieldAgentsOnly holds the string denoting the agents_only field in the database.
+	FieldAgentsOnly = "agents_only"
 	// EdgeConversation holds the string denoting the conversation edge name in mutations.
 	EdgeConversation = "conversation"
 	// EdgeSender holds the string denoting the sender edge name in mutations.
@@ -86,13 +88,11 @@ const (
 	ReplyToTable = "messages"
 	// ReplyToColumn is the table column denoting the reply_to relation/edge.
 	ReplyToColumn = "reply_to_id"
-	// MentionsTable is the table that holds the mentions relation/edge.
-	MentionsTable = "users"
+	// MentionsTable is the table that holds the mentions relation/edge. The primary key declared below.
+	MentionsTable = "message_mentions"
 	// MentionsInverseTable is the table name for the User entity.
 	// It exists in this package in order to avoid circular dependency with the "user" package.
 	MentionsInverseTable = "users"
-	// MentionsColumn is the table column denoting the mentions relation/edge.
-	MentionsColumn = "message_mentions"
 	// AttachmentsTable is the table that holds the attachments relation/edge.
 	AttachmentsTable = "attachments"
 	// AttachmentsInverseTable is the table name for the Attachment entity.
@@ -124,7 +124,14 @@ var Columns = []string{
 	FieldPost,
 	FieldMessageTag,
 	FieldTranscription,
+	FieldAgentsOnly,
 }
+
+var (
+	// MentionsPrimaryKey and MentionsColumn2 are the table columns denoting the
+	// primary key for the mentions relation (M2M).
+	MentionsPrimaryKey = []string{"message_id", "user_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -149,6 +156,8 @@ var (
 	ClientMessageIDValidator func(string) error
 	// ProviderMessageIDValidator is a validator for the "provider_message_id" field. It is called by the builders before save.
 	ProviderMessageIDValidator func(string) error
+	// DefaultAgentsOnly holds the default value on creation for the "agents_only" field.
+	DefaultAgentsOnly bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -355,6 +364,11 @@ func ByMessageTag(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMessageTag, opts...).ToFunc()
 }
 
+// ByAgentsOnly orders the results by the agents_only field.
+func ByAgentsOnly(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAgentsOnly, opts...).ToFunc()
+}
+
 // ByConversationField orders the results by conversation field.
 func ByConversationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -428,7 +442,7 @@ func newMentionsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(MentionsInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, MentionsTable, MentionsColumn),
+		sqlgraph.Edge(sqlgraph.M2M, false, MentionsTable, MentionsPrimaryKey...),
 	)
 }
 func newAttachmentsStep() *sqlgraph.Step {

@@ -121,6 +121,11 @@ func ReplyToID(v pulid.ID) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldReplyToID, v))
 }
 
+// AgentsOnly applies equality check predicate on the "agents_only" field. It's identical to AgentsOnlyEQ.
+func AgentsOnly(v bool) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldAgentsOnly, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldCreatedAt, v))
@@ -1076,6 +1081,16 @@ func TranscriptionNotNil() predicate.Message {
 	return predicate.Message(sql.FieldNotNull(FieldTranscription))
 }
 
+// AgentsOnlyEQ applies the EQ predicate on the "agents_only" field.
+func AgentsOnlyEQ(v bool) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldAgentsOnly, v))
+}
+
+// AgentsOnlyNEQ applies the NEQ predicate on the "agents_only" field.
+func AgentsOnlyNEQ(v bool) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldAgentsOnly, v))
+}
+
 // HasConversation applies the HasEdge predicate on the "conversation" edge.
 func HasConversation() predicate.Message {
 	return predicate.Message(func(s *sql.Selector) {
@@ -1150,7 +1165,7 @@ func HasMentions() predicate.Message {
 	return predicate.Message(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, MentionsTable, MentionsColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, MentionsTable, MentionsPrimaryKey...),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})

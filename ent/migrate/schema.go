@@ -202,6 +202,7 @@ var (
 		{Name: "title", Type: field.TypeString, Size: 200, Default: ""},
 		{Name: "direct_key", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "last_seq", Type: field.TypeInt64, Default: 0},
+		{Name: "last_message_id", Type: field.TypeString, Nullable: true},
 		{Name: "last_message_at", Type: field.TypeTime, Nullable: true},
 		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Nullable: true, Enums: []string{"OPEN", "ARCHIVED"}},
@@ -212,7 +213,6 @@ var (
 		{Name: "channel_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "contact_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "admin_id", Type: field.TypeString, Nullable: true, Size: 28},
-		{Name: "last_message_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "assignee_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "archived_by_id", Type: field.TypeString, Nullable: true, Size: 28},
 	}
@@ -224,26 +224,20 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "conversations_channels_sessions",
-				Columns:    []*schema.Column{ConversationsColumns[14]},
+				Columns:    []*schema.Column{ConversationsColumns[15]},
 				RefColumns: []*schema.Column{ChannelsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_contacts_sessions",
-				Columns:    []*schema.Column{ConversationsColumns[15]},
+				Columns:    []*schema.Column{ConversationsColumns[16]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_users_admin",
-				Columns:    []*schema.Column{ConversationsColumns[16]},
-				RefColumns: []*schema.Column{UsersColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-			{
-				Symbol:     "conversations_messages_last_message",
 				Columns:    []*schema.Column{ConversationsColumns[17]},
-				RefColumns: []*schema.Column{MessagesColumns[0]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
@@ -268,17 +262,17 @@ var (
 			{
 				Name:    "conversation_channel_id_contact_id",
 				Unique:  true,
-				Columns: []*schema.Column{ConversationsColumns[14], ConversationsColumns[15]},
+				Columns: []*schema.Column{ConversationsColumns[15], ConversationsColumns[16]},
 			},
 			{
 				Name:    "conversation_channel_id_status_last_message_at",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[14], ConversationsColumns[9], ConversationsColumns[7]},
+				Columns: []*schema.Column{ConversationsColumns[15], ConversationsColumns[10], ConversationsColumns[8]},
 			},
 			{
 				Name:    "conversation_kind_status_last_message_at",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[3], ConversationsColumns[9], ConversationsColumns[7]},
+				Columns: []*schema.Column{ConversationsColumns[3], ConversationsColumns[10], ConversationsColumns[8]},
 			},
 		},
 	}
@@ -388,6 +382,7 @@ var (
 		{Name: "channel_id", Type: field.TypeString, Nullable: true},
 		{Name: "message_id", Type: field.TypeString, Nullable: true},
 		{Name: "call_id", Type: field.TypeString, Nullable: true},
+		{Name: "agents_only", Type: field.TypeBool, Default: false},
 	}
 	// EventsTable holds the schema information for the "events" table.
 	EventsTable = &schema.Table{
@@ -472,6 +467,7 @@ var (
 		{Name: "post", Type: field.TypeJSON, Nullable: true},
 		{Name: "message_tag", Type: field.TypeEnum, Nullable: true, Enums: []string{"ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "HUMAN_AGENT"}},
 		{Name: "transcription", Type: field.TypeJSON, Nullable: true},
+		{Name: "agents_only", Type: field.TypeBool, Default: false},
 		{Name: "conversation_id", Type: field.TypeString, Size: 28},
 		{Name: "sender_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "reply_to_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 28},
@@ -484,19 +480,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_conversations_conversation",
-				Columns:    []*schema.Column{MessagesColumns[17]},
+				Columns:    []*schema.Column{MessagesColumns[18]},
 				RefColumns: []*schema.Column{ConversationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "messages_users_sender",
-				Columns:    []*schema.Column{MessagesColumns[18]},
+				Columns:    []*schema.Column{MessagesColumns[19]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "messages_messages_reply_to",
-				Columns:    []*schema.Column{MessagesColumns[19]},
+				Columns:    []*schema.Column{MessagesColumns[20]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -505,12 +501,12 @@ var (
 			{
 				Name:    "message_conversation_id_seq",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[17], MessagesColumns[3]},
+				Columns: []*schema.Column{MessagesColumns[18], MessagesColumns[3]},
 			},
 			{
 				Name:    "message_conversation_id_author_key_client_message_id",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[17], MessagesColumns[4], MessagesColumns[11]},
+				Columns: []*schema.Column{MessagesColumns[18], MessagesColumns[4], MessagesColumns[11]},
 			},
 			{
 				Name:    "message_channel_id_provider_message_id",
@@ -622,21 +618,12 @@ var (
 		{Name: "password_hash", Type: field.TypeString},
 		{Name: "sound_enabled", Type: field.TypeBool, Default: true},
 		{Name: "popup_enabled", Type: field.TypeBool, Default: true},
-		{Name: "message_mentions", Type: field.TypeString, Nullable: true, Size: 28},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
 		Name:       "users",
 		Columns:    UsersColumns,
 		PrimaryKey: []*schema.Column{UsersColumns[0]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "users_messages_mentions",
-				Columns:    []*schema.Column{UsersColumns[10]},
-				RefColumns: []*schema.Column{MessagesColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "user_name",
@@ -670,6 +657,31 @@ var (
 			},
 		},
 	}
+	// MessageMentionsColumns holds the columns for the "message_mentions" table.
+	MessageMentionsColumns = []*schema.Column{
+		{Name: "message_id", Type: field.TypeString, Size: 28},
+		{Name: "user_id", Type: field.TypeString, Size: 28},
+	}
+	// MessageMentionsTable holds the schema information for the "message_mentions" table.
+	MessageMentionsTable = &schema.Table{
+		Name:       "message_mentions",
+		Columns:    MessageMentionsColumns,
+		PrimaryKey: []*schema.Column{MessageMentionsColumns[0], MessageMentionsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "message_mentions_message_id",
+				Columns:    []*schema.Column{MessageMentionsColumns[0]},
+				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "message_mentions_user_id",
+				Columns:    []*schema.Column{MessageMentionsColumns[1]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AttachmentsTable,
@@ -689,6 +701,7 @@ var (
 		TokensTable,
 		UsersTable,
 		ChannelAgentsTable,
+		MessageMentionsTable,
 	}
 )
 
@@ -702,9 +715,8 @@ func init() {
 	ConversationsTable.ForeignKeys[0].RefTable = ChannelsTable
 	ConversationsTable.ForeignKeys[1].RefTable = ContactsTable
 	ConversationsTable.ForeignKeys[2].RefTable = UsersTable
-	ConversationsTable.ForeignKeys[3].RefTable = MessagesTable
+	ConversationsTable.ForeignKeys[3].RefTable = UsersTable
 	ConversationsTable.ForeignKeys[4].RefTable = UsersTable
-	ConversationsTable.ForeignKeys[5].RefTable = UsersTable
 	CustomerLinksTable.ForeignKeys[0].RefTable = ContactsTable
 	CustomerLinksTable.ForeignKeys[1].RefTable = CustomersTable
 	CustomerLinksTable.ForeignKeys[2].RefTable = UsersTable
@@ -719,7 +731,8 @@ func init() {
 	OutboxesTable.ForeignKeys[0].RefTable = MessagesTable
 	TokensTable.ForeignKeys[0].RefTable = ConversationsTable
 	TokensTable.ForeignKeys[1].RefTable = UsersTable
-	UsersTable.ForeignKeys[0].RefTable = MessagesTable
 	ChannelAgentsTable.ForeignKeys[0].RefTable = ChannelsTable
 	ChannelAgentsTable.ForeignKeys[1].RefTable = UsersTable
+	MessageMentionsTable.ForeignKeys[0].RefTable = MessagesTable
+	MessageMentionsTable.ForeignKeys[1].RefTable = UsersTable
 }

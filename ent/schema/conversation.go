@@ -34,6 +34,8 @@ func (Conversation) Fields() []ent.Field {
 		field.String("admin_id").GoType(pulidID).Optional().Nillable(),
 		// Sequence number of the newest message; messages are numbered 1, 2, …
 		field.Int64("last_seq").Default(0),
+		// The newest message; a plain column (no foreign key) so a send can set
+		// it in the same statement that numbers the message.
 		field.String("last_message_id").GoType(pulidID).Optional().Nillable(),
 		field.Time("last_message_at").Optional().Nillable(),
 		// A group whose last member left.
@@ -57,8 +59,6 @@ func (Conversation) Fields() []ent.Field {
 func (Conversation) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("admin", User.Type).Field("admin_id").Unique(),
-		edge.To("last_message", Message.Type).Field("last_message_id").Unique().
-			Annotations(entsql.OnDelete(entsql.SetNull)),
 		edge.To("members", Member.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.From("messages", Message.Type).Ref("conversation"),
 		edge.From("channel", Channel.Type).Ref("sessions").Field("channel_id").Unique().Immutable(),

@@ -44,6 +44,9 @@ func (Event) Fields() []ent.Field {
 		field.String("channel_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		field.String("message_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		field.String("call_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		// For agents only: a private note, or a session's internal change.
+		// A Live Chat visitor never receives it.
+		field.Bool("agents_only").Default(false).Immutable(),
 	}
 }
 

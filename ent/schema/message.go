@@ -88,6 +88,9 @@ func (Message) Fields() []ent.Field {
 		field.JSON("post", &Post{}).Optional(),
 		field.Enum("message_tag").Values("ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "HUMAN_AGENT").Optional().Nillable().Immutable(),
 		field.JSON("transcription", &Transcription{}).Optional(),
+		// Private to agents (a note, a forwarding note): never shown to a visitor
+		// nor sent to the customer.
+		field.Bool("agents_only").Default(false).Immutable(),
 	}
 }
 

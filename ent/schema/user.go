@@ -38,6 +38,7 @@ func (User) Edges() []ent.Edge {
 		edge.To("memberships", Member.Type),
 		edge.From("channels", Channel.Type).Ref("agents"),
 		edge.To("canned_responses", CannedResponse.Type),
+		edge.From("mentioned_in", Message.Type).Ref("mentions"),
 	}
 }
 

@@ -44,6 +44,8 @@ const (
 	EdgeChannels = "channels"
 	// EdgeCannedResponses holds the string denoting the canned_responses edge name in mutations.
 	EdgeCannedResponses = "canned_responses"
+	// EdgeMentionedIn holds the string denoting the mentioned_in edge name in mutations.
+	EdgeMentionedIn = "mentioned_in"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// TokensTable is the table that holds the tokens relation/edge.
@@ -72,6 +74,11 @@ const (
 	CannedResponsesInverseTable = "canned_responses"
 	// CannedResponsesColumn is the table column denoting the canned_responses relation/edge.
 	CannedResponsesColumn = "owner_id"
+	// MentionedInTable is the table that holds the mentioned_in relation/edge. The primary key declared below.
+	MentionedInTable = "message_mentions"
+	// MentionedInInverseTable is the table name for the Message entity.
+	// It exists in this package in order to avoid circular dependency with the "message" package.
+	MentionedInInverseTable = "messages"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -88,27 +95,19 @@ var Columns = []string{
 	FieldPopupEnabled,
 }
 
-// ForeignKeys holds the SQL foreign-keys that are owned by the "users"
-// table and are not defined as standalone fields in the schema.
-var ForeignKeys = []string{
-	"message_mentions",
-}
-
 var (
 	// ChannelsPrimaryKey and ChannelsColumn2 are the table columns denoting the
 	// primary key for the channels relation (M2M).
 	ChannelsPrimaryKey = []string{"channel_id", "user_id"}
+	// MentionedInPrimaryKey and MentionedInColumn2 are the table columns denoting the
+	// primary key for the mentioned_in relation (M2M).
+	MentionedInPrimaryKey = []string{"message_id", "user_id"}
 )
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
-			return true
-		}
-	}
-	for i := range ForeignKeys {
-		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -273,6 +272,20 @@ func ByCannedResponses(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newCannedResponsesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByMentionedInCount orders the results by mentioned_in count.
+func ByMentionedInCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newMentionedInStep(), opts...)
+	}
+}
+
+// ByMentionedIn orders the results by mentioned_in terms.
+func ByMentionedIn(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newMentionedInStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTokensStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -299,6 +312,13 @@ func newCannedResponsesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CannedResponsesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, CannedResponsesTable, CannedResponsesColumn),
+	)
+}
+func newMentionedInStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(MentionedInInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, MentionedInTable, MentionedInPrimaryKey...),
 	)
 }
 

@@ -2,20 +2,45 @@
 // faces of a Conversation and gqlgen's generated inputs and payloads.
 package model
 
-import "parley/ent"
+import (
+	"sync"
+
+	"parley/ent"
+)
+
+// Conversation is the GraphQL interface both faces implement.
+type Conversation interface {
+	IsNode()
+	IsConversation()
+}
 
 // Chat is a DIRECT or GROUP conversation as one user sees it.
 type Chat struct {
 	*ent.Conversation
-	// Member is the caller's membership row, when it was loaded with the chat.
-	Member *ent.Member
+	Viewer
+	// Peer is the other person of a DIRECT chat, when already loaded.
+	Peer *ent.User
 }
 
-// Session is an EXTERNAL conversation as one agent sees it.
+// Session is an EXTERNAL conversation as one agent (or its visitor) sees it.
 type Session struct {
 	*ent.Conversation
-	// Member is the agent's own preferences (muted, pinned), if any were loaded.
-	Member *ent.Member
+	Viewer
+}
+
+// Viewer holds the caller's own member row of the conversation (muted,
+// pinned, counters), loaded at most once even when resolvers run in parallel.
+type Viewer struct {
+	once   sync.Once
+	member *ent.Member
+	err    error
+}
+
+// Own returns the caller's member row, calling load the first time unless
+// it was given when the wrapper was made.
+func (v *Viewer) Own(load func() (*ent.Member, error)) (*ent.Member, error) {
+	v.once.Do(func() { v.member, v.err = load() })
+	return v.member, v.err
 }
 
 // IsNode marks Chat as a Relay node.
@@ -30,19 +55,27 @@ func (*Session) IsNode() {}
 // IsConversation marks Session as a Conversation.
 func (*Session) IsConversation() {}
 
-// Wrap returns the GraphQL face of a conversation: Chat or Session by kind.
-func Wrap(c *ent.Conversation, m *ent.Member) Conversation {
+// Wrap returns the GraphQL face of a conversation; the caller's member row
+// is loaded on first use.
+func Wrap(c *ent.Conversation) Conversation {
 	if c == nil {
 		return nil
 	}
 	if c.Kind == "EXTERNAL" {
-		return &Session{Conversation: c, Member: m}
+		return &Session{Conversation: c}
 	}
-	return &Chat{Conversation: c, Member: m}
+	return &Chat{Conversation: c}
 }
 
-// Conversation is the GraphQL interface both faces implement.
-type Conversation interface {
-	IsNode()
-	IsConversation()
+// WrapWith returns the GraphQL face of a conversation whose member row for
+// the caller is already known (m may be nil: the caller has none).
+func WrapWith(c *ent.Conversation, m *ent.Member) Conversation {
+	w := Wrap(c)
+	switch w := w.(type) {
+	case *Chat:
+		w.Viewer.once.Do(func() { w.Viewer.member = m })
+	case *Session:
+		w.Viewer.once.Do(func() { w.Viewer.member = m })
+	}
+	return w
 }

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"parley/server/auth"
+	"parley/server/chat"
 	"parley/server/db"
 	"parley/server/presence"
+	"parley/server/pubsub"
 	"parley/server/users"
 )
 
@@ -24,6 +26,9 @@ type App struct {
 	Auth     *auth.Service
 	Users    *users.Service
 	Presence *presence.Tracker
+	Hub      *pubsub.Hub
+	Relay    *pubsub.Relay
+	Chat     *chat.Service
 	handler  http.Handler
 }
 
@@ -51,6 +56,15 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		database.Close()
 		return nil, fmt.Errorf("creating the first admin: %w", err)
 	}
+	a.Hub = pubsub.NewHub()
+	log := pubsub.NewLog(database)
+	a.Relay = pubsub.NewRelay(database, log, a.Hub, cfg.Log)
+	if err := a.Relay.Start(ctx); err != nil {
+		database.Close()
+		return nil, err
+	}
+	a.Chat = chat.New(database, cfg.Now, cfg.Log, a.Relay, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log))
+	a.Chat.ExternalAllowed = cfg.Plan != "STANDARD"
 	a.handler = a.routes()
 	return a, nil
 }
@@ -60,7 +74,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 // Run runs the background work until ctx ends.
 func (a *App) Run(ctx context.Context) error {
-	<-ctx.Done()
+	a.Relay.Run(ctx)
 	return nil
 }
 

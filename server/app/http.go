@@ -59,6 +59,7 @@ func (a *App) routes() http.Handler {
 func (a *App) graphqlServer() http.Handler {
 	res := &graph.Resolver{
 		Log: a.log, OrgPlan: a.cfg.Plan, Auth: a.Auth, Directory: a.Users, Presence: a.Presence,
+		Core: a.Chat,
 	}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: graph.NewComplexity()}))
 	srv.AddTransport(transport.Websocket{

@@ -34,6 +34,8 @@ type DB struct {
 	*ent.Client
 	SQL     *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
+	// writeMu serialises write transactions on SQLite (nil on PostgreSQL).
+	writeMu chan struct{}
 }
 
 // IsPostgres reports whether the database is PostgreSQL.
@@ -64,8 +66,11 @@ func Open(rawURL string) (*DB, error) {
 		sqlDB.SetMaxIdleConns(40)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	drvEnt := entsql.OpenDB(dia, sqlDB)
-	return &DB{Client: ent.NewClient(ent.Driver(drvEnt)), SQL: sqlDB, Dialect: dia}, nil
+	d := &DB{Client: ent.NewClient(ent.Driver(entsql.OpenDB(dia, sqlDB))), SQL: sqlDB, Dialect: dia}
+	if dia == dialect.SQLite {
+		d.writeMu = make(chan struct{}, 1)
+	}
+	return d, nil
 }
 
 // parseURL turns DATABASE_URL into a database/sql driver name and DSN.
@@ -163,4 +168,21 @@ func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
 	}
 	return nil
+}
+
+// Rebind adapts a query written with PostgreSQL's $1, $2 … placeholders to
+// the database in use (SQLite numbers them ?1, ?2 …).
+func (d *DB) Rebind(q string) string {
+	if d.IsPostgres() {
+		return q
+	}
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		if q[i] == '$' && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9' {
+			b.WriteByte('?')
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
 }

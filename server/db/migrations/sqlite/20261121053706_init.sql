@@ -24,7 +24,7 @@ CREATE TABLE `contacts` (`id` text NOT NULL, `created_at` datetime NOT NULL, `up
 -- create index "contact_channel_id_external_id" to table: "contacts"
 CREATE UNIQUE INDEX `contact_channel_id_external_id` ON `contacts` (`channel_id`, `external_id`);
 -- create "conversations" table
-CREATE TABLE `conversations` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `kind` text NOT NULL, `title` text NOT NULL DEFAULT (''), `direct_key` text NULL, `last_seq` integer NOT NULL DEFAULT (0), `last_message_at` datetime NULL, `ended_at` datetime NULL, `status` text NULL, `reply_state` text NULL, `archived_at` datetime NULL, `last_inbound_at` datetime NULL, `session_unread` integer NOT NULL DEFAULT (0), `channel_id` text NULL, `contact_id` text NULL, `admin_id` text NULL, `last_message_id` text NULL, `assignee_id` text NULL, `archived_by_id` text NULL, PRIMARY KEY (`id`), CONSTRAINT `conversations_channels_sessions` FOREIGN KEY (`channel_id`) REFERENCES `channels` (`id`) ON DELETE SET NULL, CONSTRAINT `conversations_contacts_sessions` FOREIGN KEY (`contact_id`) REFERENCES `contacts` (`id`) ON DELETE SET NULL, CONSTRAINT `conversations_users_admin` FOREIGN KEY (`admin_id`) REFERENCES `users` (`id`) ON DELETE SET NULL, CONSTRAINT `conversations_messages_last_message` FOREIGN KEY (`last_message_id`) REFERENCES `messages` (`id`) ON DELETE SET NULL, CONSTRAINT `conversations_users_assignee` FOREIGN KEY (`assignee_id`) REFERENCES `users` (`id`) ON DELETE SET NULL, CONSTRAINT `conversations_users_archived_by` FOREIGN KEY (`archived_by_id`) REFERENCES `users` (`id`) ON DELETE SET NULL);
+CREATE TABLE `conversations` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `kind` text NOT NULL, `title` text NOT NULL DEFAULT (''), `direct_key` text NULL, `last_seq` integer NOT NULL DEFAULT (0), `last_message_id` text NULL, `last_message_at` datetime NULL, `ended_at` datetime NULL, `status` text NULL, `reply_state` text NULL, `archived_at` datetime NULL, `last_inbound_at` datetime NULL, `session_unread` integer NOT NULL DEFAULT (0), `channel_id` text NULL, `contact_id` text NULL, `admin_id` text NULL, `assignee_id` text NULL, `archived_by_id` text NULL, PRIMARY KEY (`id`), CONSTRAINT `conversations_channels_sessions` FOREIGN KEY (`channel_id`) REFERENCES `channels` (`id`) ON DELETE SET NULL, CONSTRAINT `conversations_contacts_sessions` FOREIGN KEY (`contact_id`) REFERENCES `contacts` (`id`) ON DELETE SET NULL, CONSTRAINT `conversations_users_admin` FOREIGN KEY (`admin_id`) REFERENCES `users` (`id`) ON DELETE SET NULL, CONSTRAINT `conversations_users_assignee` FOREIGN KEY (`assignee_id`) REFERENCES `users` (`id`) ON DELETE SET NULL, CONSTRAINT `conversations_users_archived_by` FOREIGN KEY (`archived_by_id`) REFERENCES `users` (`id`) ON DELETE SET NULL);
 -- create index "conversation_direct_key" to table: "conversations"
 CREATE UNIQUE INDEX `conversation_direct_key` ON `conversations` (`direct_key`);
 -- create index "conversation_channel_id_contact_id" to table: "conversations"
@@ -44,7 +44,7 @@ CREATE TABLE `documents` (`id` text NOT NULL, `created_at` datetime NOT NULL, `k
 -- create index "document_kind_seq" to table: "documents"
 CREATE UNIQUE INDEX `document_kind_seq` ON `documents` (`kind`, `seq`);
 -- create "events" table
-CREATE TABLE `events` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `xid` integer NULL DEFAULT (0), `type` text NOT NULL, `user_id` text NULL, `conversation_id` text NULL, `channel_id` text NULL, `message_id` text NULL, `call_id` text NULL);
+CREATE TABLE `events` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `xid` integer NULL DEFAULT (0), `type` text NOT NULL, `user_id` text NULL, `conversation_id` text NULL, `channel_id` text NULL, `message_id` text NULL, `call_id` text NULL, `agents_only` bool NOT NULL DEFAULT (false));
 -- create index "event_xid_id" to table: "events"
 CREATE INDEX `event_xid_id` ON `events` (`xid`, `id`);
 -- create index "event_created_at" to table: "events"
@@ -56,7 +56,7 @@ CREATE UNIQUE INDEX `member_conversation_id_user_id` ON `members` (`conversation
 -- create index "member_user_id_archived_pinned_activity_at" to table: "members"
 CREATE INDEX `member_user_id_archived_pinned_activity_at` ON `members` (`user_id`, `archived`, `pinned`, `activity_at`);
 -- create "messages" table
-CREATE TABLE `messages` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `seq` integer NOT NULL, `author_key` text NOT NULL, `direction` text NOT NULL, `kind` text NOT NULL, `text` text NULL, `status` text NOT NULL DEFAULT ('SENT'), `failure_reason` text NULL, `read_at` datetime NULL, `client_message_id` text NULL, `channel_id` text NULL, `provider_message_id` text NULL, `post` json NULL, `message_tag` text NULL, `transcription` json NULL, `conversation_id` text NOT NULL, `sender_id` text NULL, `reply_to_id` text NULL, PRIMARY KEY (`id`), CONSTRAINT `messages_conversations_conversation` FOREIGN KEY (`conversation_id`) REFERENCES `conversations` (`id`) ON DELETE CASCADE, CONSTRAINT `messages_users_sender` FOREIGN KEY (`sender_id`) REFERENCES `users` (`id`) ON DELETE SET NULL, CONSTRAINT `messages_messages_reply_to` FOREIGN KEY (`reply_to_id`) REFERENCES `messages` (`id`) ON DELETE SET NULL);
+CREATE TABLE `messages` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `seq` integer NOT NULL, `author_key` text NOT NULL, `direction` text NOT NULL, `kind` text NOT NULL, `text` text NULL, `status` text NOT NULL DEFAULT ('SENT'), `failure_reason` text NULL, `read_at` datetime NULL, `client_message_id` text NULL, `channel_id` text NULL, `provider_message_id` text NULL, `post` json NULL, `message_tag` text NULL, `transcription` json NULL, `agents_only` bool NOT NULL DEFAULT (false), `conversation_id` text NOT NULL, `sender_id` text NULL, `reply_to_id` text NULL, PRIMARY KEY (`id`), CONSTRAINT `messages_conversations_conversation` FOREIGN KEY (`conversation_id`) REFERENCES `conversations` (`id`) ON DELETE CASCADE, CONSTRAINT `messages_users_sender` FOREIGN KEY (`sender_id`) REFERENCES `users` (`id`) ON DELETE SET NULL, CONSTRAINT `messages_messages_reply_to` FOREIGN KEY (`reply_to_id`) REFERENCES `messages` (`id`) ON DELETE SET NULL);
 -- create index "messages_reply_to_id_key" to table: "messages"
 CREATE UNIQUE INDEX `messages_reply_to_id_key` ON `messages` (`reply_to_id`);
 -- create index "message_conversation_id_seq" to table: "messages"
@@ -82,7 +82,7 @@ CREATE UNIQUE INDEX `tokens_hash_key` ON `tokens` (`hash`);
 -- create index "token_user_id" to table: "tokens"
 CREATE INDEX `token_user_id` ON `tokens` (`user_id`);
 -- create "users" table
-CREATE TABLE `users` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `name` text NOT NULL, `email` text NOT NULL, `extension` text NULL, `role` text NOT NULL DEFAULT ('MEMBER'), `password_hash` text NOT NULL, `sound_enabled` bool NOT NULL DEFAULT (true), `popup_enabled` bool NOT NULL DEFAULT (true), `message_mentions` text NULL, PRIMARY KEY (`id`), CONSTRAINT `users_messages_mentions` FOREIGN KEY (`message_mentions`) REFERENCES `messages` (`id`) ON DELETE SET NULL);
+CREATE TABLE `users` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `name` text NOT NULL, `email` text NOT NULL, `extension` text NULL, `role` text NOT NULL DEFAULT ('MEMBER'), `password_hash` text NOT NULL, `sound_enabled` bool NOT NULL DEFAULT (true), `popup_enabled` bool NOT NULL DEFAULT (true), PRIMARY KEY (`id`));
 -- create index "users_email_key" to table: "users"
 CREATE UNIQUE INDEX `users_email_key` ON `users` (`email`);
 -- create index "users_extension_key" to table: "users"
@@ -91,8 +91,12 @@ CREATE UNIQUE INDEX `users_extension_key` ON `users` (`extension`);
 CREATE INDEX `user_name` ON `users` (`name`);
 -- create "channel_agents" table
 CREATE TABLE `channel_agents` (`channel_id` text NOT NULL, `user_id` text NOT NULL, PRIMARY KEY (`channel_id`, `user_id`), CONSTRAINT `channel_agents_channel_id` FOREIGN KEY (`channel_id`) REFERENCES `channels` (`id`) ON DELETE CASCADE, CONSTRAINT `channel_agents_user_id` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE CASCADE);
+-- create "message_mentions" table
+CREATE TABLE `message_mentions` (`message_id` text NOT NULL, `user_id` text NOT NULL, PRIMARY KEY (`message_id`, `user_id`), CONSTRAINT `message_mentions_message_id` FOREIGN KEY (`message_id`) REFERENCES `messages` (`id`) ON DELETE CASCADE, CONSTRAINT `message_mentions_user_id` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE CASCADE);
 
 -- +goose Down
+-- reverse: create "message_mentions" table
+DROP TABLE `message_mentions`;
 -- reverse: create "channel_agents" table
 DROP TABLE `channel_agents`;
 -- reverse: create index "user_name" to table: "users"

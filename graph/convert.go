@@ -1,0 +1,105 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"parley/ent"
+	"parley/ent/schema/pulid"
+	"parley/graph/model"
+	"parley/server/apperr"
+	"parley/server/chat"
+)
+
+// badges converts the core's badges to GraphQL's.
+func badges(b chat.Badges) *model.Badges {
+	return &model.Badges{InternalUnread: b.InternalUnread, Mentions: b.Mentions, MutedWithUnread: b.MutedWithUnread,
+		ExternalUnread: b.ExternalUnread, ExternalUnanswered: b.ExternalUnanswered, Total: b.Total()}
+}
+
+// event converts one entry of the core's stream.
+func event(e chat.Event) *model.Event {
+	out := &model.Event{Cursor: e.Cursor, Type: model.EventType(e.Type), Message: e.Message, Call: e.Call}
+	if e.Conversation != nil {
+		out.Conversation = model.WrapWith(e.Conversation, e.Member)
+	}
+	if e.Badges != nil {
+		out.Badges = badges(*e.Badges)
+	}
+	return out
+}
+
+// chatCursor encodes a position in the chat list as a Relay cursor.
+func chatCursor(c chat.ChatCursor) ent.Cursor {
+	pinned := "0"
+	if c.Pinned {
+		pinned = "1"
+	}
+	return ent.Cursor{ID: c.ID, Value: pinned + "." + strconv.FormatInt(c.ActivityAt.UnixNano(), 10)}
+}
+
+func parseChatCursor(c *ent.Cursor) (*chat.ChatCursor, error) {
+	if c == nil {
+		return nil, nil
+	}
+	v, _ := c.Value.(string)
+	p, n, ok := strings.Cut(v, ".")
+	nanos, err := strconv.ParseInt(n, 10, 64)
+	if !ok || err != nil || (p != "0" && p != "1") {
+		return nil, apperr.BadInput("after is not a cursor of this list").With("field", "after")
+	}
+	return &chat.ChatCursor{Pinned: p == "1", ActivityAt: time.Unix(0, nanos).UTC(), ID: c.ID}, nil
+}
+
+// chatOf wraps a conversation the core returned as a Chat.
+func chatOf(c *ent.Conversation, err error) (*model.Chat, error) {
+	if err != nil {
+		return nil, err
+	}
+	ch, ok := model.Wrap(c).(*model.Chat)
+	if !ok {
+		return nil, fmt.Errorf("conversation %s is not a chat", c.ID)
+	}
+	return ch, nil
+}
+
+// conversationOf wraps a conversation the core returned.
+func conversationOf(c *ent.Conversation, err error) (model.Conversation, error) {
+	if err != nil {
+		return nil, err
+	}
+	return model.Wrap(c), nil
+}
+
+// own returns the caller's member row of a wrapped conversation.
+func (r *Resolver) own(ctx context.Context, w *model.Viewer, id pulid.ID) *ent.Member {
+	m, err := w.Own(func() (*ent.Member, error) { return r.Core.Member(ctx, viewer(ctx), id) })
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// badgeOf is how a conversation's mark shows for the caller.
+func badgeOf(unread int, muted bool) model.BadgeDisplay {
+	switch {
+	case unread == 0:
+		return model.BadgeDisplayNone
+	case muted:
+		return model.BadgeDisplayDot
+	}
+	return model.BadgeDisplayCount
+}
+
+// messagesOf pages through a conversation's history (oldest first).
+func (r *Resolver) messagesOf(ctx context.Context, c *ent.Conversation, first *int, after *ent.Cursor, last *int, before *ent.Cursor) (*ent.MessageConnection, error) {
+	f, l, err := pageSize(first, last)
+	if err != nil {
+		return nil, err
+	}
+	return r.Core.Messages(ctx, viewer(ctx), c).Paginate(ctx, after, f, before, l,
+		ent.WithMessageOrder(&ent.MessageOrder{Field: ent.MessageOrderFieldSeq, Direction: "ASC"}))
+}

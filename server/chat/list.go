@@ -1,0 +1,164 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"parley/ent"
+	"parley/ent/conversation"
+	"parley/ent/member"
+	"parley/ent/message"
+	"parley/ent/schema/pulid"
+	"parley/ent/user"
+	"parley/server/auth"
+)
+
+// ChatItem is one chat in a user's list.
+type ChatItem struct {
+	Conversation *ent.Conversation
+	Member       *ent.Member
+	// Peer is the other person of a DIRECT chat.
+	Peer *ent.User
+}
+
+// ChatCursor is a position in a user's list of chats.
+type ChatCursor struct {
+	Pinned     bool
+	ActivityAt time.Time
+	ID         pulid.ID
+}
+
+// CursorOf returns the position of an item.
+func CursorOf(it ChatItem) ChatCursor {
+	return ChatCursor{Pinned: it.Member.Pinned, ActivityAt: it.Member.ActivityAt, ID: it.Conversation.ID}
+}
+
+// Chats lists the viewer's chats (archived or not): pinned first, then
+// newest activity. It returns up to first items after the cursor, whether
+// more follow, and how many there are in all.
+func (s *Service) Chats(ctx context.Context, v *auth.Viewer, archived bool, first int, after *ChatCursor) ([]ChatItem, bool, int, error) {
+	if err := colleague(v); err != nil {
+		return nil, false, 0, err
+	}
+	base := s.db.Member.Query().Where(member.UserID(v.UserID), member.Archived(archived),
+		member.HasConversationWith(conversation.KindNEQ(conversation.KindEXTERNAL), conversation.EndedAtIsNil()))
+	total, err := base.Clone().Count(ctx)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	q := base.Clone()
+	if after != nil {
+		later := member.And(member.Pinned(after.Pinned), member.Or(
+			member.ActivityAtLT(after.ActivityAt),
+			member.And(member.ActivityAt(after.ActivityAt), member.ConversationIDLT(after.ID)),
+		))
+		if after.Pinned { // unpinned chats all come after pinned ones
+			later = member.Or(member.Pinned(false), later)
+		}
+		q.Where(later)
+	}
+	rows, err := q.Order(ent.Desc(member.FieldPinned), ent.Desc(member.FieldActivityAt), ent.Desc(member.FieldConversationID)).
+		Limit(first + 1).WithConversation().All(ctx)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	more := len(rows) > first
+	if more {
+		rows = rows[:first]
+	}
+	items := make([]ChatItem, len(rows))
+	var direct []pulid.ID
+	for i, m := range rows {
+		items[i] = ChatItem{Conversation: m.Edges.Conversation, Member: m}
+		if m.Edges.Conversation.Kind == conversation.KindDIRECT {
+			direct = append(direct, m.ConversationID)
+		}
+	}
+	if len(direct) > 0 {
+		peers, err := s.db.Member.Query().Where(member.ConversationIDIn(direct...), member.UserIDNEQ(v.UserID)).
+			WithUser().All(ctx)
+		if err != nil {
+			return nil, false, 0, err
+		}
+		byConv := map[pulid.ID]*ent.User{}
+		for _, p := range peers {
+			byConv[p.ConversationID] = p.Edges.User
+		}
+		for i := range items {
+			items[i].Peer = byConv[items[i].Conversation.ID]
+		}
+	}
+	return items, more, total, nil
+}
+
+// Title is the name of a conversation as the viewer sees it: a group's
+// title, the other person of a direct chat, the customer of a session.
+func (s *Service) Title(ctx context.Context, v *auth.Viewer, c *ent.Conversation, peer *ent.User) (string, error) {
+	switch c.Kind {
+	case conversation.KindGROUP:
+		return c.Title, nil
+	case conversation.KindDIRECT:
+		if peer == nil {
+			var err error
+			peer, err = s.db.User.Query().
+				Where(user.HasMembershipsWith(member.ConversationID(c.ID)), user.IDNEQ(v.UserID)).First(ctx)
+			if ent.IsNotFound(err) {
+				return "", nil
+			}
+			if err != nil {
+				return "", err
+			}
+		}
+		return peer.Name, nil
+	}
+	ct, err := c.Contact(ctx)
+	if err != nil || ct == nil {
+		return "", err
+	}
+	return ContactName(ct), nil
+}
+
+// ContactName is how a customer is shown: their name if the channel gives it.
+func ContactName(ct *ent.Contact) string {
+	if ct.DisplayName != nil && *ct.DisplayName != "" && !ct.PrivacyRestricted {
+		return *ct.DisplayName
+	}
+	return "Unknown customer"
+}
+
+// Members lists a chat's members in the order they joined.
+func (s *Service) Members(ctx context.Context, c *ent.Conversation) ([]*ent.User, error) {
+	ms, err := s.db.Member.Query().Where(member.ConversationID(c.ID)).
+		Order(ent.Asc(member.FieldJoinedAt), ent.Asc(member.FieldID)).WithUser().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	users := make([]*ent.User, len(ms))
+	for i, m := range ms {
+		users[i] = m.Edges.User
+	}
+	return users, nil
+}
+
+// Messages returns the query of a conversation's history as the viewer may
+// read it (a visitor never sees private notes).
+func (s *Service) Messages(ctx context.Context, v *auth.Viewer, c *ent.Conversation) *ent.MessageQuery {
+	q := s.db.Message.Query().Where(message.ConversationID(c.ID))
+	if v.IsVisitor() {
+		q.Where(message.AgentsOnly(false))
+	}
+	return q
+}
+
+// LastMessage returns a conversation's newest message (nil if none, or if
+// retention removed it).
+func (s *Service) LastMessage(ctx context.Context, c *ent.Conversation) (*ent.Message, error) {
+	if c.LastMessageID == nil {
+		return nil, nil
+	}
+	m, err := s.db.Message.Get(ctx, *c.LastMessageID)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return m, err
+}

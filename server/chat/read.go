@@ -1,0 +1,129 @@
+package chat
+
+import (
+	"context"
+
+	"parley/ent"
+	"parley/ent/conversation"
+	"parley/ent/event"
+	"parley/ent/member"
+	"parley/ent/message"
+	"parley/ent/schema/pulid"
+	"parley/ent/user"
+	"parley/server/apperr"
+	"parley/server/auth"
+)
+
+// MarkRead moves the viewer's read horizon up to a message (or to the end).
+// The horizon only moves forward. In a session it is the inbox that is read
+// (for every agent), or, for a visitor, the agents' replies.
+func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID, messageID *pulid.ID) (*ent.Conversation, error) {
+	conv, m, err := s.Conversation(ctx, v, convID)
+	if err != nil {
+		return nil, err
+	}
+	seq := conv.LastSeq
+	if messageID != nil {
+		msg, err := s.db.Message.Query().Where(message.ID(*messageID), message.ConversationID(conv.ID)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil, apperr.BadInput("messageId is not a message of this conversation").With("field", "messageId")
+		}
+		if err != nil {
+			return nil, err
+		}
+		seq = msg.Seq
+	}
+	if conv.Kind == conversation.KindEXTERNAL {
+		return s.markSessionRead(ctx, v, conv, seq)
+	}
+	if seq <= m.ReadSeq {
+		return conv, nil
+	}
+	err = s.write(ctx, func(tx *ent.Tx) error {
+		// Read the newest state under the row lock: messages may have arrived.
+		cur, err := lockConversation(ctx, tx, conv.ID)
+		if err != nil {
+			return err
+		}
+		upd := tx.Member.Update().Where(member.ConversationID(conv.ID), member.UserID(v.UserID), member.ReadSeqLT(seq)).
+			SetReadSeq(seq)
+		if seq >= cur.LastSeq {
+			upd.SetUnreadCount(0).SetMentionCount(0)
+		} else {
+			// Part-way: what stays unread is what comes after the horizon.
+			unread, err := tx.Message.Query().Where(message.ConversationID(conv.ID), message.SeqGT(seq),
+				message.KindNEQ(message.KindSYSTEM), message.AuthorKeyNEQ(string(v.UserID))).Count(ctx)
+			if err != nil {
+				return err
+			}
+			mentions, err := tx.Message.Query().Where(message.ConversationID(conv.ID), message.SeqGT(seq),
+				message.HasMentionsWith(user.ID(v.UserID))).Count(ctx)
+			if err != nil {
+				return err
+			}
+			upd.SetUnreadCount(unread).SetMentionCount(mentions)
+		}
+		if err := upd.Exec(ctx); err != nil {
+			return err
+		}
+		return emit(ctx, tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Conversation.Get(ctx, conv.ID)
+}
+
+// SetMuted mutes or unmutes a conversation for the viewer.
+func (s *Service) SetMuted(ctx context.Context, v *auth.Viewer, convID pulid.ID, muted bool) (*ent.Conversation, error) {
+	return s.setOwn(ctx, v, convID, func(u *ent.MemberUpdate) { u.SetMuted(muted) }, func(c *ent.MemberCreate) { c.SetMuted(muted) })
+}
+
+// SetPinned pins or unpins a conversation for the viewer.
+func (s *Service) SetPinned(ctx context.Context, v *auth.Viewer, convID pulid.ID, pinned bool) (*ent.Conversation, error) {
+	return s.setOwn(ctx, v, convID, func(u *ent.MemberUpdate) { u.SetPinned(pinned) }, func(c *ent.MemberCreate) { c.SetPinned(pinned) })
+}
+
+// setOwn changes the viewer's own row of a conversation. In a session, where
+// agents are not members, the row is made on first use.
+func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, update func(*ent.MemberUpdate), create func(*ent.MemberCreate)) (*ent.Conversation, error) {
+	if err := colleague(v); err != nil {
+		return nil, err
+	}
+	conv, _, err := s.Conversation(ctx, v, convID)
+	if err != nil {
+		return nil, err
+	}
+	err = s.write(ctx, func(tx *ent.Tx) error {
+		u := tx.Member.Update().Where(member.ConversationID(conv.ID), member.UserID(v.UserID))
+		update(u)
+		n, err := u.Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			c := tx.Member.Create().SetConversationID(conv.ID).SetUserID(v.UserID).SetActivityAt(s.now())
+			create(c)
+			if err := c.Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return emit(ctx, tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return conv, nil
+}
+
+// Archive hides a chat for the viewer until its next message; a session is
+// archived for everyone (see archiveSession).
+func (s *Service) Archive(ctx context.Context, v *auth.Viewer, convID pulid.ID, archived bool) (*ent.Conversation, error) {
+	if convID.Prefix() == "se" {
+		return s.archiveSession(ctx, v, convID, archived)
+	}
+	if _, _, err := s.chatFor(ctx, v, convID); err != nil {
+		return nil, err
+	}
+	return s.setOwn(ctx, v, convID, func(u *ent.MemberUpdate) { u.SetArchived(archived) }, func(c *ent.MemberCreate) { c.SetArchived(archived) })
+}

@@ -1,0 +1,21 @@
+package chat
+
+import (
+	"unicode/utf8"
+
+	"parley/ent/channel"
+	"parley/ent/predicate"
+	"parley/ent/schema/pulid"
+	"parley/ent/user"
+)
+
+func channelID(id pulid.ID) predicate.Channel { return channel.ID(id) }
+
+// textLen counts characters as people do: code points, so an emoji is one.
+func textLen(s string) int { return utf8.RuneCountInString(s) }
+
+func ptr[T any](v T) *T { return &v }
+
+func channelHasAgent(userID pulid.ID) predicate.Channel {
+	return channel.HasAgentsWith(user.ID(userID))
+}

@@ -1,0 +1,124 @@
+package pubsub
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"parley/ent"
+	"parley/ent/event"
+	"parley/ent/schema/pulid"
+)
+
+// Delivery is one event as one principal receives it. The ent objects are
+// shared between all receivers and must not be modified.
+type Delivery struct {
+	Cursor         Cursor
+	Type           event.Type
+	ConversationID pulid.ID
+	Conversation   *ent.Conversation
+	// Member is the receiver's own row of the conversation, when it has one.
+	Member     *ent.Member
+	Message    *ent.Message
+	Call       *ent.Call
+	AgentsOnly bool
+	// Resync marks a delivery that tells the client it missed more than the log keeps.
+	Resync bool
+}
+
+// Filter narrows what a subscription receives.
+type Filter struct {
+	ConversationID pulid.ID     // only this conversation ("" for all)
+	Types          []event.Type // only these types (nil for all)
+}
+
+func (f Filter) match(d *Delivery) bool {
+	if f.ConversationID != "" && d.ConversationID != f.ConversationID {
+		return false
+	}
+	if f.Types == nil {
+		return true
+	}
+	for _, t := range f.Types {
+		if t == d.Type {
+			return true
+		}
+	}
+	return false
+}
+
+// InboxSize is how many deliveries a subscriber may fall behind before it
+// is dropped (and resumes from the log).
+const InboxSize = 256
+
+// Sub is one subscriber's inbox.
+type Sub struct {
+	key     string
+	filter  Filter
+	inbox   chan *Delivery
+	dropped chan struct{}
+	drop    sync.Once
+}
+
+// Hub routes deliveries to the subscribers of each principal. Publish never
+// blocks: a subscriber whose inbox is full is dropped instead.
+type Hub struct {
+	mu    sync.RWMutex
+	subs  map[string]map[*Sub]struct{}
+	drops atomic.Int64
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{subs: map[string]map[*Sub]struct{}{}} }
+
+// Subscribe registers an inbox for the principal key.
+func (h *Hub) Subscribe(key string, f Filter) *Sub {
+	s := &Sub{key: key, filter: f, inbox: make(chan *Delivery, InboxSize), dropped: make(chan struct{})}
+	h.mu.Lock()
+	if h.subs[key] == nil {
+		h.subs[key] = map[*Sub]struct{}{}
+	}
+	h.subs[key][s] = struct{}{}
+	h.mu.Unlock()
+	return s
+}
+
+// Unsubscribe removes an inbox.
+func (h *Hub) Unsubscribe(s *Sub) {
+	h.mu.Lock()
+	if m := h.subs[s.key]; m != nil {
+		delete(m, s)
+		if len(m) == 0 {
+			delete(h.subs, s.key)
+		}
+	}
+	h.mu.Unlock()
+}
+
+// Listening reports whether the principal has any subscriber.
+func (h *Hub) Listening(key string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.subs[key]) > 0
+}
+
+// Publish offers a delivery to every matching subscriber of the principal.
+func (h *Hub) Publish(key string, d *Delivery) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for s := range h.subs[key] {
+		if !s.filter.match(d) {
+			continue
+		}
+		select {
+		case s.inbox <- d:
+		default:
+			s.drop.Do(func() {
+				h.drops.Add(1)
+				close(s.dropped)
+			})
+		}
+	}
+}
+
+// Drops counts subscribers dropped for falling behind.
+func (h *Hub) Drops() int64 { return h.drops.Load() }

@@ -1,0 +1,298 @@
+package pubsub
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"parley/ent"
+	"parley/ent/call"
+	"parley/ent/channel"
+	"parley/ent/conversation"
+	"parley/ent/member"
+	"parley/ent/message"
+	"parley/ent/schema/pulid"
+	"parley/ent/user"
+	"parley/server/db"
+)
+
+// relayBatch is how many log entries the relay reads at once.
+const relayBatch = 500
+
+// Relay reads the event log in commit order and publishes each entry to the
+// principals allowed to see it. Writers call Notify after they commit; a
+// slow poll also picks up what other instances wrote.
+type Relay struct {
+	db   *db.DB
+	log  *Log
+	hub  *Hub
+	wake chan struct{}
+	poll time.Duration
+	logf *slog.Logger
+
+	mu  sync.Mutex
+	pos Cursor
+	// advanced is closed and replaced each time pos moves.
+	advanced chan struct{}
+}
+
+// NewRelay returns a relay; Run starts it.
+func NewRelay(d *db.DB, log *Log, hub *Hub, logger *slog.Logger) *Relay {
+	return &Relay{db: d, log: log, hub: hub, wake: make(chan struct{}, 1), poll: time.Second, logf: logger,
+		advanced: make(chan struct{})}
+}
+
+// Notify tells the relay new entries may be committed. It never blocks.
+func (r *Relay) Notify() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Position returns the cursor of the last entry published.
+func (r *Relay) Position() Cursor {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pos
+}
+
+// WaitPast blocks until the relay has published past c (or ctx ends).
+func (r *Relay) WaitPast(ctx context.Context, c Cursor) error {
+	for {
+		r.mu.Lock()
+		pos, ch := r.pos, r.advanced
+		r.mu.Unlock()
+		if !pos.Less(c) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Start sets the relay at the head of the log; entries older than that are
+// for streams to read themselves.
+func (r *Relay) Start(ctx context.Context) error {
+	head, err := r.log.Head(ctx)
+	if err != nil {
+		return err
+	}
+	r.setPos(head)
+	return nil
+}
+
+// Run publishes entries until ctx ends.
+func (r *Relay) Run(ctx context.Context) {
+	t := time.NewTicker(r.poll)
+	defer t.Stop()
+	for {
+		for {
+			n, err := r.step(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				r.logf.Error("event relay", "err", err)
+				break
+			}
+			if n < relayBatch {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		case <-t.C:
+		}
+	}
+}
+
+func (r *Relay) setPos(c Cursor) {
+	r.mu.Lock()
+	r.pos = c
+	close(r.advanced)
+	r.advanced = make(chan struct{})
+	r.mu.Unlock()
+}
+
+// step publishes one batch and returns its size.
+func (r *Relay) step(ctx context.Context) (int, error) {
+	entries, err := r.log.after(ctx, r.Position(), relayBatch)
+	if err != nil || len(entries) == 0 {
+		return 0, err
+	}
+	b, err := load(ctx, r.db.Client, entries, true)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		for _, key := range b.audience(e) {
+			if r.hub.Listening(key) {
+				r.hub.Publish(key, b.delivery(e, key))
+			}
+		}
+	}
+	r.setPos(entries[len(entries)-1].Cursor)
+	return len(entries), nil
+}
+
+// batch holds what a set of entries refers to, loaded once and shared.
+type batch struct {
+	conversations map[pulid.ID]*ent.Conversation
+	messages      map[pulid.ID]*ent.Message
+	calls         map[pulid.ID]*ent.Call
+	// members of each chat (and agents' own rows of sessions), by user.
+	members map[pulid.ID]map[pulid.ID]*ent.Member
+	// who sees each channel's sessions: its agents; admins see all.
+	channelAgents map[pulid.ID][]pulid.ID
+	admins        []pulid.ID
+}
+
+// load fetches what the entries mention. withAudience also loads who may
+// see them (the relay needs it; a stream reading for one principal does not).
+func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool) (*batch, error) {
+	b := &batch{conversations: map[pulid.ID]*ent.Conversation{}, messages: map[pulid.ID]*ent.Message{},
+		calls: map[pulid.ID]*ent.Call{}, members: map[pulid.ID]map[pulid.ID]*ent.Member{},
+		channelAgents: map[pulid.ID][]pulid.ID{}}
+	var convIDs, msgIDs, callIDs []pulid.ID
+	channels := map[pulid.ID]bool{}
+	for _, e := range entries {
+		if e.ConversationID != "" {
+			convIDs = append(convIDs, e.ConversationID)
+		}
+		if e.MessageID != "" {
+			msgIDs = append(msgIDs, e.MessageID)
+		}
+		if e.CallID != "" {
+			callIDs = append(callIDs, e.CallID)
+		}
+		if e.ChannelID != "" {
+			channels[e.ChannelID] = true
+		}
+	}
+	if len(convIDs) > 0 {
+		convs, err := c.Conversation.Query().Where(conversation.IDIn(uniq(convIDs)...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, cv := range convs {
+			b.conversations[cv.ID] = cv
+		}
+		members, err := c.Member.Query().Where(member.ConversationIDIn(uniq(convIDs)...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
+			if b.members[m.ConversationID] == nil {
+				b.members[m.ConversationID] = map[pulid.ID]*ent.Member{}
+			}
+			b.members[m.ConversationID][m.UserID] = m
+		}
+	}
+	if len(msgIDs) > 0 {
+		msgs, err := c.Message.Query().Where(message.IDIn(uniq(msgIDs)...)).
+			WithSender().WithAttachments().WithMentions().All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			b.messages[m.ID] = m
+		}
+	}
+	if len(callIDs) > 0 {
+		calls, err := c.Call.Query().Where(call.IDIn(uniq(callIDs)...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, cl := range calls {
+			b.calls[cl.ID] = cl
+		}
+	}
+	if withAudience && len(channels) > 0 {
+		ids := make([]pulid.ID, 0, len(channels))
+		for id := range channels {
+			ids = append(ids, id)
+		}
+		chs, err := c.Channel.Query().Where(channel.IDIn(ids...)).WithAgents(func(q *ent.UserQuery) { q.Select(user.FieldID) }).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, ch := range chs {
+			for _, a := range ch.Edges.Agents {
+				b.channelAgents[ch.ID] = append(b.channelAgents[ch.ID], a.ID)
+			}
+		}
+		if b.admins, err = c.User.Query().Where(user.RoleEQ(user.RoleADMIN)).IDs(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// audience lists the principal keys that receive an entry.
+func (b *batch) audience(e entry) []string {
+	if e.UserID != "" {
+		return []string{string(e.UserID)}
+	}
+	if e.ChannelID == "" { // a chat: its members
+		keys := make([]string, 0, len(b.members[e.ConversationID]))
+		for uid := range b.members[e.ConversationID] {
+			keys = append(keys, string(uid))
+		}
+		return keys
+	}
+	// A session: agents of its channel, admins, its assignee, and — unless it
+	// is for agents only — the visitor.
+	seen := map[string]bool{}
+	var keys []string
+	add := func(k string) {
+		if k != "" && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, a := range b.channelAgents[e.ChannelID] {
+		add(string(a))
+	}
+	for _, a := range b.admins {
+		add(string(a))
+	}
+	if cv := b.conversations[e.ConversationID]; cv != nil {
+		if cv.AssigneeID != nil {
+			add(string(*cv.AssigneeID))
+		}
+		if cv.ContactID != nil && !e.AgentsOnly && (e.Type == "MESSAGE_ADDED" || e.Type == "MESSAGE_UPDATED") {
+			add(VisitorKey(*cv.ContactID))
+		}
+	}
+	return keys
+}
+
+// delivery builds what one principal receives for an entry.
+func (b *batch) delivery(e entry, key string) *Delivery {
+	d := &Delivery{Cursor: e.Cursor, Type: e.Type, ConversationID: e.ConversationID,
+		Conversation: b.conversations[e.ConversationID], Message: b.messages[e.MessageID],
+		Call: b.calls[e.CallID], AgentsOnly: e.AgentsOnly}
+	if ms := b.members[e.ConversationID]; ms != nil {
+		d.Member = ms[pulid.ID(key)]
+	}
+	return d
+}
+
+func uniq(ids []pulid.ID) []pulid.ID {
+	seen := make(map[pulid.ID]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
