@@ -439,4 +439,3 @@ func orMissing(err error, msg string) error {
 	}
 	return apperr.Missing("%s", msg)
 }
-

@@ -135,7 +135,7 @@ func (l *Log) query(ctx context.Context, q string, args ...any) ([]entry, error)
 	var out []entry
 	for rows.Next() {
 		var (
-			e                          entry
+			e                         entry
 			user, conv, ch, msg, call sql.NullString
 		)
 		if err := rows.Scan(&e.ID, &e.XID, &e.Type, &user, &conv, &ch, &msg, &call, &e.AgentsOnly); err != nil {
