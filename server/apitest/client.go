@@ -71,6 +71,17 @@ func (e *Env) Login(email, password string) *Client {
 	return &Client{env: e, Token: out.Login.Token, ID: u.ID, Name: u.Name, Email: u.Email}
 }
 
+// CreateUser creates a user through the admin and returns its id (no login).
+func (e *Env) CreateUser(role, name string) string {
+	e.T.Helper()
+	n := e.users.Add(1)
+	email := fmt.Sprintf("u%d.%s@parley.test", n, randomHex(3))
+	var out struct{ CreateUser struct{ ID string } }
+	e.Admin.MustDo(`mutation($in:CreateUserInput!){ createUser(input:$in){ id } }`,
+		Vars{"in": Vars{"name": name, "email": email, "password": "password-x", "role": role}}, &out)
+	return out.CreateUser.ID
+}
+
 // NewUser creates a user with the role (ADMIN, AGENT or MEMBER) through the
 // admin and logs in as them. name may be "" for a generated one.
 func (e *Env) NewUser(role, name string) *Client {

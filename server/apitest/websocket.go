@@ -28,6 +28,9 @@ type Socket struct {
 	// CloseStatus is the close code the server sent, once closed.
 	CloseStatus websocket.StatusCode
 	ack         chan struct{}
+	// paused, when set, makes the reader stop reading the socket, like a
+	// phone on a bad network: the server's writes back up.
+	paused chan struct{}
 }
 
 type wsMessage struct {
@@ -127,6 +130,16 @@ func (s *Socket) read() {
 		close(s.closed)
 	}()
 	for {
+		s.mu.Lock()
+		p := s.paused
+		s.mu.Unlock()
+		if p != nil {
+			select {
+			case <-p:
+			case <-s.ctx.Done():
+				return
+			}
+		}
 		var m wsMessage
 		if err := wsjson.Read(s.ctx, s.conn, &m); err != nil {
 			s.CloseStatus = websocket.CloseStatus(err)
@@ -167,6 +180,25 @@ func (s *Socket) deliver(id string, r *Response, end bool) {
 	if end {
 		close(ch)
 	}
+}
+
+// Pause stops reading from the socket until Resume.
+func (s *Socket) Pause() {
+	s.mu.Lock()
+	if s.paused == nil {
+		s.paused = make(chan struct{})
+	}
+	s.mu.Unlock()
+}
+
+// Resume reads from the socket again.
+func (s *Socket) Resume() {
+	s.mu.Lock()
+	if s.paused != nil {
+		close(s.paused)
+		s.paused = nil
+	}
+	s.mu.Unlock()
 }
 
 // Subscription is one running operation on a socket.

@@ -241,7 +241,7 @@ func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) er
 		return apperr.BadInput("a direct chat cannot be left; archive it instead").With("field", "chatId")
 	}
 	return s.write(ctx, func(tx *ent.Tx) error {
-		conv, err := lockConversation(ctx, tx, chatID)
+		conv, err := s.lockConversation(ctx, tx, chatID)
 		if err != nil {
 			return err
 		}
@@ -295,7 +295,7 @@ func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.
 		return err
 	}
 	return s.write(ctx, func(tx *ent.Tx) error {
-		conv, err := lockConversation(ctx, tx, chatID)
+		conv, err := s.lockConversation(ctx, tx, chatID)
 		if err != nil {
 			return err
 		}
@@ -311,8 +311,8 @@ func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.
 
 // lockConversation reads a conversation's row for update: membership
 // changes of one group happen one at a time.
-func lockConversation(ctx context.Context, tx *ent.Tx, id pulid.ID) (*ent.Conversation, error) {
-	c, err := tx.Conversation.Query().Where(conversation.ID(id), conversation.EndedAtIsNil()).ForUpdate().Only(ctx)
+func (s *Service) lockConversation(ctx context.Context, tx *ent.Tx, id pulid.ID) (*ent.Conversation, error) {
+	c, err := forUpdate(s, tx.Conversation.Query().Where(conversation.ID(id), conversation.EndedAtIsNil())).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such chat")
 	}
@@ -322,7 +322,7 @@ func lockConversation(ctx context.Context, tx *ent.Tx, id pulid.ID) (*ent.Conver
 // lockUsers loads the users (in the order given), locking their rows so two
 // groups cannot take one user past the limit at once.
 func (s *Service) lockUsers(ctx context.Context, tx *ent.Tx, ids []pulid.ID) ([]*ent.User, error) {
-	found, err := tx.User.Query().Where(user.IDIn(ids...)).ForUpdate().All(ctx)
+	found, err := forUpdate(s, tx.User.Query().Where(user.IDIn(ids...))).All(ctx)
 	if err != nil {
 		return nil, err
 	}

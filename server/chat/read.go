@@ -41,7 +41,7 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 	}
 	err = s.write(ctx, func(tx *ent.Tx) error {
 		// Read the newest state under the row lock: messages may have arrived.
-		cur, err := lockConversation(ctx, tx, conv.ID)
+		cur, err := s.lockConversation(ctx, tx, conv.ID)
 		if err != nil {
 			return err
 		}

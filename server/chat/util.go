@@ -1,6 +1,8 @@
 package chat
 
 import (
+	entsql "entgo.io/ent/dialect/sql"
+
 	"unicode/utf8"
 
 	"parley/ent/channel"
@@ -18,4 +20,13 @@ func ptr[T any](v T) *T { return &v }
 
 func channelHasAgent(userID pulid.ID) predicate.Channel {
 	return channel.HasAgentsWith(user.ID(userID))
+}
+
+// forUpdate locks the rows a query reads until commit, on PostgreSQL. SQLite
+// has no row locks and needs none: its writers take turns (see db.Tx).
+func forUpdate[Q interface{ ForUpdate(...entsql.LockOption) Q }](s *Service, q Q) Q {
+	if s.db.IsPostgres() {
+		return q.ForUpdate()
+	}
+	return q
 }
