@@ -3,10 +3,39 @@ package app
 import (
 	"net/http"
 
-	"github.com/99designs/gqlgen/graphql/playground"
+	"parley/server/playground"
 )
 
-// playgroundHandler serves GraphiQL. TODO: self-hosted assets.
-func playgroundHandler() http.Handler { return playground.Handler("Parley", "/query") }
+// playgroundHandler serves GraphiQL for the API at /query. Its files are
+// built into the binary (playgroundAssets), so it works offline.
+func playgroundHandler() http.Handler {
+	return playground.Handler("/query", playground.Options{
+		Title:          "Parley GraphQL playground",
+		DefaultQuery:   defaultPlaygroundQuery,
+		DefaultHeaders: "{\n  \"Authorization\": \"Bearer <token from login>\"\n}",
+	})
+}
 
-func playgroundAssets() http.Handler { return http.NotFoundHandler() }
+// playgroundAssets serves the playground's scripts and styles.
+func playgroundAssets() http.Handler { return playground.Assets() }
+
+// Lines fit GraphiQL's editor at half of a laptop screen.
+const defaultPlaygroundQuery = `# Parley's GraphQL playground
+#
+# 1. Run Login below and copy the token.
+# 2. In Headers (below), replace the
+#    placeholder with that token. It is sent
+#    with queries and mutations, and in the
+#    WebSocket connection_init of subscriptions.
+# 3. Docs (book icon, top left): the whole API.
+
+mutation Login {
+  login(
+    email: "admin@example.com"
+    password: "change-me"
+  ) {
+    token
+    user { id name }
+  }
+}
+`
