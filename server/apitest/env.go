@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -52,6 +53,10 @@ type Options struct {
 	AdminPassword string
 	// Configure may change the configuration last.
 	Configure func(*app.Config)
+	// SmallSendBuffers gives the server's connections small, fixed socket
+	// send buffers, so a client that stops reading backs the server up at
+	// once instead of after megabytes.
+	SmallSendBuffers bool
 }
 
 // Run runs fn once against SQLite and once against PostgreSQL, as subtests.
@@ -60,10 +65,13 @@ func Run(t *testing.T, fn func(t *testing.T, env *Env)) {
 }
 
 // RunWith is Run with options.
+// Tests run in parallel: each has a database of its own.
 func RunWith(t *testing.T, opts Options, fn func(t *testing.T, env *Env)) {
 	t.Helper()
+	t.Parallel()
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
 			fn(t, Start(t, backend, opts))
 		})
 	}
@@ -100,7 +108,11 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 		cancel()
 		t.Fatalf("starting parley on %s: %v", backend, err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	srv := httptest.NewUnstartedServer(a.Handler())
+	if opts.SmallSendBuffers {
+		srv.Listener = smallSendBuffers{srv.Listener}
+	}
+	srv.Start()
 	cfg.PublicURL = srv.URL
 	env := &Env{T: t, Backend: backend, App: a, Server: srv, URL: srv.URL, Clock: clock, cancel: cancel}
 	done := make(chan struct{})
@@ -235,3 +247,14 @@ func (h *testLogHandler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (h *testLogHandler) WithGroup(string) slog.Handler { return h }
+
+// smallSendBuffers sets a 16 KiB send buffer on every accepted connection.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(16 << 10)
+	}
+	return c, err
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -44,6 +46,9 @@ type DialOptions struct {
 	// InitPayload replaces the default {"authorization": "Bearer <token>"}.
 	InitPayload map[string]any
 	Origin      string
+	// SmallReceiveBuffer shrinks the socket's receive buffer, so a paused
+	// reader backs the server up quickly (a phone on a poor network).
+	SmallReceiveBuffer bool
 }
 
 // Connect opens a socket with the client's token and waits for connection_ack.
@@ -66,10 +71,16 @@ func (c *Client) Dial(opts DialOptions) (*Socket, error) {
 	if opts.Origin != "" {
 		h.Set("Origin", opts.Origin)
 	}
-	conn, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(c.env.URL, "http")+"/query", &websocket.DialOptions{
-		Subprotocols: []string{"graphql-transport-ws"},
-		HTTPHeader:   h,
-	})
+	dialOpts := &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: h}
+	if opts.SmallReceiveBuffer {
+		dialer := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+			return rc.Control(func(fd uintptr) {
+				_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+			})
+		}}
+		dialOpts.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+	}
+	conn, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(c.env.URL, "http")+"/query", dialOpts)
 	if err != nil {
 		stop()
 		if res != nil {

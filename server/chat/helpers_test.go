@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"parley/server/apitest"
+	"parley/server/pubsub"
 )
 
 type Vars = apitest.Vars
@@ -95,3 +96,15 @@ func jsonOf(v any) string {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// prunedThrough returns the stored form of the cursor a client holds, as
+// the log retention records what it deleted.
+func prunedThrough(t *testing.T, env *apitest.Env, cursor string) string {
+	t.Helper()
+	c, err := pubsub.ParseCursor(cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ID++ // everything up to and including the next entry is gone
+	return pubsub.StoredCursor(c)
+}

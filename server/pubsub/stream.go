@@ -40,7 +40,15 @@ func NewStreams(d *db.DB, log *Log, hub *Hub, relay *Relay, logger *slog.Logger)
 func (s *Streams) Open(ctx context.Context, p Principal, f Filter, since *Cursor) (<-chan *Delivery, error) {
 	// Read the starting point before subscribing, so nothing published in
 	// between is lost: the first catch-up covers it, duplicates are skipped.
-	start := s.relay.Position()
+	// A new stream starts at what is committed now, which the relay may not
+	// have published yet.
+	start, err := s.log.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if pos := s.relay.Position(); start.Less(pos) {
+		start = pos
+	}
 	var resync *Delivery
 	if since != nil {
 		ok, head, err := s.resumable(ctx, *since)

@@ -1,0 +1,313 @@
+package chat_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"parley/server/apitest"
+)
+
+const wait = 10 * time.Second
+
+type liveEvent struct {
+	Events struct {
+		Cursor       string
+		Type         string
+		Message      *struct{ ID, Text string }
+		Conversation *struct {
+			ID          string
+			UnreadCount int
+		}
+		Badges *badgeSet
+	}
+}
+
+const eventsQuery = `subscription($s:String){ events(since:$s){ cursor type message { id text } conversation { id unreadCount } badges { ` + badgeFields + ` } } }`
+
+func nextEvent(t *testing.T, sub *apitest.Subscription, types ...string) liveEvent {
+	t.Helper()
+	for {
+		r := sub.Next(wait)
+		if len(r.Errors) > 0 {
+			t.Fatalf("events: %+v", r.Errors)
+		}
+		var e liveEvent
+		r.Decode(t, &e)
+		for _, ty := range types {
+			if e.Events.Type == ty {
+				return e
+			}
+		}
+		if len(types) == 0 {
+			return e
+		}
+	}
+}
+
+func TestMessageAddedReachesMembersLive(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob, cat := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob"), env.NewUser("MEMBER", "Cat")
+		g := groupChat(t, ann, "Live", bob.ID)
+		q := `subscription($c:ID!){ messageAdded(conversationId:$c){ id text sender { name } conversation { id } } }`
+		bobSub := bob.Connect().Subscribe(q, Vars{"c": g})
+		annSub := ann.Connect().Subscribe(q, Vars{"c": g})
+		time.Sleep(100 * time.Millisecond)
+		for i := 1; i <= 3; i++ {
+			send(t, ann, g, fmt.Sprintf("live %d", i))
+		}
+		for _, sub := range []*apitest.Subscription{bobSub, annSub} {
+			for i := 1; i <= 3; i++ {
+				var out struct {
+					MessageAdded struct {
+						Text   string
+						Sender struct{ Name string }
+					}
+				}
+				sub.Next(wait).Decode(t, &out)
+				if out.MessageAdded.Text != fmt.Sprintf("live %d", i) || out.MessageAdded.Sender.Name != "Ann" {
+					t.Fatalf("message %d = %+v", i, out.MessageAdded)
+				}
+			}
+		}
+		// Removed from the group, Bob hears nothing more; Cat, added, starts hearing.
+		catSub := cat.Connect().Subscribe(q, Vars{"c": g})
+		if r := catSub.Next(wait); r.Code() != "FORBIDDEN" {
+			t.Fatalf("non-member subscribe: %+v", r.Errors)
+		}
+		ann.MustDo(`mutation($c:ID!,$u:ID!){ removeChatMember(chatId:$c, userId:$u){ id } }`, Vars{"c": g, "u": bob.ID}, nil)
+		ann.MustDo(`mutation($c:ID!,$u:[ID!]!){ addChatMembers(chatId:$c, userIds:$u){ id } }`, Vars{"c": g, "u": []string{cat.ID}}, nil)
+		catSub = cat.Connect().Subscribe(q, Vars{"c": g})
+		time.Sleep(100 * time.Millisecond)
+		send(t, ann, g, "after the change")
+		var out struct{ MessageAdded struct{ Text string } }
+		catSub.Next(wait).Decode(t, &out)
+		if out.MessageAdded.Text != "after the change" {
+			t.Fatalf("Cat got %q", out.MessageAdded.Text)
+		}
+		// Bob sees the system messages up to his removal, then nothing.
+		for {
+			select {
+			case r, ok := <-bobSub.C:
+				if ok && strings.Contains(string(r.Data), "after the change") {
+					t.Fatal("a removed member still receives messages")
+				}
+				if !ok {
+					return
+				}
+				continue
+			case <-time.After(500 * time.Millisecond):
+			}
+			break
+		}
+	})
+}
+
+func TestReadingOnOneDeviceUpdatesBadgesOnTheOthers(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob")
+		c := directChat(t, ann, bob.ID)
+		phone := bob.Connect().Subscribe(`subscription { badgesUpdated { `+badgeFields+` } }`, nil)
+		tablet := bob.Connect().Subscribe(eventsQuery, nil)
+		time.Sleep(100 * time.Millisecond)
+		send(t, ann, c, "hello")
+		var b struct{ BadgesUpdated badgeSet }
+		phone.Next(wait).Decode(t, &b)
+		if b.BadgesUpdated.InternalUnread != 1 || b.BadgesUpdated.Total != 1 {
+			t.Fatalf("phone badges after a message: %+v", b.BadgesUpdated)
+		}
+		if e := nextEvent(t, tablet, "BADGES_UPDATED"); e.Events.Badges.Total != 1 {
+			t.Fatalf("tablet badges: %+v", e.Events.Badges)
+		}
+		// Read on the web (HTTP): both devices hear of it.
+		bob.MustDo(`mutation($c:ID!){ markRead(conversationId:$c){ id } }`, Vars{"c": c}, nil)
+		phone.Next(wait).Decode(t, &b)
+		if b.BadgesUpdated.Total != 0 {
+			t.Fatalf("phone badges after reading elsewhere: %+v", b.BadgesUpdated)
+		}
+		e := nextEvent(t, tablet, "CONVERSATION_UPDATED")
+		if e.Events.Conversation.ID != c || e.Events.Conversation.UnreadCount != 0 {
+			t.Fatalf("tablet conversation update: %+v", e.Events.Conversation)
+		}
+		if e := nextEvent(t, tablet, "BADGES_UPDATED"); e.Events.Badges.Total != 0 {
+			t.Fatalf("tablet badges after reading elsewhere: %+v", e.Events.Badges)
+		}
+	})
+}
+
+func TestEventsResumeWithExactlyTheMissedEvents(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob")
+		c := directChat(t, ann, bob.ID)
+		g := groupChat(t, ann, "G", bob.ID)
+		sock := bob.Connect()
+		sub := sock.Subscribe(eventsQuery, nil)
+		time.Sleep(100 * time.Millisecond)
+		send(t, ann, c, "before 1")
+		send(t, ann, g, "before 2")
+		nextEvent(t, sub, "MESSAGE_ADDED")
+		last := nextEvent(t, sub, "MESSAGE_ADDED")
+		if last.Events.Message.Text != "before 2" {
+			t.Fatalf("got %+v", last.Events.Message)
+		}
+		sock.Close() // the phone goes into a tunnel
+
+		var missed []string
+		for i := 1; i <= 5; i++ {
+			conv := c
+			if i%2 == 0 {
+				conv = g
+			}
+			missed = append(missed, fmt.Sprintf("missed %d", i))
+			send(t, ann, conv, missed[len(missed)-1])
+		}
+		ann.MustDo(`mutation($c:ID!){ renameChat(chatId:$c, title:"G2"){ id } }`, Vars{"c": g}, nil)
+
+		resumed := bob.Connect().Subscribe(eventsQuery, Vars{"s": last.Events.Cursor})
+		var got []string
+		cursors := map[string]bool{}
+		for len(got) < 6 {
+			e := nextEvent(t, resumed, "MESSAGE_ADDED", "CONVERSATION_UPDATED")
+			if cursors[e.Events.Cursor] {
+				t.Fatalf("cursor %s delivered twice", e.Events.Cursor)
+			}
+			cursors[e.Events.Cursor] = true
+			if e.Events.Type == "MESSAGE_ADDED" {
+				got = append(got, e.Events.Message.Text)
+			}
+		}
+		want := append(missed, `Ann renamed the group to "G2"`)
+		if jsonOf(got) != jsonOf(want) {
+			t.Fatalf("resumed with %q, want %q", got, want)
+		}
+		// And then it goes on live.
+		send(t, ann, c, "live again")
+		if e := nextEvent(t, resumed, "MESSAGE_ADDED"); e.Events.Message.Text != "live again" {
+			t.Fatalf("after resuming: %+v", e.Events.Message)
+		}
+	})
+}
+
+func TestEventsSinceAnOldOrUnknownCursorAsksForResync(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob")
+		c := directChat(t, ann, bob.ID)
+		sub := bob.Connect().Subscribe(eventsQuery, nil)
+		time.Sleep(100 * time.Millisecond)
+		send(t, ann, c, "one")
+		first := nextEvent(t, sub, "MESSAGE_ADDED")
+		send(t, ann, c, "two")
+		nextEvent(t, sub, "MESSAGE_ADDED")
+
+		// The log was pruned past the client's cursor.
+		if err := env.App.DB.Setting.Create().SetKey("events.pruned_through").SetValue(prunedThrough(t, env, first.Events.Cursor)).Exec(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		old := bob.Connect().Subscribe(eventsQuery, Vars{"s": first.Events.Cursor})
+		if e := nextEvent(t, old); e.Events.Type != "RESYNC_REQUIRED" || e.Events.Cursor == "" {
+			t.Fatalf("first event = %+v", e.Events)
+		}
+		send(t, ann, c, "three")
+		if e := nextEvent(t, old, "MESSAGE_ADDED"); e.Events.Message.Text != "three" {
+			t.Fatalf("after resync: %+v", e.Events.Message)
+		}
+		// A cursor from another server's log.
+		future := bob.Connect().Subscribe(eventsQuery, Vars{"s": "ZTEuMC45OTk5OTk5"})
+		if e := nextEvent(t, future); e.Events.Type != "RESYNC_REQUIRED" {
+			t.Fatalf("unknown cursor: %+v", e.Events)
+		}
+		// Garbage is a bad input.
+		r := bob.Connect().Subscribe(eventsQuery, Vars{"s": "not-a-cursor"}).Next(wait)
+		if r.Code() != "BAD_USER_INPUT" {
+			t.Fatalf("garbage cursor: %+v", r.Errors)
+		}
+	})
+}
+
+func TestOnlineWhileAWebsocketIsOpen(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("MEMBER", "Ann")
+		online := func() bool {
+			var out struct{ Node struct{ Online bool } }
+			env.Admin.MustDo(`query($id:ID!){ node(id:$id){ ... on User { online } } }`, Vars{"id": ann.ID}, &out)
+			return out.Node.Online
+		}
+		if online() {
+			t.Fatal("online before connecting")
+		}
+		s1, s2 := ann.Connect(), ann.Connect()
+		if !online() {
+			t.Fatal("not online with two sockets open")
+		}
+		s1.Close()
+		time.Sleep(200 * time.Millisecond)
+		if !online() {
+			t.Fatal("offline while a socket is still open")
+		}
+		s2.Close()
+		deadline := time.Now().Add(wait)
+		for online() {
+			if time.Now().After(deadline) {
+				t.Fatal("still online after closing every socket")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+func TestASlowSubscriberDoesNotDelayTheSender(t *testing.T) {
+	apitest.RunWith(t, apitest.Options{SmallSendBuffers: true}, func(t *testing.T, env *apitest.Env) {
+		ann, bob, cat := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob"), env.NewUser("MEMBER", "Cat")
+		g := groupChat(t, ann, "Busy", bob.ID, cat.ID)
+		q := `subscription($c:ID!){ messageAdded(conversationId:$c){ text } }`
+		slowSock, err := bob.Dial(apitest.DialOptions{SmallReceiveBuffer: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := slowSock.WaitAck(wait); err != nil {
+			t.Fatal(err)
+		}
+		slow := slowSock.Subscribe(q, Vars{"c": g})
+		fast := cat.Connect().Subscribe(q, Vars{"c": g})
+		time.Sleep(100 * time.Millisecond)
+		slowSock.Pause() // Bob's phone stops reading; the server's writes back up
+
+		// Big messages fill the socket buffers quickly; far more than the
+		// hub's per-subscriber queue are sent.
+		pad := strings.Repeat("x", 8000)
+		const n = 600
+		sent := make(chan struct{})
+		go func() {
+			defer close(sent)
+			for i := 0; i < n; i++ {
+				send(t, ann, g, fmt.Sprintf("%04d %s", i, pad))
+			}
+		}()
+		// The fast subscriber gets everything while the slow one sleeps.
+		for i := 0; i < n; i++ {
+			var out struct{ MessageAdded struct{ Text string } }
+			fast.Next(wait).Decode(t, &out)
+			if !strings.HasPrefix(out.MessageAdded.Text, fmt.Sprintf("%04d ", i)) {
+				t.Fatalf("fast subscriber: message %d is %.10q", i, out.MessageAdded.Text)
+			}
+		}
+		select {
+		case <-sent:
+		case <-time.After(wait):
+			t.Fatal("the sender was held up by a slow subscriber")
+		}
+		if env.App.Hub.Drops() == 0 {
+			t.Fatal("the slow subscriber was never dropped: this test did not test the catch-up path")
+		}
+		// When Bob's phone reads again, it catches up: all of it, in order.
+		slowSock.Resume()
+		for i := 0; i < n; i++ {
+			var out struct{ MessageAdded struct{ Text string } }
+			slow.Next(wait).Decode(t, &out)
+			if !strings.HasPrefix(out.MessageAdded.Text, fmt.Sprintf("%04d ", i)) {
+				t.Fatalf("slow subscriber: message %d is %.10q", i, out.MessageAdded.Text)
+			}
+		}
+	})
+}
