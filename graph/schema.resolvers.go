@@ -351,7 +351,26 @@ func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Statu
 }
 
 func (r *queryResolver) SearchMessages(ctx context.Context, query string, conversationID *pulid.ID, first *int, after *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error) {
-	panic(fmt.Errorf("not implemented: SearchMessages - searchMessages"))
+	f, _, err := pageSize(first, nil)
+	if err != nil {
+		return nil, err
+	}
+	var afterID *pulid.ID
+	if after != nil {
+		afterID = &after.ID
+	}
+	msgs, more, total, err := r.Core.Search(ctx, viewer(ctx), query, conversationID, *f, afterID)
+	if err != nil {
+		return nil, err
+	}
+	conn := &ent.MessageConnection{PageInfo: ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
+	for _, m := range msgs {
+		conn.Edges = append(conn.Edges, &ent.MessageEdge{Node: m, Cursor: ent.Cursor{ID: m.ID}})
+	}
+	if n := len(conn.Edges); n > 0 {
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[n-1].Cursor
+	}
+	return conn, nil
 }
 
 func (r *queryResolver) Channels(ctx context.Context) ([]*ent.Channel, error) {

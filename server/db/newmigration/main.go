@@ -18,6 +18,7 @@ import (
 	"time"
 
 	atlas "ariga.io/atlas/sql/migrate"
+	atlasschema "ariga.io/atlas/sql/schema"
 	"ariga.io/atlas/sql/sqltool"
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -30,9 +31,26 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		log.Fatal("usage: go run ./server/db/newmigration NAME")
+		log.Fatal("usage: go run ./server/db/newmigration NAME   (or: rehash)")
 	}
 	name := os.Args[1]
+	if name == "rehash" {
+		// After editing a hand-written migration: update atlas.sum.
+		for _, p := range []string{"server/db/migrations/sqlite", "server/db/migrations/postgres"} {
+			dir, err := sqltool.NewGooseDir(p)
+			if err != nil {
+				log.Fatal(err)
+			}
+			sum, err := dir.Checksum()
+			if err != nil {
+				log.Fatal(err)
+			}
+			if err := atlas.WriteSumFile(dir, sum); err != nil {
+				log.Fatal(err)
+			}
+		}
+		return
+	}
 	ctx := context.Background()
 
 	lite, err := sql.Open("sqlite", "file:dev?mode=memory&_pragma=foreign_keys(1)")
@@ -81,7 +99,40 @@ func diff(ctx context.Context, db *sql.DB, dia, path, name string) error {
 		schema.WithFormatter(sqltool.GooseFormatter),
 		schema.WithDropIndex(true),
 		schema.WithDropColumn(true),
+		schema.WithDiffHook(keepHandWritten),
 	)
 }
 
-var _ atlas.Dir = (*sqltool.GooseDir)(nil)
+// keepHandWritten keeps the diff from dropping what hand-written migrations
+// add and ent does not model: the full-text search objects.
+func keepHandWritten(next schema.Differ) schema.Differ {
+	return schema.DiffFunc(func(current, desired *atlasschema.Schema) ([]atlasschema.Change, error) {
+		changes, err := next.Diff(current, desired)
+		if err != nil {
+			return nil, err
+		}
+		var kept []atlasschema.Change
+		for _, c := range changes {
+			switch c := c.(type) {
+			case *atlasschema.DropTable:
+				if strings.HasPrefix(c.T.Name, "messages_fts") {
+					continue
+				}
+			case *atlasschema.ModifyTable:
+				var inner []atlasschema.Change
+				for _, ic := range c.Changes {
+					if di, ok := ic.(*atlasschema.DropIndex); ok && di.I.Name == "message_text_search" {
+						continue
+					}
+					inner = append(inner, ic)
+				}
+				if len(inner) == 0 {
+					continue
+				}
+				c.Changes = inner
+			}
+			kept = append(kept, c)
+		}
+		return kept, nil
+	})
+}

@@ -1,0 +1,7 @@
+package chat
+
+// Exported for tests.
+const (
+	AccentFrom = accentFrom
+	AccentTo   = accentTo
+)
