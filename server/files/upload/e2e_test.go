@@ -3,10 +3,14 @@ package upload
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -158,5 +162,79 @@ func TestUploadStoreDownload(t *testing.T) {
 		dl.Header.Get("Content-Disposition") != `attachment; filename="photo.jpg"` ||
 		dl.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("html download headers: %v", dl.Header)
+	}
+}
+
+// A client that goes away mid-upload leaves nothing behind.
+func TestClientGoesAwayMidUpload(t *testing.T) {
+	disk, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	result := make(chan error, 1)
+	ts := newServer(t, Transport{}, func(ctx context.Context, _ string, args map[string]any) (any, error) {
+		_, err := files.Store(ctx, disk, "k/partial", args["file"].(graphql.Upload).File, 10<<20)
+		result <- err
+		return nil, err
+	})
+	req := newRequest(t, ts.URL, opUpload, mapOne, filePart{"0", "f", "", bytes.NewReader(make([]byte, 1<<20))})
+	full, _ := io.ReadAll(req.Body)
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", req.Header.Get("Content-Type"), len(full))
+	_, _ = conn.Write(full[:len(full)/2])
+	_ = conn.Close()
+	select {
+	case err := <-result:
+		if err == nil {
+			t.Fatal("a cut-off upload was stored")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the resolver did not finish")
+	}
+	if _, err := disk.Open(context.Background(), "k/partial"); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("partial upload kept: %v", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(disk.Dir(), ".tmp")); len(entries) != 0 {
+		t.Fatalf("temporary files left: %v", entries)
+	}
+}
+
+// Resolvers running concurrently may read files at the same time.
+func TestConcurrentReads(t *testing.T) {
+	a, b := randomBytes(700_000, 10), randomBytes(500_000, 11)
+	ts := newServer(t, Transport{}, func(_ context.Context, _ string, args map[string]any) (any, error) {
+		var wg sync.WaitGroup
+		got := make([][]byte, 2)
+		errs := make([]error, 2)
+		for i, name := range []string{"a", "b"} {
+			wg.Go(func() {
+				r := args[name].(graphql.Upload).File
+				buf := make([]byte, 1000) // small reads interleave
+				for {
+					n, err := r.Read(buf)
+					got[i] = append(got[i], buf[:n]...)
+					if err == io.EOF {
+						return
+					}
+					if err != nil {
+						errs[i] = err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || !bytes.Equal(got[0], a) || !bytes.Equal(got[1], b) {
+			return nil, fmt.Errorf("errors %v, %d and %d bytes", errs, len(got[0]), len(got[1]))
+		}
+		return "ok", nil
+	})
+	resp := do(t, newRequest(t, ts.URL, opTwo, mapTwo,
+		filePart{"0", "a", "", bytes.NewReader(a)}, filePart{"1", "b", "", bytes.NewReader(b)}))
+	if resp.Data["two"] != "ok" {
+		t.Fatalf("response %+v", resp)
 	}
 }
