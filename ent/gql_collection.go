@@ -1409,6 +1409,11 @@ func (_q *MessageQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, message.FieldTranscription)
 				fieldSeen[message.FieldTranscription] = struct{}{}
 			}
+		case "template":
+			if _, ok := fieldSeen[message.FieldTemplate]; !ok {
+				selectedFields = append(selectedFields, message.FieldTemplate)
+				fieldSeen[message.FieldTemplate] = struct{}{}
+			}
 		case "agentsOnly":
 			if _, ok := fieldSeen[message.FieldAgentsOnly]; !ok {
 				selectedFields = append(selectedFields, message.FieldAgentsOnly)

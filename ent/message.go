@@ -60,6 +60,8 @@ type Message struct {
 	MessageTag *message.MessageTag `json:"message_tag,omitempty"`
 	// Transcription holds the value of the "transcription" field.
 	Transcription *schema.Transcription `json:"transcription,omitempty"`
+	// Template holds the value of the "template" field.
+	Template *schema.Template `json:"template,omitempty"`
 	// AgentsOnly holds the value of the "agents_only" field.
 	AgentsOnly bool `json:"agents_only,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -148,7 +150,7 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case message.FieldSenderID, message.FieldChannelID, message.FieldReplyToID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
-		case message.FieldPost, message.FieldTranscription:
+		case message.FieldPost, message.FieldTranscription, message.FieldTemplate:
 			values[i] = new([]byte)
 		case message.FieldID, message.FieldConversationID:
 			values[i] = new(pulid.ID)
@@ -308,6 +310,14 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field transcription: %w", err)
 				}
 			}
+		case message.FieldTemplate:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field template", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Template); err != nil {
+					return fmt.Errorf("unmarshal field template: %w", err)
+				}
+			}
 		case message.FieldAgentsOnly:
 			if value, ok := values[i].(*sql.NullBool); !ok {
 				return fmt.Errorf("unexpected type %T for field agents_only", values[i])
@@ -449,6 +459,9 @@ func (_m *Message) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("transcription=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Transcription))
+	builder.WriteString(", ")
+	builder.WriteString("template=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Template))
 	builder.WriteString(", ")
 	builder.WriteString("agents_only=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AgentsOnly))

@@ -238,6 +238,12 @@ func (_c *MessageCreate) SetTranscription(v *schema.Transcription) *MessageCreat
 	return _c
 }
 
+// SetTemplate sets the "template" field.
+func (_c *MessageCreate) SetTemplate(v *schema.Template) *MessageCreate {
+	_c.mutation.SetTemplate(v)
+	return _c
+}
+
 // SetAgentsOnly sets the "agents_only" field.
 func (_c *MessageCreate) SetAgentsOnly(v bool) *MessageCreate {
 	_c.mutation.SetAgentsOnly(v)
@@ -540,6 +546,10 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 		_spec.SetField(message.FieldTranscription, field.TypeJSON, value)
 		_node.Transcription = value
 	}
+	if value, ok := _c.mutation.Template(); ok {
+		_spec.SetField(message.FieldTemplate, field.TypeJSON, value)
+		_node.Template = value
+	}
 	if value, ok := _c.mutation.AgentsOnly(); ok {
 		_spec.SetField(message.FieldAgentsOnly, field.TypeBool, value)
 		_node.AgentsOnly = value
@@ -811,6 +821,24 @@ func (u *MessageUpsert) ClearTranscription() *MessageUpsert {
 	return u
 }
 
+// SetTemplate sets the "template" field.
+func (u *MessageUpsert) SetTemplate(v *schema.Template) *MessageUpsert {
+	u.Set(message.FieldTemplate, v)
+	return u
+}
+
+// UpdateTemplate sets the "template" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateTemplate() *MessageUpsert {
+	u.SetExcluded(message.FieldTemplate)
+	return u
+}
+
+// ClearTemplate clears the value of the "template" field.
+func (u *MessageUpsert) ClearTemplate() *MessageUpsert {
+	u.SetNull(message.FieldTemplate)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1046,6 +1074,27 @@ func (u *MessageUpsertOne) UpdateTranscription() *MessageUpsertOne {
 func (u *MessageUpsertOne) ClearTranscription() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearTranscription()
+	})
+}
+
+// SetTemplate sets the "template" field.
+func (u *MessageUpsertOne) SetTemplate(v *schema.Template) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetTemplate(v)
+	})
+}
+
+// UpdateTemplate sets the "template" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateTemplate() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateTemplate()
+	})
+}
+
+// ClearTemplate clears the value of the "template" field.
+func (u *MessageUpsertOne) ClearTemplate() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearTemplate()
 	})
 }
 
@@ -1451,6 +1500,27 @@ func (u *MessageUpsertBulk) UpdateTranscription() *MessageUpsertBulk {
 func (u *MessageUpsertBulk) ClearTranscription() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearTranscription()
+	})
+}
+
+// SetTemplate sets the "template" field.
+func (u *MessageUpsertBulk) SetTemplate(v *schema.Template) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetTemplate(v)
+	})
+}
+
+// UpdateTemplate sets the "template" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateTemplate() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateTemplate()
+	})
+}
+
+// ClearTemplate clears the value of the "template" field.
+func (u *MessageUpsertBulk) ClearTemplate() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearTemplate()
 	})
 }
 

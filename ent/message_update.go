@@ -157,6 +157,18 @@ func (_u *MessageUpdate) ClearTranscription() *MessageUpdate {
 	return _u
 }
 
+// SetTemplate sets the "template" field.
+func (_u *MessageUpdate) SetTemplate(v *schema.Template) *MessageUpdate {
+	_u.mutation.SetTemplate(v)
+	return _u
+}
+
+// ClearTemplate clears the value of the "template" field.
+func (_u *MessageUpdate) ClearTemplate() *MessageUpdate {
+	_u.mutation.ClearTemplate()
+	return _u
+}
+
 // AddMentionIDs adds the "mentions" edge to the User entity by IDs.
 func (_u *MessageUpdate) AddMentionIDs(ids ...pulid.ID) *MessageUpdate {
 	_u.mutation.AddMentionIDs(ids...)
@@ -356,6 +368,12 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.TranscriptionCleared() {
 		_spec.ClearField(message.FieldTranscription, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Template(); ok {
+		_spec.SetField(message.FieldTemplate, field.TypeJSON, value)
+	}
+	if _u.mutation.TemplateCleared() {
+		_spec.ClearField(message.FieldTemplate, field.TypeJSON)
 	}
 	if _u.mutation.MentionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -593,6 +611,18 @@ func (_u *MessageUpdateOne) ClearTranscription() *MessageUpdateOne {
 	return _u
 }
 
+// SetTemplate sets the "template" field.
+func (_u *MessageUpdateOne) SetTemplate(v *schema.Template) *MessageUpdateOne {
+	_u.mutation.SetTemplate(v)
+	return _u
+}
+
+// ClearTemplate clears the value of the "template" field.
+func (_u *MessageUpdateOne) ClearTemplate() *MessageUpdateOne {
+	_u.mutation.ClearTemplate()
+	return _u
+}
+
 // AddMentionIDs adds the "mentions" edge to the User entity by IDs.
 func (_u *MessageUpdateOne) AddMentionIDs(ids ...pulid.ID) *MessageUpdateOne {
 	_u.mutation.AddMentionIDs(ids...)
@@ -822,6 +852,12 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	}
 	if _u.mutation.TranscriptionCleared() {
 		_spec.ClearField(message.FieldTranscription, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Template(); ok {
+		_spec.SetField(message.FieldTemplate, field.TypeJSON, value)
+	}
+	if _u.mutation.TemplateCleared() {
+		_spec.ClearField(message.FieldTemplate, field.TypeJSON)
 	}
 	if _u.mutation.MentionsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -11858,6 +11858,7 @@ type MessageMutation struct {
 	post                **schema.Post
 	message_tag         *message.MessageTag
 	transcription       **schema.Transcription
+	template            **schema.Template
 	agents_only         *bool
 	clearedFields       map[string]struct{}
 	conversation        *pulid.ID
@@ -12828,6 +12829,55 @@ func (m *MessageMutation) ResetTranscription() {
 	delete(m.clearedFields, message.FieldTranscription)
 }
 
+// SetTemplate sets the "template" field.
+func (m *MessageMutation) SetTemplate(s *schema.Template) {
+	m.template = &s
+}
+
+// Template returns the value of the "template" field in the mutation.
+func (m *MessageMutation) Template() (r *schema.Template, exists bool) {
+	v := m.template
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTemplate returns the old "template" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldTemplate(ctx context.Context) (v *schema.Template, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTemplate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTemplate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTemplate: %w", err)
+	}
+	return oldValue.Template, nil
+}
+
+// ClearTemplate clears the value of the "template" field.
+func (m *MessageMutation) ClearTemplate() {
+	m.template = nil
+	m.clearedFields[message.FieldTemplate] = struct{}{}
+}
+
+// TemplateCleared returns if the "template" field was cleared in this mutation.
+func (m *MessageMutation) TemplateCleared() bool {
+	_, ok := m.clearedFields[message.FieldTemplate]
+	return ok
+}
+
+// ResetTemplate resets all changes to the "template" field.
+func (m *MessageMutation) ResetTemplate() {
+	m.template = nil
+	delete(m.clearedFields, message.FieldTemplate)
+}
+
 // SetAgentsOnly sets the "agents_only" field.
 func (m *MessageMutation) SetAgentsOnly(b bool) {
 	m.agents_only = &b
@@ -13087,7 +13137,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 21)
 	if m.created_at != nil {
 		fields = append(fields, message.FieldCreatedAt)
 	}
@@ -13145,6 +13195,9 @@ func (m *MessageMutation) Fields() []string {
 	if m.transcription != nil {
 		fields = append(fields, message.FieldTranscription)
 	}
+	if m.template != nil {
+		fields = append(fields, message.FieldTemplate)
+	}
 	if m.agents_only != nil {
 		fields = append(fields, message.FieldAgentsOnly)
 	}
@@ -13194,6 +13247,8 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.MessageTag()
 	case message.FieldTranscription:
 		return m.Transcription()
+	case message.FieldTemplate:
+		return m.Template()
 	case message.FieldAgentsOnly:
 		return m.AgentsOnly()
 	}
@@ -13243,6 +13298,8 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldMessageTag(ctx)
 	case message.FieldTranscription:
 		return m.OldTranscription(ctx)
+	case message.FieldTemplate:
+		return m.OldTemplate(ctx)
 	case message.FieldAgentsOnly:
 		return m.OldAgentsOnly(ctx)
 	}
@@ -13387,6 +13444,13 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTranscription(v)
 		return nil
+	case message.FieldTemplate:
+		v, ok := value.(*schema.Template)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTemplate(v)
+		return nil
 	case message.FieldAgentsOnly:
 		v, ok := value.(bool)
 		if !ok {
@@ -13472,6 +13536,9 @@ func (m *MessageMutation) ClearedFields() []string {
 	if m.FieldCleared(message.FieldTranscription) {
 		fields = append(fields, message.FieldTranscription)
 	}
+	if m.FieldCleared(message.FieldTemplate) {
+		fields = append(fields, message.FieldTemplate)
+	}
 	return fields
 }
 
@@ -13518,6 +13585,9 @@ func (m *MessageMutation) ClearField(name string) error {
 		return nil
 	case message.FieldTranscription:
 		m.ClearTranscription()
+		return nil
+	case message.FieldTemplate:
+		m.ClearTemplate()
 		return nil
 	}
 	return fmt.Errorf("unknown Message nullable field %s", name)
@@ -13583,6 +13653,9 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldTranscription:
 		m.ResetTranscription()
+		return nil
+	case message.FieldTemplate:
+		m.ResetTemplate()
 		return nil
 	case message.FieldAgentsOnly:
 		m.ResetAgentsOnly()

@@ -482,7 +482,7 @@ func init() {
 	// message.ProviderMessageIDValidator is a validator for the "provider_message_id" field. It is called by the builders before save.
 	message.ProviderMessageIDValidator = messageDescProviderMessageID.Validators[0].(func(string) error)
 	// messageDescAgentsOnly is the schema descriptor for agents_only field.
-	messageDescAgentsOnly := messageFields[17].Descriptor()
+	messageDescAgentsOnly := messageFields[18].Descriptor()
 	// message.DefaultAgentsOnly holds the default value on creation for the agents_only field.
 	message.DefaultAgentsOnly = messageDescAgentsOnly.Default.(bool)
 	// messageDescID is the schema descriptor for id field.

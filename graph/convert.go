@@ -103,3 +103,67 @@ func (r *Resolver) messagesOf(ctx context.Context, c *ent.Conversation, first *i
 	return r.Core.Messages(ctx, viewer(ctx), c).Paginate(ctx, after, f, before, l,
 		ent.WithMessageOrder(&ent.MessageOrder{Field: ent.MessageOrderFieldSeq, Direction: "ASC"}))
 }
+
+// sessionOf wraps a conversation the core returned as a Session.
+func sessionOf(c *ent.Conversation, err error) (*model.Session, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.Session{Conversation: c}, nil
+}
+
+func sessionsOf(cs []*ent.Conversation) []*model.Session {
+	out := make([]*model.Session, len(cs))
+	for i, c := range cs {
+		out[i] = &model.Session{Conversation: c}
+	}
+	return out
+}
+
+// sessionCursor encodes a position in the inbox.
+func sessionCursor(c *ent.Conversation) ent.Cursor {
+	at := int64(0)
+	if c.LastMessageAt != nil {
+		at = c.LastMessageAt.UnixNano()
+	}
+	return ent.Cursor{ID: c.ID, Value: strconv.FormatInt(at, 10)}
+}
+
+func parseSessionCursor(c *ent.Cursor) (*chat.SessionCursor, error) {
+	if c == nil {
+		return nil, nil
+	}
+	v, _ := c.Value.(string)
+	nanos, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, apperr.BadInput("after is not a cursor of this list").With("field", "after")
+	}
+	return &chat.SessionCursor{At: time.Unix(0, nanos).UTC(), ID: c.ID}, nil
+}
+
+// credentials flattens the provider credentials an admin typed.
+func credentials(in *model.ChannelCredentialsInput) map[string]string {
+	out := map[string]string{}
+	if in == nil {
+		return out
+	}
+	for k, v := range map[string]*string{
+		"accessToken": in.AccessToken, "appSecret": in.AppSecret, "verifyToken": in.VerifyToken,
+		"accountSid": in.AccountSid, "authToken": in.AuthToken,
+	} {
+		if v != nil && *v != "" {
+			out[k] = *v
+		}
+	}
+	return out
+}
+
+func int64p(n *int) *int64 {
+	if n == nil {
+		return nil
+	}
+	v := int64(*n)
+	return &v
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -29,6 +29,16 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 		err = cerr
 	case "ms":
 		n, err = nilIfErr(r.Core.Message(ctx, v, id))
+	case "cn":
+		n, err = nilIfErr(r.Core.Channel(ctx, v, id))
+	case "cu":
+		n, err = nilIfErr(r.Core.Customer(ctx, v, id))
+	case "dc":
+		n, err = nilIfErr(r.Core.Document(ctx, v, id))
+	case "cr":
+		n, err = nilIfErr(r.Core.Canned(ctx, v, id))
+	case "ca":
+		n, err = nilIfErr(r.Core.Call(ctx, v, id))
 	default:
 		return nil, nil
 	}

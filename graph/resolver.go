@@ -10,6 +10,7 @@ import (
 	"parley/graph/model"
 	"parley/server/auth"
 	"parley/server/chat"
+	"parley/server/ratelimit"
 	"parley/server/users"
 )
 
@@ -21,6 +22,8 @@ type Resolver struct {
 	Directory *users.Service
 	Presence  Presence
 	Core      *chat.Service
+	// VisitorLimit limits how often one address may start a Live Chat.
+	VisitorLimit *ratelimit.Limiter
 }
 
 // Presence answers User.online.

@@ -12,11 +12,14 @@ import (
 	"parley/ent/call"
 	"parley/ent/channel"
 	"parley/ent/conversation"
+	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"parley/graph/model"
 	"parley/server/apperr"
+	provider "parley/server/channel"
 	"parley/server/chat"
+	"parley/server/ratelimit"
 	"parley/server/users"
 
 	"entgo.io/contrib/entgql"
@@ -28,11 +31,15 @@ func (r *attachmentResolver) URL(ctx context.Context, obj *ent.Attachment) (*str
 }
 
 func (r *callResolver) Conversation(ctx context.Context, obj *ent.Call) (model.Conversation, error) {
-	panic(fmt.Errorf("not implemented: Conversation - conversation"))
+	c, err := obj.Conversation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return model.Wrap(c), nil
 }
 
 func (r *channelResolver) Agents(ctx context.Context, obj *ent.Channel) ([]*ent.User, error) {
-	panic(fmt.Errorf("not implemented: Agents - agents"))
+	return r.Core.ChannelAgents(ctx, viewer(ctx), obj)
 }
 
 func (r *chatResolver) Title(ctx context.Context, obj *model.Chat) (string, error) {
@@ -89,23 +96,41 @@ func (r *chatResolver) Members(ctx context.Context, obj *model.Chat) ([]*ent.Use
 }
 
 func (r *contactResolver) DisplayName(ctx context.Context, obj *ent.Contact) (string, error) {
-	panic(fmt.Errorf("not implemented: DisplayName - displayName"))
+	return chat.ContactName(obj), nil
 }
 
 func (r *contactResolver) PageName(ctx context.Context, obj *ent.Contact) (*string, error) {
-	panic(fmt.Errorf("not implemented: PageName - pageName"))
+	ch, err := obj.Channel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ch.PageName != nil && *ch.PageName != "" {
+		return ch.PageName, nil
+	}
+	return &ch.Name, nil
 }
 
 func (r *customerResolver) Sessions(ctx context.Context, obj *ent.Customer) ([]*model.Session, error) {
-	panic(fmt.Errorf("not implemented: Sessions - sessions"))
+	convs, err := r.Core.CustomerSessions(ctx, viewer(ctx), obj)
+	if err != nil {
+		return nil, err
+	}
+	return sessionsOf(convs), nil
 }
 
 func (r *customerResolver) Documents(ctx context.Context, obj *ent.Customer) ([]*ent.Document, error) {
-	panic(fmt.Errorf("not implemented: Documents - documents"))
+	return r.Core.CustomerDocuments(ctx, obj)
 }
 
 func (r *documentResolver) Session(ctx context.Context, obj *ent.Document) (*model.Session, error) {
-	panic(fmt.Errorf("not implemented: Session - session"))
+	if obj.SessionID == nil {
+		return nil, nil
+	}
+	c, _, err := r.Core.Conversation(ctx, viewer(ctx), *obj.SessionID)
+	if err != nil {
+		return nil, nil // a session the caller may not see reads as none
+	}
+	return &model.Session{Conversation: c}, nil
 }
 
 func (r *messageResolver) Conversation(ctx context.Context, obj *ent.Message) (model.Conversation, error) {
@@ -215,71 +240,94 @@ func (r *mutationResolver) UnarchiveConversation(ctx context.Context, id pulid.I
 }
 
 func (r *mutationResolver) ForwardSession(ctx context.Context, input model.ForwardSessionInput) (*model.Session, error) {
-	panic(fmt.Errorf("not implemented: ForwardSession - forwardSession"))
+	return sessionOf(r.Core.Forward(ctx, viewer(ctx), input.SessionID, input.ToUserID, input.Note))
 }
 
 func (r *mutationResolver) StartSession(ctx context.Context, input model.StartSessionInput) (*model.Session, error) {
-	panic(fmt.Errorf("not implemented: StartSession - startSession"))
+	in := chat.StartInput{ChannelID: input.ChannelID, CustomerID: input.CustomerID, To: input.To, Text: input.Text}
+	if t := input.Template; t != nil {
+		in.Template = &provider.Template{Name: t.Name, Language: deref(t.Language), Parameters: t.Parameters}
+	}
+	return sessionOf(r.Core.StartSession(ctx, viewer(ctx), in))
 }
 
 func (r *mutationResolver) LinkCustomer(ctx context.Context, sessionID pulid.ID, customerID pulid.ID) (*model.Session, error) {
-	panic(fmt.Errorf("not implemented: LinkCustomer - linkCustomer"))
+	return sessionOf(r.Core.LinkCustomer(ctx, viewer(ctx), sessionID, customerID))
 }
 
 func (r *mutationResolver) UnlinkCustomer(ctx context.Context, sessionID pulid.ID) (*model.Session, error) {
-	panic(fmt.Errorf("not implemented: UnlinkCustomer - unlinkCustomer"))
+	return sessionOf(r.Core.UnlinkCustomer(ctx, viewer(ctx), sessionID))
 }
 
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*ent.Customer, error) {
-	panic(fmt.Errorf("not implemented: CreateCustomer - createCustomer"))
+	return r.Core.CreateCustomer(ctx, viewer(ctx), chat.CustomerInput{Name: input.Name, Phones: input.Phones, Emails: input.Emails})
 }
 
 func (r *mutationResolver) CreateDocument(ctx context.Context, input model.CreateDocumentInput) (*ent.Document, error) {
-	panic(fmt.Errorf("not implemented: CreateDocument - createDocument"))
+	return r.Core.CreateDocument(ctx, viewer(ctx), chat.DocumentInput{
+		CustomerID: input.CustomerID, Kind: input.Kind, Title: input.Title, SessionID: input.SessionID,
+	})
 }
 
 func (r *mutationResolver) ReplyToComment(ctx context.Context, messageID pulid.ID, text string) (*ent.Message, error) {
-	panic(fmt.Errorf("not implemented: ReplyToComment - replyToComment"))
+	return r.Core.ReplyToComment(ctx, viewer(ctx), messageID, text)
 }
 
 func (r *mutationResolver) TranscribeMessage(ctx context.Context, messageID pulid.ID) (*ent.Message, error) {
-	panic(fmt.Errorf("not implemented: TranscribeMessage - transcribeMessage"))
+	return r.Core.Transcribe(ctx, viewer(ctx), messageID)
 }
 
 func (r *mutationResolver) StartCall(ctx context.Context, conversationID pulid.ID, media call.Media) (*ent.Call, error) {
-	panic(fmt.Errorf("not implemented: StartCall - startCall"))
+	return r.Core.StartCall(ctx, viewer(ctx), conversationID, media)
 }
 
 func (r *mutationResolver) EscalateToCall(ctx context.Context, sessionID pulid.ID) (*ent.Call, error) {
-	panic(fmt.Errorf("not implemented: EscalateToCall - escalateToCall"))
+	return r.Core.Escalate(ctx, viewer(ctx), sessionID)
 }
 
 func (r *mutationResolver) CreateChannel(ctx context.Context, input model.CreateChannelInput) (*ent.Channel, error) {
-	panic(fmt.Errorf("not implemented: CreateChannel - createChannel"))
+	return r.Core.CreateChannel(ctx, viewer(ctx), chat.ChannelInput{
+		Kind: input.Kind, Name: &input.Name, ExternalID: input.ExternalID, PageName: input.PageName,
+		MaxFileSize: int64p(input.MaxFileSize), AutoCloseAfterHours: input.AutoCloseAfterHours,
+		FileRetentionHours: input.FileRetentionHours, Credentials: credentials(input.Credentials), AgentIDs: input.AgentIds,
+	})
 }
 
 func (r *mutationResolver) UpdateChannel(ctx context.Context, id pulid.ID, input model.UpdateChannelInput) (*ent.Channel, error) {
-	panic(fmt.Errorf("not implemented: UpdateChannel - updateChannel"))
+	return r.Core.UpdateChannel(ctx, viewer(ctx), id, chat.ChannelInput{
+		Name: input.Name, ExternalID: input.ExternalID, PageName: input.PageName, MaxFileSize: int64p(input.MaxFileSize),
+		AutoCloseAfterHours: input.AutoCloseAfterHours, FileRetentionHours: input.FileRetentionHours,
+	})
 }
 
 func (r *mutationResolver) SetChannelAgents(ctx context.Context, channelID pulid.ID, userIds []pulid.ID) (*ent.Channel, error) {
-	panic(fmt.Errorf("not implemented: SetChannelAgents - setChannelAgents"))
+	return r.Core.SetChannelAgents(ctx, viewer(ctx), channelID, userIds)
 }
 
 func (r *mutationResolver) ReconnectChannel(ctx context.Context, id pulid.ID, input model.ChannelCredentialsInput) (*ent.Channel, error) {
-	panic(fmt.Errorf("not implemented: ReconnectChannel - reconnectChannel"))
+	return r.Core.ReconnectChannel(ctx, viewer(ctx), id, credentials(&input))
 }
 
 func (r *mutationResolver) CreateCannedResponse(ctx context.Context, input model.CannedResponseInput) (*ent.CannedResponse, error) {
-	panic(fmt.Errorf("not implemented: CreateCannedResponse - createCannedResponse"))
+	return r.Core.CreateCanned(ctx, viewer(ctx), input.Shortcut, input.Text, deref(input.Shared))
 }
 
 func (r *mutationResolver) DeleteCannedResponse(ctx context.Context, id pulid.ID) (bool, error) {
-	panic(fmt.Errorf("not implemented: DeleteCannedResponse - deleteCannedResponse"))
+	if err := r.Core.DeleteCanned(ctx, viewer(ctx), id); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func (r *mutationResolver) StartLiveChat(ctx context.Context, channelID pulid.ID, name *string, email *string) (*model.VisitorPayload, error) {
-	panic(fmt.Errorf("not implemented: StartLiveChat - startLiveChat"))
+	if r.VisitorLimit != nil && !r.VisitorLimit.Allow(ratelimit.ClientIP(ctx)) {
+		return nil, apperr.New(apperr.RateLimited, "too many chats started from this address; try again in a minute")
+	}
+	token, conv, err := r.Core.StartLiveChat(ctx, channelID, name, email, r.Auth.IssueVisitorToken)
+	if err != nil {
+		return nil, err
+	}
+	return &model.VisitorPayload{Token: token, Session: &model.Session{Conversation: conv}}, nil
 }
 
 func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
@@ -347,7 +395,27 @@ func (r *queryResolver) Chats(ctx context.Context, archived *bool, first *int, a
 }
 
 func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID]) (*model.SessionConnection, error) {
-	panic(fmt.Errorf("not implemented: Sessions - sessions"))
+	f, _, err := pageSize(first, nil)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := parseSessionCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	filter := chat.SessionFilter{Status: status, ChannelKind: channelKind, ChannelID: channelID, ReplyState: replyState}
+	convs, more, total, err := r.Core.Sessions(ctx, viewer(ctx), filter, *f, cur)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.SessionConnection{PageInfo: &ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
+	for _, c := range convs {
+		conn.Edges = append(conn.Edges, &model.SessionEdge{Node: &model.Session{Conversation: c}, Cursor: sessionCursor(c)})
+	}
+	if n := len(conn.Edges); n > 0 {
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[n-1].Cursor
+	}
+	return conn, nil
 }
 
 func (r *queryResolver) SearchMessages(ctx context.Context, query string, conversationID *pulid.ID, first *int, after *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error) {
@@ -374,15 +442,24 @@ func (r *queryResolver) SearchMessages(ctx context.Context, query string, conver
 }
 
 func (r *queryResolver) Channels(ctx context.Context) ([]*ent.Channel, error) {
-	panic(fmt.Errorf("not implemented: Channels - channels"))
+	return r.Core.Channels(ctx, viewer(ctx))
 }
 
 func (r *queryResolver) Customers(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID]) (*ent.CustomerConnection, error) {
-	panic(fmt.Errorf("not implemented: Customers - customers"))
+	f, _, err := pageSize(first, nil)
+	if err != nil {
+		return nil, err
+	}
+	q, err := r.Core.CustomersQuery(viewer(ctx), deref(search))
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, f, nil, nil,
+		ent.WithCustomerOrder(&ent.CustomerOrder{Field: ent.CustomerOrderFieldName, Direction: entgql.OrderDirectionAsc}))
 }
 
 func (r *queryResolver) CannedResponses(ctx context.Context, search *string) ([]*ent.CannedResponse, error) {
-	panic(fmt.Errorf("not implemented: CannedResponses - cannedResponses"))
+	return r.Core.CannedResponses(ctx, viewer(ctx), deref(search))
 }
 
 func (r *queryResolver) Badges(ctx context.Context) (*model.Badges, error) {
@@ -398,7 +475,7 @@ func (r *queryResolver) Plan(ctx context.Context) (model.Plan, error) {
 }
 
 func (r *sessionResolver) Title(ctx context.Context, obj *model.Session) (string, error) {
-	panic(fmt.Errorf("not implemented: Title - title"))
+	return r.Core.Title(ctx, viewer(ctx), obj.Conversation, nil)
 }
 
 func (r *sessionResolver) LastMessage(ctx context.Context, obj *model.Session) (*ent.Message, error) {
@@ -406,51 +483,74 @@ func (r *sessionResolver) LastMessage(ctx context.Context, obj *model.Session) (
 }
 
 func (r *sessionResolver) UnreadCount(ctx context.Context, obj *model.Session) (int, error) {
-	panic(fmt.Errorf("not implemented: UnreadCount - unreadCount"))
+	return obj.SessionUnread, nil
 }
 
 func (r *sessionResolver) MentionCount(ctx context.Context, obj *model.Session) (int, error) {
-	panic(fmt.Errorf("not implemented: MentionCount - mentionCount"))
+	return 0, nil
 }
 
 func (r *sessionResolver) Muted(ctx context.Context, obj *model.Session) (bool, error) {
-	panic(fmt.Errorf("not implemented: Muted - muted"))
+	m := r.own(ctx, &obj.Viewer, obj.ID)
+	return m != nil && m.Muted, nil
 }
 
 func (r *sessionResolver) Pinned(ctx context.Context, obj *model.Session) (bool, error) {
-	panic(fmt.Errorf("not implemented: Pinned - pinned"))
+	m := r.own(ctx, &obj.Viewer, obj.ID)
+	return m != nil && m.Pinned, nil
 }
 
 func (r *sessionResolver) Archived(ctx context.Context, obj *model.Session) (bool, error) {
-	panic(fmt.Errorf("not implemented: Archived - archived"))
+	return obj.Status != nil && *obj.Status == conversation.StatusARCHIVED, nil
 }
 
 func (r *sessionResolver) Badge(ctx context.Context, obj *model.Session) (model.BadgeDisplay, error) {
-	panic(fmt.Errorf("not implemented: Badge - badge"))
+	m := r.own(ctx, &obj.Viewer, obj.ID)
+	return badgeOf(obj.SessionUnread, m != nil && m.Muted), nil
 }
 
 func (r *sessionResolver) Messages(ctx context.Context, obj *model.Session, first *int, after *entgql.Cursor[pulid.ID], last *int, before *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error) {
-	panic(fmt.Errorf("not implemented: Messages - messages"))
+	return r.messagesOf(ctx, obj.Conversation, first, after, last, before)
 }
 
 func (r *sessionResolver) Status(ctx context.Context, obj *model.Session) (conversation.Status, error) {
-	panic(fmt.Errorf("not implemented: Status - status"))
+	if obj.Conversation.Status == nil {
+		return conversation.StatusOPEN, nil
+	}
+	return *obj.Conversation.Status, nil
 }
 
 func (r *sessionResolver) Contact(ctx context.Context, obj *model.Session) (*ent.Contact, error) {
-	panic(fmt.Errorf("not implemented: Contact - contact"))
+	return obj.Conversation.Contact(ctx)
 }
 
 func (r *sessionResolver) ReplyState(ctx context.Context, obj *model.Session) (conversation.ReplyState, error) {
-	panic(fmt.Errorf("not implemented: ReplyState - replyState"))
+	if obj.Conversation.ReplyState == nil {
+		return conversation.ReplyStateANSWERED, nil
+	}
+	return *obj.Conversation.ReplyState, nil
 }
 
 func (r *sessionResolver) ReplyPolicy(ctx context.Context, obj *model.Session) (*model.ReplyPolicy, error) {
-	panic(fmt.Errorf("not implemented: ReplyPolicy - replyPolicy"))
+	if viewer(ctx).IsVisitor() {
+		return &model.ReplyPolicy{CanReply: true, AllowedTags: []message.MessageTag{}}, nil
+	}
+	p, err := r.Core.ReplyPolicy(ctx, obj.Conversation)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.ReplyPolicy{CanReply: p.CanReply, AllowedTags: p.AllowedTags, DeepLink: p.DeepLink}
+	if out.AllowedTags == nil {
+		out.AllowedTags = []message.MessageTag{}
+	}
+	if p.Reason != "" {
+		out.Reason = ptr(string(p.Reason))
+	}
+	return out, nil
 }
 
 func (r *sessionResolver) Customer(ctx context.Context, obj *model.Session) (*ent.Customer, error) {
-	panic(fmt.Errorf("not implemented: Customer - customer"))
+	return r.Core.SessionCustomer(ctx, viewer(ctx), obj.Conversation)
 }
 
 func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID pulid.ID) (<-chan *ent.Message, error) {

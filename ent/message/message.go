@@ -56,6 +56,8 @@ const (
 	FieldMessageTag = "message_tag"
 	// FieldTranscription holds the string denoting the transcription field in the database.
 	FieldTranscription = "transcription"
+	// FieldTemplate holds the string denoting the template field in the database.
+	FieldTemplate = "template"
 	// FieldAgentsOnly holds the string denoting the agents_only field in the database.
 	FieldAgentsOnly = "agents_only"
 	// EdgeConversation holds the string denoting the conversation edge name in mutations.
@@ -124,6 +126,7 @@ var Columns = []string{
 	FieldPost,
 	FieldMessageTag,
 	FieldTranscription,
+	FieldTemplate,
 	FieldAgentsOnly,
 }
 

@@ -1081,6 +1081,16 @@ func TranscriptionNotNil() predicate.Message {
 	return predicate.Message(sql.FieldNotNull(FieldTranscription))
 }
 
+// TemplateIsNil applies the IsNil predicate on the "template" field.
+func TemplateIsNil() predicate.Message {
+	return predicate.Message(sql.FieldIsNull(FieldTemplate))
+}
+
+// TemplateNotNil applies the NotNil predicate on the "template" field.
+func TemplateNotNil() predicate.Message {
+	return predicate.Message(sql.FieldNotNull(FieldTemplate))
+}
+
 // AgentsOnlyEQ applies the EQ predicate on the "agents_only" field.
 func AgentsOnlyEQ(v bool) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldAgentsOnly, v))

@@ -467,6 +467,7 @@ var (
 		{Name: "post", Type: field.TypeJSON, Nullable: true},
 		{Name: "message_tag", Type: field.TypeEnum, Nullable: true, Enums: []string{"ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "HUMAN_AGENT"}},
 		{Name: "transcription", Type: field.TypeJSON, Nullable: true},
+		{Name: "template", Type: field.TypeJSON, Nullable: true},
 		{Name: "agents_only", Type: field.TypeBool, Default: false},
 		{Name: "conversation_id", Type: field.TypeString, Size: 28},
 		{Name: "sender_id", Type: field.TypeString, Nullable: true, Size: 28},
@@ -480,19 +481,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_conversations_conversation",
-				Columns:    []*schema.Column{MessagesColumns[18]},
+				Columns:    []*schema.Column{MessagesColumns[19]},
 				RefColumns: []*schema.Column{ConversationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "messages_users_sender",
-				Columns:    []*schema.Column{MessagesColumns[19]},
+				Columns:    []*schema.Column{MessagesColumns[20]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "messages_messages_reply_to",
-				Columns:    []*schema.Column{MessagesColumns[20]},
+				Columns:    []*schema.Column{MessagesColumns[21]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -501,12 +502,12 @@ var (
 			{
 				Name:    "message_conversation_id_seq",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[18], MessagesColumns[3]},
+				Columns: []*schema.Column{MessagesColumns[19], MessagesColumns[3]},
 			},
 			{
 				Name:    "message_conversation_id_author_key_client_message_id",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[18], MessagesColumns[4], MessagesColumns[11]},
+				Columns: []*schema.Column{MessagesColumns[19], MessagesColumns[4], MessagesColumns[11]},
 			},
 			{
 				Name:    "message_channel_id_provider_message_id",

@@ -59,6 +59,13 @@ type Transcription struct {
 	Language *string             `json:"language,omitempty"`
 }
 
+// Template is the pre-approved message (WhatsApp) a conversation was opened with.
+type Template struct {
+	Name       string   `json:"name"`
+	Language   string   `json:"language"`
+	Parameters []string `json:"parameters,omitempty"`
+}
+
 // Message is one entry of a conversation's history.
 type Message struct{ ent.Schema }
 
@@ -88,6 +95,8 @@ func (Message) Fields() []ent.Field {
 		field.JSON("post", &Post{}).Optional(),
 		field.Enum("message_tag").Values("ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "HUMAN_AGENT").Optional().Nillable().Immutable(),
 		field.JSON("transcription", &Transcription{}).Optional(),
+		// Set when the message is a template (the only way to open a WhatsApp conversation).
+		field.JSON("template", &Template{}).Optional(),
 		// Private to agents (a note, a forwarding note): never shown to a visitor
 		// nor sent to the customer.
 		field.Bool("agents_only").Default(false).Immutable(),

@@ -8,9 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
+	entchannel "parley/ent/channel"
+
 	"parley/server/auth"
+	"parley/server/channel"
 	"parley/server/chat"
 	"parley/server/db"
 	"parley/server/presence"
@@ -65,6 +69,15 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Chat = chat.New(database, cfg.Now, cfg.Log, a.Relay, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log))
 	a.Chat.ExternalAllowed = cfg.Plan != "STANDARD"
+	a.Chat.Outbox.Adapters = channel.Registry{entchannel.KindLIVE_CHAT: channel.LiveChat{}}
+	for k, ad := range cfg.Adapters {
+		a.Chat.Outbox.Adapters[k] = ad
+	}
+	if cfg.Outbox != nil {
+		adapters := a.Chat.Outbox.Adapters
+		a.Chat.Outbox = *cfg.Outbox
+		a.Chat.Outbox.Adapters = adapters
+	}
 	a.handler = a.routes()
 	return a, nil
 }
@@ -74,8 +87,41 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 // Run runs the background work until ctx ends.
 func (a *App) Run(ctx context.Context) error {
-	a.Relay.Run(ctx)
+	var wg sync.WaitGroup
+	run := func(f func(context.Context)) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f(ctx) }()
+	}
+	run(a.Relay.Run)
+	run(a.Chat.RunOutbox)
+	run(func(ctx context.Context) { every(ctx, time.Minute, a.closeInactive) })
+	wg.Wait()
 	return nil
+}
+
+// closeInactive archives sessions idle past their channel's period.
+func (a *App) closeInactive(ctx context.Context) {
+	n, err := a.Chat.CloseInactive(ctx)
+	if err != nil && ctx.Err() == nil {
+		a.log.Error("closing inactive sessions", "err", err)
+	}
+	if n > 0 {
+		a.log.Info("closed inactive sessions", "sessions", n)
+	}
+}
+
+// every runs f at once and then at each interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, f func(context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		f(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Close releases the database.

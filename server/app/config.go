@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"parley/graph/model"
+	"parley/server/channel"
+	"parley/server/chat"
 )
 
 // Config is everything the server is told from outside (API.md "Running").
@@ -26,6 +28,12 @@ type Config struct {
 	BcryptCost int
 	Now        func() time.Time
 	Log        *slog.Logger
+	// Adapters replaces the providers' adapters by kind.
+	Adapters channel.Registry
+	// Outbox replaces the outbox's retry settings.
+	Outbox *chat.OutboxConfig
+	// VisitorBurst is how many Live Chats one address may start at once (default 20).
+	VisitorBurst int
 }
 
 // FromEnv reads the configuration from environment variables.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -25,6 +26,7 @@ import (
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/logx"
+	"parley/server/ratelimit"
 )
 
 // WebSocket close code for a refused token (API.md).
@@ -59,7 +61,7 @@ func (a *App) routes() http.Handler {
 func (a *App) graphqlServer() http.Handler {
 	res := &graph.Resolver{
 		Log: a.log, OrgPlan: a.cfg.Plan, Auth: a.Auth, Directory: a.Users, Presence: a.Presence,
-		Core: a.Chat,
+		Core: a.Chat, VisitorLimit: ratelimit.New(visitorBurst(a.cfg), 10*time.Second),
 	}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: graph.NewComplexity()}))
 	srv.AddTransport(transport.Websocket{
@@ -205,6 +207,9 @@ func (a *App) requestLog(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		log := a.log.With("request_id", id)
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			r = r.WithContext(ratelimit.WithClientIP(r.Context(), host))
+		}
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(logx.With(r.Context(), log)))
@@ -246,4 +251,11 @@ func writeText(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(msg + "\n"))
+}
+
+func visitorBurst(c Config) int {
+	if c.VisitorBurst > 0 {
+		return c.VisitorBurst
+	}
+	return 20
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"strings"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"parley/ent/token"
 	"parley/ent/user"
 	"parley/server/apperr"
+	"parley/server/ratelimit"
 )
 
 // TokenTTL is how long a token lives without being revoked.
@@ -39,6 +38,8 @@ type Service struct {
 	// OnRevoke is called after a token is revoked, so open connections using
 	// it can be closed.
 	OnRevoke func(tokenID int)
+	// failures limits wrong passwords per account: guessing stops being worth it.
+	failures *ratelimit.Limiter
 }
 
 // New returns the service. cost is the bcrypt cost (bcrypt.DefaultCost in
@@ -48,7 +49,7 @@ func New(db *ent.Client, cost int, now func() time.Time) *Service {
 		cost = bcrypt.DefaultCost
 	}
 	h, _ := bcrypt.GenerateFromPassword([]byte("parley-dummy-password"), cost)
-	return &Service{db: db, cost: cost, now: now, dummyHash: h}
+	return &Service{db: db, cost: cost, now: now, dummyHash: h, failures: ratelimit.New(10, 30*time.Second)}
 }
 
 // HashPassword checks a password's length and hashes it.
@@ -61,16 +62,24 @@ func (s *Service) HashPassword(pw string) (string, error) {
 }
 
 // Login checks an e-mail and password and issues a new token.
+// After ten wrong passwords for one e-mail, it answers RATE_LIMITED (even
+// to the right one) until a try has come back, one every 30 seconds.
 func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.User, error) {
-	u, err := s.db.User.Query().Where(user.Email(NormalizeEmail(email))).Only(ctx)
+	key := NormalizeEmail(email)
+	if s.failures.Exhausted(key) {
+		return "", nil, apperr.New(apperr.RateLimited, "too many wrong passwords for this account; try again in a minute")
+	}
+	u, err := s.db.User.Query().Where(user.Email(key)).Only(ctx)
 	if ent.IsNotFound(err) {
 		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		s.failures.Allow(key)
 		return "", nil, apperr.Unauth("wrong e-mail or password")
 	}
 	if err != nil {
 		return "", nil, err
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		s.failures.Allow(key)
 		return "", nil, apperr.Unauth("wrong e-mail or password")
 	}
 	plain, err := s.issue(ctx, s.db, func(c *ent.TokenCreate) { c.SetUserID(u.ID) })
@@ -160,9 +169,3 @@ func hashToken(plain string) string {
 	sum := sha256.Sum256([]byte(plain))
 	return hex.EncodeToString(sum[:])
 }
-
-// EqualSecrets compares two secrets in constant time.
-func EqualSecrets(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-
-// ErrNoToken is returned when a request carried no credentials.
-var ErrNoToken = errors.New("no token")

@@ -4,12 +4,42 @@ import (
 	"context"
 
 	"parley/ent"
+	entchannel "parley/ent/channel"
+	"parley/ent/message"
 	"parley/server/apperr"
 	"parley/server/auth"
 )
 
 // checkOutbound applies the channel's rules to an agent's message in a
-// session. (Filled in with the sessions work.)
+// session, before anything is stored. A private note obeys none of them:
+// it is never sent out.
 func (s *Service) checkOutbound(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, in SendInput, spec *messageSpec) error {
-	return apperr.New(apperr.Internal, "sessions are not implemented yet")
+	if err := s.agent(v); err != nil {
+		return err
+	}
+	spec.SenderID = &v.UserID
+	if in.Note {
+		if in.MessageTag != nil {
+			return apperr.BadInput("a note is never sent, so it takes no message tag").With("field", "messageTag")
+		}
+		if spec.Kind == message.KindTEXT {
+			spec.Kind = message.KindNOTE
+		}
+		spec.Direction, spec.Status, spec.AgentsOnly = message.DirectionINTERNAL, message.StatusSENT, true
+		return nil
+	}
+	ch, ct, err := s.channelAndContact(ctx, conv)
+	if err != nil {
+		return err
+	}
+	if in.MessageTag != nil && ch.Kind != entchannel.KindMESSENGER {
+		return apperr.BadInput("message tags are for Messenger").With("field", "messageTag")
+	}
+	p := policy(ch, ct, conv, s.now())
+	if !p.CanReply && !(p.Reason == apperr.MessageTagRequired && in.MessageTag != nil) {
+		return ruleError(p, ch)
+	}
+	spec.Direction, spec.Status, spec.Outbox = message.DirectionOUTBOUND, message.StatusPENDING, true
+	spec.ChannelID = &ch.ID
+	return nil
 }

@@ -68,6 +68,9 @@ func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (*ent.
 	if err != nil {
 		return nil, err
 	}
+	if spec.Outbox {
+		s.wakeOutbox()
+	}
 	return msg.Unwrap(), nil
 }
 
@@ -101,7 +104,7 @@ func (s *Service) prepare(ctx context.Context, v *auth.Viewer, conv *ent.Convers
 	}
 	external := conv.Kind == conversation.KindEXTERNAL
 	max := s.limits.InternalText
-	if external {
+	if external && !in.Note {
 		max = s.limits.ExternalText
 	}
 	if n := textLen(text); n > max {
@@ -129,8 +132,9 @@ func (s *Service) prepare(ctx context.Context, v *auth.Viewer, conv *ent.Convers
 		if in.Note || in.MessageTag != nil {
 			return spec, apperr.Forbid("a visitor cannot write notes or use message tags")
 		}
-		spec.Direction, spec.Status = message.DirectionINBOUND, message.StatusSENT
+		spec.Direction, spec.Status = message.DirectionINBOUND, message.StatusDELIVERED
 		spec.ChannelID = conv.ChannelID
+		spec.Announce = conv.LastSeq == 0
 	case external:
 		if err := s.checkOutbound(ctx, v, conv, in, &spec); err != nil {
 			return spec, err
@@ -203,6 +207,7 @@ type messageSpec struct {
 	ReplyToID         *pulid.ID
 	MessageTag        *message.MessageTag
 	Post              *schema.Post
+	Template          *schema.Template
 	Mentions          []pulid.ID
 	AttachmentIDs     []pulid.ID
 	// CountsAsUnread is false for SYSTEM messages: they inform, they do not badge.
@@ -211,6 +216,8 @@ type messageSpec struct {
 	AgentsOnly bool
 	// Outbox hands it to the channel's provider after commit.
 	Outbox bool
+	// Announce tells agents of the session first: a Live Chat visitor's first message.
+	Announce bool
 }
 
 // appendMessage is the one path every message takes, whoever sends it:
@@ -237,6 +244,9 @@ func (s *Service) appendMessage(ctx context.Context, tx *ent.Tx, conv *ent.Conve
 	if spec.Post != nil {
 		create.SetPost(spec.Post)
 	}
+	if spec.Template != nil {
+		create.SetTemplate(spec.Template)
+	}
 	m, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
@@ -256,6 +266,8 @@ func (s *Service) appendMessage(ctx context.Context, tx *ent.Tx, conv *ent.Conve
 		if err := s.countMessage(ctx, tx, conv, spec, seq, now); err != nil {
 			return nil, err
 		}
+	} else if err := sessionChange(ctx, tx, conv, spec, now); err != nil {
+		return nil, err
 	}
 	if spec.Outbox && conv.ChannelID != nil {
 		if err := tx.Outbox.Create().SetMessageID(m.ID).SetChannelID(*conv.ChannelID).SetNextAttemptAt(now).Exec(ctx); err != nil {
@@ -264,7 +276,11 @@ func (s *Service) appendMessage(ctx context.Context, tx *ent.Tx, conv *ent.Conve
 	}
 	e := conversationEvent(event.TypeMESSAGE_ADDED, conv)
 	e.MessageID, e.AgentsOnly = m.ID, spec.AgentsOnly
-	if err := emit(ctx, tx, e); err != nil {
+	evs := []ev{e}
+	if spec.Announce {
+		evs = []ev{conversationEvent(event.TypeCONVERSATION_ADDED, conv), e}
+	}
+	if err := emit(ctx, tx, evs...); err != nil {
 		return nil, err
 	}
 	return m, nil

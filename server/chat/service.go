@@ -38,12 +38,18 @@ type Service struct {
 	BadgeInterval time.Duration
 	// ExternalAllowed says whether the plan includes external chat.
 	ExternalAllowed bool
+	// Transcriber, when set, is handed AUDIO messages to transcribe.
+	Transcriber func(messageID pulid.ID)
+	// Outbox sets how replies to customers are delivered.
+	Outbox     OutboxConfig
+	outboxWake chan struct{}
 }
 
 // New returns the core.
 func New(d *db.DB, now func() time.Time, log *slog.Logger, relay *pubsub.Relay, streams *pubsub.Streams) *Service {
 	return &Service{db: d, now: now, log: log, limits: DefaultLimits, relay: relay, streams: streams,
-		BadgeInterval: 250 * time.Millisecond, ExternalAllowed: true}
+		BadgeInterval: 250 * time.Millisecond, ExternalAllowed: true,
+		Outbox: DefaultOutbox, outboxWake: make(chan struct{}, 1)}
 }
 
 // Limits returns the limits in force.

@@ -2,20 +2,464 @@ package chat
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
 
 	"parley/ent"
+	entchannel "parley/ent/channel"
+	"parley/ent/contact"
+	"parley/ent/conversation"
+	"parley/ent/event"
+	"parley/ent/message"
+	"parley/ent/schema"
 	"parley/ent/schema/pulid"
+	"parley/ent/user"
 	"parley/server/apperr"
 	"parley/server/auth"
 )
 
-// markSessionRead reads a session's inbox (agents) or the agents' replies
-// (the visitor). Filled in with the sessions work.
-func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, seq int64) (*ent.Conversation, error) {
-	return nil, apperr.New(apperr.Internal, "sessions are not implemented yet")
+// ContactInfo is a customer as a channel describes them.
+type ContactInfo struct {
+	// ExternalID is the provider's identity: phone number, PSID, IGSID, visitor id.
+	ExternalID        string
+	DisplayName       *string
+	Phone             *string
+	Email             *string
+	Nickname          *string
+	AvatarURL         *string
+	PrivacyRestricted bool
 }
 
-// archiveSession archives or reopens a session for everyone.
+// Inbound is a customer's message as a channel delivers it.
+type Inbound struct {
+	ChannelID pulid.ID
+	Contact   ContactInfo
+	// ProviderMessageID is unique per channel: a webhook delivered twice stores one message.
+	ProviderMessageID string
+	Kind              message.Kind // TEXT when empty
+	Text              *string
+	Post              *schema.Post
+	ClientMessageID   *string
+}
+
+// Receive is the one inbound path every channel calls. It finds or creates
+// the contact and the session (one per channel and contact, also when two
+// first messages race), drops a provider message id it already stored,
+// reopens an archived session, marks it UNREAD, and tells every agent who
+// may see it.
+func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error) {
+	if !s.ExternalAllowed {
+		return nil, planRequired()
+	}
+	if strings.TrimSpace(in.Contact.ExternalID) == "" || in.ProviderMessageID == "" {
+		return nil, apperr.BadInput("an inbound message needs the customer's identity and the provider's message id")
+	}
+	ch, err := s.db.Channel.Get(ctx, in.ChannelID)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Missing("no such channel")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m, err := s.byProviderID(ctx, ch.ID, in.ProviderMessageID); m != nil || err != nil {
+		return m, err
+	}
+	kind := in.Kind
+	if kind == "" {
+		kind = message.KindTEXT
+	}
+	var msg *ent.Message
+	err = s.write(ctx, func(tx *ent.Tx) error {
+		ct, err := s.upsertContact(ctx, tx, ch.ID, in.Contact)
+		if err != nil {
+			return err
+		}
+		conv, created, err := s.findOrCreateSession(ctx, tx, ch.ID, ct.ID)
+		if err != nil {
+			return err
+		}
+		msg, err = s.appendMessage(ctx, tx, conv, messageSpec{
+			ID: pulid.MustNew("ms"), AuthorKey: "contact:" + string(ct.ID), Direction: message.DirectionINBOUND,
+			Kind: kind, Text: in.Text, Post: in.Post, Status: message.StatusDELIVERED, ChannelID: &ch.ID,
+			ProviderMessageID: &in.ProviderMessageID, ClientMessageID: in.ClientMessageID, CountsAsUnread: true,
+		})
+		if err != nil {
+			return err
+		}
+		if created {
+			return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+		}
+		return nil
+	})
+	if ent.IsConstraintError(err) { // the same provider message, delivered twice at once
+		if m, ferr := s.byProviderID(ctx, ch.ID, in.ProviderMessageID); m != nil || ferr != nil {
+			return m, ferr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return msg.Unwrap(), nil
+}
+
+func (s *Service) byProviderID(ctx context.Context, channelID pulid.ID, id string) (*ent.Message, error) {
+	m, err := s.db.Message.Query().Where(message.ChannelID(channelID), message.ProviderMessageID(id)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return m, err
+}
+
+// upsertContact finds the contact by its provider identity, refreshing what
+// the channel now says about them, or creates it.
+func (s *Service) upsertContact(ctx context.Context, tx *ent.Tx, channelID pulid.ID, in ContactInfo) (*ent.Contact, error) {
+	id, err := tx.Contact.Create().SetID(pulid.MustNew("ct")).SetChannelID(channelID).SetExternalID(in.ExternalID).
+		SetNillableDisplayName(in.DisplayName).SetNillablePhone(in.Phone).SetNillableEmail(in.Email).
+		SetNillableNickname(in.Nickname).SetNillableAvatarURL(in.AvatarURL).SetPrivacyRestricted(in.PrivacyRestricted).
+		OnConflictColumns(contact.FieldChannelID, contact.FieldExternalID).UpdateNewValues().
+		ID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tx.Contact.Get(ctx, id)
+}
+
+// findOrCreateSession returns the session of a contact on a channel. Two
+// first messages racing make one session: the unique (channel, contact)
+// index decides, and the loser reads the winner's.
+func (s *Service) findOrCreateSession(ctx context.Context, tx *ent.Tx, channelID, contactID pulid.ID) (*ent.Conversation, bool, error) {
+	newID := pulid.MustNew("se")
+	now := s.now()
+	id, err := tx.Conversation.Create().SetID(newID).SetKind(conversation.KindEXTERNAL).
+		SetChannelID(channelID).SetContactID(contactID).SetStatus(conversation.StatusOPEN).
+		SetReplyState(conversation.ReplyStateANSWERED).SetLastMessageAt(now).
+		OnConflictColumns(conversation.FieldChannelID, conversation.FieldContactID).Ignore().
+		ID(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	conv, err := tx.Conversation.Get(ctx, id)
+	return conv, id == newID, err
+}
+
+// sessionChange updates a session's state with a message written to it:
+// a customer's message makes it UNREAD, an agent's reply ANSWERED, and
+// either reopens it. Notes and system messages change nothing.
+func sessionChange(ctx context.Context, tx *ent.Tx, conv *ent.Conversation, spec messageSpec, now time.Time) error {
+	u := tx.Conversation.UpdateOneID(conv.ID)
+	switch {
+	case spec.Direction == message.DirectionINBOUND:
+		u.SetReplyState(conversation.ReplyStateUNREAD).SetLastInboundAt(now).AddSessionUnread(1)
+	case spec.Direction == message.DirectionOUTBOUND && !spec.AgentsOnly:
+		u.SetReplyState(conversation.ReplyStateANSWERED).SetSessionUnread(0)
+	default:
+		return nil
+	}
+	return u.SetStatus(conversation.StatusOPEN).ClearArchivedAt().ClearArchivedByID().Exec(ctx)
+}
+
+// SessionFilter narrows the inbox.
+type SessionFilter struct {
+	Status      *conversation.Status
+	ChannelKind *entchannel.Kind
+	ChannelID   *pulid.ID
+	ReplyState  *conversation.ReplyState
+}
+
+// SessionCursor is a position in the inbox.
+type SessionCursor struct {
+	At time.Time
+	ID pulid.ID
+}
+
+// Sessions lists the sessions the viewer may see, newest activity first.
+func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, f SessionFilter, first int, after *SessionCursor) ([]*ent.Conversation, bool, int, error) {
+	if err := s.agent(v); err != nil {
+		return nil, false, 0, err
+	}
+	q := s.db.Conversation.Query().Where(s.visibleSessions(v), announced)
+	if f.Status != nil {
+		q.Where(conversation.StatusEQ(*f.Status))
+	}
+	if f.ChannelID != nil {
+		q.Where(conversation.ChannelID(*f.ChannelID))
+	}
+	if f.ChannelKind != nil {
+		q.Where(conversation.HasChannelWith(entchannel.KindEQ(*f.ChannelKind)))
+	}
+	if f.ReplyState != nil {
+		q.Where(conversation.ReplyStateEQ(*f.ReplyState))
+	}
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	if after != nil {
+		q.Where(conversation.Or(conversation.LastMessageAtLT(after.At),
+			conversation.And(conversation.LastMessageAt(after.At), conversation.IDLT(after.ID))))
+	}
+	rows, err := q.Order(ent.Desc(conversation.FieldLastMessageAt), ent.Desc(conversation.FieldID)).Limit(first + 1).All(ctx)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	more := len(rows) > first
+	if more {
+		rows = rows[:first]
+	}
+	return rows, more, total, nil
+}
+
+// agent refuses visitors and members: external chat is for agents and admins.
+func (s *Service) agent(v *auth.Viewer) error {
+	if !s.ExternalAllowed {
+		return planRequired()
+	}
+	if v.IsVisitor() || v.UserID == "" || (v.Role != user.RoleAGENT && v.Role != user.RoleADMIN) {
+		return apperr.Forbid("external chat is for agents and admins")
+	}
+	return nil
+}
+
+// markSessionRead: an agent reads the shared inbox (UNREAD becomes
+// UNANSWERED while the customer's last message has no answer); the visitor
+// reads the agents' replies, which become READ.
+func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, seq int64) (*ent.Conversation, error) {
+	if v.IsVisitor() {
+		return s.visitorRead(ctx, conv, seq)
+	}
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	err := s.write(ctx, func(tx *ent.Tx) error {
+		cur, err := s.lockSession(ctx, tx, conv.ID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if _, err := tx.Message.Update().Where(message.ConversationID(conv.ID), message.SeqLTE(seq),
+			message.DirectionEQ(message.DirectionINBOUND), message.StatusNEQ(message.StatusREAD)).
+			SetStatus(message.StatusREAD).SetReadAt(now).Save(ctx); err != nil {
+			return err
+		}
+		u := tx.Conversation.UpdateOneID(conv.ID)
+		if seq >= cur.LastSeq {
+			u.SetSessionUnread(0)
+			if cur.ReplyState != nil && *cur.ReplyState == conversation.ReplyStateUNREAD {
+				u.SetReplyState(conversation.ReplyStateUNANSWERED)
+			}
+		} else {
+			left, err := tx.Message.Query().Where(message.ConversationID(conv.ID), message.SeqGT(seq),
+				message.DirectionEQ(message.DirectionINBOUND)).Count(ctx)
+			if err != nil {
+				return err
+			}
+			u.SetSessionUnread(left)
+		}
+		if err := u.Exec(ctx); err != nil {
+			return err
+		}
+		return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Conversation.Get(ctx, conv.ID)
+}
+
+// visitorRead marks the agents' replies the visitor has seen as READ.
+func (s *Service) visitorRead(ctx context.Context, conv *ent.Conversation, seq int64) (*ent.Conversation, error) {
+	ids, err := s.db.Message.Query().Where(message.ConversationID(conv.ID), message.SeqLTE(seq),
+		message.DirectionEQ(message.DirectionOUTBOUND), message.AgentsOnly(false),
+		message.StatusIn(message.StatusSENT, message.StatusDELIVERED)).IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return conv, err
+	}
+	err = s.write(ctx, func(tx *ent.Tx) error {
+		for _, id := range ids {
+			if _, err := s.advance(ctx, tx, conv, id, message.StatusREAD, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return conv, err
+}
+
+// statusRank orders delivery statuses: a status only moves forward.
+var statusRank = map[message.Status]int{
+	message.StatusPENDING: 0, message.StatusSENT: 1, message.StatusDELIVERED: 2, message.StatusREAD: 3,
+}
+
+// advance moves a message's delivery status forward (PENDING, SENT,
+// DELIVERED, READ; FAILED only from PENDING or SENT) and records the change.
+// It reports whether anything changed: a step back is ignored.
+func (s *Service) advance(ctx context.Context, tx *ent.Tx, conv *ent.Conversation, id pulid.ID, to message.Status, reason string) (bool, error) {
+	var from []message.Status
+	if to == message.StatusFAILED {
+		from = []message.Status{message.StatusPENDING, message.StatusSENT}
+	} else {
+		for st, r := range statusRank {
+			if r < statusRank[to] {
+				from = append(from, st)
+			}
+		}
+	}
+	u := tx.Message.Update().Where(message.ID(id), message.StatusIn(from...)).SetStatus(to).SetUpdatedAt(s.now())
+	switch to {
+	case message.StatusREAD:
+		u.SetReadAt(s.now())
+	case message.StatusFAILED:
+		u.SetFailureReason(reason)
+	}
+	n, err := u.Save(ctx)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	e := conversationEvent(event.TypeMESSAGE_UPDATED, conv)
+	e.MessageID = id
+	return true, emit(ctx, tx, e)
+}
+
+// archiveSession archives a session for everyone, recording who and when,
+// or reopens it.
 func (s *Service) archiveSession(ctx context.Context, v *auth.Viewer, id pulid.ID, archived bool) (*ent.Conversation, error) {
-	return nil, apperr.New(apperr.Internal, "sessions are not implemented yet")
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	if _, err := s.sessionFor(ctx, v, id); err != nil {
+		return nil, err
+	}
+	err := s.write(ctx, func(tx *ent.Tx) error {
+		cur, err := s.lockSession(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		u := tx.Conversation.UpdateOneID(id)
+		if archived {
+			if cur.Status != nil && *cur.Status == conversation.StatusARCHIVED {
+				return nil
+			}
+			u.SetStatus(conversation.StatusARCHIVED).SetArchivedAt(s.now()).SetArchivedByID(v.UserID)
+		} else {
+			if cur.Status != nil && *cur.Status == conversation.StatusOPEN {
+				return nil
+			}
+			u.SetStatus(conversation.StatusOPEN).ClearArchivedAt().ClearArchivedByID()
+		}
+		if err := u.Exec(ctx); err != nil {
+			return err
+		}
+		return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Conversation.Get(ctx, id)
+}
+
+func (s *Service) lockSession(ctx context.Context, tx *ent.Tx, id pulid.ID) (*ent.Conversation, error) {
+	c, err := forUpdate(s, tx.Conversation.Query().Where(conversation.ID(id), conversation.KindEQ(conversation.KindEXTERNAL))).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Missing("no such session")
+	}
+	return c, err
+}
+
+// Forward makes a colleague the session's assignee, with a note only agents
+// see. The colleague sees the whole history from then on, and is told.
+func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, note *string) (*ent.Conversation, error) {
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	if _, err := s.sessionFor(ctx, v, id); err != nil {
+		return nil, err
+	}
+	target, err := s.db.User.Get(ctx, to)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Missing("no such user").With("field", "toUserId")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if target.Role == user.RoleMEMBER {
+		return nil, apperr.BadInput("%s is a member: external chat is for agents and admins", target.Name).With("field", "toUserId")
+	}
+	text := ""
+	if note != nil {
+		text = strings.TrimSpace(*note)
+	}
+	if textLen(text) > s.limits.InternalText {
+		return nil, apperr.New(apperr.TextTooLong, "the note is too long").With("max", s.limits.InternalText)
+	}
+	err = s.write(ctx, func(tx *ent.Tx) error {
+		cur, err := s.lockSession(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		me, err := tx.User.Get(ctx, v.UserID)
+		if err != nil {
+			return err
+		}
+		if err := tx.Conversation.UpdateOneID(id).SetAssigneeID(to).Exec(ctx); err != nil {
+			return err
+		}
+		cur.AssigneeID = &to
+		msg := fmt.Sprintf("%s forwarded this chat to %s", me.Name, target.Name)
+		if text != "" {
+			msg += ": " + text
+		}
+		if _, err := s.system(ctx, tx, cur, msg, true); err != nil {
+			return err
+		}
+		return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur),
+			userEvent(event.TypeCONVERSATION_ADDED, to, cur))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Conversation.Get(ctx, id)
+}
+
+// CloseInactive archives open sessions of channels with an inactivity
+// period once nothing has happened in them for that long.
+func (s *Service) CloseInactive(ctx context.Context) (int, error) {
+	chans, err := s.db.Channel.Query().Where(entchannel.AutoCloseAfterHoursNotNil(), entchannel.AutoCloseAfterHoursGT(0)).All(ctx)
+	if err != nil {
+		return 0, err
+	}
+	closed := 0
+	for _, ch := range chans {
+		idle := time.Duration(*ch.AutoCloseAfterHours) * time.Hour
+		ids, err := s.db.Conversation.Query().Where(conversation.ChannelID(ch.ID), conversation.StatusEQ(conversation.StatusOPEN),
+			conversation.LastMessageAtLTE(s.now().Add(-idle))).IDs(ctx)
+		if err != nil {
+			return closed, err
+		}
+		for _, id := range ids {
+			err := s.write(ctx, func(tx *ent.Tx) error {
+				cur, err := s.lockSession(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				// Re-check under the lock: a message may have just arrived.
+				if *cur.Status != conversation.StatusOPEN || cur.LastMessageAt == nil || cur.LastMessageAt.After(s.now().Add(-idle)) {
+					return nil
+				}
+				if err := tx.Conversation.UpdateOneID(id).SetStatus(conversation.StatusARCHIVED).SetArchivedAt(s.now()).
+					ClearArchivedByID().Exec(ctx); err != nil {
+					return err
+				}
+				closed++
+				if _, err := s.system(ctx, tx, cur, fmt.Sprintf("Closed after %d hours without activity", *ch.AutoCloseAfterHours), true); err != nil {
+					return err
+				}
+				return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+			})
+			if err != nil {
+				return closed, err
+			}
+		}
+	}
+	return closed, nil
 }

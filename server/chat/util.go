@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"parley/ent/channel"
+	"parley/ent/conversation"
 	"parley/ent/predicate"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
@@ -29,4 +30,8 @@ func forUpdate[Q interface{ ForUpdate(...entsql.LockOption) Q }](s *Service, q Q
 		return q.ForUpdate()
 	}
 	return q
+}
+
+func conversationOf(channelID, contactID pulid.ID) predicate.Conversation {
+	return conversation.And(conversation.ChannelID(channelID), conversation.ContactID(contactID))
 }

@@ -1,0 +1,244 @@
+package chat
+
+import (
+	"context"
+	"strings"
+
+	"parley/ent"
+	entchannel "parley/ent/channel"
+	"parley/ent/schema/pulid"
+	"parley/ent/user"
+	"parley/server/apperr"
+	"parley/server/auth"
+	"parley/server/channel"
+)
+
+// ChannelInput creates or changes a channel; nil fields keep their value
+// (or the kind's default on creation).
+type ChannelInput struct {
+	Kind                entchannel.Kind
+	Name                *string
+	ExternalID          *string
+	PageName            *string
+	MaxFileSize         *int64
+	AutoCloseAfterHours *int // 0 turns auto-close off
+	FileRetentionHours  *int
+	Credentials         map[string]string
+	AgentIDs            []pulid.ID
+}
+
+// admin refuses anyone but an admin, and everything on a plan without external chat.
+func (s *Service) admin(v *auth.Viewer) error {
+	if !s.ExternalAllowed {
+		return planRequired()
+	}
+	if !v.IsAdmin() {
+		return apperr.Forbid("only an admin can manage channels")
+	}
+	return nil
+}
+
+// CreateChannel adds a channel with its kind's defaults.
+func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelInput) (*ent.Channel, error) {
+	if err := s.admin(v); err != nil {
+		return nil, err
+	}
+	if err := entchannel.KindValidator(in.Kind); err != nil {
+		return nil, apperr.BadInput("unknown channel kind %q", in.Kind).With("field", "kind")
+	}
+	if in.Name == nil {
+		return nil, apperr.BadInput("a channel needs a name").With("field", "name")
+	}
+	d := channel.DefaultsFor(in.Kind)
+	var ch *ent.Channel
+	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+		if err := s.checkAgents(ctx, tx, in.AgentIDs); err != nil {
+			return err
+		}
+		c := tx.Channel.Create().SetID(pulid.MustNew("cn")).SetKind(in.Kind).SetMaxFileSize(d.MaxFileSize).
+			SetNillableAutoCloseAfterHours(d.AutoCloseAfterHours).SetFileRetentionHours(d.FileRetentionHours).
+			AddAgentIDs(uniqIDs(in.AgentIDs)...)
+		if err := applyChannelInput(in, d, c.Mutation()); err != nil {
+			return err
+		}
+		var err error
+		ch, err = c.Save(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ch.Unwrap(), nil
+}
+
+// applyChannelInput validates the input and sets it on the mutation.
+func applyChannelInput(in ChannelInput, d channel.Defaults, m *ent.ChannelMutation) error {
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if name == "" || textLen(name) > 200 {
+			return apperr.BadInput("a channel's name must be 1 to 200 characters").With("field", "name")
+		}
+		m.SetName(name)
+	}
+	if in.ExternalID != nil {
+		m.SetExternalID(strings.TrimSpace(*in.ExternalID))
+	}
+	if in.PageName != nil {
+		m.SetPageName(strings.TrimSpace(*in.PageName))
+	}
+	if in.MaxFileSize != nil {
+		if *in.MaxFileSize < 1 || *in.MaxFileSize > channel.MaxFileSize {
+			return apperr.BadInput("maxFileSize must be 1 to %d bytes", channel.MaxFileSize).With("field", "maxFileSize")
+		}
+		m.SetMaxFileSize(*in.MaxFileSize)
+	}
+	if in.AutoCloseAfterHours != nil {
+		h := *in.AutoCloseAfterHours
+		switch {
+		case d.FixedAutoClose && (d.AutoCloseAfterHours == nil || h != *d.AutoCloseAfterHours):
+			return apperr.BadInput("%s sessions close after %d hours; that cannot be changed", in.Kind, *d.AutoCloseAfterHours).With("field", "autoCloseAfterHours")
+		case h < 0 || h > 24*365:
+			return apperr.BadInput("autoCloseAfterHours must be 0 (off) to %d", 24*365).With("field", "autoCloseAfterHours")
+		case h == 0:
+			m.ClearAutoCloseAfterHours()
+		default:
+			m.SetAutoCloseAfterHours(h)
+		}
+	}
+	if in.FileRetentionHours != nil {
+		if *in.FileRetentionHours < 1 || *in.FileRetentionHours > 24*365*10 {
+			return apperr.BadInput("fileRetentionHours must be 1 to %d", 24*365*10).With("field", "fileRetentionHours")
+		}
+		m.SetFileRetentionHours(*in.FileRetentionHours)
+	}
+	if len(in.Credentials) > 0 {
+		m.SetCredentials(in.Credentials)
+	}
+	return nil
+}
+
+// checkAgents makes sure every user exists and may work in external chat.
+func (s *Service) checkAgents(ctx context.Context, tx *ent.Tx, ids []pulid.ID) error {
+	ids = uniqIDs(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	users, err := tx.User.Query().Where(user.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return err
+	}
+	if len(users) != len(ids) {
+		return apperr.Missing("no such user").With("field", "userIds")
+	}
+	for _, u := range users {
+		if u.Role == user.RoleMEMBER {
+			return apperr.BadInput("%s is a member: channels are for agents and admins", u.Name).With("field", "userIds")
+		}
+	}
+	return nil
+}
+
+// UpdateChannel changes a channel's settings.
+func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, in ChannelInput) (*ent.Channel, error) {
+	if err := s.admin(v); err != nil {
+		return nil, err
+	}
+	ch, err := s.channel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	in.Kind, in.Credentials, in.AgentIDs = ch.Kind, nil, nil
+	u := s.db.Channel.UpdateOneID(id)
+	if err := applyChannelInput(in, channel.DefaultsFor(ch.Kind), u.Mutation()); err != nil {
+		return nil, err
+	}
+	return u.Save(ctx)
+}
+
+// SetChannelAgents replaces who has access to a channel.
+func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid.ID, userIDs []pulid.ID) (*ent.Channel, error) {
+	if err := s.admin(v); err != nil {
+		return nil, err
+	}
+	if _, err := s.channel(ctx, id); err != nil {
+		return nil, err
+	}
+	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+		if err := s.checkAgents(ctx, tx, userIDs); err != nil {
+			return err
+		}
+		return tx.Channel.UpdateOneID(id).ClearAgents().AddAgentIDs(uniqIDs(userIDs)...).Exec(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Channel.Get(ctx, id)
+}
+
+// ReconnectChannel stores new credentials and marks the channel connected.
+func (s *Service) ReconnectChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, creds map[string]string) (*ent.Channel, error) {
+	if err := s.admin(v); err != nil {
+		return nil, err
+	}
+	ch, err := s.channel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	merged := map[string]string{}
+	for k, val := range ch.Credentials {
+		merged[k] = val
+	}
+	for k, val := range creds {
+		merged[k] = val
+	}
+	return s.db.Channel.UpdateOneID(id).SetCredentials(merged).SetConnected(true).Save(ctx)
+}
+
+// SetConnected records that a channel lost (or regained) its provider.
+func (s *Service) SetConnected(ctx context.Context, id pulid.ID, connected bool) error {
+	return s.db.Channel.UpdateOneID(id).SetConnected(connected).Exec(ctx)
+}
+
+// Channels lists the channels the viewer works in (all of them for an admin).
+func (s *Service) Channels(ctx context.Context, v *auth.Viewer) ([]*ent.Channel, error) {
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	q := s.db.Channel.Query().Order(ent.Asc(entchannel.FieldName), ent.Asc(entchannel.FieldID))
+	if !v.IsAdmin() {
+		q.Where(entchannel.HasAgentsWith(user.ID(v.UserID)))
+	}
+	return q.All(ctx)
+}
+
+// Channel returns one channel the viewer works in.
+func (s *Service) Channel(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Channel, error) {
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	q := s.db.Channel.Query().Where(entchannel.ID(id))
+	if !v.IsAdmin() {
+		q.Where(entchannel.HasAgentsWith(user.ID(v.UserID)))
+	}
+	ch, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Missing("no such channel")
+	}
+	return ch, err
+}
+
+func (s *Service) channel(ctx context.Context, id pulid.ID) (*ent.Channel, error) {
+	ch, err := s.db.Channel.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Missing("no such channel")
+	}
+	return ch, err
+}
+
+// ChannelAgents lists who has access to a channel (nobody, for a visitor).
+func (s *Service) ChannelAgents(ctx context.Context, v *auth.Viewer, ch *ent.Channel) ([]*ent.User, error) {
+	if v.IsVisitor() {
+		return []*ent.User{}, nil
+	}
+	return ch.QueryAgents().Order(ent.Asc(user.FieldName)).All(ctx)
+}

@@ -1,0 +1,285 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"parley/ent"
+	"parley/ent/contact"
+	"parley/ent/conversation"
+	"parley/ent/customer"
+	"parley/ent/customerlink"
+	"parley/ent/document"
+	"parley/ent/schema/pulid"
+	"parley/server/apperr"
+	"parley/server/auth"
+)
+
+// CustomerInput is a customer record as an agent enters it.
+type CustomerInput struct {
+	Name   string
+	Phones []string
+	Emails []string
+}
+
+// CreateCustomer adds a customer record.
+func (s *Service) CreateCustomer(ctx context.Context, v *auth.Viewer, in CustomerInput) (*ent.Customer, error) {
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || textLen(name) > 200 {
+		return nil, apperr.BadInput("a customer's name must be 1 to 200 characters").With("field", "name")
+	}
+	var phones, emails []string
+	for _, p := range in.Phones {
+		n, ok := NormalizePhone(p)
+		if !ok {
+			return nil, apperr.BadInput("%q is not a phone number", p).With("field", "phones")
+		}
+		phones = appendNew(phones, n)
+	}
+	for _, e := range in.Emails {
+		e = strings.ToLower(strings.TrimSpace(e))
+		if at := strings.IndexByte(e, '@'); at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t") {
+			return nil, apperr.BadInput("%q is not an e-mail address", e).With("field", "emails")
+		}
+		emails = appendNew(emails, e)
+	}
+	if phones == nil {
+		phones = []string{}
+	}
+	if emails == nil {
+		emails = []string{}
+	}
+	return s.db.Customer.Create().SetID(pulid.MustNew("cu")).SetName(name).SetPhones(phones).SetEmails(emails).
+		SetSearchText(searchText(name, phones, emails)).Save(ctx)
+}
+
+// searchText is what customer search matches: the name, the e-mails and the
+// phone numbers as digits, lower-cased.
+func searchText(name string, phones, emails []string) string {
+	parts := []string{strings.ToLower(name)}
+	for _, p := range phones {
+		parts = append(parts, digits(p))
+	}
+	return strings.Join(append(parts, emails...), " ")
+}
+
+// CustomersQuery returns the customers matching a search by name, phone or e-mail.
+func (s *Service) CustomersQuery(v *auth.Viewer, search string) (*ent.CustomerQuery, error) {
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	q := s.db.Customer.Query()
+	term := strings.ToLower(strings.TrimSpace(search))
+	if term == "" {
+		return q, nil
+	}
+	match := customer.SearchTextContains(term)
+	// "+1 (555) 010-99" finds the number however it was written.
+	if d := digits(term); len(d) >= 3 && strings.Trim(term, "0123456789+ -().") == "" {
+		match = customer.Or(match, customer.SearchTextContains(d))
+	}
+	return q.Where(match), nil
+}
+
+// Customer returns a customer record.
+func (s *Service) Customer(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Customer, error) {
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	c, err := s.db.Customer.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Missing("no such customer")
+	}
+	return c, err
+}
+
+// LinkCustomer ties a session's contact (and so every later session of that
+// contact on the channel) to a customer record.
+func (s *Service) LinkCustomer(ctx context.Context, v *auth.Viewer, sessionID, customerID pulid.ID) (*ent.Conversation, error) {
+	conv, err := s.agentSession(ctx, v, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Customer(ctx, v, customerID); err != nil {
+		return nil, err
+	}
+	err = s.write(ctx, func(tx *ent.Tx) error {
+		if err := s.link(ctx, tx, v, *conv.ContactID, customerID); err != nil {
+			return err
+		}
+		return emit(ctx, tx, conversationEvent("CONVERSATION_UPDATED", conv))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return conv, nil
+}
+
+func (s *Service) link(ctx context.Context, tx *ent.Tx, v *auth.Viewer, contactID, customerID pulid.ID) error {
+	return tx.CustomerLink.Create().SetContactID(contactID).SetCustomerID(customerID).SetLinkedByID(v.UserID).
+		OnConflictColumns(customerlink.FieldContactID).UpdateNewValues().Exec(ctx)
+}
+
+// UnlinkCustomer removes a session's customer link.
+func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (*ent.Conversation, error) {
+	conv, err := s.agentSession(ctx, v, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	err = s.write(ctx, func(tx *ent.Tx) error {
+		if _, err := tx.CustomerLink.Delete().Where(customerlink.ContactID(*conv.ContactID)).Exec(ctx); err != nil {
+			return err
+		}
+		return emit(ctx, tx, conversationEvent("CONVERSATION_UPDATED", conv))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return conv, nil
+}
+
+// agentSession loads a session an agent (not its visitor) may work on.
+func (s *Service) agentSession(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	return s.sessionFor(ctx, v, id)
+}
+
+// SessionCustomer is the customer a session is linked to (never shown to a visitor).
+func (s *Service) SessionCustomer(ctx context.Context, v *auth.Viewer, conv *ent.Conversation) (*ent.Customer, error) {
+	if v.IsVisitor() || conv.ContactID == nil {
+		return nil, nil
+	}
+	c, err := s.db.Customer.Query().Where(customer.HasLinksWith(customerlink.ContactID(*conv.ContactID))).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return c, err
+}
+
+// CustomerSessions lists every session with the customer, on every channel,
+// that the viewer may see, newest first.
+func (s *Service) CustomerSessions(ctx context.Context, v *auth.Viewer, c *ent.Customer) ([]*ent.Conversation, error) {
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	return s.db.Conversation.Query().Where(s.visibleSessions(v),
+		conversation.HasContactWith(contact.HasLinkWith(customerlink.CustomerID(c.ID)))).
+		Order(ent.Desc(conversation.FieldLastMessageAt)).All(ctx)
+}
+
+// DocumentInput is an order, estimate or inquiry to record.
+type DocumentInput struct {
+	CustomerID pulid.ID
+	Kind       document.Kind
+	Title      string
+	SessionID  *pulid.ID
+}
+
+var documentPrefix = map[document.Kind]string{document.KindORDER: "ORD", document.KindESTIMATE: "EST", document.KindINQUIRY: "INQ"}
+
+// CreateDocument records a document for a customer, numbered per kind
+// (ORD-000001, EST-000001, …), optionally from the session it came up in.
+func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in DocumentInput) (*ent.Document, error) {
+	if _, err := s.Customer(ctx, v, in.CustomerID); err != nil {
+		return nil, err
+	}
+	if err := document.KindValidator(in.Kind); err != nil {
+		return nil, apperr.BadInput("unknown document kind").With("field", "kind")
+	}
+	title := strings.TrimSpace(in.Title)
+	if title == "" || textLen(title) > 300 {
+		return nil, apperr.BadInput("a document's title must be 1 to 300 characters").With("field", "title")
+	}
+	if in.SessionID != nil {
+		if _, err := s.sessionFor(ctx, v, *in.SessionID); err != nil {
+			return nil, err
+		}
+	}
+	// Two documents of a kind numbered at once: the unique (kind, seq) index
+	// refuses one, which takes the next number.
+	for attempt := 0; ; attempt++ {
+		var doc *ent.Document
+		err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+			last, err := tx.Document.Query().Where(document.KindEQ(in.Kind)).Order(ent.Desc(document.FieldSeq)).First(ctx)
+			seq := 1
+			if err == nil {
+				seq = last.Seq + 1
+			} else if !ent.IsNotFound(err) {
+				return err
+			}
+			doc, err = tx.Document.Create().SetID(pulid.MustNew("dc")).SetKind(in.Kind).SetSeq(seq).
+				SetNumber(fmt.Sprintf("%s-%06d", documentPrefix[in.Kind], seq)).SetTitle(title).
+				SetCustomerID(in.CustomerID).SetNillableSessionID(in.SessionID).SetCreatedByID(v.UserID).Save(ctx)
+			return err
+		})
+		if ent.IsConstraintError(err) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return doc.Unwrap(), nil
+	}
+}
+
+// Document returns a document record.
+func (s *Service) Document(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Document, error) {
+	if err := s.agent(v); err != nil {
+		return nil, err
+	}
+	d, err := s.db.Document.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Missing("no such document")
+	}
+	return d, err
+}
+
+// CustomerDocuments lists a customer's documents, newest first.
+func (s *Service) CustomerDocuments(ctx context.Context, c *ent.Customer) ([]*ent.Document, error) {
+	return s.db.Document.Query().Where(document.CustomerID(c.ID)).Order(ent.Desc(document.FieldCreatedAt), ent.Desc(document.FieldID)).All(ctx)
+}
+
+// NormalizePhone keeps a leading + and the digits of a phone number.
+func NormalizePhone(p string) (string, bool) {
+	p = strings.TrimSpace(p)
+	plus := strings.HasPrefix(p, "+")
+	for _, r := range p {
+		if !unicode.IsDigit(r) && !strings.ContainsRune("+ -().", r) {
+			return "", false
+		}
+	}
+	d := digits(p)
+	if len(d) < 5 || len(d) > 20 {
+		return "", false
+	}
+	if plus {
+		return "+" + d, true
+	}
+	return d, true
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func appendNew(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}

@@ -1,0 +1,196 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"parley/ent"
+	"parley/ent/message"
+	"parley/ent/outbox"
+	"parley/ent/schema/pulid"
+	"parley/server/channel"
+)
+
+// OutboxConfig sets how replies to customers are delivered.
+type OutboxConfig struct {
+	Adapters    channel.Registry
+	MaxAttempts int           // tries before a message is FAILED
+	Backoff     time.Duration // wait after the first failure; doubles each time
+	MaxBackoff  time.Duration
+	Lease       time.Duration // how long a worker may hold an entry while sending
+	SendTimeout time.Duration
+}
+
+// DefaultOutbox is the production setting.
+var DefaultOutbox = OutboxConfig{MaxAttempts: 6, Backoff: 2 * time.Second, MaxBackoff: 5 * time.Minute,
+	Lease: 2 * time.Minute, SendTimeout: 30 * time.Second}
+
+func (s *Service) wakeOutbox() {
+	select {
+	case s.outboxWake <- struct{}{}:
+	default:
+	}
+}
+
+// RunOutbox delivers due outbox entries until ctx ends.
+func (s *Service) RunOutbox(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		for {
+			n, err := s.DeliverDue(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Error("outbox", "err", err)
+			}
+			if n == 0 || err != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.outboxWake:
+		case <-t.C:
+		}
+	}
+}
+
+// DeliverDue hands the due entries to their adapters and returns how many it took.
+//
+// Delivery is at most once: an entry is marked SENDING (committed) before
+// the adapter is called, and an entry whose lease ran out while SENDING —
+// the process died mid-send, so the provider may have it — is failed, never
+// sent again. Only errors the adapter calls temporary are retried.
+func (s *Service) DeliverDue(ctx context.Context) (int, error) {
+	now := s.now()
+	var claimed []*ent.Outbox
+	err := s.write(ctx, func(tx *ent.Tx) error {
+		stale, err := tx.Outbox.Query().Where(outbox.StateEQ(outbox.StateSENDING), outbox.LeaseUntilLT(now)).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, e := range stale {
+			if err := s.finish(ctx, tx, e, outbox.StateFAILED, "delivery was interrupted; it may or may not have reached the customer"); err != nil {
+				return err
+			}
+		}
+		claimed, err = forUpdate(s, tx.Outbox.Query().
+			Where(outbox.StateEQ(outbox.StatePENDING), outbox.NextAttemptAtLTE(now)).
+			Order(ent.Asc(outbox.FieldNextAttemptAt)).Limit(20)).All(ctx)
+		if err != nil || len(claimed) == 0 {
+			return err
+		}
+		ids := make([]int, len(claimed))
+		for i, e := range claimed {
+			ids[i] = e.ID
+		}
+		return tx.Outbox.Update().Where(outbox.IDIn(ids...), outbox.StateEQ(outbox.StatePENDING)).
+			SetState(outbox.StateSENDING).SetLeaseUntil(now.Add(s.Outbox.Lease)).AddAttempts(1).Exec(ctx)
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range claimed {
+		e.Attempts++
+		if err := s.deliver(ctx, e); err != nil {
+			return len(claimed), err
+		}
+	}
+	return len(claimed), nil
+}
+
+// deliver sends one claimed entry and records the outcome.
+func (s *Service) deliver(ctx context.Context, e *ent.Outbox) error {
+	out, err := s.outbound(ctx, e.MessageID)
+	var providerID string
+	if err == nil {
+		var adapter channel.Adapter
+		if adapter, err = s.Outbox.Adapters.For(out.Channel.Kind); err == nil {
+			if !out.Channel.Connected {
+				err = channel.ErrSyncLost
+			} else {
+				sendCtx, cancel := context.WithTimeout(ctx, s.Outbox.SendTimeout)
+				providerID, err = adapter.Send(sendCtx, out)
+				cancel()
+			}
+		}
+	}
+	return s.write(ctx, func(tx *ent.Tx) error {
+		switch {
+		case err == nil:
+			if providerID != "" {
+				if err := tx.Message.UpdateOneID(e.MessageID).SetProviderMessageID(providerID).Exec(ctx); err != nil {
+					return err
+				}
+			}
+			return s.finish(ctx, tx, e, outbox.StateDONE, "")
+		case errors.Is(err, channel.ErrSyncLost):
+			if out.Channel != nil && out.Channel.Connected {
+				if err := tx.Channel.UpdateOneID(out.Channel.ID).SetConnected(false).Exec(ctx); err != nil {
+					return err
+				}
+			}
+			return s.finish(ctx, tx, e, outbox.StateFAILED, channel.ErrSyncLost.Error())
+		case channel.IsTemporary(err) && e.Attempts < s.Outbox.MaxAttempts:
+			wait := s.Outbox.Backoff << (e.Attempts - 1)
+			if wait > s.Outbox.MaxBackoff || wait <= 0 {
+				wait = s.Outbox.MaxBackoff
+			}
+			return tx.Outbox.UpdateOneID(e.ID).SetState(outbox.StatePENDING).ClearLeaseUntil().
+				SetNextAttemptAt(s.now().Add(wait)).SetLastError(err.Error()).Exec(ctx)
+		default:
+			return s.finish(ctx, tx, e, outbox.StateFAILED, err.Error())
+		}
+	})
+}
+
+// finish closes an entry and moves its message forward (SENT) or to FAILED.
+func (s *Service) finish(ctx context.Context, tx *ent.Tx, e *ent.Outbox, state outbox.State, reason string) error {
+	u := tx.Outbox.UpdateOneID(e.ID).SetState(state).ClearLeaseUntil()
+	if reason != "" {
+		u.SetLastError(reason)
+	}
+	if err := u.Exec(ctx); err != nil {
+		return err
+	}
+	m, err := tx.Message.Get(ctx, e.MessageID)
+	if err != nil {
+		return err
+	}
+	conv, err := tx.Conversation.Get(ctx, m.ConversationID)
+	if err != nil {
+		return err
+	}
+	to := message.StatusSENT
+	if state == outbox.StateFAILED {
+		to = message.StatusFAILED
+	}
+	_, err = s.advance(ctx, tx, conv, m.ID, to, reason)
+	return err
+}
+
+// outbound gathers what an adapter needs to send a message.
+func (s *Service) outbound(ctx context.Context, msgID pulid.ID) (channel.Outbound, error) {
+	var out channel.Outbound
+	m, err := s.db.Message.Query().Where(message.ID(msgID)).WithAttachments().WithReplyTo().Only(ctx)
+	if err != nil {
+		return out, err
+	}
+	conv, err := s.db.Conversation.Get(ctx, m.ConversationID)
+	if err != nil {
+		return out, err
+	}
+	ch, ct, err := s.channelAndContact(ctx, conv)
+	if err != nil {
+		return out, err
+	}
+	out = channel.Outbound{Channel: ch, Contact: ct, Message: m, Attachments: m.Edges.Attachments}
+	if r := m.Edges.ReplyTo; r != nil && r.ProviderMessageID != nil {
+		out.ReplyToProviderID = *r.ProviderMessageID
+	}
+	if t := m.Template; t != nil {
+		out.Template = &channel.Template{Name: t.Name, Language: t.Language, Parameters: t.Parameters}
+	}
+	return out, nil
+}
