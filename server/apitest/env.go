@@ -59,6 +59,9 @@ type Options struct {
 	SmallSendBuffers bool
 }
 
+// Backends are the databases every API test runs against.
+var Backends = []string{"sqlite", "postgres"}
+
 // Run runs fn once against SQLite and once against PostgreSQL, as subtests.
 func Run(t *testing.T, fn func(t *testing.T, env *Env)) {
 	RunWith(t, Options{}, fn)
@@ -69,7 +72,7 @@ func Run(t *testing.T, fn func(t *testing.T, env *Env)) {
 func RunWith(t *testing.T, opts Options, fn func(t *testing.T, env *Env)) {
 	t.Helper()
 	t.Parallel()
-	for _, backend := range []string{"sqlite", "postgres"} {
+	for _, backend := range Backends {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			fn(t, Start(t, backend, opts))

@@ -1,0 +1,168 @@
+package chat_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"parley/server/apitest"
+	"parley/server/app"
+)
+
+func startLiveChat(t *testing.T, env *apitest.Env, channelID, name string) (*apitest.Client, string) {
+	t.Helper()
+	var out struct {
+		StartLiveChat struct {
+			Token   string
+			Session struct{ ID string }
+		}
+	}
+	env.Anonymous().MustDo(`mutation($c:ID!,$n:String){ startLiveChat(channelId:$c, name:$n, email:"vera@example.com"){ token session { id } } }`,
+		Vars{"c": channelID, "n": name}, &out)
+	return env.WithToken(out.StartLiveChat.Token), out.StartLiveChat.Session.ID
+}
+
+func TestLiveChatVisitorAndAgentTalkLive(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		site := createChannel(t, env, "LIVE_CHAT", "Website", ann.ID)
+		agentEvents := ann.Connect().Subscribe(eventsQuery, nil)
+		visitor, s := startLiveChat(t, env, site, "Vera")
+		// Nobody is bothered until the visitor writes.
+		var list struct{ Sessions struct{ TotalCount int } }
+		ann.MustDo(`{ sessions { totalCount } }`, nil, &list)
+		if list.Sessions.TotalCount != 0 {
+			t.Fatal("an empty visitor session is in the inbox")
+		}
+		visitorSub := visitor.Connect().Subscribe(`subscription($c:ID!){ messageAdded(conversationId:$c){ id text direction sender { name } } }`, Vars{"c": s})
+		time.Sleep(100 * time.Millisecond)
+		send(t, visitor, s, "Do you ship to Norway?")
+		if e := nextEvent(t, agentEvents, "CONVERSATION_ADDED"); e.Events.Conversation.ID != s {
+			t.Fatalf("agent was told of %+v", e.Events.Conversation)
+		}
+		if v := session(t, ann, s); v.ReplyState != "UNREAD" || v.Status != "OPEN" {
+			t.Fatalf("agent sees %+v", v)
+		}
+		var title struct {
+			Node struct {
+				Title   string
+				Contact struct{ DisplayName, PageName string }
+			}
+		}
+		ann.MustDo(`query($id:ID!){ node(id:$id){ ... on Session { title contact { displayName pageName } } } }`, Vars{"id": s}, &title)
+		if title.Node.Title != "Vera" || title.Node.Contact.PageName != "Website" {
+			t.Fatalf("agent sees %+v", title.Node)
+		}
+		// The agent answers; the answer reaches the visitor live. A note does not.
+		ann.MustDo(sendQ, Vars{"c": s, "t": "private: check stock", "note": true}, nil)
+		var reply struct{ SendMessage struct{ ID string } }
+		ann.MustDo(sendQ, Vars{"c": s, "t": "Yes, we do!"}, &reply)
+		var got struct {
+			MessageAdded struct {
+				Text, Direction string
+				Sender          struct{ Name string }
+			}
+		}
+		visitorSub.Next(wait).Decode(t, &got) // the visitor's own message
+		visitorSub.Next(wait).Decode(t, &got)
+		if got.MessageAdded.Text != "Yes, we do!" || got.MessageAdded.Direction != "OUTBOUND" || got.MessageAdded.Sender.Name != "Ann" {
+			t.Fatalf("the visitor got %+v", got.MessageAdded)
+		}
+		visitorSub.Quiet(300 * time.Millisecond)
+		// Handed over through the outbox, then READ once the visitor has seen it.
+		waitStatus(t, ann, reply.SendMessage.ID, "SENT")
+		visitor.MustDo(`mutation($c:ID!){ markRead(conversationId:$c){ id } }`, Vars{"c": s}, nil)
+		waitStatus(t, ann, reply.SendMessage.ID, "READ")
+		var readAt struct{ Node struct{ ReadAt *string } }
+		ann.MustDo(`query($id:ID!){ node(id:$id){ ... on Message { readAt } } }`, Vars{"id": reply.SendMessage.ID}, &readAt)
+		if readAt.Node.ReadAt == nil {
+			t.Fatal("no readAt")
+		}
+		// The visitor's history has no notes.
+		if h := texts(t, visitor, s, 10); strings.Contains(jsonOf(h), "private") || len(h) != 2 {
+			t.Fatalf("the visitor's history: %q", h)
+		}
+	})
+}
+
+func TestAVisitorTokenOpensOnlyItsOwnSession(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		site := createChannel(t, env, "LIVE_CHAT", "Website", ann.ID)
+		vera, mine := startLiveChat(t, env, site, "Vera")
+		otto, theirs := startLiveChat(t, env, site, "Otto")
+		send(t, otto, theirs, "Otto's secret")
+		send(t, vera, mine, "hello")
+		var n struct{ Node *struct{ ID string } }
+		vera.MustDo(`query($id:ID!){ node(id:$id){ id } }`, Vars{"id": theirs}, &n)
+		if n.Node != nil {
+			t.Fatal("a visitor reads another visitor's session")
+		}
+		vera.MustFail("FORBIDDEN", `mutation($c:ID!){ sendMessage(input:{conversationId:$c, text:"hi"}){ id } }`, Vars{"c": theirs})
+		if r := vera.Connect().Subscribe(`subscription($c:ID!){ messageAdded(conversationId:$c){ id } }`, Vars{"c": theirs}).Next(wait); r.Code() != "FORBIDDEN" {
+			t.Fatalf("messageAdded on another session: %+v", r.Errors)
+		}
+		for _, q := range []string{`{ me { id } }`, `{ chats { totalCount } }`, `{ sessions { totalCount } }`,
+			`{ users { totalCount } }`, `{ searchMessages(query:"secret"){ totalCount } }`, `{ badges { total } }`,
+			`mutation($c:ID!){ archiveConversation(id:$c){ id } }`} {
+			vera.MustFail("FORBIDDEN", q, Vars{"c": mine})
+		}
+		// What a visitor sees of its own session leaves out the agents' side.
+		var own struct {
+			Node struct {
+				Customer *struct{ ID string }
+				Channel  struct{ Agents []struct{ ID string } }
+			}
+		}
+		vera.MustDo(`query($id:ID!){ node(id:$id){ ... on Session { customer { id } channel { agents { id } } } } }`, Vars{"id": mine}, &own)
+		if own.Node.Customer != nil || len(own.Node.Channel.Agents) != 0 {
+			t.Fatalf("the visitor sees %+v", own.Node)
+		}
+		vera.MustFail("FORBIDDEN", `mutation($c:ID!){ sendMessage(input:{conversationId:$c, text:"x", note:true}){ id } }`, Vars{"c": mine})
+	})
+}
+
+func TestStartingLiveChatsIsRateLimited(t *testing.T) {
+	opts := apitest.Options{Configure: func(c *app.Config) { c.VisitorBurst = 2 }}
+	apitest.RunWith(t, opts, func(t *testing.T, env *apitest.Env) {
+		site := createChannel(t, env, "LIVE_CHAT", "Website")
+		q := `mutation($c:ID!){ startLiveChat(channelId:$c){ token } }`
+		env.Anonymous().MustFail("NOT_FOUND", q, Vars{"c": createChannel(t, env, "SMS", "not a site")})
+		env.Anonymous().MustDo(q, Vars{"c": site}, nil)
+		env.Anonymous().MustFail("RATE_LIMITED", q, Vars{"c": site})
+	})
+}
+
+func TestSessionsCloseAfterTheChannelsInactivityPeriod(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		wa := createChannel(t, env, "WHATSAPP", "WA", ann.ID)
+		sms := createChannel(t, env, "SMS", "SMS", ann.ID)
+		waSession, _ := customerWrites(t, env, wa, "+15550400", "wamid.1", "hi")
+		smsSession, _ := customerWrites(t, env, sms, "+15550401", "SM1", "hi")
+		closeNow := func() {
+			if _, err := env.App.Chat.CloseInactive(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env.Clock.Advance(24*time.Hour - time.Minute)
+		closeNow()
+		if v := session(t, ann, waSession); v.Status != "OPEN" {
+			t.Fatal("closed before 24 hours")
+		}
+		env.Clock.Advance(2 * time.Minute)
+		closeNow()
+		v := session(t, ann, waSession)
+		if v.Status != "ARCHIVED" || v.ArchivedAt == nil || v.ArchivedBy != nil {
+			t.Fatalf("after 24 hours: %+v", v)
+		}
+		if v := session(t, ann, smsSession); v.Status != "OPEN" {
+			t.Fatal("an SMS session without an inactivity period was closed")
+		}
+		env.Admin.MustDo(`mutation($id:ID!){ updateChannel(id:$id, input:{autoCloseAfterHours:24}){ id } }`, Vars{"id": sms}, nil)
+		closeNow()
+		if v := session(t, ann, smsSession); v.Status != "ARCHIVED" {
+			t.Fatal("the SMS channel's new period was not applied")
+		}
+	})
+}
