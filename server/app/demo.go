@@ -1,7 +1,13 @@
 package app
 
-import "context"
+import (
+	"context"
 
-// SeedDemo fills an empty database with a demo organisation and returns the
-// logins to print. TODO.
-func (a *App) SeedDemo(ctx context.Context) (string, error) { return "", nil }
+	"parley/server/demo"
+)
+
+// SeedDemo fills the database with the demo organisation (once) and returns
+// the logins to print.
+func (a *App) SeedDemo(ctx context.Context) (string, error) {
+	return demo.Seed(ctx, demo.Deps{DB: a.DB.Client, Auth: a.Auth, Users: a.Users, Chat: a.Chat})
+}
