@@ -53,6 +53,8 @@ type Options struct {
 	AdminPassword string
 	// Configure may change the configuration last.
 	Configure func(*app.Config)
+	// DatabaseURL runs the server on an existing database (another instance's).
+	DatabaseURL string
 	// SmallSendBuffers gives the server's connections small, fixed socket
 	// send buffers, so a client that stops reading backs the server up at
 	// once instead of after megabytes.
@@ -83,7 +85,10 @@ func RunWith(t *testing.T, opts Options, fn func(t *testing.T, env *Env)) {
 // Start starts a server on the backend, stopped when the test ends.
 func Start(t testing.TB, backend string, opts Options) *Env {
 	t.Helper()
-	dbURL := DatabaseURL(t, backend)
+	dbURL := opts.DatabaseURL
+	if dbURL == "" {
+		dbURL = DatabaseURL(t, backend)
+	}
 	clock := &Clock{}
 	cfg := app.Config{
 		DatabaseURL:   dbURL,

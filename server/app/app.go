@@ -63,6 +63,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Hub = pubsub.NewHub()
 	log := pubsub.NewLog(database)
 	a.Relay = pubsub.NewRelay(database, log, a.Hub, cfg.Log)
+	if cfg.RelayPoll > 0 {
+		a.Relay.Poll = cfg.RelayPoll
+	}
 	if err := a.Relay.Start(ctx); err != nil {
 		database.Close()
 		return nil, err

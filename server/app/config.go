@@ -34,6 +34,8 @@ type Config struct {
 	Outbox *chat.OutboxConfig
 	// VisitorBurst is how many Live Chats one address may start at once (default 20).
 	VisitorBurst int
+	// RelayPoll is how often the event log is read without being told (default 1s).
+	RelayPoll time.Duration
 }
 
 // FromEnv reads the configuration from environment variables.

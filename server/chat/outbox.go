@@ -64,8 +64,12 @@ func (s *Service) RunOutbox(ctx context.Context) {
 // sent again. Only errors the adapter calls temporary are retried.
 func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	now := s.now()
-	var claimed []*ent.Outbox
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	var (
+		claimed []*ent.Outbox
+		failed  bool
+	)
+	// A plain transaction: claiming records no event, so it wakes nobody.
+	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
 		stale, err := tx.Outbox.Query().Where(outbox.StateEQ(outbox.StateSENDING), outbox.LeaseUntilLT(now)).All(ctx)
 		if err != nil {
 			return err
@@ -74,6 +78,7 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 			if err := s.finish(ctx, tx, e, outbox.StateFAILED, "delivery was interrupted; it may or may not have reached the customer"); err != nil {
 				return err
 			}
+			failed = true
 		}
 		claimed, err = forUpdate(s, tx.Outbox.Query().
 			Where(outbox.StateEQ(outbox.StatePENDING), outbox.NextAttemptAtLTE(now)).
@@ -90,6 +95,9 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	})
 	if err != nil {
 		return 0, err
+	}
+	if failed {
+		s.relay.Notify()
 	}
 	for _, e := range claimed {
 		e.Attempts++

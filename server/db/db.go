@@ -36,6 +36,8 @@ type DB struct {
 	Dialect string // dialect.SQLite or dialect.Postgres
 	// writeMu serialises write transactions on SQLite (nil on PostgreSQL).
 	writeMu chan struct{}
+	// DSN is the driver's connection string (for PostgreSQL's LISTEN).
+	DSN string
 }
 
 // IsPostgres reports whether the database is PostgreSQL.
@@ -66,7 +68,7 @@ func Open(rawURL string) (*DB, error) {
 		sqlDB.SetMaxIdleConns(40)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{Client: ent.NewClient(ent.Driver(entsql.OpenDB(dia, sqlDB))), SQL: sqlDB, Dialect: dia}
+	d := &DB{Client: ent.NewClient(ent.Driver(entsql.OpenDB(dia, sqlDB))), SQL: sqlDB, Dialect: dia, DSN: dsn}
 	if dia == dialect.SQLite {
 		d.writeMu = make(chan struct{}, 1)
 	}

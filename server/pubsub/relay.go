@@ -28,7 +28,10 @@ type Relay struct {
 	log  *Log
 	hub  *Hub
 	wake chan struct{}
-	poll time.Duration
+	// committed tells the announcer (PostgreSQL) that local writers committed.
+	committed chan struct{}
+	// Poll is how often the log is read when nothing says to.
+	Poll time.Duration
 	logf *slog.Logger
 
 	mu  sync.Mutex
@@ -39,12 +42,21 @@ type Relay struct {
 
 // NewRelay returns a relay; Run starts it.
 func NewRelay(d *db.DB, log *Log, hub *Hub, logger *slog.Logger) *Relay {
-	return &Relay{db: d, log: log, hub: hub, wake: make(chan struct{}, 1), poll: time.Second, logf: logger,
-		advanced: make(chan struct{})}
+	return &Relay{db: d, log: log, hub: hub, wake: make(chan struct{}, 1), committed: make(chan struct{}, 1),
+		Poll: time.Second, logf: logger, advanced: make(chan struct{})}
 }
 
-// Notify tells the relay new entries may be committed. It never blocks.
+// Notify tells the relay (and, on PostgreSQL, the other instances) that new
+// entries are committed. It never blocks.
 func (r *Relay) Notify() {
+	r.wakeLocal()
+	select {
+	case r.committed <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Relay) wakeLocal() {
 	select {
 	case r.wake <- struct{}{}:
 	default:
@@ -88,7 +100,11 @@ func (r *Relay) Start(ctx context.Context) error {
 
 // Run publishes entries until ctx ends.
 func (r *Relay) Run(ctx context.Context) {
-	t := time.NewTicker(r.poll)
+	if r.db.IsPostgres() {
+		go r.announce(ctx)
+		go r.listen(ctx, r.db.DSN)
+	}
+	t := time.NewTicker(r.Poll)
 	defer t.Stop()
 	for {
 		for {
