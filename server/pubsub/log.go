@@ -82,6 +82,29 @@ func (l *Log) Head(ctx context.Context) (Cursor, error) {
 	return c, err
 }
 
+// committedPast lists entries committed now past c but held back by the
+// xmin rule (PostgreSQL): they happened before a stream opening now.
+func (l *Log) committedPast(ctx context.Context, c Cursor) (map[Cursor]bool, error) {
+	if !l.db.IsPostgres() {
+		return nil, nil
+	}
+	rows, err := l.db.SQL.QueryContext(ctx,
+		`SELECT e.xid, e.id FROM events e WHERE (e.xid > $1 OR (e.xid = $1 AND e.id > $2)) LIMIT 10000`, c.XID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	past := map[Cursor]bool{}
+	for rows.Next() {
+		var p Cursor
+		if err := rows.Scan(&p.XID, &p.ID); err != nil {
+			return nil, err
+		}
+		past[p] = true
+	}
+	return past, rows.Err()
+}
+
 // Oldest returns the cursor of the oldest entry kept (zero if the log is empty).
 func (l *Log) Oldest(ctx context.Context) (Cursor, bool, error) {
 	var c Cursor

@@ -49,6 +49,15 @@ func (s *Streams) Open(ctx context.Context, p Principal, f Filter, since *Cursor
 	if pos := s.relay.Position(); start.Less(pos) {
 		start = pos
 	}
+	// On PostgreSQL the head stops short of entries committed while another
+	// transaction still runs; starting before them keeps the stream gap-free,
+	// and remembering them keeps it from replaying what preceded it.
+	var before map[Cursor]bool
+	if since == nil {
+		if before, err = s.log.committedPast(ctx, start); err != nil {
+			return nil, err
+		}
+	}
 	var resync *Delivery
 	if since != nil {
 		ok, head, err := s.resumable(ctx, *since)
@@ -64,7 +73,7 @@ func (s *Streams) Open(ctx context.Context, p Principal, f Filter, since *Cursor
 	}
 	sub := s.hub.Subscribe(p.Key(), f)
 	out := make(chan *Delivery)
-	go s.run(ctx, p, f, sub, start, resync, out)
+	go s.run(ctx, p, f, sub, start, resync, before, out)
 	return out, nil
 }
 
@@ -91,12 +100,15 @@ func (s *Streams) resumable(ctx context.Context, c Cursor) (bool, Cursor, error)
 	return !c.Less(pruned), head, nil
 }
 
-func (s *Streams) run(ctx context.Context, p Principal, f Filter, sub *Sub, last Cursor, first *Delivery, out chan<- *Delivery) {
+func (s *Streams) run(ctx context.Context, p Principal, f Filter, sub *Sub, last Cursor, first *Delivery, before map[Cursor]bool, out chan<- *Delivery) {
 	defer func() {
 		s.hub.Unsubscribe(sub)
 		close(out)
 	}()
 	send := func(d *Delivery) bool {
+		if before[d.Cursor] {
+			return true // committed before the stream opened
+		}
 		select {
 		case out <- d:
 			return true
