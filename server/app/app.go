@@ -53,7 +53,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: cfg.Log, DB: database, Presence: presence.New()}
-	a.Auth = auth.New(database.Client, cfg.BcryptCost, cfg.Now)
+	a.Auth = auth.New(database.Client, database.Rebind, cfg.BcryptCost, cfg.Now)
 	a.Auth.OnRevoke = a.Presence.Revoke
 	a.Users = users.New(database.Client, a.Auth)
 	if err := a.Users.EnsureAdmin(ctx, cfg.Log, cfg.AdminEmail, cfg.AdminPassword); err != nil {

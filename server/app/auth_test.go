@@ -222,3 +222,29 @@ func TestUsersSearchAndSettings(t *testing.T) {
 		}
 	})
 }
+
+func TestTokensExpireAfter30Days(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		u := env.NewUser("MEMBER", "Tom")
+		env.Clock.Advance(30*24*time.Hour - time.Minute)
+		u.MustDo(`{ me { id } }`, nil, nil)
+		env.Clock.Advance(2 * time.Minute)
+		r := u.MustFail("UNAUTHENTICATED", `{ me { id } }`, nil)
+		if !strings.Contains(r.Errors[0].Message, "log in") {
+			t.Fatalf("message %q", r.Errors[0].Message)
+		}
+	})
+}
+
+func TestWrongPasswordsAreRateLimitedPerAccount(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		u := env.NewUser("MEMBER", "Rex")
+		q := `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`
+		for i := 0; i < 10; i++ {
+			env.Anonymous().MustFail("UNAUTHENTICATED", q, Vars{"e": u.Email, "p": "guess"})
+		}
+		// Even the right password waits now; other accounts are not affected.
+		env.Anonymous().MustFail("RATE_LIMITED", q, Vars{"e": u.Email, "p": "password-Rex"})
+		env.Anonymous().MustDo(q, Vars{"e": "admin@parley.test", "p": "admin-password"}, nil)
+	})
+}
