@@ -2,9 +2,9 @@ package auth
 
 import (
 	"context"
-	"database/sql"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
@@ -34,8 +34,8 @@ type Service struct {
 	db *ent.Client
 	// rebind adapts $n placeholders to the database in use.
 	rebind func(string) string
-	cost int
-	now  func() time.Time
+	cost   int
+	now    func() time.Time
 	// dummyHash keeps a login for an unknown e-mail as slow as a wrong password.
 	dummyHash []byte
 	// OnRevoke is called after a token is revoked, so open connections using
