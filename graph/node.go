@@ -29,6 +29,8 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 		err = cerr
 	case "ms":
 		n, err = nilIfErr(r.Core.Message(ctx, v, id))
+	case "at":
+		n, err = nilIfErr(r.Core.Attachment(ctx, v, id))
 	default:
 		return nil, nil
 	}

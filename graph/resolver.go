@@ -10,6 +10,8 @@ import (
 	"parley/graph/model"
 	"parley/server/auth"
 	"parley/server/chat"
+	"parley/server/files"
+	"parley/server/settings"
 	"parley/server/users"
 )
 
@@ -21,6 +23,9 @@ type Resolver struct {
 	Directory *users.Service
 	Presence  Presence
 	Core      *chat.Service
+	Settings  *settings.Service
+	// Downloads signs Attachment.url.
+	Downloads *files.Signer
 }
 
 // Presence answers User.online.

@@ -24,6 +24,9 @@ import (
 	"parley/graph"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/chat"
+	"parley/server/files"
+	"parley/server/files/upload"
 	"parley/server/logx"
 )
 
@@ -34,6 +37,7 @@ func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := a.authenticate(ensureErrorCodes(a.checkWebsocketOrigin(a.graphqlServer())))
 	mux.Handle("/query", a.cors(api))
+	mux.Handle("GET "+files.DownloadPath+"{id}", a.cors(a.downloads()))
 	mux.Handle("GET /{$}", playgroundHandler())
 	mux.Handle("GET /playground/", playgroundAssets())
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
@@ -59,7 +63,7 @@ func (a *App) routes() http.Handler {
 func (a *App) graphqlServer() http.Handler {
 	res := &graph.Resolver{
 		Log: a.log, OrgPlan: a.cfg.Plan, Auth: a.Auth, Directory: a.Users, Presence: a.Presence,
-		Core: a.Chat,
+		Core: a.Chat, Settings: a.Settings, Downloads: a.Signer,
 	}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: graph.NewComplexity()}))
 	srv.AddTransport(transport.Websocket{
@@ -79,7 +83,9 @@ func (a *App) graphqlServer() http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{MaxMemory: 1 << 20})
+	// Uploads stream to the resolver, which applies the conversation's own
+	// (smaller or equal) limit; this is only the cap for any conversation.
+	srv.AddTransport(upload.Transport{MaxFileSize: max(chat.MaxFileSize, a.cfg.InternalFileLimit)})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})

@@ -38,6 +38,8 @@ type Service struct {
 	BadgeInterval time.Duration
 	// ExternalAllowed says whether the plan includes external chat.
 	ExternalAllowed bool
+	// Files stores attachments (files.go).
+	Files Files
 }
 
 // New returns the core.
