@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/rs/cors"
+
 	"parley/ent"
 	"parley/ent/schema/pulid"
 	"parley/server/apperr"
@@ -14,7 +16,16 @@ import (
 // URL from Attachment.url, or, without a signature, to a bearer token whose
 // holder may read the attachment's conversation.
 func (a *App) downloads() http.Handler {
-	return &files.Handler{Store: a.Files, Signer: a.Signer, Lookup: a.lookupAttachment, Authorize: a.authorizeDownload}
+	h := &files.Handler{Store: a.Files, Signer: a.Signer, Lookup: a.lookupAttachment, Authorize: a.authorizeDownload}
+	// A web app on another origin may fetch() files with its token and seek
+	// in them: allow those headers and let it read the answer's.
+	return cors.New(cors.Options{
+		AllowedOrigins: a.cfg.CORSOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodHead},
+		AllowedHeaders: []string{"Authorization", "Range", "If-None-Match", "If-Modified-Since", "If-Range", "X-Request-Id"},
+		ExposedHeaders: []string{"Content-Disposition", "Content-Range", "Accept-Ranges", "Content-Length", "ETag", "X-Request-Id"},
+		MaxAge:         600,
+	}).Handler(h)
 }
 
 // lookupAttachment finds what the download handler serves. The signature

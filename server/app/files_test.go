@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -87,4 +88,26 @@ func TestFileSettingsFromEnvironment(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+func TestDownloadsAnswerCORSPreflight(t *testing.T) {
+	opts := apitest.Options{CORSOrigins: []string{"https://app.example.com"}}
+	apitest.RunWith(t, opts, func(t *testing.T, env *apitest.Env) {
+		req, _ := http.NewRequest(http.MethodOptions, env.URL+"/files/at_x", nil)
+		req.Header.Set("Origin", "https://app.example.com")
+		req.Header.Set("Access-Control-Request-Method", "GET")
+		req.Header.Set("Access-Control-Request-Headers", "authorization,range") // as browsers send it
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+			t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+		}
+		req, _ = http.NewRequest(http.MethodPost, env.URL+"/files/at_x", nil)
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Fatalf("POST: %v %v", resp, err)
+		}
+	})
 }

@@ -37,7 +37,9 @@ func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := a.authenticate(ensureErrorCodes(a.checkWebsocketOrigin(a.graphqlServer())))
 	mux.Handle("/query", a.cors(api))
-	mux.Handle("GET "+files.DownloadPath+"{id}", a.cors(a.downloads()))
+	// Any method: CORS answers a browser's preflight, the handler refuses
+	// all but GET and HEAD.
+	mux.Handle(files.DownloadPath+"{id}", a.downloads())
 	mux.Handle("GET /{$}", playgroundHandler())
 	mux.Handle("GET /playground/", playgroundAssets())
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
