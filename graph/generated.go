@@ -220,40 +220,46 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddChatMembers        func(childComplexity int, chatID pulid.ID, userIds []pulid.ID) int
-		ArchiveConversation   func(childComplexity int, id pulid.ID) int
-		CreateCannedResponse  func(childComplexity int, input model.CannedResponseInput) int
-		CreateChannel         func(childComplexity int, input model.CreateChannelInput) int
-		CreateCustomer        func(childComplexity int, input model.CreateCustomerInput) int
-		CreateDirectChat      func(childComplexity int, userID pulid.ID) int
-		CreateDocument        func(childComplexity int, input model.CreateDocumentInput) int
-		CreateGroupChat       func(childComplexity int, input model.CreateGroupChatInput) int
-		CreateUser            func(childComplexity int, input model.CreateUserInput) int
-		DeleteCannedResponse  func(childComplexity int, id pulid.ID) int
-		EscalateToCall        func(childComplexity int, sessionID pulid.ID) int
-		ForwardSession        func(childComplexity int, input model.ForwardSessionInput) int
-		LeaveChat             func(childComplexity int, chatID pulid.ID) int
-		LinkCustomer          func(childComplexity int, sessionID pulid.ID, customerID pulid.ID) int
-		Login                 func(childComplexity int, email string, password string) int
-		Logout                func(childComplexity int) int
-		MarkRead              func(childComplexity int, conversationID pulid.ID, messageID *pulid.ID) int
-		ReconnectChannel      func(childComplexity int, id pulid.ID, input model.ChannelCredentialsInput) int
-		RemoveChatMember      func(childComplexity int, chatID pulid.ID, userID pulid.ID) int
-		RenameChat            func(childComplexity int, chatID pulid.ID, title string) int
-		ReplyToComment        func(childComplexity int, messageID pulid.ID, text string) int
-		SendMessage           func(childComplexity int, input model.SendMessageInput) int
-		SetChannelAgents      func(childComplexity int, channelID pulid.ID, userIds []pulid.ID) int
-		SetMuted              func(childComplexity int, conversationID pulid.ID, muted bool) int
-		SetPinned             func(childComplexity int, conversationID pulid.ID, pinned bool) int
-		StartCall             func(childComplexity int, conversationID pulid.ID, media call.Media) int
-		StartLiveChat         func(childComplexity int, channelID pulid.ID, name *string, email *string) int
-		StartSession          func(childComplexity int, input model.StartSessionInput) int
-		TranscribeMessage     func(childComplexity int, messageID pulid.ID) int
-		UnarchiveConversation func(childComplexity int, id pulid.ID) int
-		UnlinkCustomer        func(childComplexity int, sessionID pulid.ID) int
-		UpdateChannel         func(childComplexity int, id pulid.ID, input model.UpdateChannelInput) int
-		UpdateMySettings      func(childComplexity int, input model.SettingsInput) int
-		UploadFile            func(childComplexity int, conversationID pulid.ID, file graphql.Upload) int
+		AddChatMembers             func(childComplexity int, chatID pulid.ID, userIds []pulid.ID) int
+		ArchiveConversation        func(childComplexity int, id pulid.ID) int
+		CreateCannedResponse       func(childComplexity int, input model.CannedResponseInput) int
+		CreateChannel              func(childComplexity int, input model.CreateChannelInput) int
+		CreateCustomer             func(childComplexity int, input model.CreateCustomerInput) int
+		CreateDirectChat           func(childComplexity int, userID pulid.ID) int
+		CreateDocument             func(childComplexity int, input model.CreateDocumentInput) int
+		CreateGroupChat            func(childComplexity int, input model.CreateGroupChatInput) int
+		CreateUser                 func(childComplexity int, input model.CreateUserInput) int
+		DeleteCannedResponse       func(childComplexity int, id pulid.ID) int
+		EscalateToCall             func(childComplexity int, sessionID pulid.ID) int
+		ForwardSession             func(childComplexity int, input model.ForwardSessionInput) int
+		LeaveChat                  func(childComplexity int, chatID pulid.ID) int
+		LinkCustomer               func(childComplexity int, sessionID pulid.ID, customerID pulid.ID) int
+		Login                      func(childComplexity int, email string, password string) int
+		Logout                     func(childComplexity int) int
+		MarkRead                   func(childComplexity int, conversationID pulid.ID, messageID *pulid.ID) int
+		ReconnectChannel           func(childComplexity int, id pulid.ID, input model.ChannelCredentialsInput) int
+		RemoveChatMember           func(childComplexity int, chatID pulid.ID, userID pulid.ID) int
+		RenameChat                 func(childComplexity int, chatID pulid.ID, title string) int
+		ReplyToComment             func(childComplexity int, messageID pulid.ID, text string) int
+		SendMessage                func(childComplexity int, input model.SendMessageInput) int
+		SetChannelAgents           func(childComplexity int, channelID pulid.ID, userIds []pulid.ID) int
+		SetMuted                   func(childComplexity int, conversationID pulid.ID, muted bool) int
+		SetPinned                  func(childComplexity int, conversationID pulid.ID, pinned bool) int
+		StartCall                  func(childComplexity int, conversationID pulid.ID, media call.Media) int
+		StartLiveChat              func(childComplexity int, channelID pulid.ID, name *string, email *string) int
+		StartSession               func(childComplexity int, input model.StartSessionInput) int
+		TranscribeMessage          func(childComplexity int, messageID pulid.ID) int
+		UnarchiveConversation      func(childComplexity int, id pulid.ID) int
+		UnlinkCustomer             func(childComplexity int, sessionID pulid.ID) int
+		UpdateChannel              func(childComplexity int, id pulid.ID, input model.UpdateChannelInput) int
+		UpdateMySettings           func(childComplexity int, input model.SettingsInput) int
+		UpdateOrganizationSettings func(childComplexity int, input model.OrganizationSettingsInput) int
+		UploadFile                 func(childComplexity int, conversationID pulid.ID, file graphql.Upload) int
+	}
+
+	OrganizationSettings struct {
+		InternalHistoryDays func(childComplexity int) int
+		Plan                func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -270,18 +276,19 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Badges          func(childComplexity int) int
-		CannedResponses func(childComplexity int, search *string) int
-		Channels        func(childComplexity int) int
-		Chats           func(childComplexity int, archived *bool, first *int, after *entgql.Cursor[pulid.ID]) int
-		Customers       func(childComplexity int, search *string, first *int, after *entgql.Cursor[pulid.ID]) int
-		Me              func(childComplexity int) int
-		Node            func(childComplexity int, id pulid.ID) int
-		Nodes           func(childComplexity int, ids []pulid.ID) int
-		Plan            func(childComplexity int) int
-		SearchMessages  func(childComplexity int, query string, conversationID *pulid.ID, first *int, after *entgql.Cursor[pulid.ID]) int
-		Sessions        func(childComplexity int, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID]) int
-		Users           func(childComplexity int, search *string, first *int, after *entgql.Cursor[pulid.ID]) int
+		Badges               func(childComplexity int) int
+		CannedResponses      func(childComplexity int, search *string) int
+		Channels             func(childComplexity int) int
+		Chats                func(childComplexity int, archived *bool, first *int, after *entgql.Cursor[pulid.ID]) int
+		Customers            func(childComplexity int, search *string, first *int, after *entgql.Cursor[pulid.ID]) int
+		Me                   func(childComplexity int) int
+		Node                 func(childComplexity int, id pulid.ID) int
+		Nodes                func(childComplexity int, ids []pulid.ID) int
+		OrganizationSettings func(childComplexity int) int
+		Plan                 func(childComplexity int) int
+		SearchMessages       func(childComplexity int, query string, conversationID *pulid.ID, first *int, after *entgql.Cursor[pulid.ID]) int
+		Sessions             func(childComplexity int, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID]) int
+		Users                func(childComplexity int, search *string, first *int, after *entgql.Cursor[pulid.ID]) int
 	}
 
 	ReplyPolicy struct {
@@ -419,6 +426,7 @@ type MutationResolver interface {
 	Logout(ctx context.Context) (bool, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*ent.User, error)
 	UpdateMySettings(ctx context.Context, input model.SettingsInput) (*ent.User, error)
+	UpdateOrganizationSettings(ctx context.Context, input model.OrganizationSettingsInput) (*model.OrganizationSettings, error)
 	CreateDirectChat(ctx context.Context, userID pulid.ID) (*model.Chat, error)
 	CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*model.Chat, error)
 	AddChatMembers(ctx context.Context, chatID pulid.ID, userIds []pulid.ID) (*model.Chat, error)
@@ -454,6 +462,7 @@ type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error)
 	Me(ctx context.Context) (*ent.User, error)
+	OrganizationSettings(ctx context.Context) (*model.OrganizationSettings, error)
 	Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID]) (*ent.UserConnection, error)
 	Chats(ctx context.Context, archived *bool, first *int, after *entgql.Cursor[pulid.ID]) (*model.ChatConnection, error)
 	Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID]) (*model.SessionConnection, error)
@@ -1535,6 +1544,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMySettings(childComplexity, args["input"].(model.SettingsInput)), true
+	case "Mutation.updateOrganizationSettings":
+		if e.ComplexityRoot.Mutation.UpdateOrganizationSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrganizationSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrganizationSettings(childComplexity, args["input"].(model.OrganizationSettingsInput)), true
 	case "Mutation.uploadFile":
 		if e.ComplexityRoot.Mutation.UploadFile == nil {
 			break
@@ -1546,6 +1566,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UploadFile(childComplexity, args["conversationId"].(pulid.ID), args["file"].(graphql.Upload)), true
+
+	case "OrganizationSettings.internalHistoryDays":
+		if e.ComplexityRoot.OrganizationSettings.InternalHistoryDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.InternalHistoryDays(childComplexity), true
+	case "OrganizationSettings.plan":
+		if e.ComplexityRoot.OrganizationSettings.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.Plan(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1665,6 +1698,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]pulid.ID)), true
+	case "Query.organizationSettings":
+		if e.ComplexityRoot.Query.OrganizationSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.OrganizationSettings(childComplexity), true
 	case "Query.plan":
 		if e.ComplexityRoot.Query.Plan == nil {
 			break
@@ -2065,6 +2104,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateGroupChatInput,
 		ec.unmarshalInputCreateUserInput,
 		ec.unmarshalInputForwardSessionInput,
+		ec.unmarshalInputOrganizationSettingsInput,
 		ec.unmarshalInputSendMessageInput,
 		ec.unmarshalInputSettingsInput,
 		ec.unmarshalInputStartSessionInput,
@@ -2297,6 +2337,13 @@ type User implements Node {
 type UserSettings {
   soundEnabled: Boolean!
   popupEnabled: Boolean!
+}
+
+"The organisation's settings (admins only)."
+type OrganizationSettings {
+  plan: Plan!
+  "Days internal (direct and group chat) messages are kept; older ones and their files are deleted. Default 365."
+  internalHistoryDays: Int!
 }
 
 type UserEdge {
@@ -2616,6 +2663,8 @@ type Query {
   node(id: ID!): Node
   nodes(ids: [ID!]!): [Node]!
   me: User!
+  "Admins only."
+  organizationSettings: OrganizationSettings!
   "By name, extension or e-mail."
   users(search: String, first: Int, after: Cursor): UserConnection!
   "Pinned first, then newest activity."
@@ -2644,6 +2693,11 @@ input CreateUserInput {
   password: String!
   role: Role = MEMBER
   extension: String
+}
+
+input OrganizationSettingsInput {
+  "At least 1 (and at most 36500); a day is 24 hours."
+  internalHistoryDays: Int
 }
 
 input SettingsInput {
@@ -2759,6 +2813,8 @@ type Mutation {
   "Admins only."
   createUser(input: CreateUserInput!): User!
   updateMySettings(input: SettingsInput!): User!
+  "Admins only."
+  updateOrganizationSettings(input: OrganizationSettingsInput!): OrganizationSettings!
 
   "Returns the existing chat if there is one."
   createDirectChat(userId: ID!): Chat!
@@ -3146,6 +3202,16 @@ func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field g
 		return ec.fieldContext_MessageEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "plan":
+		return ec.fieldContext_OrganizationSettings_plan(ctx, field)
+	case "internalHistoryDays":
+		return ec.fieldContext_OrganizationSettings_internalHistoryDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4048,6 +4114,20 @@ func (ec *executionContext) field_Mutation_updateMySettings_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SettingsInput, error) {
 			return ec.unmarshalNSettingsInput2parleyᚋgraphᚋmodelᚐSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateOrganizationSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrganizationSettingsInput, error) {
+			return ec.unmarshalNOrganizationSettingsInput2parleyᚋgraphᚋmodelᚐOrganizationSettingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7358,6 +7438,50 @@ func (ec *executionContext) fieldContext_Mutation_updateMySettings(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateOrganizationSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateOrganizationSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateOrganizationSettings(ctx, fc.Args["input"].(model.OrganizationSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationSettings) graphql.Marshaler {
+			return ec.marshalNOrganizationSettings2ᚖparleyᚋgraphᚋmodelᚐOrganizationSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateOrganizationSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateOrganizationSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createDirectChat(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8678,6 +8802,52 @@ func (ec *executionContext) fieldContext_Mutation_startLiveChat(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _OrganizationSettings_plan(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2parleyᚋgraphᚋmodelᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, errors.New("field of type Plan does not have child fields"))
+}
+
+func (ec *executionContext) _OrganizationSettings_internalHistoryDays(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_internalHistoryDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InternalHistoryDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_internalHistoryDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8954,6 +9124,38 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_organizationSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_organizationSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().OrganizationSettings(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationSettings) graphql.Marshaler {
+			return ec.marshalNOrganizationSettings2ᚖparleyᚋgraphᚋmodelᚐOrganizationSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_organizationSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSettings(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12301,6 +12503,36 @@ func (ec *executionContext) unmarshalInputForwardSessionInput(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputOrganizationSettingsInput(ctx context.Context, obj any) (model.OrganizationSettingsInput, error) {
+	var it model.OrganizationSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"internalHistoryDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "internalHistoryDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("internalHistoryDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InternalHistoryDays = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputSendMessageInput(ctx context.Context, obj any) (model.SendMessageInput, error) {
 	var it model.SendMessageInput
 	if obj == nil {
@@ -14719,6 +14951,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateOrganizationSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateOrganizationSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createDirectChat":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createDirectChat(ctx, field)
@@ -14950,6 +15189,49 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var organizationSettingsImplementors = []string{"OrganizationSettings"}
+
+func (ec *executionContext) _OrganizationSettings(ctx context.Context, sel ast.SelectionSet, obj *model.OrganizationSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationSettings")
+		case "plan":
+			out.Values[i] = ec._OrganizationSettings_plan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "internalHistoryDays":
+			out.Values[i] = ec._OrganizationSettings_internalHistoryDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
@@ -15125,6 +15407,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_me(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "organizationSettings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_organizationSettings(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -17502,6 +17806,21 @@ func (ec *executionContext) marshalNNode2ᚕparleyᚋentᚐNoder(ctx context.Con
 	})
 
 	return ret
+}
+
+func (ec *executionContext) marshalNOrganizationSettings2ᚖparleyᚋgraphᚋmodelᚐOrganizationSettings(ctx context.Context, sel ast.SelectionSet, v *model.OrganizationSettings) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OrganizationSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrganizationSettingsInput2parleyᚋgraphᚋmodelᚐOrganizationSettingsInput(ctx context.Context, v any) (model.OrganizationSettingsInput, error) {
+	res, err := ec.unmarshalInputOrganizationSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {

@@ -39,6 +39,8 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 		n, err = nilIfErr(r.Core.Canned(ctx, v, id))
 	case "ca":
 		n, err = nilIfErr(r.Core.Call(ctx, v, id))
+	case "at":
+		n, err = nilIfErr(r.Core.Attachment(ctx, v, id))
 	default:
 		return nil, nil
 	}

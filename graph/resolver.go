@@ -10,7 +10,9 @@ import (
 	"parley/graph/model"
 	"parley/server/auth"
 	"parley/server/chat"
+	"parley/server/files"
 	"parley/server/ratelimit"
+	"parley/server/settings"
 	"parley/server/users"
 )
 
@@ -24,6 +26,9 @@ type Resolver struct {
 	Core      *chat.Service
 	// VisitorLimit limits how often one address may start a Live Chat.
 	VisitorLimit *ratelimit.Limiter
+	Settings     *settings.Service
+	// Downloads signs Attachment.url.
+	Downloads *files.Signer
 }
 
 // Presence answers User.online.

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"parley/ent"
 	"parley/ent/call"
 	"parley/ent/channel"
@@ -19,7 +18,9 @@ import (
 	"parley/server/apperr"
 	provider "parley/server/channel"
 	"parley/server/chat"
+	"parley/server/files/upload"
 	"parley/server/ratelimit"
+	"parley/server/settings"
 	"parley/server/users"
 
 	"entgo.io/contrib/entgql"
@@ -27,7 +28,7 @@ import (
 )
 
 func (r *attachmentResolver) URL(ctx context.Context, obj *ent.Attachment) (*string, error) {
-	panic(fmt.Errorf("not implemented: URL - url"))
+	return r.attachmentURL(obj), nil
 }
 
 func (r *callResolver) Conversation(ctx context.Context, obj *ent.Call) (model.Conversation, error) {
@@ -180,6 +181,11 @@ func (r *mutationResolver) UpdateMySettings(ctx context.Context, input model.Set
 	})
 }
 
+func (r *mutationResolver) UpdateOrganizationSettings(ctx context.Context, input model.OrganizationSettingsInput) (*model.OrganizationSettings, error) {
+	o, err := r.Settings.UpdateOrganization(ctx, viewer(ctx), settings.OrganizationUpdate{InternalHistoryDays: input.InternalHistoryDays})
+	return r.organizationSettings(o, err)
+}
+
 func (r *mutationResolver) CreateDirectChat(ctx context.Context, userID pulid.ID) (*model.Chat, error) {
 	return chatOf(r.Core.CreateDirect(ctx, viewer(ctx), userID))
 }
@@ -216,7 +222,7 @@ func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMess
 }
 
 func (r *mutationResolver) UploadFile(ctx context.Context, conversationID pulid.ID, file graphql.Upload) (*ent.Attachment, error) {
-	panic(fmt.Errorf("not implemented: UploadFile - uploadFile"))
+	return r.Core.Upload(ctx, viewer(ctx), conversationID, file.File, upload.Filename(file))
 }
 
 func (r *mutationResolver) MarkRead(ctx context.Context, conversationID pulid.ID, messageID *pulid.ID) (model.Conversation, error) {
@@ -355,6 +361,11 @@ func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 		return nil, apperr.Forbid("a visitor is not a user")
 	}
 	return r.Directory.Get(ctx, v, v.UserID)
+}
+
+func (r *queryResolver) OrganizationSettings(ctx context.Context) (*model.OrganizationSettings, error) {
+	o, err := r.Settings.Organization(ctx, viewer(ctx))
+	return r.organizationSettings(o, err)
 }
 
 func (r *queryResolver) Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID]) (*ent.UserConnection, error) {

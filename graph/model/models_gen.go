@@ -117,6 +117,18 @@ type ForwardSessionInput struct {
 	Note      *string  `json:"note,omitempty"`
 }
 
+// The organisation's settings (admins only).
+type OrganizationSettings struct {
+	Plan Plan `json:"plan"`
+	// Days internal (direct and group chat) messages are kept; older ones and their files are deleted. Default 365.
+	InternalHistoryDays int `json:"internalHistoryDays"`
+}
+
+type OrganizationSettingsInput struct {
+	// At least 1 (and at most 36500); a day is 24 hours.
+	InternalHistoryDays *int `json:"internalHistoryDays,omitempty"`
+}
+
 type ReplyPolicy struct {
 	CanReply bool `json:"canReply"`
 	// Why not, when canReply is false: the error code a send would get.

@@ -107,6 +107,10 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 	if opts.AdminEmail != "" {
 		cfg.AdminEmail, cfg.AdminPassword = opts.AdminEmail, opts.AdminPassword
 	}
+	// The listener exists before the server starts: the app names itself
+	// by it in the URLs it hands out (Attachment.url).
+	srv := httptest.NewUnstartedServer(nil)
+	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}
@@ -114,14 +118,14 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		cancel()
+		srv.Close()
 		t.Fatalf("starting parley on %s: %v", backend, err)
 	}
-	srv := httptest.NewUnstartedServer(a.Handler())
+	srv.Config.Handler = a.Handler()
 	if opts.SmallSendBuffers {
 		srv.Listener = smallSendBuffers{srv.Listener}
 	}
 	srv.Start()
-	cfg.PublicURL = srv.URL
 	env := &Env{T: t, Backend: backend, App: a, Server: srv, URL: srv.URL, Clock: clock, cancel: cancel}
 	done := make(chan struct{})
 	go func() { _ = a.Run(ctx); close(done) }()
@@ -131,7 +135,9 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 		cancel()
 		<-done
 		a.Close()
-		cfg.Log.Handler().(*testLogHandler).done.Store(true)
+		if h, ok := cfg.Log.Handler().(*testLogHandler); ok { // Configure may have replaced it
+			h.done.Store(true)
+		}
 	})
 	env.Admin = env.Login(cfg.AdminEmail, cfg.AdminPassword)
 	return env

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,11 +15,15 @@ import (
 	entchannel "parley/ent/channel"
 
 	"parley/server/auth"
+	"parley/server/blob"
 	"parley/server/channel"
 	"parley/server/chat"
 	"parley/server/db"
+	"parley/server/files"
 	"parley/server/presence"
 	"parley/server/pubsub"
+	"parley/server/retention"
+	"parley/server/settings"
 	"parley/server/users"
 )
 
@@ -33,7 +38,12 @@ type App struct {
 	Hub      *pubsub.Hub
 	Relay    *pubsub.Relay
 	Chat     *chat.Service
-	handler  http.Handler
+	Settings *settings.Service
+	// Files is where attachments are stored; Signer signs their download URLs.
+	Files     blob.Store
+	Signer    *files.Signer
+	Retention *retention.Job
+	handler   http.Handler
 }
 
 // New opens the database, migrates it and builds the HTTP handler.
@@ -81,8 +91,43 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.Chat.Outbox = *cfg.Outbox
 		a.Chat.Outbox.Adapters = adapters
 	}
+	a.Settings = settings.New(database.Client)
+	if err := a.openFiles(ctx); err != nil {
+		database.Close()
+		return nil, err
+	}
+	a.Chat.Files = chat.Files{Store: a.Files, InternalMax: cfg.InternalFileLimit}
+	a.Retention = retention.New(database, a.Files, a.Settings, cfg.Log, cfg.Now, a.Relay.Notify)
 	a.handler = a.routes()
 	return a, nil
+}
+
+// openFiles opens attachment storage (PARLEY_STORAGE_URL, or disk under
+// PARLEY_DATA_DIR) and the download URL signer.
+func (a *App) openFiles(ctx context.Context) error {
+	location := a.cfg.StorageURL
+	if location == "" {
+		location = blob.DefaultLocation(a.cfg.DataDir)
+	}
+	store, err := blob.Open(ctx, location)
+	if err != nil {
+		return fmt.Errorf("opening file storage: %w", err)
+	}
+	secret := []byte(a.cfg.FileURLSecret)
+	if len(secret) == 0 {
+		if secret, err = a.Settings.Secret(ctx, settings.FileURLSecretKey, 32); err != nil {
+			store.Close()
+			return fmt.Errorf("reading the download URL secret: %w", err)
+		}
+	}
+	signer, err := files.NewSigner(secret, a.cfg.PublicURL, 0)
+	if err != nil {
+		store.Close()
+		return err
+	}
+	signer.SetClock(a.cfg.Now)
+	a.Files, a.Signer = store, signer
+	return nil
 }
 
 // Handler serves the whole API.
@@ -98,6 +143,9 @@ func (a *App) Run(ctx context.Context) error {
 	run(a.Relay.Run)
 	run(a.Chat.RunOutbox)
 	run(func(ctx context.Context) { every(ctx, time.Minute, a.closeInactive) })
+	if a.cfg.RetentionInterval >= 0 {
+		run(func(ctx context.Context) { a.Retention.Run(ctx, a.cfg.RetentionInterval) })
+	}
 	wg.Wait()
 	return nil
 }
@@ -127,5 +175,7 @@ func every(ctx context.Context, interval time.Duration, f func(context.Context))
 	}
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close releases the database and file storage.
+func (a *App) Close() error {
+	return errors.Join(a.Files.Close(), a.DB.Close())
+}

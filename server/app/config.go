@@ -23,6 +23,14 @@ type Config struct {
 	CORSOrigins   []string
 	PublicURL     string
 	Demo          bool
+	// StorageURL is a gocloud.dev bucket URL (s3://, gs://, azblob://,
+	// file://, mem://) for attachments; "" keeps them on local disk in
+	// DataDir/files.
+	StorageURL string
+	// FileURLSecret signs download URLs (at least 32 bytes). "" uses one
+	// generated on first start and kept in the database, shared by every
+	// instance on it.
+	FileURLSecret string
 
 	// Set by tests; zero values mean production defaults.
 	BcryptCost int
@@ -36,7 +44,15 @@ type Config struct {
 	VisitorBurst int
 	// RelayPoll is how often the event log is read without being told (default 1s).
 	RelayPoll time.Duration
+	// InternalFileLimit replaces the internal chat file limit (bytes).
+	InternalFileLimit int64
+	// RetentionInterval is how often the retention job runs (hourly by
+	// default); negative turns the background runs off.
+	RetentionInterval time.Duration
 }
+
+// minSecretLen is what files.NewSigner needs.
+const minSecretLen = 32
 
 // FromEnv reads the configuration from environment variables.
 func FromEnv(getenv func(string) string) (Config, error) {
@@ -48,6 +64,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		AdminPassword: getenv("PARLEY_ADMIN_PASSWORD"),
 		Plan:          model.Plan(strings.ToUpper(or(getenv("PARLEY_PLAN"), "ENTERPRISE"))),
 		PublicURL:     strings.TrimRight(or(getenv("PARLEY_PUBLIC_URL"), "http://localhost:8080"), "/"),
+		StorageURL:    strings.TrimSpace(getenv("PARLEY_STORAGE_URL")),
+		FileURLSecret: getenv("PARLEY_FILE_URL_SECRET"),
+	}
+	if c.StorageURL != "" && !strings.Contains(c.StorageURL, "://") {
+		return c, fmt.Errorf("PARLEY_STORAGE_URL must be a bucket URL such as s3://bucket?region=eu-west-1 (leave it unset to store files under PARLEY_DATA_DIR)")
+	}
+	if c.FileURLSecret != "" && len(c.FileURLSecret) < minSecretLen {
+		return c, fmt.Errorf("PARLEY_FILE_URL_SECRET must be at least %d characters (or unset, to generate one)", minSecretLen)
 	}
 	if !c.Plan.IsValid() {
 		return c, fmt.Errorf("PARLEY_PLAN must be STANDARD, ENTERPRISE or ULTIMATE, not %q", c.Plan)

@@ -25,6 +25,9 @@ import (
 	"parley/graph"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/chat"
+	"parley/server/files"
+	"parley/server/files/upload"
 	"parley/server/logx"
 	"parley/server/ratelimit"
 )
@@ -36,6 +39,9 @@ func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := a.authenticate(ensureErrorCodes(a.checkWebsocketOrigin(a.graphqlServer())))
 	mux.Handle("/query", a.cors(api))
+	// Any method: CORS answers a browser's preflight, the handler refuses
+	// all but GET and HEAD.
+	mux.Handle(files.DownloadPath+"{id}", a.downloads())
 	mux.Handle("GET /{$}", playgroundHandler())
 	mux.Handle("GET /playground/", playgroundAssets())
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
@@ -62,6 +68,7 @@ func (a *App) graphqlServer() http.Handler {
 	res := &graph.Resolver{
 		Log: a.log, OrgPlan: a.cfg.Plan, Auth: a.Auth, Directory: a.Users, Presence: a.Presence,
 		Core: a.Chat, VisitorLimit: ratelimit.New(visitorBurst(a.cfg), 10*time.Second),
+		Settings: a.Settings, Downloads: a.Signer,
 	}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: graph.NewComplexity()}))
 	srv.AddTransport(transport.Websocket{
@@ -81,7 +88,9 @@ func (a *App) graphqlServer() http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{MaxMemory: 1 << 20})
+	// Uploads stream to the resolver, which applies the conversation's own
+	// (smaller or equal) limit; this is only the cap for any conversation.
+	srv.AddTransport(upload.Transport{MaxFileSize: max(chat.MaxFileSize, a.cfg.InternalFileLimit)})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})

@@ -15,6 +15,7 @@ import (
 	"parley/ent/schema/pulid"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/files"
 )
 
 // SendInput is a message as a client sends it.
@@ -179,18 +180,9 @@ func (s *Service) checkAttachments(ctx context.Context, v *auth.Viewer, conv *en
 	return KindOf(atts[0].ContentType), nil
 }
 
-// KindOf is the message kind a file of this (sniffed) content type makes.
-func KindOf(contentType string) message.Kind {
-	switch {
-	case strings.HasPrefix(contentType, "image/"):
-		return message.KindIMAGE
-	case strings.HasPrefix(contentType, "audio/"):
-		return message.KindAUDIO
-	case strings.HasPrefix(contentType, "video/"):
-		return message.KindVIDEO
-	}
-	return message.KindFILE
-}
+// KindOf is the message kind a file of this (sniffed) content type makes:
+// server/files' one rule, which also decides what is shown inline.
+func KindOf(contentType string) message.Kind { return message.Kind(files.KindOf(contentType)) }
 
 // messageSpec is a message ready to be written.
 type messageSpec struct {

@@ -43,6 +43,8 @@ type Service struct {
 	// Outbox sets how replies to customers are delivered.
 	Outbox     OutboxConfig
 	outboxWake chan struct{}
+	// Files stores attachments (files.go).
+	Files Files
 }
 
 // New returns the core.

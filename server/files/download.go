@@ -43,6 +43,12 @@ type Handler struct {
 	Store  blob.Store
 	Signer *Signer
 	Lookup Lookup
+	// Authorize, if set, admits a request without a signature (no sig
+	// parameter) by other means, such as its bearer token. It returns nil
+	// to serve the file, or an *apperr.Error: UNAUTHENTICATED is answered
+	// with 401, FORBIDDEN 403, NOT_FOUND 404; anything else is logged and
+	// answered with 500. Without Authorize every request needs a signature.
+	Authorize func(r *http.Request, id string) error
 }
 
 // csp forbids everything to a document opened from a file; the inline style
@@ -63,12 +69,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if id == "" {
 		id = strings.TrimPrefix(r.URL.Path, DownloadPath)
 	}
-	exp, err := h.Signer.Verify(id, r.URL.Query())
-	if err != nil {
-		// Same answer for tampered and expired: a client just asks for
-		// Attachment.url again.
-		http.Error(w, "this link is invalid or has expired", http.StatusForbidden)
-		return
+	var exp time.Time // when the signed URL expires; zero for Authorize
+	if q := r.URL.Query(); h.Authorize != nil && !q.Has("sig") {
+		if !h.authorize(w, r, id) {
+			return
+		}
+		hdr.Set("Vary", "Authorization")
+	} else {
+		var err error
+		exp, err = h.Signer.Verify(id, q)
+		if err != nil {
+			// Same answer for tampered and expired: a client just asks for
+			// Attachment.url again.
+			http.Error(w, "this link is invalid or has expired", http.StatusForbidden)
+			return
+		}
 	}
 	meta, err := h.Lookup(r.Context(), id)
 	switch {
@@ -106,11 +121,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Disposition", ContentDisposition(disposition, meta.Filename))
 	// Private: the URL is a credential. A file never changes, so it may be
 	// cached for as long as its URL is valid.
-	maxAge := max(0, int(time.Until(exp)/time.Second))
+	maxAge := max(0, int(exp.Sub(h.Signer.now())/time.Second))
 	hdr.Set("Cache-Control", "private, max-age="+strconv.Itoa(maxAge))
 	sum := sha256.Sum256([]byte(meta.Key))
 	hdr.Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
 	http.ServeContent(w, r, "", obj.ModTime(), obj)
+}
+
+// authorize runs Authorize and answers a refusal; it reports whether to go on.
+func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, id string) bool {
+	err := h.Authorize(r, id)
+	if err == nil {
+		return true
+	}
+	switch apperr.CodeOf(err) {
+	case apperr.Internal:
+		logx.From(r.Context()).Error("authorising a download", "id", id, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	case apperr.Unauthenticated:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
+		http.Error(w, "this needs a signed link or a valid token", http.StatusUnauthorized)
+	case apperr.NotFound:
+		http.Error(w, "no such file", http.StatusNotFound)
+	default:
+		http.Error(w, "you may not read this file", http.StatusForbidden)
+	}
+	return false
 }
 
 // servedType is the Content-Type a file is served with, and whether it may

@@ -207,3 +207,70 @@ func TestServedType(t *testing.T) {
 		}
 	}
 }
+
+func TestDownloadAuthorizeWithoutSignature(t *testing.T) {
+	d := newDisk(t)
+	signer, err := NewSigner(bytes.Repeat([]byte("k"), 32), "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := NewKey(time.Now())
+	if _, err := Store(context.Background(), d, key, strings.NewReader("hello"), 100); err != nil {
+		t.Fatal(err)
+	}
+	var calls int
+	h := &Handler{Store: d, Signer: signer,
+		Lookup: func(context.Context, string) (Meta, error) {
+			return Meta{Key: key, Filename: "a.txt", ContentType: "text/plain; charset=utf-8"}, nil
+		},
+		Authorize: func(r *http.Request, id string) error {
+			calls++
+			switch r.Header.Get("Authorization") {
+			case "Bearer ok":
+				return nil
+			case "Bearer other":
+				return apperr.Forbid("not yours")
+			case "Bearer gone":
+				return apperr.Missing("no such file")
+			case "Bearer broken":
+				return io.ErrUnexpectedEOF
+			}
+			return apperr.Unauth("no token")
+		}}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+DownloadPath+"{id}", h)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	get := func(path, auth string) *http.Response {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for auth, status := range map[string]int{"Bearer ok": 200, "Bearer other": 403, "Bearer gone": 404, "Bearer broken": 500, "": 401} {
+		resp := get("/files/f1", auth)
+		if resp.StatusCode != status || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%q: %d, want %d", auth, resp.StatusCode, status)
+		}
+		if status == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+			t.Error("401 without WWW-Authenticate")
+		}
+	}
+	// A signature, good or bad, is judged on its own: Authorize is not asked.
+	calls = 0
+	if resp := get(signer.URL("f1"), "Bearer other"); resp.StatusCode != 200 {
+		t.Errorf("signed: %d", resp.StatusCode)
+	}
+	if resp := get("/files/f1?exp=1&sig=AAAA", "Bearer ok"); resp.StatusCode != 403 {
+		t.Errorf("bad signature with a good token: %d", resp.StatusCode)
+	}
+	if calls != 0 {
+		t.Errorf("Authorize called %d times for signed requests", calls)
+	}
+}

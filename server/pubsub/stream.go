@@ -182,6 +182,9 @@ func StoredCursor(c Cursor) string {
 	return strconv.FormatInt(c.XID, 10) + "." + strconv.FormatInt(c.ID, 10)
 }
 
+// ParseStoredCursor decodes what StoredCursor encoded.
+func ParseStoredCursor(s string) (Cursor, error) { return parseStoredCursor(s) }
+
 func parseStoredCursor(s string) (Cursor, error) {
 	x, i, _ := strings.Cut(s, ".")
 	xid, err := strconv.ParseInt(x, 10, 64)

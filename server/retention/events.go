@@ -1,0 +1,112 @@
+package retention
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"parley/ent"
+	"parley/ent/setting"
+	"parley/server/pubsub"
+)
+
+// pruneEvents deletes event log entries older than EventLogTTL and records
+// the newest cursor deleted under pubsub.PrunedSetting, so that a client
+// resuming from before it is told to resync instead of silently missing
+// events.
+//
+// What is deleted is always a prefix of the log in cursor order ((xid, id)
+// on PostgreSQL): it stops at the first entry to keep, and on PostgreSQL
+// takes only entries of transactions older than every running one, so no
+// entry can later commit behind the recorded cursor.
+func (j *Job) pruneEvents(ctx context.Context, now time.Time, r *Report) error {
+	cutoff := now.Add(-EventLogTTL)
+	committed := ""
+	if j.db.IsPostgres() {
+		committed = ` AND xid < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint)`
+	}
+	// The first entry to keep bounds the prefix.
+	var stop *pubsub.Cursor
+	var c pubsub.Cursor
+	err := j.db.SQL.QueryRowContext(ctx, j.db.Rebind(`SELECT xid, id FROM events WHERE created_at >= $1 ORDER BY xid, id LIMIT 1`), cutoff).
+		Scan(&c.XID, &c.ID)
+	switch {
+	case err == nil:
+		stop = &c
+	case err != sql.ErrNoRows:
+		return err
+	}
+	for {
+		q := `SELECT xid, id FROM events WHERE created_at < $1` + committed
+		args := []any{cutoff}
+		if stop != nil {
+			q += ` AND (xid < $2 OR (xid = $2 AND id < $3))`
+			args = append(args, stop.XID, stop.ID)
+		}
+		q += ` ORDER BY xid, id LIMIT 5000`
+		last, n, err := j.lastOf(ctx, q, args...)
+		if err != nil || n == 0 {
+			return err
+		}
+		deleted, err := j.deleteThrough(ctx, last)
+		if err != nil {
+			return err
+		}
+		r.PrunedEvents += deleted
+		r.PrunedThrough = pubsub.StoredCursor(last)
+		if n < 5000 {
+			return nil
+		}
+	}
+}
+
+// lastOf runs a query of cursors and returns the last and how many there were.
+func (j *Job) lastOf(ctx context.Context, q string, args ...any) (pubsub.Cursor, int, error) {
+	rows, err := j.db.SQL.QueryContext(ctx, j.db.Rebind(q), args...)
+	if err != nil {
+		return pubsub.Cursor{}, 0, err
+	}
+	defer rows.Close()
+	var last pubsub.Cursor
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(&last.XID, &last.ID); err != nil {
+			return last, n, err
+		}
+		n++
+	}
+	return last, n, rows.Err()
+}
+
+// deleteThrough deletes the entries up to and including c and records c as
+// pruned, in one transaction; the record only ever moves forward, also
+// when several instances prune at once.
+func (j *Job) deleteThrough(ctx context.Context, c pubsub.Cursor) (int, error) {
+	var n int64
+	err := j.db.Tx(ctx, func(tx *ent.Tx) error {
+		if err := tx.Setting.Create().SetKey(pubsub.PrunedSetting).SetValue(pubsub.StoredCursor(pubsub.Cursor{})).
+			OnConflictColumns(setting.FieldKey).Ignore().Exec(ctx); err != nil {
+			return err
+		}
+		q := tx.Setting.Query().Where(setting.Key(pubsub.PrunedSetting))
+		if j.db.IsPostgres() {
+			q.ForUpdate()
+		}
+		st, err := q.Only(ctx)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, j.db.Rebind(`DELETE FROM events WHERE xid < $1 OR (xid = $1 AND id <= $2)`), c.XID, c.ID)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if prev, err := pubsub.ParseStoredCursor(st.Value); err == nil && !prev.Less(c) {
+			return nil // another run got further
+		}
+		return tx.Setting.UpdateOne(st).SetValue(pubsub.StoredCursor(c)).Exec(ctx)
+	})
+	return int(n), err
+}
