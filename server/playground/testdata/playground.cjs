@@ -44,6 +44,36 @@ module.exports = async ({ page, url, params, log, screenshot }) => {
     return JSON.parse(text);
   }
 
+  // runLive starts a subscription, makes something happen (trigger), waits
+  // for the first result, stops the subscription and returns the result.
+  async function runLive(name, op, query, headers, trigger) {
+    log('run live', name);
+    await setValue(QUERY_EDITOR, query);
+    await setValue(HEADERS_EDITOR, headers);
+    await page.waitForFunction((op) => document.querySelector('.graphiql-tab-active').textContent === op, op);
+    await setValue(RESPONSE, '');
+    await page.click('.graphiql-execute-button');
+    await page.waitForSelector('.graphiql-execute-button:not([aria-label^="Execute"])');
+    await page.waitForTimeout(300); // the subscribe message is on its way
+    await trigger();
+    await page.waitForFunction((sel) => document.querySelector(sel).CodeMirror.getValue() !== '', RESPONSE);
+    const text = await getValue(RESPONSE);
+    await page.click('.graphiql-execute-button'); // stop
+    await page.waitForSelector('.graphiql-execute-button[aria-label^="Execute"]');
+    log(name, '->', text.replace(/\s+/g, ' ').slice(0, 300));
+    return JSON.parse(text);
+  }
+
+  // Someone writes to the admin: the admin's badges change.
+  const someoneWrites = () => page.evaluate(async ({ senderToken, chatId }) => {
+    const res = await fetch('/query', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + senderToken },
+      body: JSON.stringify({ query: 'mutation($c:ID!){ sendMessage(input:{conversationId:$c, text:"hello from the browser test"}){ id } }', variables: { c: chatId } }),
+    });
+    return res.status;
+  }, params);
+
   const introspection = page.waitForResponse((r) => r.url().endsWith('/query') && r.request().method() === 'POST');
   await page.goto(url + '/');
   await page.waitForSelector(QUERY_EDITOR);
@@ -70,7 +100,7 @@ module.exports = async ({ page, url, params, log, screenshot }) => {
 
   const sub = 'subscription Badges { badgesUpdated { total } }';
   const subAnonymous = await run('subscription, placeholder headers', 'Badges', sub, rendered.defaultHeaders);
-  const subToken = await run('subscription, with token', 'Badges', sub, bearer);
+  const subToken = await runLive('subscription, with token', 'Badges', sub, bearer, someoneWrites);
   await screenshot('subscription');
   const started = Date.now();
   const subBadToken = await run('subscription, bad token', 'Badges', sub, JSON.stringify({ Authorization: 'Bearer nope' }));
