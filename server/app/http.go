@@ -25,6 +25,7 @@ import (
 	"parley/graph"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/livechat"
 	"parley/server/logx"
 	"parley/server/ratelimit"
 )
@@ -38,6 +39,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("/query", a.cors(api))
 	mux.Handle("GET /{$}", playgroundHandler())
 	mux.Handle("GET /playground/", playgroundAssets())
+	mux.Handle(livechat.Path, livechat.Handler())
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write(parley.SchemaSDL)
