@@ -28,6 +28,7 @@ import (
 	"parley/server/chat"
 	"parley/server/files"
 	"parley/server/files/upload"
+	"parley/server/livechat"
 	"parley/server/logx"
 	"parley/server/ratelimit"
 )
@@ -44,6 +45,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle(files.DownloadPath+"{id}", a.downloads())
 	mux.Handle("GET /{$}", playgroundHandler())
 	mux.Handle("GET /playground/", playgroundAssets())
+	mux.Handle(livechat.Path, livechat.Handler())
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write(parley.SchemaSDL)
