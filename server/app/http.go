@@ -226,7 +226,7 @@ func (a *App) requestLog(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r.WithContext(logx.With(r.Context(), log)))
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status), slog.Duration("took", time.Since(start)))
+			slog.Int("status", rec.status), slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
 	})
 }
 
