@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"parley/graph/model"
 )
@@ -22,10 +25,13 @@ type Config struct {
 	PublicURL     string
 	Demo          bool
 
-	// Set by tests; zero values mean production defaults.
+	// BcryptCost is the password hashing cost (PARLEY_BCRYPT_COST; 0 means
+	// bcrypt's default). Lowering it is a load-testing knob, never for production.
 	BcryptCost int
-	Now        func() time.Time
-	Log        *slog.Logger
+
+	// Set by tests; zero values mean production defaults.
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // FromEnv reads the configuration from environment variables.
@@ -38,6 +44,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		AdminPassword: getenv("PARLEY_ADMIN_PASSWORD"),
 		Plan:          model.Plan(strings.ToUpper(or(getenv("PARLEY_PLAN"), "ENTERPRISE"))),
 		PublicURL:     strings.TrimRight(or(getenv("PARLEY_PUBLIC_URL"), "http://localhost:8080"), "/"),
+	}
+	if v := getenv("PARLEY_BCRYPT_COST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < bcrypt.MinCost || n > bcrypt.MaxCost {
+			return c, fmt.Errorf("PARLEY_BCRYPT_COST must be a number from %d to %d, not %q", bcrypt.MinCost, bcrypt.MaxCost, v)
+		}
+		c.BcryptCost = n
 	}
 	if !c.Plan.IsValid() {
 		return c, fmt.Errorf("PARLEY_PLAN must be STANDARD, ENTERPRISE or ULTIMATE, not %q", c.Plan)
