@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -246,4 +249,87 @@ func BenchmarkFanout(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkIdleSubscribers holds idleSubscribers WebSockets subscribed to
+// messageAdded and reports what each costs in memory and goroutines once
+// idle, after a full GC. Client and server share the process: the figures
+// are for both ends together. With PARLEY_BENCH_HEAPPROFILE=FILE it also
+// writes a heap profile taken at that moment, in which the server's part
+// stands apart:
+//
+//	go tool pprof -sample_index=inuse_space -top -focus 'net/http.\(\*conn\).serve|transport.\(\*wsConnection\)|parley/server' FILE
+func BenchmarkIdleSubscribers(b *testing.B) {
+	const idleSubscribers, groupSize = 1000, 100
+	if os.Getenv("PARLEY_BENCH_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 1 // every allocation, not a sample
+	}
+	env := apitest.Start(b, "sqlite", apitest.Options{})
+	var clients []*apitest.Client
+	var groups []string
+	for g := 0; g < idleSubscribers/groupSize; g++ {
+		var ids []string
+		for i := 0; i < groupSize; i++ {
+			c := env.NewUser("MEMBER", fmt.Sprintf("Idle %d %d", g, i))
+			clients = append(clients, c)
+			ids = append(ids, c.ID)
+		}
+		var out struct{ CreateGroupChat struct{ ID string } }
+		env.Admin.MustDo(`mutation($m:[ID!]!){ createGroupChat(input:{title:"idle", memberIds:$m}){ id } }`, Vars{"m": ids}, &out)
+		groups = append(groups, out.CreateGroupChat.ID)
+	}
+	adminV, err := env.App.Auth.Authenticate(context.Background(), "Bearer "+env.Admin.Token)
+	if err != nil {
+		b.Fatal(err)
+	}
+	snapshot := func() (runtime.MemStats, int) {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m, runtime.NumGoroutine()
+	}
+	before, g0 := snapshot()
+	var received atomic.Int64
+	for i, c := range clients {
+		sub := c.Connect().Subscribe(`subscription($c:ID!){ messageAdded(conversationId:$c){ id text createdAt } }`,
+			Vars{"c": groups[i/groupSize]})
+		go func() {
+			for range sub.C {
+				received.Add(1)
+			}
+		}()
+	}
+	// Subscriptions start asynchronously: probe until everyone hears once.
+	text := "probe"
+	for deadline := time.Now().Add(time.Minute); received.Load() < idleSubscribers; time.Sleep(300 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("only %d of %d subscriptions live", received.Load(), idleSubscribers)
+		}
+		received.Store(0)
+		for _, g := range groups {
+			if _, err := env.App.Chat.Send(context.Background(), adminV, chat.SendInput{ConversationID: pulid.ID(g), Text: &text}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	time.Sleep(time.Second)
+	after, g1 := snapshot()
+	if path := os.Getenv("PARLEY_BENCH_HEAPPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+	for b.Loop() {
+		// Nothing to repeat: the measurement above is the point.
+	}
+	per := func(a, b uint64) float64 { return (float64(a) - float64(b)) / idleSubscribers }
+	b.ReportMetric(per(after.HeapInuse, before.HeapInuse), "heap-B/conn")
+	b.ReportMetric(per(after.StackInuse, before.StackInuse), "stack-B/conn")
+	b.ReportMetric(float64(g1-g0)/idleSubscribers, "goroutines/conn")
 }
