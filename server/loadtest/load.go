@@ -143,7 +143,7 @@ func (r *result) print(w io.Writer) {
 		perConn := float64(r.idle.RSS-r.before.RSS) / float64(max(r.connected, 1))
 		p("server mem:   RSS %s before connecting, %s idle with %d sockets, %s at the end",
 			mib(r.before.RSS), mib(r.idle.RSS), r.connected, mib(r.end.RSS))
-		p("              = %.1f KiB per idle connection ((idle - before) / sockets); %d open files",
+		p("              = %.1f KiB per idle connection ((idle - before) / sockets; meaningful on a freshly started server); %d open files",
 			perConn/1024, r.idle.Files)
 	}
 	p("sends:        %d ok = %.0f/s, %d errors, %d skipped (due while all %d senders were busy)",
