@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"parley/graph/model"
 	"parley/server/channel"
@@ -32,10 +35,13 @@ type Config struct {
 	// instance on it.
 	FileURLSecret string
 
-	// Set by tests; zero values mean production defaults.
+	// BcryptCost is the password hashing cost (PARLEY_BCRYPT_COST; 0 means
+	// bcrypt's default). Lowering it is a load-testing knob, never for production.
 	BcryptCost int
-	Now        func() time.Time
-	Log        *slog.Logger
+
+	// Set by tests; zero values mean production defaults.
+	Now func() time.Time
+	Log *slog.Logger
 	// Adapters replaces the providers' adapters by kind.
 	Adapters channel.Registry
 	// Outbox replaces the outbox's retry settings.
@@ -72,6 +78,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.FileURLSecret != "" && len(c.FileURLSecret) < minSecretLen {
 		return c, fmt.Errorf("PARLEY_FILE_URL_SECRET must be at least %d characters (or unset, to generate one)", minSecretLen)
+	}
+	if v := getenv("PARLEY_BCRYPT_COST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < bcrypt.MinCost || n > bcrypt.MaxCost {
+			return c, fmt.Errorf("PARLEY_BCRYPT_COST must be a number from %d to %d, not %q", bcrypt.MinCost, bcrypt.MaxCost, v)
+		}
+		c.BcryptCost = n
 	}
 	if !c.Plan.IsValid() {
 		return c, fmt.Errorf("PARLEY_PLAN must be STANDARD, ENTERPRISE or ULTIMATE, not %q", c.Plan)

@@ -1,6 +1,8 @@
 package pubsub_test
 
 import (
+	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +31,40 @@ func TestInstancesWakeEachOther(t *testing.T) {
 	var got struct{ MessageAdded struct{ Text string } }
 	sub.Next(10*time.Second).Decode(t, &got)
 	if got.MessageAdded.Text != "across instances" {
+		t.Fatalf("got %q", got.MessageAdded.Text)
+	}
+}
+
+// A transaction left running anywhere on the PostgreSQL cluster holds the
+// log's horizon back (readers only take entries older than every running
+// transaction). Delivery waits for it, then follows at once: nothing is
+// lost, and with polling off nothing but the relay's own re-check could
+// deliver it.
+func TestAnOpenTransactionElsewhereDelaysButLosesNothing(t *testing.T) {
+	env := apitest.Start(t, "postgres", apitest.Options{Configure: func(c *app.Config) { c.RelayPoll = time.Hour }})
+	ann, bob := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob")
+	var dc struct{ CreateDirectChat struct{ ID string } }
+	ann.MustDo(`mutation($u:ID!){ createDirectChat(userId:$u){ id } }`, apitest.Vars{"u": bob.ID}, &dc)
+	sub := bob.Connect().Subscribe(`subscription($c:ID!){ messageAdded(conversationId:$c){ text } }`, apitest.Vars{"c": dc.CreateDirectChat.ID})
+	time.Sleep(200 * time.Millisecond)
+
+	other, err := sql.Open("postgres", strings.Replace(apitest.DefaultPostgres, "/test?", "/postgres?", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Skipf("no second database to hold a transaction in: %v", err)
+	}
+	if _, err := tx.Exec(`SELECT pg_current_xact_id()`); err != nil { // takes a transaction id
+		t.Fatal(err)
+	}
+	ann.MustDo(`mutation($c:ID!){ sendMessage(input:{conversationId:$c, text:"held back"}){ id } }`, apitest.Vars{"c": dc.CreateDirectChat.ID}, nil)
+	go func() { time.Sleep(time.Second); _ = tx.Rollback() }()
+	var got struct{ MessageAdded struct{ Text string } }
+	sub.Next(10*time.Second).Decode(t, &got)
+	if got.MessageAdded.Text != "held back" {
 		t.Fatalf("got %q", got.MessageAdded.Text)
 	}
 }

@@ -64,9 +64,22 @@ func (l *Log) committed() string {
 	return ""
 }
 
+// afterCursor selects the entries after the cursor ($1, $2). On SQLite,
+// where xid is always 0, it is written as an equality and a range so the
+// (xid, id) index is searched: SQLite answers the general form (an OR of
+// the two cases, still used on PostgreSQL, which plans it as two index
+// ranges) by scanning the whole index, so every relay step cost more as
+// the log grew.
+func (l *Log) afterCursor() string {
+	if l.db.IsPostgres() {
+		return `(e.xid > $1 OR (e.xid = $1 AND e.id > $2))`
+	}
+	return `e.xid = $1 AND e.id > $2`
+}
+
 // after returns entries after c, for the relay: everyone's, in order.
 func (l *Log) after(ctx context.Context, c Cursor, limit int) ([]entry, error) {
-	q := `SELECT ` + entryColumns + ` FROM events e WHERE (e.xid > $1 OR (e.xid = $1 AND e.id > $2))` +
+	q := `SELECT ` + entryColumns + ` FROM events e WHERE ` + l.afterCursor() +
 		l.committed() + ` ORDER BY e.xid, e.id LIMIT ` + fmt.Sprint(limit)
 	return l.query(ctx, q, c.XID, c.ID)
 }
@@ -105,6 +118,21 @@ func (l *Log) committedPast(ctx context.Context, c Cursor) (map[Cursor]bool, err
 	return past, rows.Err()
 }
 
+// waiting reports whether entries past c are committed but not yet readable
+// under the xmin rule (always false on SQLite, where nothing waits).
+func (l *Log) waiting(ctx context.Context, c Cursor) (bool, error) {
+	if !l.db.IsPostgres() {
+		return false, nil
+	}
+	var one int
+	err := l.db.SQL.QueryRowContext(ctx,
+		`SELECT 1 FROM events e WHERE (e.xid > $1 OR (e.xid = $1 AND e.id > $2)) LIMIT 1`, c.XID, c.ID).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Oldest returns the cursor of the oldest entry kept (zero if the log is empty).
 func (l *Log) Oldest(ctx context.Context) (Cursor, bool, error) {
 	var c Cursor
@@ -121,7 +149,7 @@ func (l *Log) forPrincipal(ctx context.Context, p Principal, f Filter, c Cursor,
 	args := []any{c.XID, c.ID}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	var b strings.Builder
-	b.WriteString(`SELECT ` + entryColumns + ` FROM events e WHERE (e.xid > $1 OR (e.xid = $1 AND e.id > $2))`)
+	b.WriteString(`SELECT ` + entryColumns + ` FROM events e WHERE ` + l.afterCursor())
 	b.WriteString(l.committed())
 	if p.VisitorSessionID != "" {
 		fmt.Fprintf(&b, ` AND e.conversation_id = %s AND e.user_id IS NULL AND e.agents_only = %s AND e.type IN ('MESSAGE_ADDED', 'MESSAGE_UPDATED')`,
