@@ -569,41 +569,11 @@ func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID 
 }
 
 func (r *subscriptionResolver) Events(ctx context.Context, since *string) (<-chan *model.Event, error) {
-	in, err := r.Core.Events(ctx, viewer(ctx), since)
-	if err != nil {
-		return nil, err
-	}
-	out := make(chan *model.Event)
-	go func() {
-		defer close(out)
-		for e := range in {
-			select {
-			case out <- event(e):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	return chat.Events(ctx, r.Core, viewer(ctx), since, event)
 }
 
 func (r *subscriptionResolver) BadgesUpdated(ctx context.Context) (<-chan *model.Badges, error) {
-	in, err := r.Core.BadgesUpdated(ctx, viewer(ctx))
-	if err != nil {
-		return nil, err
-	}
-	out := make(chan *model.Badges)
-	go func() {
-		defer close(out)
-		for e := range in {
-			select {
-			case out <- badges(*e.Badges):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	return chat.BadgesUpdated(ctx, r.Core, viewer(ctx), func(e chat.Event) *model.Badges { return badges(*e.Badges) })
 }
 
 func (r *userResolver) Online(ctx context.Context, obj *ent.User) (bool, error) {

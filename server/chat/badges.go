@@ -2,11 +2,15 @@ package chat
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
 
-	"parley/ent"
 	"parley/ent/conversation"
 	"parley/ent/member"
 	"parley/ent/predicate"
+	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"parley/server/auth"
 )
@@ -23,48 +27,134 @@ type Badges struct {
 // Total is the side-menu mark.
 func (b Badges) Total() int { return b.InternalUnread + b.ExternalUnread + b.ExternalUnanswered }
 
-// Badges reads the viewer's badges from the per-member counters: it never
-// counts messages.
+// Badges reads the viewer's badges from the per-member counters and the
+// sessions' states: it never counts messages.
 func (s *Service) Badges(ctx context.Context, v *auth.Viewer) (Badges, error) {
-	var b Badges
 	if v.UserID == "" {
-		return b, nil
+		return Badges{}, nil
+	}
+	all, err := s.badgesOf(ctx, []*auth.Viewer{v})
+	return all[v.UserID], err
+}
+
+// badgesOf computes the badges of many users with a fixed number of
+// queries, however many they are: streams of thousands of users ask at once.
+func (s *Service) badgesOf(ctx context.Context, viewers []*auth.Viewer) (map[pulid.ID]Badges, error) {
+	out := make(map[pulid.ID]Badges, len(viewers))
+	var ids, agents []pulid.ID
+	admins := false
+	for _, v := range viewers {
+		ids = append(ids, v.UserID)
+		switch v.Role {
+		case user.RoleADMIN:
+			admins = true
+		case user.RoleAGENT:
+			agents = append(agents, v.UserID)
+		}
 	}
 	var rows []struct {
-		Muted  bool `json:"muted"`
-		Unread int  `json:"unread"`
-		Ment   int  `json:"ment"`
-		Chats  int  `json:"chats"`
+		UserID pulid.ID `json:"user_id"`
+		Muted  bool     `json:"muted"`
+		Unread int      `json:"unread"`
+		Ment   int      `json:"ment"`
+		Chats  int      `json:"chats"`
 	}
-	err := s.db.Member.Query().Where(member.UserID(v.UserID), member.Or(member.UnreadCountGT(0), member.MentionCountGT(0))).
-		GroupBy(member.FieldMuted).
-		Aggregate(ent.As(ent.Sum(member.FieldUnreadCount), "unread"), ent.As(ent.Sum(member.FieldMentionCount), "ment"),
-			ent.As(ent.Count(), "chats")).
+	err := s.db.Member.Query().Where(member.UserIDIn(ids...), member.Or(member.UnreadCountGT(0), member.MentionCountGT(0))).
+		GroupBy(member.FieldUserID, member.FieldMuted).
+		Aggregate(entSum(member.FieldUnreadCount, "unread"), entSum(member.FieldMentionCount, "ment"), entCount("chats")).
 		Scan(ctx, &rows)
 	if err != nil {
-		return b, err
+		return nil, err
 	}
 	for _, r := range rows {
+		b := out[r.UserID]
 		b.Mentions += r.Ment
 		if r.Muted {
 			b.MutedWithUnread += r.Chats
 		} else {
 			b.InternalUnread += r.Unread
 		}
+		out[r.UserID] = b
 	}
-	if !s.ExternalAllowed || (v.Role != user.RoleADMIN && v.Role != user.RoleAGENT) {
-		return b, nil
+	if !s.ExternalAllowed {
+		return out, nil
 	}
-	visible := s.visibleSessions(v)
-	if b.ExternalUnread, err = s.db.Conversation.Query().
-		Where(visible, conversation.StatusEQ(conversation.StatusOPEN), conversation.ReplyStateEQ(conversation.ReplyStateUNREAD)).
-		Count(ctx); err != nil {
-		return b, err
+	if admins {
+		var states []struct {
+			ReplyState conversation.ReplyState `json:"reply_state"`
+			N          int                     `json:"n"`
+		}
+		if err := s.db.Conversation.Query().Where(openWithMark()).GroupBy(conversation.FieldReplyState).
+			Aggregate(entCount("n")).Scan(ctx, &states); err != nil {
+			return nil, err
+		}
+		for _, v := range viewers {
+			if v.Role == user.RoleADMIN {
+				b := out[v.UserID]
+				for _, st := range states {
+					addMark(&b, st.ReplyState, st.N)
+				}
+				out[v.UserID] = b
+			}
+		}
 	}
-	b.ExternalUnanswered, err = s.db.Conversation.Query().
-		Where(visible, conversation.StatusEQ(conversation.StatusOPEN), conversation.ReplyStateEQ(conversation.ReplyStateUNANSWERED)).
-		Count(ctx)
-	return b, err
+	if len(agents) > 0 {
+		if err := s.agentMarks(ctx, agents, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// agentMarks counts, per agent, the marked open sessions they see: those of
+// their channels and those forwarded to them, each once.
+func (s *Service) agentMarks(ctx context.Context, agents []pulid.ID, out map[pulid.ID]Badges) error {
+	args := make([]any, len(agents))
+	marks := make([]string, len(agents))
+	for i, a := range agents {
+		args[i], marks[i] = string(a), fmt.Sprintf("$%d", i+1)
+	}
+	in := strings.Join(marks, ", ")
+	q := `SELECT u, reply_state, count(*) FROM (
+		SELECT ca.user_id AS u, c.id, c.reply_state FROM conversations c JOIN channel_agents ca ON ca.channel_id = c.channel_id
+			WHERE ca.user_id IN (` + in + `) AND c.kind = 'EXTERNAL' AND c.status = 'OPEN' AND c.reply_state IN ('UNREAD', 'UNANSWERED')
+		UNION
+		SELECT c.assignee_id AS u, c.id, c.reply_state FROM conversations c
+			WHERE c.assignee_id IN (` + in + `) AND c.kind = 'EXTERNAL' AND c.status = 'OPEN' AND c.reply_state IN ('UNREAD', 'UNANSWERED')
+	) seen GROUP BY u, reply_state`
+	rows, err := s.db.SQL.QueryContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			u     string
+			state conversation.ReplyState
+			n     int
+		)
+		if err := rows.Scan(&u, &state, &n); err != nil {
+			return err
+		}
+		b := out[pulid.ID(u)]
+		addMark(&b, state, n)
+		out[pulid.ID(u)] = b
+	}
+	return rows.Err()
+}
+
+func openWithMark() predicate.Conversation {
+	return conversation.And(conversation.KindEQ(conversation.KindEXTERNAL), conversation.StatusEQ(conversation.StatusOPEN),
+		conversation.ReplyStateIn(conversation.ReplyStateUNREAD, conversation.ReplyStateUNANSWERED))
+}
+
+func addMark(b *Badges, state conversation.ReplyState, n int) {
+	switch state {
+	case conversation.ReplyStateUNREAD:
+		b.ExternalUnread += n
+	case conversation.ReplyStateUNANSWERED:
+		b.ExternalUnanswered += n
+	}
 }
 
 // visibleSessions selects the sessions the viewer may see.
@@ -77,4 +167,52 @@ func (s *Service) visibleSessions(v *auth.Viewer) predicate.Conversation {
 		conversation.AssigneeID(v.UserID),
 		conversation.HasChannelWith(channelHasAgent(v.UserID)),
 	))
+}
+
+// badgeBatcher gathers the badge requests of many streams for a few
+// milliseconds and answers them all with one computation.
+type badgeBatcher struct {
+	s      *Service
+	window time.Duration
+	mu     sync.Mutex
+	round  *badgeRound
+}
+
+type badgeRound struct {
+	viewers map[pulid.ID]*auth.Viewer
+	done    chan struct{}
+	result  map[pulid.ID]Badges
+	err     error
+}
+
+// get returns the viewer's badges as of the round it joins.
+func (bb *badgeBatcher) get(ctx context.Context, v *auth.Viewer) (Badges, error) {
+	bb.mu.Lock()
+	r := bb.round
+	if r == nil {
+		r = &badgeRound{viewers: map[pulid.ID]*auth.Viewer{}, done: make(chan struct{})}
+		bb.round = r
+		time.AfterFunc(bb.window, func() { bb.flush(r) })
+	}
+	r.viewers[v.UserID] = v
+	bb.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.result[v.UserID], r.err
+	case <-ctx.Done():
+		return Badges{}, ctx.Err()
+	}
+}
+
+func (bb *badgeBatcher) flush(r *badgeRound) {
+	bb.mu.Lock()
+	bb.round = nil
+	bb.mu.Unlock()
+	viewers := make([]*auth.Viewer, 0, len(r.viewers))
+	for _, v := range r.viewers {
+		viewers = append(viewers, v)
+	}
+	// The round serves many streams: it is not cut short by any one of them.
+	r.result, r.err = bb.s.badgesOf(context.Background(), viewers)
+	close(r.done)
 }

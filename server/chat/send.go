@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -9,7 +10,6 @@ import (
 	"parley/ent/attachment"
 	"parley/ent/conversation"
 	"parley/ent/event"
-	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
@@ -300,33 +300,33 @@ func (s *Service) nextSeq(ctx context.Context, tx *ent.Tx, convID, msgID pulid.I
 	return seq, rows.Close()
 }
 
-// countMessage moves the members' counters of a chat: everyone else gets
-// one more unread (and mention, if named) and sees the chat again if they
-// had archived it; the sender has read everything up to their own message.
+// countMessage moves the members' counters of a chat in one statement:
+// everyone else gets one more unread (and mention, if named) and sees the
+// chat again if they had archived it; the sender has read everything up to
+// their own message. A SYSTEM message only moves the chat's activity.
 func (s *Service) countMessage(ctx context.Context, tx *ent.Tx, conv *ent.Conversation, spec messageSpec, seq int64, now time.Time) error {
-	others := tx.Member.Update().Where(member.ConversationID(conv.ID)).SetActivityAt(now)
+	sender := ""
 	if spec.SenderID != nil {
-		others.Where(member.UserIDNEQ(*spec.SenderID))
+		sender = string(*spec.SenderID)
 	}
-	if spec.CountsAsUnread {
-		others.AddUnreadCount(1).SetArchived(false)
-	}
-	if err := others.Exec(ctx); err != nil {
-		return err
-	}
+	args := []any{string(conv.ID), now, sender, spec.CountsAsUnread, seq}
+	mentioned := "false"
 	if len(spec.Mentions) > 0 {
-		if err := tx.Member.Update().
-			Where(member.ConversationID(conv.ID), member.UserIDIn(spec.Mentions...)).
-			AddMentionCount(1).Exec(ctx); err != nil {
-			return err
+		marks := make([]string, len(spec.Mentions))
+		for i, id := range spec.Mentions {
+			args = append(args, string(id))
+			marks[i] = fmt.Sprintf("$%d", len(args))
 		}
+		mentioned = "user_id IN (" + strings.Join(marks, ", ") + ")"
 	}
-	if spec.SenderID == nil {
-		return nil
-	}
-	return tx.Member.Update().Where(member.ConversationID(conv.ID), member.UserID(*spec.SenderID)).
-		SetReadSeq(seq).SetUnreadCount(0).SetMentionCount(0).SetArchived(false).SetActivityAt(now).
-		Exec(ctx)
+	_, err := tx.ExecContext(ctx, s.db.Rebind(`UPDATE members SET
+		activity_at = $2,
+		unread_count = CASE WHEN user_id = $3 THEN 0 WHEN $4 THEN unread_count + 1 ELSE unread_count END,
+		mention_count = CASE WHEN user_id = $3 THEN 0 WHEN `+mentioned+` THEN mention_count + 1 ELSE mention_count END,
+		read_seq = CASE WHEN user_id = $3 THEN $5 ELSE read_seq END,
+		archived = CASE WHEN user_id = $3 OR $4 THEN false ELSE archived END
+		WHERE conversation_id = $1`), args...)
+	return err
 }
 
 // system writes a SYSTEM message (membership changes, forwarding notes) in

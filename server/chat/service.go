@@ -43,15 +43,18 @@ type Service struct {
 	// Outbox sets how replies to customers are delivered.
 	Outbox     OutboxConfig
 	outboxWake chan struct{}
+	badges     *badgeBatcher
 	// Files stores attachments (files.go).
 	Files Files
 }
 
 // New returns the core.
 func New(d *db.DB, now func() time.Time, log *slog.Logger, relay *pubsub.Relay, streams *pubsub.Streams) *Service {
-	return &Service{db: d, now: now, log: log, limits: DefaultLimits, relay: relay, streams: streams,
+	s := &Service{db: d, now: now, log: log, limits: DefaultLimits, relay: relay, streams: streams,
 		BadgeInterval: 250 * time.Millisecond, ExternalAllowed: true,
 		Outbox: DefaultOutbox, outboxWake: make(chan struct{}, 1)}
+	s.badges = &badgeBatcher{s: s, window: 10 * time.Millisecond}
+	return s
 }
 
 // Limits returns the limits in force.

@@ -34,31 +34,30 @@ func (s *Service) MessageAdded(ctx context.Context, v *auth.Viewer, convID pulid
 	if _, _, err := s.Conversation(ctx, v, convID); err != nil {
 		return nil, err
 	}
-	ds, err := s.streams.Open(ctx, principal(v),
-		pubsub.Filter{ConversationID: convID, Types: []event.Type{event.TypeMESSAGE_ADDED}}, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make(chan *ent.Message)
-	go func() {
-		defer close(out)
-		for d := range ds {
-			if d.Message == nil || (v.IsVisitor() && d.Message.AgentsOnly) {
-				continue
-			}
-			select {
-			case out <- d.Message:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	return pubsub.Open(ctx, s.streams, principal(v),
+		pubsub.Filter{ConversationID: convID, Types: []event.Type{event.TypeMESSAGE_ADDED}}, nil,
+		&messageSink{visitor: v.IsVisitor()})
 }
 
+// messageSink passes on messages (for a visitor, never a private one).
+type messageSink struct {
+	visitor bool
+	noTimer
+}
+
+func (m *messageSink) Accept(d *pubsub.Delivery) []*ent.Message {
+	if d.Message == nil || (m.visitor && d.Message.AgentsOnly) {
+		return nil
+	}
+	return []*ent.Message{d.Message}
+}
+
+func (*messageSink) Fire(context.Context) []*ent.Message { return nil }
+
 // Events streams everything that concerns the viewer, from the cursor since
-// (when given), with a BADGES_UPDATED after changes that move the badges.
-func (s *Service) Events(ctx context.Context, v *auth.Viewer, since *string) (<-chan Event, error) {
+// (when given), with a BADGES_UPDATED after changes that move the badges;
+// convert makes each entry what the subscriber receives.
+func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *string, convert func(Event) T) (<-chan T, error) {
 	if err := colleague(v); err != nil {
 		return nil, err
 	}
@@ -70,87 +69,77 @@ func (s *Service) Events(ctx context.Context, v *auth.Viewer, since *string) (<-
 		}
 		from = &c
 	}
-	ds, err := s.streams.Open(ctx, principal(v), pubsub.Filter{}, from)
-	if err != nil {
-		return nil, err
-	}
-	out := make(chan Event)
-	go s.pump(ctx, v, ds, out, true)
-	return out, nil
+	return pubsub.Open(ctx, s.streams, principal(v), pubsub.Filter{}, from,
+		&eventSink[T]{badgeTimer: badgeTimer{s: s, v: v}, convert: convert, withEvents: true})
 }
 
 // BadgesUpdated streams the viewer's badges whenever they may have changed.
-func (s *Service) BadgesUpdated(ctx context.Context, v *auth.Viewer) (<-chan Event, error) {
+func BadgesUpdated[T any](ctx context.Context, s *Service, v *auth.Viewer, convert func(Event) T) (<-chan T, error) {
 	if err := colleague(v); err != nil {
 		return nil, err
 	}
-	ds, err := s.streams.Open(ctx, principal(v), pubsub.Filter{}, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make(chan Event)
-	go s.pump(ctx, v, ds, out, false)
-	return out, nil
+	return pubsub.Open(ctx, s.streams, principal(v), pubsub.Filter{}, nil,
+		&eventSink[T]{badgeTimer: badgeTimer{s: s, v: v}, convert: convert})
 }
 
-// pump turns deliveries into events (if withEvents) and follows changes
-// that move the badges with one BADGES_UPDATED, at most every BadgeInterval.
-func (s *Service) pump(ctx context.Context, v *auth.Viewer, ds <-chan *pubsub.Delivery, out chan<- Event, withEvents bool) {
-	defer close(out)
-	send := func(e Event) bool {
-		select {
-		case out <- e:
-			return true
-		case <-ctx.Done():
-			return false
+// eventSink turns deliveries into events (if withEvents) and follows
+// changes that move the badges with one BADGES_UPDATED, at most every
+// BadgeInterval.
+type eventSink[T any] struct {
+	badgeTimer
+	convert    func(Event) T
+	withEvents bool
+}
+
+func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
+	e.cursor = d.Cursor.String()
+	if d.Resync {
+		if e.withEvents {
+			return []T{e.convert(Event{Cursor: e.cursor, Type: "RESYNC_REQUIRED"})}
 		}
+		return nil
 	}
-	var (
-		timer  *time.Timer
-		fire   <-chan time.Time
-		cursor string
-	)
-	for {
-		select {
-		case d, ok := <-ds:
-			if !ok {
-				return
-			}
-			cursor = d.Cursor.String()
-			if d.Resync {
-				if withEvents && !send(Event{Cursor: cursor, Type: "RESYNC_REQUIRED"}) {
-					return
-				}
-				continue
-			}
-			if withEvents && !send(Event{Cursor: cursor, Type: string(d.Type), Conversation: d.Conversation,
-				Member: d.Member, Message: d.Message, Call: d.Call}) {
-				return
-			}
-			if movesBadges(d.Type) && fire == nil {
-				timer = time.NewTimer(s.BadgeInterval)
-				fire = timer.C
-			}
-		case <-fire:
-			fire = nil
-			b, err := s.Badges(ctx, v)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log.Error("computing badges", "err", err)
-				}
-				continue
-			}
-			if !send(Event{Cursor: cursor, Type: "BADGES_UPDATED", Badges: &b}) {
-				return
-			}
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
-			return
+	if movesBadges(d.Type) {
+		e.arm()
+	}
+	if !e.withEvents {
+		return nil
+	}
+	return []T{e.convert(Event{Cursor: e.cursor, Type: string(d.Type), Conversation: d.Conversation,
+		Member: d.Member, Message: d.Message, Call: d.Call})}
+}
+
+func (e *eventSink[T]) Fire(ctx context.Context) []T {
+	e.timer = nil
+	b, err := e.s.badges.get(ctx, e.v)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.s.log.Error("computing badges", "err", err)
 		}
+		return nil
+	}
+	return []T{e.convert(Event{Cursor: e.cursor, Type: "BADGES_UPDATED", Badges: &b})}
+}
+
+// badgeTimer schedules a badge update after a change, once per interval.
+type badgeTimer struct {
+	s      *Service
+	v      *auth.Viewer
+	timer  <-chan time.Time
+	cursor string
+}
+
+func (b *badgeTimer) arm() {
+	if b.timer == nil {
+		b.timer = time.After(b.s.BadgeInterval)
 	}
 }
+
+func (b *badgeTimer) Due() <-chan time.Time { return b.timer }
+
+type noTimer struct{}
+
+func (noTimer) Due() <-chan time.Time { return nil }
 
 func movesBadges(t event.Type) bool {
 	return t != event.TypeCALL_UPDATED && t != event.TypeMESSAGE_UPDATED

@@ -3,6 +3,8 @@ package chat
 import (
 	entsql "entgo.io/ent/dialect/sql"
 
+	"parley/ent"
+
 	"unicode/utf8"
 
 	"parley/ent/channel"
@@ -35,3 +37,7 @@ func forUpdate[Q interface{ ForUpdate(...entsql.LockOption) Q }](s *Service, q Q
 func conversationOf(channelID, contactID pulid.ID) predicate.Conversation {
 	return conversation.And(conversation.ChannelID(channelID), conversation.ContactID(contactID))
 }
+
+func entSum(field, as string) ent.AggregateFunc { return ent.As(ent.Sum(field), as) }
+
+func entCount(as string) ent.AggregateFunc { return ent.As(ent.Count(), as) }

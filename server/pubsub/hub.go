@@ -48,7 +48,7 @@ func (f Filter) match(d *Delivery) bool {
 
 // InboxSize is how many deliveries a subscriber may fall behind before it
 // is dropped (and resumes from the log).
-const InboxSize = 256
+const InboxSize = 64
 
 // Sub is one subscriber's inbox.
 type Sub struct {

@@ -32,12 +32,23 @@ func NewStreams(d *db.DB, log *Log, hub *Hub, relay *Relay, logger *slog.Logger)
 	return &Streams{db: d, log: log, hub: hub, relay: relay, logf: logger}
 }
 
+// Sink turns a stream's deliveries into what its subscriber receives, in
+// the stream's own goroutine (one per subscription, however it is used).
+type Sink[T any] interface {
+	// Accept returns what to send for a delivery: nothing, one or more.
+	Accept(d *Delivery) []T
+	// Due fires when the sink has something of its own to send (nil when
+	// nothing is pending); Fire then returns it.
+	Due() <-chan time.Time
+	Fire(ctx context.Context) []T
+}
+
 // Open streams what the principal may see and the filter selects: first
 // everything after since (when given), then live entries, in log order and
-// without duplicates. If since is older than the log keeps, or unknown here,
-// the first delivery has Resync set and the stream goes on from now. The
-// channel is closed when ctx ends.
-func (s *Streams) Open(ctx context.Context, p Principal, f Filter, since *Cursor) (<-chan *Delivery, error) {
+// without duplicates, through the sink. If since is older than the log
+// keeps, or unknown here, the first delivery has Resync set and the stream
+// goes on from now. The channel is closed when ctx ends.
+func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *Cursor, sink Sink[T]) (<-chan T, error) {
 	// Read the starting point before subscribing, so nothing published in
 	// between is lost: the first catch-up covers it, duplicates are skipped.
 	// A new stream starts at what is committed now, which the relay may not
@@ -71,10 +82,22 @@ func (s *Streams) Open(ctx context.Context, p Principal, f Filter, since *Cursor
 			resync = &Delivery{Cursor: head, Resync: true}
 		}
 	}
-	sub := s.hub.Subscribe(p.Key(), f)
-	out := make(chan *Delivery)
-	go s.run(ctx, p, f, sub, start, resync, before, out)
-	return out, nil
+	st := &stream[T]{s: s, p: p, f: f, sink: sink, sub: s.hub.Subscribe(p.Key(), f), last: start, before: before,
+		out: make(chan T)}
+	go st.run(ctx, resync)
+	return st.out, nil
+}
+
+// stream is one subscription's state, owned by its goroutine.
+type stream[T any] struct {
+	s      *Streams
+	p      Principal
+	f      Filter
+	sink   Sink[T]
+	sub    *Sub
+	last   Cursor
+	before map[Cursor]bool // committed before the stream opened: not for it
+	out    chan T
 }
 
 // resumable reports whether the log still holds everything after c.
@@ -100,79 +123,93 @@ func (s *Streams) resumable(ctx context.Context, c Cursor) (bool, Cursor, error)
 	return !c.Less(pruned), head, nil
 }
 
-func (s *Streams) run(ctx context.Context, p Principal, f Filter, sub *Sub, last Cursor, first *Delivery, before map[Cursor]bool, out chan<- *Delivery) {
+func (st *stream[T]) run(ctx context.Context, first *Delivery) {
 	defer func() {
-		s.hub.Unsubscribe(sub)
-		close(out)
+		st.s.hub.Unsubscribe(st.sub)
+		close(st.out)
 	}()
-	send := func(d *Delivery) bool {
-		if before[d.Cursor] {
-			return true // committed before the stream opened
-		}
-		select {
-		case out <- d:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	if first != nil && !send(first) {
+	if first != nil && !st.deliver(ctx, first) {
 		return
 	}
-	// catchUp reads the log after last until it is exhausted.
-	catchUp := func() bool {
-		for {
-			entries, err := s.log.forPrincipal(ctx, p, f, last, pageSize)
-			if err == nil && len(entries) > 0 {
-				var b *batch
-				if b, err = load(ctx, s.db.Client, entries, false); err == nil {
-					for _, e := range entries {
-						if !send(b.delivery(e, p.Key())) {
-							return false
-						}
-						last = e.Cursor
-					}
-				}
-			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return false
-				}
-				s.logf.Error("reading the event log", "err", err)
-				select {
-				case <-time.After(time.Second):
-					continue
-				case <-ctx.Done():
-					return false
-				}
-			}
-			if len(entries) < pageSize {
-				return true
-			}
-		}
-	}
-	if !catchUp() {
+	if !st.catchUp(ctx) {
 		return
 	}
 	for {
 		select {
-		case d := <-sub.inbox:
-			if !last.Less(d.Cursor) {
+		case d := <-st.sub.inbox:
+			if !st.last.Less(d.Cursor) {
 				continue
 			}
-			if !send(d) {
+			if !st.deliver(ctx, d) {
 				return
 			}
-			last = d.Cursor
-		case <-sub.dropped:
+		case <-st.sub.dropped:
 			// Fell behind: take a fresh inbox and read what was missed from the log.
-			s.hub.Unsubscribe(sub)
-			sub = s.hub.Subscribe(p.Key(), f)
-			if !catchUp() {
+			st.s.hub.Unsubscribe(st.sub)
+			st.sub = st.s.hub.Subscribe(st.p.Key(), st.f)
+			if !st.catchUp(ctx) {
+				return
+			}
+		case <-st.sink.Due():
+			if !st.send(ctx, st.sink.Fire(ctx)) {
 				return
 			}
 		case <-ctx.Done():
 			return
+		}
+	}
+}
+
+// deliver hands one delivery to the sink and sends what it makes.
+func (st *stream[T]) deliver(ctx context.Context, d *Delivery) bool {
+	if !st.before[d.Cursor] && !st.send(ctx, st.sink.Accept(d)) {
+		return false
+	}
+	if !d.Resync {
+		st.last = d.Cursor
+	}
+	return true
+}
+
+func (st *stream[T]) send(ctx context.Context, xs []T) bool {
+	for _, x := range xs {
+		select {
+		case st.out <- x:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// catchUp reads the log after the last delivery until it is exhausted.
+func (st *stream[T]) catchUp(ctx context.Context) bool {
+	for {
+		entries, err := st.s.log.forPrincipal(ctx, st.p, st.f, st.last, pageSize)
+		if err == nil && len(entries) > 0 {
+			var b *batch
+			if b, err = load(ctx, st.s.db.Client, entries, false); err == nil {
+				for _, e := range entries {
+					if !st.deliver(ctx, b.delivery(e, st.p.Key())) {
+						return false
+					}
+				}
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return false
+			}
+			st.s.logf.Error("reading the event log", "err", err)
+			select {
+			case <-time.After(time.Second):
+				continue
+			case <-ctx.Done():
+				return false
+			}
+		}
+		if len(entries) < pageSize {
+			return true
 		}
 	}
 }
