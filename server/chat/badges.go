@@ -37,10 +37,30 @@ func (s *Service) Badges(ctx context.Context, v *auth.Viewer) (Badges, error) {
 	return all[v.UserID], err
 }
 
-// badgesOf computes the badges of many users with a fixed number of
-// queries, however many they are: streams of thousands of users ask at once.
+// badgeChunk bounds the users one badge query names, well under the
+// bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+const badgeChunk = 2000
+
+// badgesOf computes the badges of many users with a few queries per
+// badgeChunk users: streams of thousands of users ask at once.
 func (s *Service) badgesOf(ctx context.Context, viewers []*auth.Viewer) (map[pulid.ID]Badges, error) {
+	return s.badgesInChunks(ctx, viewers, badgeChunk)
+}
+
+func (s *Service) badgesInChunks(ctx context.Context, viewers []*auth.Viewer, chunk int) (map[pulid.ID]Badges, error) {
 	out := make(map[pulid.ID]Badges, len(viewers))
+	for len(viewers) > 0 {
+		n := min(len(viewers), chunk)
+		if err := s.badgesInto(ctx, viewers[:n], out); err != nil {
+			return nil, err
+		}
+		viewers = viewers[n:]
+	}
+	return out, nil
+}
+
+// badgesInto adds the badges of up to badgeChunk users to out.
+func (s *Service) badgesInto(ctx context.Context, viewers []*auth.Viewer, out map[pulid.ID]Badges) error {
 	var ids, agents []pulid.ID
 	admins := false
 	for _, v := range viewers {
@@ -64,7 +84,7 @@ func (s *Service) badgesOf(ctx context.Context, viewers []*auth.Viewer) (map[pul
 		Aggregate(entSum(member.FieldUnreadCount, "unread"), entSum(member.FieldMentionCount, "ment"), entCount("chats")).
 		Scan(ctx, &rows)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, r := range rows {
 		b := out[r.UserID]
@@ -77,7 +97,7 @@ func (s *Service) badgesOf(ctx context.Context, viewers []*auth.Viewer) (map[pul
 		out[r.UserID] = b
 	}
 	if !s.ExternalAllowed {
-		return out, nil
+		return nil
 	}
 	if admins {
 		var states []struct {
@@ -86,7 +106,7 @@ func (s *Service) badgesOf(ctx context.Context, viewers []*auth.Viewer) (map[pul
 		}
 		if err := s.db.Conversation.Query().Where(openWithMark()).GroupBy(conversation.FieldReplyState).
 			Aggregate(entCount("n")).Scan(ctx, &states); err != nil {
-			return nil, err
+			return err
 		}
 		for _, v := range viewers {
 			if v.Role == user.RoleADMIN {
@@ -100,10 +120,10 @@ func (s *Service) badgesOf(ctx context.Context, viewers []*auth.Viewer) (map[pul
 	}
 	if len(agents) > 0 {
 		if err := s.agentMarks(ctx, agents, out); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // agentMarks counts, per agent, the marked open sessions they see: those of

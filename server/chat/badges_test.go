@@ -1,15 +1,16 @@
-package demo_test
+package chat_test
 
 import (
 	"fmt"
 	"testing"
 
 	"parley/server/apitest"
+	"parley/server/auth"
 )
 
-// The badges (computed for many users at once, with grouped queries) agree
-// with each user's own lists: the counters of their chats, and the sessions
-// they can see in each state.
+// The badges agree with each user's own lists (the counters of their chats,
+// and the sessions they can see in each state), also when computed for many
+// users at once in chunks, as the streams' badge batcher does.
 func TestBadgesAgreeWithTheLists(t *testing.T) {
 	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
 		if _, err := env.App.SeedDemo(t.Context()); err != nil {
@@ -38,12 +39,13 @@ func TestBadgesAgreeWithTheLists(t *testing.T) {
 		for _, email := range []string{"admin@demo.parley", "bea@demo.parley", "mo@demo.parley", "nia@demo.parley"} {
 			users = append(users, env.Login(email, "parley-demo"))
 		}
+		single := map[*apitest.Client]badgeSet{}
 		for _, u := range users {
 			var got struct {
-				Badges struct{ InternalUnread, Mentions, MutedWithUnread, ExternalUnread, ExternalUnanswered, Total int }
+				Badges badgeSet
 				Me     struct{ Role string }
 			}
-			u.MustDo(`{ me { role } badges { internalUnread mentions mutedWithUnread externalUnread externalUnanswered total } }`, nil, &got)
+			u.MustDo(`{ me { role } badges { `+badgeFields+` } }`, nil, &got)
 			want := got.Badges
 			want.InternalUnread, want.Mentions, want.MutedWithUnread = 0, 0, 0
 			for _, archived := range []bool{false, true} {
@@ -81,6 +83,28 @@ func TestBadgesAgreeWithTheLists(t *testing.T) {
 			want.Total = want.InternalUnread + want.ExternalUnread + want.ExternalUnanswered
 			if got.Badges != want {
 				t.Errorf("%s (%s): badges %+v, lists say %+v", u.Email, got.Me.Role, got.Badges, want)
+			}
+			single[u] = want
+		}
+
+		// All at once, in chunks of two users: admins, agents and members mixed.
+		var viewers []*auth.Viewer
+		for _, u := range users {
+			v, err := env.App.Auth.Authenticate(t.Context(), u.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			viewers = append(viewers, v)
+		}
+		all, err := env.App.Chat.BadgesInChunks(t.Context(), viewers, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, u := range users {
+			b := all[viewers[i].UserID]
+			got := badgeSet{b.InternalUnread, b.Mentions, b.MutedWithUnread, b.ExternalUnread, b.ExternalUnanswered, b.Total()}
+			if got != single[u] {
+				t.Errorf("%s: badges computed with others %+v, alone %+v", u.Email, got, single[u])
 			}
 		}
 	})
