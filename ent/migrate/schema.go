@@ -143,7 +143,7 @@ var (
 		{Name: "file_retention_hours", Type: field.TypeInt, Default: 72},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 256},
 		{Name: "page_name", Type: field.TypeString, Nullable: true, Size: 200},
-		{Name: "credentials", Type: field.TypeJSON, Nullable: true},
+		{Name: "credentials", Type: field.TypeJSON, Nullable: true, SchemaType: map[string]string{"postgres": "text"}},
 	}
 	// ChannelsTable holds the schema information for the "channels" table.
 	ChannelsTable = &schema.Table{
@@ -282,8 +282,8 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 200},
-		{Name: "phones", Type: field.TypeJSON},
-		{Name: "emails", Type: field.TypeJSON},
+		{Name: "phones", Type: field.TypeJSON, SchemaType: map[string]string{"postgres": "text"}},
+		{Name: "emails", Type: field.TypeJSON, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "search_text", Type: field.TypeString, Size: 2147483647, Default: ""},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
@@ -464,10 +464,10 @@ var (
 		{Name: "client_message_id", Type: field.TypeString, Nullable: true, Size: 128},
 		{Name: "channel_id", Type: field.TypeString, Nullable: true},
 		{Name: "provider_message_id", Type: field.TypeString, Nullable: true, Size: 256},
-		{Name: "post", Type: field.TypeJSON, Nullable: true},
+		{Name: "post", Type: field.TypeJSON, Nullable: true, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "message_tag", Type: field.TypeEnum, Nullable: true, Enums: []string{"ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "HUMAN_AGENT"}},
-		{Name: "transcription", Type: field.TypeJSON, Nullable: true},
-		{Name: "template", Type: field.TypeJSON, Nullable: true},
+		{Name: "transcription", Type: field.TypeJSON, Nullable: true, SchemaType: map[string]string{"postgres": "text"}},
+		{Name: "template", Type: field.TypeJSON, Nullable: true, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "agents_only", Type: field.TypeBool, Default: false},
 		{Name: "conversation_id", Type: field.TypeString, Size: 28},
 		{Name: "sender_id", Type: field.TypeString, Nullable: true, Size: 28},

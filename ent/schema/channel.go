@@ -33,7 +33,7 @@ func (Channel) Fields() []ent.Field {
 		// The page / number / site customers write to, as they see it.
 		field.String("page_name").Optional().Nillable().MaxLen(200),
 		// Provider secrets; never readable through the API.
-		field.JSON("credentials", map[string]string{}).Optional().Sensitive(),
+		field.JSON("credentials", map[string]string{}).Optional().Sensitive().SchemaType(jsonText),
 	}
 }
 

@@ -20,8 +20,8 @@ func (Customer) Mixin() []ent.Mixin { return []ent.Mixin{pulid.MixinWithPrefix("
 func (Customer) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
-		field.Strings("phones").Default([]string{}),
-		field.Strings("emails").Default([]string{}),
+		field.Strings("phones").Default([]string{}).SchemaType(jsonText),
+		field.Strings("emails").Default([]string{}).SchemaType(jsonText),
 		// Lower-cased name, e-mails and phone digits, for search.
 		field.Text("search_text").Default(""),
 	}

@@ -92,11 +92,11 @@ func (Message) Fields() []ent.Field {
 		field.String("channel_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		field.String("provider_message_id").Optional().Nillable().MaxLen(256),
 		field.String("reply_to_id").GoType(pulidID).Optional().Nillable().Immutable(),
-		field.JSON("post", &Post{}).Optional(),
+		field.JSON("post", &Post{}).Optional().SchemaType(jsonText),
 		field.Enum("message_tag").Values("ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "HUMAN_AGENT").Optional().Nillable().Immutable(),
-		field.JSON("transcription", &Transcription{}).Optional(),
+		field.JSON("transcription", &Transcription{}).Optional().SchemaType(jsonText),
 		// Set when the message is a template (the only way to open a WhatsApp conversation).
-		field.JSON("template", &Template{}).Optional(),
+		field.JSON("template", &Template{}).Optional().SchemaType(jsonText),
 		// Private to agents (a note, a forwarding note): never shown to a visitor
 		// nor sent to the customer.
 		field.Bool("agents_only").Default(false).Immutable(),
