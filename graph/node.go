@@ -22,9 +22,9 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	case "us":
 		n, err = nilIfErr(r.Directory.Get(ctx, v, id))
 	case "ch", "se":
-		c, m, cerr := r.Core.Conversation(ctx, v, id)
+		c, cerr := r.Core.Conversation(ctx, v, id)
 		if cerr == nil {
-			return model.WrapWith(c, m).(ent.Noder), nil
+			return model.Wrap(c).(ent.Noder), nil // the caller's member row loads if asked for
 		}
 		err = cerr
 	case "ms":

@@ -6,98 +6,68 @@ import (
 	"parley/ent"
 	"parley/ent/conversation"
 	"parley/ent/member"
+	"parley/ent/predicate"
 	"parley/ent/schema/pulid"
-	"parley/ent/user"
 	"parley/server/apperr"
 	"parley/server/auth"
 )
 
-// Conversation loads a conversation the viewer may read, with the viewer's
-// own member row when there is one: a chat's member, or for a session an
-// admin, an agent of its channel, its assignee, or its visitor.
-func (s *Service) Conversation(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, *ent.Member, error) {
+// Conversation loads a conversation the viewer may read: a chat they are a
+// member of, or a session they may see (visibleSessions). One query when
+// they may; a second only to tell FORBIDDEN from NOT_FOUND when they may not.
+func (s *Service) Conversation(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
+	var (
+		kind, allowed predicate.Conversation
+		what, denied  string
+	)
 	switch id.Prefix() {
 	case "ch":
-		return s.chatFor(ctx, v, id)
-	case "se":
-		c, err := s.sessionFor(ctx, v, id)
-		if err != nil {
-			return nil, nil, err
+		if v.IsVisitor() {
+			return nil, apperr.Forbid("a visitor token can only use its own session")
 		}
-		return c, s.ownMember(ctx, v, id), nil
+		kind = conversation.And(conversation.KindNEQ(conversation.KindEXTERNAL), conversation.EndedAtIsNil())
+		allowed = conversation.HasMembersWith(member.UserID(v.UserID))
+		what, denied = "chat", "you are not a member of this chat"
+	case "se":
+		if !s.ExternalAllowed {
+			return nil, planRequired()
+		}
+		kind, allowed = conversation.KindEQ(conversation.KindEXTERNAL), s.visibleSessions(v)
+		what, denied = "session", "you have no access to this session's channel"
+	default:
+		return nil, apperr.Missing("no such conversation")
 	}
-	return nil, nil, apperr.Missing("no such conversation")
+	c, err := s.db.Conversation.Query().Where(conversation.ID(id), kind, allowed).Only(ctx)
+	if !ent.IsNotFound(err) {
+		return c, err
+	}
+	exists, err := s.db.Conversation.Query().Where(conversation.ID(id), kind).Exist(ctx)
+	switch {
+	case err != nil:
+		return nil, err
+	case exists:
+		return nil, apperr.Forbid("%s", denied)
+	}
+	return nil, apperr.Missing("no such %s", what)
 }
 
 // chatFor loads a chat the viewer is a member of.
-func (s *Service) chatFor(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, *ent.Member, error) {
-	if v.IsVisitor() {
-		return nil, nil, apperr.Forbid("a visitor token can only use its own session")
+func (s *Service) chatFor(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
+	if id.Prefix() != "ch" {
+		return nil, apperr.Missing("no such chat")
 	}
-	c, err := s.db.Conversation.Query().
-		Where(conversation.ID(id), conversation.KindNEQ(conversation.KindEXTERNAL), conversation.EndedAtIsNil()).
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil, apperr.Missing("no such chat")
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := s.db.Member.Query().Where(member.ConversationID(id), member.UserID(v.UserID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil, apperr.Forbid("you are not a member of this chat")
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, m, nil
+	return s.Conversation(ctx, v, id)
 }
 
 // sessionFor loads a session the viewer may see.
 func (s *Service) sessionFor(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
-	if !s.ExternalAllowed {
-		return nil, planRequired()
-	}
-	c, err := s.db.Conversation.Query().Where(conversation.ID(id), conversation.KindEQ(conversation.KindEXTERNAL)).Only(ctx)
-	if ent.IsNotFound(err) {
+	if id.Prefix() != "se" {
+		if !s.ExternalAllowed {
+			return nil, planRequired()
+		}
 		return nil, apperr.Missing("no such session")
 	}
-	if err != nil {
-		return nil, err
-	}
-	ok, err := s.canSeeSession(ctx, v, c)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, apperr.Forbid("you have no access to this session's channel")
-	}
-	return c, nil
-}
-
-// canSeeSession applies the session rule: admins, agents granted the
-// channel, the assignee, and the session's own visitor.
-func (s *Service) canSeeSession(ctx context.Context, v *auth.Viewer, c *ent.Conversation) (bool, error) {
-	switch {
-	case v.IsVisitor():
-		return v.VisitorSessionID == c.ID, nil
-	case v.IsAdmin():
-		return true, nil
-	case c.AssigneeID != nil && *c.AssigneeID == v.UserID:
-		return true, nil
-	case v.Role != user.RoleAGENT || c.ChannelID == nil:
-		return false, nil
-	}
-	return s.db.User.Query().Where(user.ID(v.UserID), user.HasChannelsWith(channelID(*c.ChannelID))).Exist(ctx)
-}
-
-// ownMember returns the viewer's own row of a conversation, or nil.
-func (s *Service) ownMember(ctx context.Context, v *auth.Viewer, id pulid.ID) *ent.Member {
-	if v.UserID == "" {
-		return nil
-	}
-	m, _ := s.db.Member.Query().Where(member.ConversationID(id), member.UserID(v.UserID)).Only(ctx)
-	return m
+	return s.Conversation(ctx, v, id)
 }
 
 // Member returns the viewer's own row of a conversation, or nil if none.
@@ -125,7 +95,7 @@ func (s *Service) Message(ctx context.Context, v *auth.Viewer, id pulid.ID) (*en
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := s.Conversation(ctx, v, m.ConversationID); err != nil {
+	if _, err := s.Conversation(ctx, v, m.ConversationID); err != nil {
 		return nil, err
 	}
 	if v.IsVisitor() && m.AgentsOnly {

@@ -177,11 +177,16 @@ func addMark(b *Badges, state conversation.ReplyState, n int) {
 	}
 }
 
-// visibleSessions selects the sessions the viewer may see.
+// visibleSessions selects the sessions the viewer may see: all for an
+// admin; those of their channels and those forwarded to them for an agent;
+// its own for a Live Chat visitor.
 func (s *Service) visibleSessions(v *auth.Viewer) predicate.Conversation {
 	kind := conversation.KindEQ(conversation.KindEXTERNAL)
-	if v.IsAdmin() {
+	switch {
+	case v.IsAdmin():
 		return kind
+	case v.IsVisitor():
+		return conversation.And(kind, conversation.ID(v.VisitorSessionID))
 	}
 	return conversation.And(kind, conversation.Or(
 		conversation.AssigneeID(v.UserID),

@@ -18,7 +18,7 @@ func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID
 	if err := colleague(v); err != nil {
 		return nil, err
 	}
-	conv, _, err := s.Conversation(ctx, v, convID)
+	conv, err := s.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.C
 	if v.IsVisitor() {
 		return nil, apperr.Missing("no such call")
 	}
-	if _, _, err := s.Conversation(ctx, v, c.ConversationID); err != nil {
+	if _, err := s.Conversation(ctx, v, c.ConversationID); err != nil {
 		return nil, err
 	}
 	return c, nil

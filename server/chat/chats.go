@@ -233,7 +233,7 @@ func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, t
 // Leave takes the viewer out of a group. An admin who leaves hands the
 // group to the longest-standing member; the last one out ends it.
 func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) error {
-	conv, _, err := s.chatFor(ctx, v, chatID)
+	conv, err := s.chatFor(ctx, v, chatID)
 	if err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) er
 // adminChange runs a change of a group that only its admin may make, with
 // the group's row locked.
 func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.ID, change func(*ent.Tx, *ent.Conversation) error) error {
-	if _, _, err := s.chatFor(ctx, v, chatID); err != nil {
+	if _, err := s.chatFor(ctx, v, chatID); err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx *ent.Tx) error {

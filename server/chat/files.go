@@ -100,7 +100,7 @@ func (s *Service) Upload(ctx context.Context, v *auth.Viewer, convID pulid.ID, r
 	if s.Files.Store == nil {
 		return nil, errors.New("chat: no file storage configured")
 	}
-	conv, _, err := s.Conversation(ctx, v, convID)
+	conv, err := s.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func (s *Service) Attachment(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 		if a.UploaderKey != v.AuthorKey() {
 			return nil, apperr.Missing("no such attachment")
 		}
-		if _, _, err := s.Conversation(ctx, v, a.ConversationID); err != nil {
+		if _, err := s.Conversation(ctx, v, a.ConversationID); err != nil {
 			return nil, err
 		}
 		return a, nil

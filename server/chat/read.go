@@ -18,7 +18,7 @@ import (
 // The horizon only moves forward. In a session it is the inbox that is read
 // (for every agent), or, for a visitor, the agents' replies.
 func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID, messageID *pulid.ID) (*ent.Conversation, error) {
-	conv, m, err := s.Conversation(ctx, v, convID)
+	conv, err := s.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -36,8 +36,12 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 	if conv.Kind == conversation.KindEXTERNAL {
 		return s.markSessionRead(ctx, v, conv, seq)
 	}
-	if seq <= m.ReadSeq {
-		return conv, nil
+	m, err := s.Member(ctx, v, conv.ID)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil || seq <= m.ReadSeq {
+		return conv, nil // already read (or just left)
 	}
 	err = s.write(ctx, func(tx *ent.Tx) error {
 		// Read the newest state under the row lock: messages may have arrived.
@@ -90,7 +94,7 @@ func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, u
 	if err := colleague(v); err != nil {
 		return nil, err
 	}
-	conv, _, err := s.Conversation(ctx, v, convID)
+	conv, err := s.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +126,7 @@ func (s *Service) Archive(ctx context.Context, v *auth.Viewer, convID pulid.ID, 
 	if convID.Prefix() == "se" {
 		return s.archiveSession(ctx, v, convID, archived)
 	}
-	if _, _, err := s.chatFor(ctx, v, convID); err != nil {
+	if _, err := s.chatFor(ctx, v, convID); err != nil {
 		return nil, err
 	}
 	return s.setOwn(ctx, v, convID, func(u *ent.MemberUpdate) { u.SetArchived(archived) }, func(c *ent.MemberCreate) { c.SetArchived(archived) })

@@ -32,7 +32,7 @@ func (s *Service) Search(ctx context.Context, v *auth.Viewer, query string, conv
 		return nil, false, 0, apperr.BadInput("search for at most %d words", maxSearchTerms).With("field", "query")
 	}
 	if conversationID != nil {
-		if _, _, err := s.Conversation(ctx, v, *conversationID); err != nil {
+		if _, err := s.Conversation(ctx, v, *conversationID); err != nil {
 			return nil, false, 0, err
 		}
 	}

@@ -31,7 +31,7 @@ func principal(v *auth.Viewer) pubsub.Principal {
 
 // MessageAdded streams the new messages of a conversation the viewer may read.
 func (s *Service) MessageAdded(ctx context.Context, v *auth.Viewer, convID pulid.ID) (<-chan *ent.Message, error) {
-	if _, _, err := s.Conversation(ctx, v, convID); err != nil {
+	if _, err := s.Conversation(ctx, v, convID); err != nil {
 		return nil, err
 	}
 	return pubsub.Open(ctx, s.streams, principal(v),
