@@ -240,6 +240,18 @@ func (_m *Message) ReplyTo(ctx context.Context) (*Message, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Message) Replies(ctx context.Context) (result []*Message, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedReplies(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.RepliesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReplies().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Message) Mentions(ctx context.Context) (result []*User, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedMentions(graphql.GetFieldContext(ctx).Field.Alias)

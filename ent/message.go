@@ -78,16 +78,19 @@ type MessageEdges struct {
 	Sender *User `json:"sender,omitempty"`
 	// ReplyTo holds the value of the reply_to edge.
 	ReplyTo *Message `json:"reply_to,omitempty"`
+	// Replies holds the value of the replies edge.
+	Replies []*Message `json:"replies,omitempty"`
 	// Mentions holds the value of the mentions edge.
 	Mentions []*User `json:"mentions,omitempty"`
 	// Attachments holds the value of the attachments edge.
 	Attachments []*Attachment `json:"attachments,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
-	totalCount [5]map[string]int
+	totalCount [6]map[string]int
 
+	namedReplies     map[string][]*Message
 	namedMentions    map[string][]*User
 	namedAttachments map[string][]*Attachment
 }
@@ -125,10 +128,19 @@ func (e MessageEdges) ReplyToOrErr() (*Message, error) {
 	return nil, &NotLoadedError{edge: "reply_to"}
 }
 
+// RepliesOrErr returns the Replies value or an error if the edge
+// was not loaded in eager-loading.
+func (e MessageEdges) RepliesOrErr() ([]*Message, error) {
+	if e.loadedTypes[3] {
+		return e.Replies, nil
+	}
+	return nil, &NotLoadedError{edge: "replies"}
+}
+
 // MentionsOrErr returns the Mentions value or an error if the edge
 // was not loaded in eager-loading.
 func (e MessageEdges) MentionsOrErr() ([]*User, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[4] {
 		return e.Mentions, nil
 	}
 	return nil, &NotLoadedError{edge: "mentions"}
@@ -137,7 +149,7 @@ func (e MessageEdges) MentionsOrErr() ([]*User, error) {
 // AttachmentsOrErr returns the Attachments value or an error if the edge
 // was not loaded in eager-loading.
 func (e MessageEdges) AttachmentsOrErr() ([]*Attachment, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.Attachments, nil
 	}
 	return nil, &NotLoadedError{edge: "attachments"}
@@ -352,6 +364,11 @@ func (_m *Message) QueryReplyTo() *MessageQuery {
 	return NewMessageClient(_m.config).QueryReplyTo(_m)
 }
 
+// QueryReplies queries the "replies" edge of the Message entity.
+func (_m *Message) QueryReplies() *MessageQuery {
+	return NewMessageClient(_m.config).QueryReplies(_m)
+}
+
 // QueryMentions queries the "mentions" edge of the Message entity.
 func (_m *Message) QueryMentions() *UserQuery {
 	return NewMessageClient(_m.config).QueryMentions(_m)
@@ -467,6 +484,30 @@ func (_m *Message) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.AgentsOnly))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedReplies returns the Replies named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Message) NamedReplies(name string) ([]*Message, error) {
+	if _m.Edges.namedReplies == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReplies[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Message) appendNamedReplies(name string, edges ...*Message) {
+	if _m.Edges.namedReplies == nil {
+		_m.Edges.namedReplies = make(map[string][]*Message)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReplies[name] = []*Message{}
+	} else {
+		_m.Edges.namedReplies[name] = append(_m.Edges.namedReplies[name], edges...)
+	}
 }
 
 // NamedMentions returns the Mentions named value or an error if the edge was not

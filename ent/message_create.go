@@ -287,6 +287,21 @@ func (_c *MessageCreate) SetReplyTo(v *Message) *MessageCreate {
 	return _c.SetReplyToID(v.ID)
 }
 
+// AddReplyIDs adds the "replies" edge to the Message entity by IDs.
+func (_c *MessageCreate) AddReplyIDs(ids ...pulid.ID) *MessageCreate {
+	_c.mutation.AddReplyIDs(ids...)
+	return _c
+}
+
+// AddReplies adds the "replies" edges to the Message entity.
+func (_c *MessageCreate) AddReplies(v ...*Message) *MessageCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReplyIDs(ids...)
+}
+
 // AddMentionIDs adds the "mentions" edge to the User entity by IDs.
 func (_c *MessageCreate) AddMentionIDs(ids ...pulid.ID) *MessageCreate {
 	_c.mutation.AddMentionIDs(ids...)
@@ -590,11 +605,11 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	}
 	if nodes := _c.mutation.ReplyToIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   message.ReplyToTable,
 			Columns: []string{message.ReplyToColumn},
-			Bidi:    true,
+			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
 			},
@@ -603,6 +618,22 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.ReplyToID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RepliesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   message.RepliesTable,
+			Columns: []string{message.RepliesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.MentionsIDs(); len(nodes) > 0 {

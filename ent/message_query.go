@@ -31,10 +31,12 @@ type MessageQuery struct {
 	withConversation     *ConversationQuery
 	withSender           *UserQuery
 	withReplyTo          *MessageQuery
+	withReplies          *MessageQuery
 	withMentions         *UserQuery
 	withAttachments      *AttachmentQuery
 	loadTotal            []func(context.Context, []*Message) error
 	modifiers            []func(*sql.Selector)
+	withNamedReplies     map[string]*MessageQuery
 	withNamedMentions    map[string]*UserQuery
 	withNamedAttachments map[string]*AttachmentQuery
 	// intermediate query (i.e. traversal path).
@@ -131,7 +133,29 @@ func (_q *MessageQuery) QueryReplyTo() *MessageQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(message.Table, message.FieldID, selector),
 			sqlgraph.To(message.Table, message.FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, false, message.ReplyToTable, message.ReplyToColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, message.ReplyToTable, message.ReplyToColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReplies chains the current query on the "replies" edge.
+func (_q *MessageQuery) QueryReplies() *MessageQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, selector),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, message.RepliesTable, message.RepliesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -378,6 +402,7 @@ func (_q *MessageQuery) Clone() *MessageQuery {
 		withConversation: _q.withConversation.Clone(),
 		withSender:       _q.withSender.Clone(),
 		withReplyTo:      _q.withReplyTo.Clone(),
+		withReplies:      _q.withReplies.Clone(),
 		withMentions:     _q.withMentions.Clone(),
 		withAttachments:  _q.withAttachments.Clone(),
 		// clone intermediate query.
@@ -417,6 +442,17 @@ func (_q *MessageQuery) WithReplyTo(opts ...func(*MessageQuery)) *MessageQuery {
 		opt(query)
 	}
 	_q.withReplyTo = query
+	return _q
+}
+
+// WithReplies tells the query-builder to eager-load the nodes that are connected to
+// the "replies" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageQuery) WithReplies(opts ...func(*MessageQuery)) *MessageQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReplies = query
 	return _q
 }
 
@@ -520,10 +556,11 @@ func (_q *MessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mess
 	var (
 		nodes       = []*Message{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withConversation != nil,
 			_q.withSender != nil,
 			_q.withReplyTo != nil,
+			_q.withReplies != nil,
 			_q.withMentions != nil,
 			_q.withAttachments != nil,
 		}
@@ -567,6 +604,13 @@ func (_q *MessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mess
 			return nil, err
 		}
 	}
+	if query := _q.withReplies; query != nil {
+		if err := _q.loadReplies(ctx, query, nodes,
+			func(n *Message) { n.Edges.Replies = []*Message{} },
+			func(n *Message, e *Message) { n.Edges.Replies = append(n.Edges.Replies, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withMentions; query != nil {
 		if err := _q.loadMentions(ctx, query, nodes,
 			func(n *Message) { n.Edges.Mentions = []*User{} },
@@ -578,6 +622,13 @@ func (_q *MessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mess
 		if err := _q.loadAttachments(ctx, query, nodes,
 			func(n *Message) { n.Edges.Attachments = []*Attachment{} },
 			func(n *Message, e *Attachment) { n.Edges.Attachments = append(n.Edges.Attachments, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReplies {
+		if err := _q.loadReplies(ctx, query, nodes,
+			func(n *Message) { n.appendNamedReplies(name) },
+			func(n *Message, e *Message) { n.appendNamedReplies(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -693,6 +744,39 @@ func (_q *MessageQuery) loadReplyTo(ctx context.Context, query *MessageQuery, no
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *MessageQuery) loadReplies(ctx context.Context, query *MessageQuery, nodes []*Message, init func(*Message), assign func(*Message, *Message)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Message)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(message.FieldReplyToID)
+	}
+	query.Where(predicate.Message(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(message.RepliesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ReplyToID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "reply_to_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "reply_to_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -917,6 +1001,20 @@ func (_q *MessageQuery) ForShare(opts ...sql.LockOption) *MessageQuery {
 func (_q *MessageQuery) Modify(modifiers ...func(s *sql.Selector)) *MessageSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedReplies tells the query-builder to eager-load the nodes that are connected to the "replies"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageQuery) WithNamedReplies(name string, opts ...func(*MessageQuery)) *MessageQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReplies == nil {
+		_q.withNamedReplies = make(map[string]*MessageQuery)
+	}
+	_q.withNamedReplies[name] = query
+	return _q
 }
 
 // WithNamedMentions tells the query-builder to eager-load the nodes that are connected to the "mentions"

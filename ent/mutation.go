@@ -11867,6 +11867,9 @@ type MessageMutation struct {
 	clearedsender       bool
 	reply_to            *pulid.ID
 	clearedreply_to     bool
+	replies             map[pulid.ID]struct{}
+	removedreplies      map[pulid.ID]struct{}
+	clearedreplies      bool
 	mentions            map[pulid.ID]struct{}
 	removedmentions     map[pulid.ID]struct{}
 	clearedmentions     bool
@@ -12995,6 +12998,60 @@ func (m *MessageMutation) ResetReplyTo() {
 	m.clearedreply_to = false
 }
 
+// AddReplyIDs adds the "replies" edge to the Message entity by ids.
+func (m *MessageMutation) AddReplyIDs(ids ...pulid.ID) {
+	if m.replies == nil {
+		m.replies = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.replies[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReplies clears the "replies" edge to the Message entity.
+func (m *MessageMutation) ClearReplies() {
+	m.clearedreplies = true
+}
+
+// RepliesCleared reports if the "replies" edge to the Message entity was cleared.
+func (m *MessageMutation) RepliesCleared() bool {
+	return m.clearedreplies
+}
+
+// RemoveReplyIDs removes the "replies" edge to the Message entity by IDs.
+func (m *MessageMutation) RemoveReplyIDs(ids ...pulid.ID) {
+	if m.removedreplies == nil {
+		m.removedreplies = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.replies, ids[i])
+		m.removedreplies[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReplies returns the removed IDs of the "replies" edge to the Message entity.
+func (m *MessageMutation) RemovedRepliesIDs() (ids []pulid.ID) {
+	for id := range m.removedreplies {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RepliesIDs returns the "replies" edge IDs in the mutation.
+func (m *MessageMutation) RepliesIDs() (ids []pulid.ID) {
+	for id := range m.replies {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReplies resets all changes to the "replies" edge.
+func (m *MessageMutation) ResetReplies() {
+	m.replies = nil
+	m.clearedreplies = false
+	m.removedreplies = nil
+}
+
 // AddMentionIDs adds the "mentions" edge to the User entity by ids.
 func (m *MessageMutation) AddMentionIDs(ids ...pulid.ID) {
 	if m.mentions == nil {
@@ -13666,7 +13723,7 @@ func (m *MessageMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MessageMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.conversation != nil {
 		edges = append(edges, message.EdgeConversation)
 	}
@@ -13675,6 +13732,9 @@ func (m *MessageMutation) AddedEdges() []string {
 	}
 	if m.reply_to != nil {
 		edges = append(edges, message.EdgeReplyTo)
+	}
+	if m.replies != nil {
+		edges = append(edges, message.EdgeReplies)
 	}
 	if m.mentions != nil {
 		edges = append(edges, message.EdgeMentions)
@@ -13701,6 +13761,12 @@ func (m *MessageMutation) AddedIDs(name string) []ent.Value {
 		if id := m.reply_to; id != nil {
 			return []ent.Value{*id}
 		}
+	case message.EdgeReplies:
+		ids := make([]ent.Value, 0, len(m.replies))
+		for id := range m.replies {
+			ids = append(ids, id)
+		}
+		return ids
 	case message.EdgeMentions:
 		ids := make([]ent.Value, 0, len(m.mentions))
 		for id := range m.mentions {
@@ -13719,7 +13785,10 @@ func (m *MessageMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MessageMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
+	if m.removedreplies != nil {
+		edges = append(edges, message.EdgeReplies)
+	}
 	if m.removedmentions != nil {
 		edges = append(edges, message.EdgeMentions)
 	}
@@ -13733,6 +13802,12 @@ func (m *MessageMutation) RemovedEdges() []string {
 // the given name in this mutation.
 func (m *MessageMutation) RemovedIDs(name string) []ent.Value {
 	switch name {
+	case message.EdgeReplies:
+		ids := make([]ent.Value, 0, len(m.removedreplies))
+		for id := range m.removedreplies {
+			ids = append(ids, id)
+		}
+		return ids
 	case message.EdgeMentions:
 		ids := make([]ent.Value, 0, len(m.removedmentions))
 		for id := range m.removedmentions {
@@ -13751,7 +13826,7 @@ func (m *MessageMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MessageMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedconversation {
 		edges = append(edges, message.EdgeConversation)
 	}
@@ -13760,6 +13835,9 @@ func (m *MessageMutation) ClearedEdges() []string {
 	}
 	if m.clearedreply_to {
 		edges = append(edges, message.EdgeReplyTo)
+	}
+	if m.clearedreplies {
+		edges = append(edges, message.EdgeReplies)
 	}
 	if m.clearedmentions {
 		edges = append(edges, message.EdgeMentions)
@@ -13780,6 +13858,8 @@ func (m *MessageMutation) EdgeCleared(name string) bool {
 		return m.clearedsender
 	case message.EdgeReplyTo:
 		return m.clearedreply_to
+	case message.EdgeReplies:
+		return m.clearedreplies
 	case message.EdgeMentions:
 		return m.clearedmentions
 	case message.EdgeAttachments:
@@ -13817,6 +13897,9 @@ func (m *MessageMutation) ResetEdge(name string) error {
 		return nil
 	case message.EdgeReplyTo:
 		m.ResetReplyTo()
+		return nil
+	case message.EdgeReplies:
+		m.ResetReplies()
 		return nil
 	case message.EdgeMentions:
 		m.ResetMentions()

@@ -66,6 +66,8 @@ const (
 	EdgeSender = "sender"
 	// EdgeReplyTo holds the string denoting the reply_to edge name in mutations.
 	EdgeReplyTo = "reply_to"
+	// EdgeReplies holds the string denoting the replies edge name in mutations.
+	EdgeReplies = "replies"
 	// EdgeMentions holds the string denoting the mentions edge name in mutations.
 	EdgeMentions = "mentions"
 	// EdgeAttachments holds the string denoting the attachments edge name in mutations.
@@ -90,6 +92,10 @@ const (
 	ReplyToTable = "messages"
 	// ReplyToColumn is the table column denoting the reply_to relation/edge.
 	ReplyToColumn = "reply_to_id"
+	// RepliesTable is the table that holds the replies relation/edge.
+	RepliesTable = "messages"
+	// RepliesColumn is the table column denoting the replies relation/edge.
+	RepliesColumn = "reply_to_id"
 	// MentionsTable is the table that holds the mentions relation/edge. The primary key declared below.
 	MentionsTable = "message_mentions"
 	// MentionsInverseTable is the table name for the User entity.
@@ -393,6 +399,20 @@ func ByReplyToField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByRepliesCount orders the results by replies count.
+func ByRepliesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRepliesStep(), opts...)
+	}
+}
+
+// ByReplies orders the results by replies terms.
+func ByReplies(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRepliesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByMentionsCount orders the results by mentions count.
 func ByMentionsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -438,7 +458,14 @@ func newReplyToStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(Table, FieldID),
-		sqlgraph.Edge(sqlgraph.O2O, false, ReplyToTable, ReplyToColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, ReplyToTable, ReplyToColumn),
+	)
+}
+func newRepliesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RepliesTable, RepliesColumn),
 	)
 }
 func newMentionsStep() *sqlgraph.Step {

@@ -471,7 +471,7 @@ var (
 		{Name: "agents_only", Type: field.TypeBool, Default: false},
 		{Name: "conversation_id", Type: field.TypeString, Size: 28},
 		{Name: "sender_id", Type: field.TypeString, Nullable: true, Size: 28},
-		{Name: "reply_to_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 28},
+		{Name: "reply_to_id", Type: field.TypeString, Nullable: true, Size: 28},
 	}
 	// MessagesTable holds the schema information for the "messages" table.
 	MessagesTable = &schema.Table{
@@ -492,7 +492,7 @@ var (
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "messages_messages_reply_to",
+				Symbol:     "messages_messages_replies",
 				Columns:    []*schema.Column{MessagesColumns[21]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.SetNull,
@@ -518,6 +518,11 @@ var (
 				Name:    "message_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{MessagesColumns[1]},
+			},
+			{
+				Name:    "message_reply_to_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[21]},
 			},
 		},
 	}
@@ -552,6 +557,11 @@ var (
 				Name:    "outbox_state_next_attempt_at",
 				Unique:  false,
 				Columns: []*schema.Column{OutboxesColumns[4], OutboxesColumns[6]},
+			},
+			{
+				Name:    "outbox_message_id",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxesColumns[9]},
 			},
 		},
 	}

@@ -109,7 +109,10 @@ func (Message) Edges() []ent.Edge {
 		edge.To("conversation", Conversation.Type).Field("conversation_id").Unique().Required().Immutable().
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("sender", User.Type).Field("sender_id").Unique().Immutable(),
-		edge.To("reply_to", Message.Type).Field("reply_to_id").Unique().Immutable().
+		// Many messages may answer one (a plain To edge with Unique would make
+		// it one-to-one, with a unique index on reply_to_id).
+		edge.To("replies", Message.Type).
+			From("reply_to").Field("reply_to_id").Unique().Immutable().
 			Annotations(entsql.OnDelete(entsql.SetNull)),
 		edge.To("mentions", User.Type),
 		edge.From("attachments", Attachment.Type).Ref("message"),
@@ -127,6 +130,8 @@ func (Message) Indexes() []ent.Index {
 		index.Fields("channel_id", "provider_message_id").Unique(),
 		// Retention sweeps by age.
 		index.Fields("created_at"),
+		// Deleting a message clears the replies to it (ON DELETE SET NULL).
+		index.Fields("reply_to_id"),
 	}
 }
 

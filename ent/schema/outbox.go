@@ -41,7 +41,11 @@ func (Outbox) Edges() []ent.Edge {
 
 // Indexes of the Outbox.
 func (Outbox) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("state", "next_attempt_at")}
+	return []ent.Index{
+		index.Fields("state", "next_attempt_at"),
+		// Deleting a message (retention) finds its outbox entry by index.
+		index.Fields("message_id"),
+	}
 }
 
 // Annotations of the Outbox.

@@ -155,9 +155,12 @@ func TestReplyTo(t *testing.T) {
 		var out struct {
 			SendMessage struct{ ReplyTo struct{ ID, Text string } }
 		}
-		ann.MustDo(q, Vars{"c": c, "r": orig}, &out)
-		if out.SendMessage.ReplyTo.ID != orig || out.SendMessage.ReplyTo.Text != "lunch?" {
-			t.Fatalf("replyTo = %+v", out.SendMessage.ReplyTo)
+		// A message can be answered more than once, by anyone in the chat.
+		for _, who := range []*apitest.Client{ann, bob, ann} {
+			who.MustDo(q, Vars{"c": c, "r": orig}, &out)
+			if out.SendMessage.ReplyTo.ID != orig || out.SendMessage.ReplyTo.Text != "lunch?" {
+				t.Fatalf("replyTo = %+v", out.SendMessage.ReplyTo)
+			}
 		}
 		ann.MustFail("BAD_USER_INPUT", q, Vars{"c": c, "r": elsewhere})
 	})
