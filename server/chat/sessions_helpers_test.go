@@ -82,14 +82,16 @@ func session(t *testing.T, c *apitest.Client, id string) *sessionView {
 // it is handed and answers as told.
 type recorder struct {
 	mu    sync.Mutex
-	sent  []string // message ids, in the order handed over
-	fails func(attempt int) error
+	sent    []string // message ids, in the order handed over
+	replyTo []string // the provider ids they answer, in the same order
+	fails   func(attempt int) error
 }
 
 func (r *recorder) Send(_ context.Context, out channel.Outbound) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, string(out.Message.ID))
+	r.replyTo = append(r.replyTo, out.ReplyToProviderID)
 	if r.fails != nil {
 		if err := r.fails(len(r.sent)); err != nil {
 			return "", err

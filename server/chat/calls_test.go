@@ -1,0 +1,181 @@
+package chat_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	entchannel "parley/ent/channel"
+	"parley/ent/message"
+	"parley/ent/schema"
+	"parley/ent/schema/pulid"
+	"parley/server/apitest"
+	"parley/server/app"
+	"parley/server/channel"
+	"parley/server/chat"
+)
+
+type callOut struct {
+	ID, Media, State string
+	DialNumber       *string
+	StartedBy        struct{ ID string }
+	Conversation     struct{ ID string }
+}
+
+const callFields = `id media state dialNumber startedBy { id } conversation { id }`
+
+// startCall rings every member of a chat; only members may start one or see
+// it, colleagues are called with AUDIO or VIDEO and customers by PHONE.
+func TestStartCallRingsTheChat(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob, dan := env.NewUser("AGENT", "Ann"), env.NewUser("MEMBER", "Bob"), env.NewUser("MEMBER", "Dan")
+		g := groupChat(t, ann, "Standup", bob.ID)
+		events := bob.Connect().Subscribe(`subscription { events { type call { `+callFields+` } } }`, nil)
+		time.Sleep(100 * time.Millisecond)
+
+		q := `mutation($c:ID!,$m:CallMedia!){ startCall(conversationId:$c, media:$m){ ` + callFields + ` } }`
+		var out struct{ StartCall callOut }
+		ann.MustDo(q, Vars{"c": g, "m": "VIDEO"}, &out)
+		c := out.StartCall
+		if c.Media != "VIDEO" || c.State != "RINGING" || c.DialNumber != nil || c.StartedBy.ID != ann.ID || c.Conversation.ID != g {
+			t.Fatalf("call %+v", c)
+		}
+		for {
+			var e struct {
+				Events struct {
+					Type string
+					Call *callOut
+				}
+			}
+			events.Next(wait).Decode(t, &e)
+			if e.Events.Type == "CALL_UPDATED" {
+				if e.Events.Call == nil || *e.Events.Call != c {
+					t.Fatalf("bob's devices got %+v, want %+v", e.Events.Call, c)
+				}
+				break
+			}
+		}
+		dan.MustFail("FORBIDDEN", q, Vars{"c": g, "m": "AUDIO"})
+		ann.MustFail("BAD_USER_INPUT", q, Vars{"c": g, "m": "PHONE"})
+
+		node := `query($id:ID!){ node(id:$id){ ... on Call { id state } } }`
+		var seen struct{ Node *struct{ ID, State string } }
+		bob.MustDo(node, Vars{"id": c.ID}, &seen)
+		if seen.Node == nil || seen.Node.ID != c.ID {
+			t.Fatalf("a member reads the call as %+v", seen.Node)
+		}
+		if r := dan.Do(node, Vars{"id": c.ID}); string(r.Data) != `{"node":null}` {
+			t.Fatalf("a non-member reads the call: %s", r.Data)
+		}
+
+		// In a session the customer is called by phone, on the contact's number.
+		sms := createChannel(t, env, "SMS", "SMS", ann.ID)
+		s, _ := customerWrites(t, env, sms, "+15550100700", "sm-1", "call me")
+		ann.MustFail("BAD_USER_INPUT", q, Vars{"c": s, "m": "AUDIO"})
+		ann.MustDo(q, Vars{"c": s, "m": "PHONE"}, &out)
+		if out.StartCall.DialNumber == nil || *out.StartCall.DialNumber != "+15550100700" || out.StartCall.Media != "PHONE" {
+			t.Fatalf("phone call %+v", out.StartCall)
+		}
+		bob.MustFail("FORBIDDEN", q, Vars{"c": s, "m": "PHONE"})
+	})
+}
+
+// replyToComment answers a customer's comment in public, under the same
+// post, through the outbox; a comment may be answered more than once.
+func TestReplyToComment(t *testing.T) {
+	t.Parallel()
+	for _, b := range apitest.Backends {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{}
+			env := apitest.Start(t, b, apitest.Options{Configure: func(c *app.Config) {
+				c.Adapters = channel.Registry{entchannel.KindINSTAGRAM: rec}
+			}})
+			ann, bob, mo := env.NewUser("AGENT", "Ann"), env.NewUser("AGENT", "Bob"), env.NewUser("MEMBER", "Mo")
+			ig := createChannel(t, env, "INSTAGRAM", "Shop", ann.ID)
+			text := "Is this in blue?"
+			comment, err := env.App.Chat.Receive(t.Context(), chat.Inbound{
+				ChannelID: pulid.ID(ig), ProviderMessageID: "ig-comment-1", Kind: message.KindCOMMENT, Text: &text,
+				Post:    &schema.Post{ID: "post-17", URL: ptr("https://instagram.example/p/17"), Text: ptr("New sofa")},
+				Contact: chat.ContactInfo{ExternalID: "igsid-1"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dm, _ := customerWrites(t, env, ig, "igsid-2", "ig-dm-1", "a direct message")
+
+			q := `mutation($m:ID!,$t:String!){ replyToComment(messageId:$m, text:$t){ id kind direction status text
+				replyTo { id } post { id url text } conversation { id } } }`
+			type reply struct {
+				ID, Kind, Direction, Status, Text string
+				ReplyTo                           struct{ ID string }
+				Post                              struct{ ID, URL, Text string }
+				Conversation                      struct{ ID string }
+			}
+			var ids []string
+			for _, answer := range []string{"Yes, in blue too", "And in green"} {
+				var out struct{ ReplyToComment reply }
+				ann.MustDo(q, Vars{"m": comment.ID, "t": answer}, &out)
+				r := out.ReplyToComment
+				if r.Kind != "COMMENT" || r.Direction != "OUTBOUND" || r.Text != answer || r.ReplyTo.ID != string(comment.ID) ||
+					r.Post != (struct{ ID, URL, Text string }{"post-17", "https://instagram.example/p/17", "New sofa"}) || r.Conversation.ID != string(comment.ConversationID) {
+					t.Fatalf("reply %+v", r)
+				}
+				ids = append(ids, r.ID)
+			}
+			for _, id := range ids {
+				waitStatus(t, ann, id, "SENT")
+			}
+			if got := strings.Join(rec.replyTo, ","); got != "ig-comment-1,ig-comment-1" {
+				t.Fatalf("the provider was asked to answer %q", got)
+			}
+
+			bob.MustFail("FORBIDDEN", q, Vars{"m": comment.ID, "t": "not my channel"})
+			mo.MustFail("FORBIDDEN", q, Vars{"m": comment.ID, "t": "not an agent"})
+			var dmMsg struct {
+				Node struct {
+					LastMessage struct{ ID string }
+				}
+			}
+			ann.MustDo(`query($id:ID!){ node(id:$id){ ... on Session { lastMessage { id } } } }`, Vars{"id": dm}, &dmMsg)
+			ann.MustFail("BAD_USER_INPUT", q, Vars{"m": dmMsg.Node.LastMessage.ID, "t": "not a comment"})
+			ann.MustFail("BAD_USER_INPUT", q, Vars{"m": ids[0], "t": "my own reply is not a customer's comment"})
+			ann.MustFail("BAD_USER_INPUT", q, Vars{"m": comment.ID, "t": "  "})
+			ann.MustFail("TEXT_TOO_LONG", q, Vars{"m": comment.ID, "t": strings.Repeat("x", 1001)})
+			if n := len(rec.calls()); n != 2 {
+				t.Fatalf("the provider was handed %d messages, want 2", n)
+			}
+		})
+	}
+}
+
+// Parley has no speech engine: transcribing an AUDIO message records a
+// FAILED transcription (and tells the chat); other kinds are refused.
+func TestTranscribeMessage(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob, dan := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob"), env.NewUser("MEMBER", "Dan")
+		c := directChat(t, ann, bob.ID)
+		audio := sendFiles(t, ann, c, uploadTo(t, ann, c, "memo.wav", wavOf(16000)).ID)
+		if audio.Kind != "AUDIO" {
+			t.Fatalf("a WAV file made a %s message", audio.Kind)
+		}
+		q := `mutation($m:ID!){ transcribeMessage(messageId:$m){ id transcription { status text } } }`
+		var out struct {
+			TranscribeMessage struct {
+				ID            string
+				Transcription *struct {
+					Status string
+					Text   *string
+				}
+			}
+		}
+		bob.MustDo(q, Vars{"m": audio.ID}, &out)
+		if tr := out.TranscribeMessage.Transcription; tr == nil || tr.Status != "FAILED" || tr.Text != nil {
+			t.Fatalf("transcription %+v", tr)
+		}
+		bob.MustFail("BAD_USER_INPUT", q, Vars{"m": send(t, ann, c, "just text")})
+		dan.MustFail("FORBIDDEN", q, Vars{"m": audio.ID})
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
