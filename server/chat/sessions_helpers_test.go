@@ -81,7 +81,7 @@ func session(t *testing.T, c *apitest.Client, id string) *sessionView {
 // recorder stands in for a provider behind the adapter seam: it records what
 // it is handed and answers as told.
 type recorder struct {
-	mu    sync.Mutex
+	mu      sync.Mutex
 	sent    []string // message ids, in the order handed over
 	replyTo []string // the provider ids they answer, in the same order
 	fails   func(attempt int) error
