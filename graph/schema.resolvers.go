@@ -48,7 +48,7 @@ func (r *chatResolver) Title(ctx context.Context, obj *model.Chat) (string, erro
 }
 
 func (r *chatResolver) LastMessage(ctx context.Context, obj *model.Chat) (*ent.Message, error) {
-	return r.Core.LastMessage(ctx, obj.Conversation)
+	return r.Core.LastMessage(ctx, viewer(ctx), obj.Conversation)
 }
 
 func (r *chatResolver) UnreadCount(ctx context.Context, obj *model.Chat) (int, error) {
@@ -148,6 +148,10 @@ func (r *messageResolver) Attachments(ctx context.Context, obj *ent.Message) ([]
 		atts = []*ent.Attachment{}
 	}
 	return atts, err
+}
+
+func (r *messageResolver) ReplyTo(ctx context.Context, obj *ent.Message) (*ent.Message, error) {
+	return r.Core.ReplyTo(ctx, viewer(ctx), obj)
 }
 
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
@@ -490,7 +494,7 @@ func (r *sessionResolver) Title(ctx context.Context, obj *model.Session) (string
 }
 
 func (r *sessionResolver) LastMessage(ctx context.Context, obj *model.Session) (*ent.Message, error) {
-	return r.Core.LastMessage(ctx, obj.Conversation)
+	return r.Core.LastMessage(ctx, viewer(ctx), obj.Conversation)
 }
 
 func (r *sessionResolver) UnreadCount(ctx context.Context, obj *model.Session) (int, error) {
@@ -574,6 +578,20 @@ func (r *subscriptionResolver) Events(ctx context.Context, since *string) (<-cha
 
 func (r *subscriptionResolver) BadgesUpdated(ctx context.Context) (<-chan *model.Badges, error) {
 	return chat.BadgesUpdated(ctx, r.Core, viewer(ctx), func(e chat.Event) *model.Badges { return badges(*e.Badges) })
+}
+
+func (r *userResolver) Email(ctx context.Context, obj *ent.User) (string, error) {
+	if viewer(ctx).IsVisitor() {
+		return "", nil // a website visitor sees who answers, not how to reach them
+	}
+	return obj.Email, nil
+}
+
+func (r *userResolver) Extension(ctx context.Context, obj *ent.User) (*string, error) {
+	if viewer(ctx).IsVisitor() {
+		return nil, nil
+	}
+	return obj.Extension, nil
 }
 
 func (r *userResolver) Online(ctx context.Context, obj *ent.User) (bool, error) {

@@ -10,6 +10,7 @@ import (
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/apperr"
 	"parley/server/auth"
 )
 
@@ -150,9 +151,10 @@ func (s *Service) Messages(ctx context.Context, v *auth.Viewer, c *ent.Conversat
 	return q
 }
 
-// LastMessage returns a conversation's newest message (nil if none, or if
-// retention removed it).
-func (s *Service) LastMessage(ctx context.Context, c *ent.Conversation) (*ent.Message, error) {
+// LastMessage returns a conversation's newest message the viewer may read
+// (nil if none, or if retention removed it): for a Live Chat visitor, the
+// newest that is not for agents only.
+func (s *Service) LastMessage(ctx context.Context, v *auth.Viewer, c *ent.Conversation) (*ent.Message, error) {
 	if c.LastMessageID == nil {
 		return nil, nil
 	}
@@ -160,5 +162,24 @@ func (s *Service) LastMessage(ctx context.Context, c *ent.Conversation) (*ent.Me
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
+	if err != nil || !v.IsVisitor() || !m.AgentsOnly {
+		return m, err
+	}
+	m, err = s.Messages(ctx, v, c).Order(ent.Desc(message.FieldSeq)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
 	return m, err
+}
+
+// ReplyTo returns the message m answers, if the viewer may read it.
+func (s *Service) ReplyTo(ctx context.Context, v *auth.Viewer, m *ent.Message) (*ent.Message, error) {
+	if m.ReplyToID == nil {
+		return nil, nil
+	}
+	r, err := s.Message(ctx, v, *m.ReplyToID)
+	if _, ok := apperr.As(err); ok {
+		return nil, nil // gone, or not for this viewer: it reads as none
+	}
+	return r, err
 }

@@ -166,3 +166,101 @@ func TestSessionsCloseAfterTheChannelsInactivityPeriod(t *testing.T) {
 		}
 	})
 }
+
+// Whatever the path — the last message, a quoted reply, the history, a
+// forwarding note — a visitor never reads what is for agents only, and sees
+// the agents who answer by name only.
+func TestAVisitorNeverSeesAgentsOnlyMessages(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bea := env.NewUser("AGENT", "Ann"), env.NewUser("AGENT", "Bea")
+		site := createChannel(t, env, "LIVE_CHAT", "Website", ann.ID, bea.ID)
+		visitor, s := startLiveChat(t, env, site, "Vera")
+		hello := send(t, visitor, s, "hello")
+
+		type view struct {
+			Node struct {
+				LastMessage *struct {
+					ID, Kind string
+					Text     *string
+					ReplyTo  *struct{ ID string }
+					Sender   *struct {
+						Name, Email string
+						Extension   *string
+					}
+				}
+				Assignee *struct {
+					Name, Email string
+					Extension   *string
+				}
+				Messages struct {
+					Edges []struct{ Node struct{ ID, Kind string } }
+				}
+			}
+		}
+		look := func() view {
+			t.Helper()
+			var out view
+			visitor.MustDo(`query($id:ID!){ node(id:$id){ ... on Session {
+				lastMessage { id kind text replyTo { id } sender { name email extension } }
+				assignee { name email extension }
+				messages(last: 50) { edges { node { id kind } } } } } }`, Vars{"id": s}, &out)
+			for _, e := range out.Node.Messages.Edges {
+				if e.Node.Kind == "NOTE" || e.Node.Kind == "SYSTEM" {
+					t.Fatalf("the visitor's history holds a %s message", e.Node.Kind)
+				}
+			}
+			return out
+		}
+		lastIs := func(v view, id string) {
+			t.Helper()
+			if v.Node.LastMessage == nil || v.Node.LastMessage.ID != id {
+				t.Fatalf("the visitor's last message is %+v, want %s", v.Node.LastMessage, id)
+			}
+		}
+
+		// A note: the visitor's last message stays the one before it.
+		var note struct{ SendMessage struct{ ID string } }
+		ann.MustDo(sendQ, Vars{"c": s, "t": "private: refund fraud suspected", "note": true}, &note)
+		lastIs(look(), hello)
+
+		// A note with a file is still a NOTE, for agents only.
+		att := uploadTo(t, ann, s, "check.txt", []byte("INTERNAL CREDIT CHECK"))
+		var fileNote struct{ SendMessage struct{ Kind string } }
+		ann.MustDo(`mutation($c:ID!,$a:[ID!]){ sendMessage(input:{conversationId:$c, attachmentIds:$a, note:true}){ kind } }`,
+			Vars{"c": s, "a": []string{att.ID}}, &fileNote)
+		if fileNote.SendMessage.Kind != "NOTE" {
+			t.Fatalf("a note with a file is a %s message", fileNote.SendMessage.Kind)
+		}
+		lastIs(look(), hello)
+
+		// A reply quoting the note: the reply is seen, the quote is not.
+		var reply struct{ SendMessage struct{ ID string } }
+		ann.MustDo(`mutation($c:ID!,$r:ID){ sendMessage(input:{conversationId:$c, text:"We will get back to you", replyToId:$r}){ id } }`,
+			Vars{"c": s, "r": note.SendMessage.ID}, &reply)
+		v := look()
+		lastIs(v, reply.SendMessage.ID)
+		if v.Node.LastMessage.ReplyTo != nil {
+			t.Fatal("the visitor reads the note a reply quotes")
+		}
+		if snd := v.Node.LastMessage.Sender; snd == nil || snd.Name != "Ann" || snd.Email != "" || snd.Extension != nil {
+			t.Fatalf("the visitor sees the agent as %+v", snd)
+		}
+
+		// A forward with a note writes a SYSTEM message for agents only.
+		ann.MustDo(`mutation($s:ID!,$u:ID!){ forwardSession(input:{sessionId:$s, toUserId:$u, note:"customer is rude, careful"}){ id } }`,
+			Vars{"s": s, "u": bea.ID}, nil)
+		v = look()
+		lastIs(v, reply.SendMessage.ID)
+		if a := v.Node.Assignee; a == nil || a.Name != "Bea" || a.Email != "" || a.Extension != nil {
+			t.Fatalf("the visitor sees the assignee as %+v", a)
+		}
+		// The agents see it all.
+		var agent struct {
+			Node struct{ LastMessage struct{ Kind string } }
+		}
+		bea.MustDo(`query($id:ID!){ node(id:$id){ ... on Session { lastMessage { kind } } } }`, Vars{"id": s}, &agent)
+		if agent.Node.LastMessage.Kind != "SYSTEM" {
+			t.Fatalf("the agents' last message is a %s", agent.Node.LastMessage.Kind)
+		}
+	})
+}

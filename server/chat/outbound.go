@@ -22,9 +22,9 @@ func (s *Service) checkOutbound(ctx context.Context, v *auth.Viewer, conv *ent.C
 		if in.MessageTag != nil {
 			return apperr.BadInput("a note is never sent, so it takes no message tag").With("field", "messageTag")
 		}
-		if spec.Kind == message.KindTEXT {
-			spec.Kind = message.KindNOTE
-		}
+		// A note is a NOTE whatever it carries, so every client shows it as
+		// private; its attachments keep their content types.
+		spec.Kind = message.KindNOTE
 		spec.Direction, spec.Status, spec.AgentsOnly = message.DirectionINTERNAL, message.StatusSENT, true
 		return nil
 	}
