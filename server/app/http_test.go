@@ -34,6 +34,20 @@ func TestMalformedRequestsGetBadUserInput(t *testing.T) {
 		c.MustFail("BAD_USER_INPUT", `query($n:Int){ users(first:$n){ totalCount } }`, Vars{"n": "ten"})
 		c.MustFail("BAD_USER_INPUT", `{ users(first: 1000) { totalCount } }`, nil)
 
+		// Page cursors this server never handed out: garbled, empty, or an
+		// events cursor passed to a list.
+		for _, q := range []string{
+			`{ users(after: "!!notacursor") { totalCount } }`,
+			`{ users(after: "") { totalCount } }`,
+			`{ chats(after: "aGVsbG8") { totalCount } }`,
+			`{ sessions(after: "ZTEuMC40OTI") { totalCount } }`,
+			`{ customers(after: "x") { totalCount } }`,
+			`{ searchMessages(query: "hello", after: "x") { totalCount } }`,
+		} {
+			c.MustFail("BAD_USER_INPUT", q, nil)
+		}
+		c.MustFail("BAD_USER_INPUT", `query($a:Cursor){ users(after:$a){ totalCount } }`, Vars{"a": "garbage"})
+
 		// Not JSON at all, or no body: still a GraphQL error with a code.
 		for _, body := range []string{"", "{not json", `{"query": 42}`} {
 			req, _ := http.NewRequest(http.MethodPost, env.URL+"/query", strings.NewReader(body))
