@@ -397,7 +397,7 @@ func (r *queryResolver) Chats(ctx context.Context, archived *bool, first *int, a
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.ChatConnection{PageInfo: &ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
+	conn := &model.ChatConnection{Edges: []*model.ChatEdge{}, PageInfo: &ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
 	for _, it := range items {
 		c := model.WrapWith(it.Conversation, it.Member).(*model.Chat)
 		c.Peer = it.Peer
@@ -423,7 +423,7 @@ func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Statu
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.SessionConnection{PageInfo: &ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
+	conn := &model.SessionConnection{Edges: []*model.SessionEdge{}, PageInfo: &ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
 	for _, c := range convs {
 		conn.Edges = append(conn.Edges, &model.SessionEdge{Node: &model.Session{Conversation: c}, Cursor: sessionCursor(c)})
 	}
@@ -446,7 +446,7 @@ func (r *queryResolver) SearchMessages(ctx context.Context, query string, conver
 	if err != nil {
 		return nil, err
 	}
-	conn := &ent.MessageConnection{PageInfo: ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
+	conn := &ent.MessageConnection{Edges: []*ent.MessageEdge{}, PageInfo: ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
 	for _, m := range msgs {
 		conn.Edges = append(conn.Edges, &ent.MessageEdge{Node: m, Cursor: ent.Cursor{ID: m.ID}})
 	}

@@ -254,3 +254,28 @@ func TestNonMembersGetNothing(t *testing.T) {
 		}
 	})
 }
+
+// An empty list is an empty list: clients map over edges without checks.
+func TestEmptyConnectionsHaveEmptyEdges(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		site := createChannel(t, env, "LIVE_CHAT", "Website")
+		_, s := startLiveChat(t, env, site, "Vera")
+		for _, q := range []string{
+			`{ chats(archived: true) { totalCount edges { cursor } pageInfo { hasNextPage } } }`,
+			`{ sessions { totalCount edges { cursor } } }`,
+			`{ searchMessages(query: "nothing") { totalCount edges { cursor } } }`,
+			`{ users(search: "nobody") { totalCount edges { cursor } } }`,
+			`{ customers(search: "nobody") { totalCount edges { cursor } } }`,
+		} {
+			r := ann.Do(q, nil)
+			if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"edges":[]`) {
+				t.Errorf("%s: %s %+v", q, r.Data, r.Errors)
+			}
+		}
+		r := env.Admin.Do(`query($s:ID!){ node(id:$s){ ... on Session { messages(last: 10) { edges { cursor } } } } }`, Vars{"s": s})
+		if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"edges":[]`) {
+			t.Errorf("an empty history: %s %+v", r.Data, r.Errors)
+		}
+	})
+}
