@@ -311,3 +311,29 @@ func TestASlowSubscriberDoesNotDelayTheSender(t *testing.T) {
 		}
 	})
 }
+
+// A BADGES_UPDATED shares the cursor of the change that moved the badges; a
+// client that resumes from that cursor (having perhaps missed the badges)
+// is told its badges again.
+func TestResumingRestatesTheBadges(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob")
+		c := directChat(t, ann, bob.ID)
+		sock := bob.Connect()
+		sub := sock.Subscribe(eventsQuery, nil)
+		time.Sleep(100 * time.Millisecond)
+		send(t, ann, c, "hi")
+		added := nextEvent(t, sub, "MESSAGE_ADDED")
+		nextEvent(t, sub, "BADGES_UPDATED")
+		sock.Close()
+
+		resumed := bob.Connect().Subscribe(eventsQuery, Vars{"s": added.Events.Cursor})
+		e := nextEvent(t, resumed)
+		if e.Events.Type != "BADGES_UPDATED" || e.Events.Badges == nil || *e.Events.Badges != (badgeSet{InternalUnread: 1, Total: 1}) {
+			t.Fatalf("resuming began with %+v", e.Events)
+		}
+		if e.Events.Cursor != added.Events.Cursor {
+			t.Fatalf("the restated badges carry cursor %s, want %s", e.Events.Cursor, added.Events.Cursor)
+		}
+	})
+}

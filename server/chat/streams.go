@@ -69,8 +69,14 @@ func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *strin
 		}
 		from = &c
 	}
-	return pubsub.Open(ctx, s.streams, principal(v), pubsub.Filter{}, from,
-		&eventSink[T]{badgeTimer: badgeTimer{s: s, v: v}, convert: convert, withEvents: true})
+	sink := &eventSink[T]{badgeTimer: badgeTimer{s: s, v: v}, convert: convert, withEvents: true}
+	if from != nil {
+		// A BADGES_UPDATED carries the cursor of the change before it, so a
+		// client that resumes from there may have missed it: restate them.
+		sink.cursor = *since
+		sink.arm()
+	}
+	return pubsub.Open(ctx, s.streams, principal(v), pubsub.Filter{}, from, sink)
 }
 
 // BadgesUpdated streams the viewer's badges whenever they may have changed.
