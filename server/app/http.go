@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -175,23 +176,32 @@ func (a *App) cors(next http.Handler) http.Handler {
 }
 
 // checkWebsocketOrigin refuses a browser's WebSocket upgrade from an origin
-// that is neither this server nor one of PARLEY_CORS_ORIGINS. (Clients that
-// send no Origin, such as mobile apps, are not browsers and pass.)
+// that is neither this server nor one of PARLEY_CORS_ORIGINS, compared as
+// CORS compares them: scheme, host and port. (Clients that send no Origin,
+// such as mobile apps, are not browsers and pass.)
 func (a *App) checkWebsocketOrigin(next http.Handler) http.Handler {
-	allowed := map[string]bool{}
-	for _, h := range originHosts(a.cfg.CORSOrigins) {
-		allowed[strings.ToLower(h)] = true
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			u, err := url.Parse(origin)
-			if err != nil || (!strings.EqualFold(u.Host, r.Host) && !allowed[strings.ToLower(u.Host)]) {
+			if err != nil || (!strings.EqualFold(u.Host, r.Host) && !originAllowed(a.cfg.CORSOrigins, origin)) {
 				writeText(w, http.StatusForbidden, "origin not allowed")
 				return
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// originAllowed matches an Origin header against the configured origins,
+// which may hold a wildcard (https://*.example.com) as rs/cors allows.
+func originAllowed(allowed []string, origin string) bool {
+	origin = strings.ToLower(origin)
+	for _, o := range allowed {
+		if ok, _ := path.Match(strings.ToLower(o), origin); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // originHosts turns configured origins into coder/websocket's host patterns.

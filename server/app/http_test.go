@@ -98,9 +98,12 @@ func TestCORSAllowsOnlyConfiguredOrigins(t *testing.T) {
 		if got := preflight("https://evil.example.net").Header.Get("Access-Control-Allow-Origin"); got != "" {
 			t.Fatalf("other origin: Access-Control-Allow-Origin = %q", got)
 		}
-		// WebSocket upgrades obey the same origins.
-		if _, err := env.Admin.Dial(apitest.DialOptions{Origin: "https://evil.example.net"}); err == nil {
-			t.Fatal("a websocket from another origin was accepted")
+		// WebSocket upgrades obey the same origins, scheme and port included.
+		for _, origin := range []string{"https://evil.example.net", "http://app.example.com", "https://app.example.com:8443",
+			"https://app.example.com.evil.example.net"} {
+			if _, err := env.Admin.Dial(apitest.DialOptions{Origin: origin}); err == nil {
+				t.Fatalf("a websocket from %s was accepted", origin)
+			}
 		}
 		s, err := env.Admin.Dial(apitest.DialOptions{Origin: "https://app.example.com"})
 		if err != nil {
