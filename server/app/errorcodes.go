@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"parley/server/apperr"
 )
@@ -19,7 +20,7 @@ func ensureErrorCodes(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		cw := &codeWriter{ResponseWriter: w}
+		cw := &codeWriter{ResponseWriter: w, plainJSON: wantsPlainJSON(r)}
 		next.ServeHTTP(cw, r)
 		cw.finish()
 	})
@@ -27,13 +28,31 @@ func ensureErrorCodes(next http.Handler) http.Handler {
 
 type codeWriter struct {
 	http.ResponseWriter
-	status int
-	buf    *bytes.Buffer // set when the response is an error to patch
+	plainJSON bool
+	status    int
+	buf       *bytes.Buffer // set when the response is an error to patch
+}
+
+// wantsPlainJSON reports a JSON or GET request from a client that did not
+// ask for application/graphql-response+json.
+func wantsPlainJSON(r *http.Request) bool {
+	if strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json") {
+		return false
+	}
+	return r.Method == http.MethodGet || strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
 }
 
 func (c *codeWriter) WriteHeader(status int) {
 	if c.status != 0 {
 		return
+	}
+	if status == http.StatusUnprocessableEntity && c.plainJSON {
+		// gqlgen answers a query that does not parse or validate with 422;
+		// GraphQL over HTTP wants 200 for application/json, so that clients
+		// (Apollo, urql) read the errors as GraphQL errors, not as a failed
+		// request. Clients that ask for application/graphql-response+json
+		// get gqlgen's 400.
+		status = http.StatusOK
 	}
 	c.status = status
 	if status >= 400 {

@@ -30,6 +30,20 @@ func TestMalformedRequestsGetBadUserInput(t *testing.T) {
 				}
 			}
 		}
+		// A query that does not validate is still a GraphQL response: 200 for
+		// application/json, 400 for a client that asks for
+		// application/graphql-response+json (GraphQL over HTTP).
+		for accept, want := range map[string]int{"": 200, "application/json": 200, "application/graphql-response+json": 400} {
+			req, _ := http.NewRequest(http.MethodPost, env.URL+"/query", strings.NewReader(`{"query":"{ me { nope } }"}`))
+			req.Header.Set("Content-Type", "application/json")
+			if accept != "" {
+				req.Header.Set("Accept", accept)
+			}
+			if r := c.Send(req); r.Status != want || r.Code() != "BAD_USER_INPUT" {
+				t.Errorf("Accept %q: status %d, code %s; want %d", accept, r.Status, r.Code(), want)
+			}
+		}
+
 		// Wrong variable types are input errors too.
 		c.MustFail("BAD_USER_INPUT", `query($n:Int){ users(first:$n){ totalCount } }`, Vars{"n": "ten"})
 		c.MustFail("BAD_USER_INPUT", `{ users(first: 1000) { totalCount } }`, nil)
