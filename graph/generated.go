@@ -88,6 +88,7 @@ type ComplexityRoot struct {
 		Conversation func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		DialNumber   func(childComplexity int) int
+		EndedAt      func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Media        func(childComplexity int) int
 		StartedBy    func(childComplexity int) int
@@ -221,6 +222,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddChatMembers             func(childComplexity int, chatID pulid.ID, userIds []pulid.ID) int
+		AnswerCall                 func(childComplexity int, id pulid.ID) int
 		ArchiveConversation        func(childComplexity int, id pulid.ID) int
 		CreateCannedResponse       func(childComplexity int, input model.CannedResponseInput) int
 		CreateChannel              func(childComplexity int, input model.CreateChannelInput) int
@@ -229,7 +231,9 @@ type ComplexityRoot struct {
 		CreateDocument             func(childComplexity int, input model.CreateDocumentInput) int
 		CreateGroupChat            func(childComplexity int, input model.CreateGroupChatInput) int
 		CreateUser                 func(childComplexity int, input model.CreateUserInput) int
+		DeclineCall                func(childComplexity int, id pulid.ID) int
 		DeleteCannedResponse       func(childComplexity int, id pulid.ID) int
+		EndCall                    func(childComplexity int, id pulid.ID) int
 		EscalateToCall             func(childComplexity int, sessionID pulid.ID) int
 		ForwardSession             func(childComplexity int, input model.ForwardSessionInput) int
 		LeaveChat                  func(childComplexity int, chatID pulid.ID) int
@@ -452,6 +456,9 @@ type MutationResolver interface {
 	TranscribeMessage(ctx context.Context, messageID pulid.ID) (*ent.Message, error)
 	StartCall(ctx context.Context, conversationID pulid.ID, media call.Media) (*ent.Call, error)
 	EscalateToCall(ctx context.Context, sessionID pulid.ID) (*ent.Call, error)
+	AnswerCall(ctx context.Context, id pulid.ID) (*ent.Call, error)
+	DeclineCall(ctx context.Context, id pulid.ID) (*ent.Call, error)
+	EndCall(ctx context.Context, id pulid.ID) (*ent.Call, error)
 	CreateChannel(ctx context.Context, input model.CreateChannelInput) (*ent.Channel, error)
 	UpdateChannel(ctx context.Context, id pulid.ID, input model.UpdateChannelInput) (*ent.Channel, error)
 	SetChannelAgents(ctx context.Context, channelID pulid.ID, userIds []pulid.ID) (*ent.Channel, error)
@@ -649,6 +656,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Call.DialNumber(childComplexity), true
+	case "Call.endedAt":
+		if e.ComplexityRoot.Call.EndedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Call.EndedAt(childComplexity), true
 	case "Call.id":
 		if e.ComplexityRoot.Call.ID == nil {
 			break
@@ -1202,6 +1215,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddChatMembers(childComplexity, args["chatId"].(pulid.ID), args["userIds"].([]pulid.ID)), true
+	case "Mutation.answerCall":
+		if e.ComplexityRoot.Mutation.AnswerCall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerCall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerCall(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.archiveConversation":
 		if e.ComplexityRoot.Mutation.ArchiveConversation == nil {
 			break
@@ -1290,6 +1314,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.declineCall":
+		if e.ComplexityRoot.Mutation.DeclineCall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineCall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineCall(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.deleteCannedResponse":
 		if e.ComplexityRoot.Mutation.DeleteCannedResponse == nil {
 			break
@@ -1301,6 +1336,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCannedResponse(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.endCall":
+		if e.ComplexityRoot.Mutation.EndCall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endCall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndCall(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.escalateToCall":
 		if e.ComplexityRoot.Mutation.EscalateToCall == nil {
 			break
@@ -2630,6 +2676,8 @@ type Call implements Node {
   dialNumber: String
   startedBy: User!
   createdAt: Time!
+  "When the call ended: ENDED, DECLINED or MISSED."
+  endedAt: Time
 }
 
 type Event {
@@ -2855,6 +2903,22 @@ type Mutation {
   startCall(conversationId: ID!, media: CallMedia!): Call!
   "Dials the customer's number where known."
   escalateToCall(sessionId: ID!): Call!
+  """
+  Picks up a RINGING call: it becomes ACTIVE. For a member the call rang for
+  (AUDIO, VIDEO), or on another of the agent's devices (PHONE). CONFLICT when
+  the call is no longer ringing.
+  """
+  answerCall(id: ID!): Call!
+  """
+  Turns down a RINGING call: DECLINED in a direct chat or on a phone call. In
+  a group the call goes on ringing for the others and is returned unchanged.
+  """
+  declineCall(id: ID!): Call!
+  """
+  Hangs up: an ACTIVE call is ENDED, a RINGING one nobody answered is MISSED.
+  Anyone in the call's conversation may end it; CONFLICT once it is over.
+  """
+  endCall(id: ID!): Call!
 
   "Admins only."
   createChannel(input: CreateChannelInput!): Channel!
@@ -2955,6 +3019,8 @@ func (ec *executionContext) childFields_Call(ctx context.Context, field graphql.
 		return ec.fieldContext_Call_startedBy(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Call_createdAt(ctx, field)
+	case "endedAt":
+		return ec.fieldContext_Call_endedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Call", field.Name)
 }
@@ -3581,6 +3647,20 @@ func (ec *executionContext) field_Mutation_addChatMembers_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_answerCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archiveConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3693,7 +3773,35 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_declineCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteCannedResponse_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_endCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -5103,6 +5211,29 @@ func (ec *executionContext) _Call_createdAt(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Call_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Call", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Call_endedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Call) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Call_endedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Call_endedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Call", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
@@ -8493,6 +8624,138 @@ func (ec *executionContext) fieldContext_Mutation_escalateToCall(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_escalateToCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_answerCall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_answerCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnswerCall(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖparleyᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_answerCall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_answerCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_declineCall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_declineCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeclineCall(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖparleyᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_declineCall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_declineCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endCall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndCall(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖparleyᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endCall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13251,6 +13514,11 @@ func (ec *executionContext) _Call(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "endedAt":
+			out.Values[i] = ec._Call_endedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15120,6 +15388,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "escalateToCall":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_escalateToCall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerCall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_answerCall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declineCall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_declineCall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endCall(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

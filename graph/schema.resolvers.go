@@ -295,6 +295,18 @@ func (r *mutationResolver) EscalateToCall(ctx context.Context, sessionID pulid.I
 	return r.Core.Escalate(ctx, viewer(ctx), sessionID)
 }
 
+func (r *mutationResolver) AnswerCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
+	return r.Core.Answer(ctx, viewer(ctx), id)
+}
+
+func (r *mutationResolver) DeclineCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
+	return r.Core.Decline(ctx, viewer(ctx), id)
+}
+
+func (r *mutationResolver) EndCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
+	return r.Core.End(ctx, viewer(ctx), id)
+}
+
 func (r *mutationResolver) CreateChannel(ctx context.Context, input model.CreateChannelInput) (*ent.Channel, error) {
 	return r.Core.CreateChannel(ctx, viewer(ctx), chat.ChannelInput{
 		Kind: input.Kind, Name: &input.Name, ExternalID: input.ExternalID, PageName: input.PageName,

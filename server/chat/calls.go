@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 
 	"parley/ent"
 	"parley/ent/call"
@@ -101,4 +102,102 @@ func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.C
 		return nil, err
 	}
 	return c, nil
+}
+
+// Answer picks up a RINGING call from another device or member: ACTIVE.
+// Colleagues do not answer their own AUDIO or VIDEO calls; a PHONE call
+// rings on the agent's own devices, one of which answers it.
+func (s *Service) Answer(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+	c, conv, err := s.callee(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.moveCall(ctx, c, conv, call.StateRINGING, call.StateACTIVE)
+}
+
+// Decline turns down a RINGING call. In a direct chat or on a phone call
+// that ends it (DECLINED); in a group the others' devices go on ringing,
+// so the call is returned as it is and only the caller's devices stop.
+func (s *Service) Decline(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+	c, conv, err := s.callee(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	if conv.Kind == conversation.KindGROUP {
+		if c.State != call.StateRINGING {
+			return nil, callConflict(c)
+		}
+		return c, nil
+	}
+	return s.moveCall(ctx, c, conv, call.StateRINGING, call.StateDECLINED)
+}
+
+// End hangs up: an ACTIVE call is ENDED; a RINGING one nobody answered is
+// MISSED. Anyone in the call's conversation may end it.
+func (s *Service) End(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+	c, err := s.Call(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	conv, err := s.db.Conversation.Get(ctx, c.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	if c.State == call.StateRINGING {
+		return s.moveCall(ctx, c, conv, call.StateRINGING, call.StateMISSED)
+	}
+	return s.moveCall(ctx, c, conv, call.StateACTIVE, call.StateENDED)
+}
+
+// callee loads a call the viewer may pick up or turn down.
+func (s *Service) callee(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, *ent.Conversation, error) {
+	c, err := s.Call(ctx, v, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Media != call.MediaPHONE && c.StartedByID == v.UserID {
+		return nil, nil, apperr.Forbid("you started this call: end it instead")
+	}
+	conv, err := s.db.Conversation.Get(ctx, c.ConversationID)
+	return c, conv, err
+}
+
+// moveCall changes a call's state if it is still in state from, and tells
+// the devices that rang: a chat's members, or for a phone call the agent.
+func (s *Service) moveCall(ctx context.Context, c *ent.Call, conv *ent.Conversation, from, to call.State) (*ent.Call, error) {
+	e := conversationEvent(event.TypeCALL_UPDATED, conv)
+	if c.Media == call.MediaPHONE {
+		e = userEvent(event.TypeCALL_UPDATED, c.StartedByID, conv)
+	}
+	e.CallID = c.ID
+	err := s.write(ctx, func(tx *ent.Tx) error {
+		upd := tx.Call.Update().Where(call.ID(c.ID), call.StateEQ(from)).SetState(to)
+		if to != call.StateACTIVE {
+			upd.SetEndedAt(s.now())
+		}
+		n, err := upd.Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errCallMoved
+		}
+		return emit(ctx, tx, e)
+	})
+	if errors.Is(err, errCallMoved) {
+		if cur, gerr := s.db.Call.Get(ctx, c.ID); gerr == nil {
+			c = cur
+		}
+		return nil, callConflict(c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Call.Get(ctx, c.ID)
+}
+
+var errCallMoved = apperr.New(apperr.Conflict, "the call changed meanwhile")
+
+func callConflict(c *ent.Call) error {
+	return apperr.New(apperr.Conflict, "the call is %s", c.State).With("state", string(c.State))
 }

@@ -179,3 +179,89 @@ func TestTranscribeMessage(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A call moves forward only: RINGING, then ACTIVE and ENDED, or DECLINED,
+// or MISSED; every device that rang hears of each step.
+func TestCallLifecycle(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob, cat, dan := env.NewUser("AGENT", "Ann"), env.NewUser("MEMBER", "Bob"), env.NewUser("MEMBER", "Cat"), env.NewUser("MEMBER", "Dan")
+		direct := directChat(t, ann, bob.ID)
+		annEvents := ann.Connect().Subscribe(`subscription { events { type call { id state } } }`, nil)
+		time.Sleep(100 * time.Millisecond)
+
+		type callState struct {
+			ID, State string
+			EndedAt   *string
+		}
+		start := func(conv, media string) string {
+			t.Helper()
+			var out struct{ StartCall struct{ ID string } }
+			ann.MustDo(`mutation($c:ID!,$m:CallMedia!){ startCall(conversationId:$c, media:$m){ id } }`, Vars{"c": conv, "m": media}, &out)
+			return out.StartCall.ID
+		}
+		move := func(who *apitest.Client, op, id, want string) {
+			t.Helper()
+			var out map[string]callState
+			who.MustDo(`mutation($id:ID!){ `+op+`(id:$id){ id state endedAt } }`, Vars{"id": id}, &out)
+			got := out[op]
+			if got.State != want || (got.EndedAt == nil) != (want == "RINGING" || want == "ACTIVE") {
+				t.Fatalf("%s: %+v, want %s", op, got, want)
+			}
+		}
+		heard := func(id, state string) {
+			t.Helper()
+			for {
+				var e struct {
+					Events struct {
+						Type string
+						Call *struct{ ID, State string }
+					}
+				}
+				annEvents.Next(wait).Decode(t, &e)
+				if e.Events.Type == "CALL_UPDATED" && e.Events.Call.ID == id && e.Events.Call.State == state {
+					return
+				}
+			}
+		}
+
+		// Answered, then hung up.
+		c1 := start(direct, "AUDIO")
+		ann.MustFail("FORBIDDEN", `mutation($id:ID!){ answerCall(id:$id){ id } }`, Vars{"id": c1})
+		dan.MustFail("FORBIDDEN", `mutation($id:ID!){ answerCall(id:$id){ id } }`, Vars{"id": c1})
+		move(bob, "answerCall", c1, "ACTIVE")
+		heard(c1, "ACTIVE")
+		r := bob.MustFail("CONFLICT", `mutation($id:ID!){ answerCall(id:$id){ id } }`, Vars{"id": c1})
+		if r.Errors[0].Extensions["state"] != "ACTIVE" {
+			t.Fatalf("conflict says %+v", r.Errors[0].Extensions)
+		}
+		move(ann, "endCall", c1, "ENDED")
+		heard(c1, "ENDED")
+		bob.MustFail("CONFLICT", `mutation($id:ID!){ endCall(id:$id){ id } }`, Vars{"id": c1})
+
+		// Declined; and one nobody answered.
+		c2 := start(direct, "VIDEO")
+		move(bob, "declineCall", c2, "DECLINED")
+		heard(c2, "DECLINED")
+		ann.MustFail("CONFLICT", `mutation($id:ID!){ endCall(id:$id){ id } }`, Vars{"id": c2})
+		c3 := start(direct, "AUDIO")
+		move(ann, "endCall", c3, "MISSED")
+
+		// In a group one member's no leaves the call ringing for the others.
+		g := groupChat(t, ann, "Team", bob.ID, cat.ID)
+		c4 := start(g, "VIDEO")
+		move(bob, "declineCall", c4, "RINGING")
+		move(cat, "answerCall", c4, "ACTIVE")
+		bob.MustFail("CONFLICT", `mutation($id:ID!){ declineCall(id:$id){ id } }`, Vars{"id": c4})
+		move(bob, "endCall", c4, "ENDED")
+
+		// A phone call rings on the agent's own devices, one of which answers.
+		sms := createChannel(t, env, "SMS", "SMS", ann.ID)
+		s, _ := customerWrites(t, env, sms, "+15550100800", "sm-8", "call me")
+		var esc struct{ EscalateToCall struct{ ID string } }
+		ann.MustDo(`mutation($s:ID!){ escalateToCall(sessionId:$s){ id } }`, Vars{"s": s}, &esc)
+		move(ann, "answerCall", esc.EscalateToCall.ID, "ACTIVE")
+		heard(esc.EscalateToCall.ID, "ACTIVE")
+		bob.MustFail("FORBIDDEN", `mutation($id:ID!){ endCall(id:$id){ id } }`, Vars{"id": esc.EscalateToCall.ID})
+		move(ann, "endCall", esc.EscalateToCall.ID, "ENDED")
+	})
+}
