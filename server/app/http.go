@@ -44,7 +44,7 @@ func (a *App) routes() http.Handler {
 	// Any method: CORS answers a browser's preflight, the handler refuses
 	// all but GET and HEAD.
 	mux.Handle(files.DownloadPath+"{id}", a.downloads())
-	mux.Handle("GET /{$}", playgroundHandler())
+	mux.Handle("GET /{$}", a.playgroundHandler())
 	mux.Handle("GET /playground/", playgroundAssets())
 	mux.Handle(livechat.Path, livechat.Handler())
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {

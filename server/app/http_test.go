@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"parley/server/apitest"
+	"parley/server/app"
 )
 
 func TestMalformedRequestsGetBadUserInput(t *testing.T) {
@@ -222,4 +223,21 @@ func TestNodeResolvesUsers(t *testing.T) {
 			t.Fatalf("nodes = %+v", out.Nodes)
 		}
 	})
+}
+
+// The playground suggests a login that works here: the bootstrap admin, or
+// with --demo the demo agent.
+func TestPlaygroundSuggestsAWorkingLogin(t *testing.T) {
+	for demo, want := range map[bool]string{false: "admin@parley.test", true: "alex@demo.parley"} {
+		env := apitest.Start(t, "sqlite", apitest.Options{Configure: func(c *app.Config) { c.Demo = demo }})
+		res, err := http.Get(env.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(body), want) {
+			t.Errorf("demo=%v: the playground does not suggest %s", demo, want)
+		}
+	}
 }

@@ -2,16 +2,27 @@ package app
 
 import (
 	"net/http"
+	"strings"
 
 	"parley/server/playground"
 )
 
 // playgroundHandler serves GraphiQL for the API at /query. Its files are
-// built into the binary (playgroundAssets), so it works offline.
-func playgroundHandler() http.Handler {
+// built into the binary (playgroundAssets), so it works offline. The login
+// it suggests is the demo's with --demo, else the bootstrap admin's e-mail
+// (never a real password: the README's "change-me" is a placeholder).
+func (a *App) playgroundHandler() http.Handler {
+	email, password := "admin@example.com", "change-me"
+	if a.cfg.AdminEmail != "" {
+		email = a.cfg.AdminEmail
+	}
+	if a.cfg.Demo {
+		email, password = "alex@demo.parley", "parley-demo"
+	}
+	query := strings.NewReplacer("admin@example.com", email, "change-me", password).Replace(defaultPlaygroundQuery)
 	return playground.Handler("/query", playground.Options{
 		Title:          "Parley GraphQL playground",
-		DefaultQuery:   defaultPlaygroundQuery,
+		DefaultQuery:   query,
 		DefaultHeaders: "{\n  \"Authorization\": \"Bearer <token from login>\"\n}",
 	})
 }
