@@ -98,6 +98,7 @@ func (a *App) graphqlServer() http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(graph.Complexity))
+	srv.Use(graph.RejectNUL{})
 	srv.AroundFields(graph.Guard)
 	srv.SetErrorPresenter(graph.ErrorPresenter)
 	srv.SetRecoverFunc(graph.Recover(a.log))

@@ -45,6 +45,18 @@ func TestMalformedRequestsGetBadUserInput(t *testing.T) {
 			}
 		}
 
+		// A NUL character is refused the same way on both databases (PostgreSQL
+		// cannot store one), in a variable, deep in an input object, or in a literal.
+		c.MustFail("BAD_USER_INPUT", `query($s:String){ users(search:$s){ totalCount } }`, Vars{"s": "a\u0000b"})
+		c.MustFail("BAD_USER_INPUT", `mutation($in:CreateGroupChatInput!){ createGroupChat(input:$in){ id } }`,
+			Vars{"in": Vars{"title": "team\u0000", "memberIds": []string{}}})
+		c.MustFail("BAD_USER_INPUT", `mutation{ createGroupChat(input:{title:"team\u0000", memberIds:[]}){ id } }`, nil)
+		var chats struct{ Chats struct{ TotalCount int } }
+		c.MustDo(`{ chats { totalCount } }`, nil, &chats)
+		if chats.Chats.TotalCount != 0 {
+			t.Fatal("a refused createGroupChat made a chat")
+		}
+
 		// Wrong variable types are input errors too.
 		c.MustFail("BAD_USER_INPUT", `query($n:Int){ users(first:$n){ totalCount } }`, Vars{"n": "ten"})
 		c.MustFail("BAD_USER_INPUT", `{ users(first: 1000) { totalCount } }`, nil)
