@@ -100,7 +100,7 @@ func (r *Resolver) messagesOf(ctx context.Context, c *ent.Conversation, first *i
 	if err != nil {
 		return nil, err
 	}
-	return r.Core.Messages(ctx, viewer(ctx), c).Paginate(ctx, after, f, before, l,
+	return r.Core.Messages(ctx, viewer(ctx), c).Paginate(exactPage(ctx), after, f, before, l,
 		ent.WithMessageOrder(&ent.MessageOrder{Field: ent.MessageOrderFieldSeq, Direction: "ASC"}))
 }
 

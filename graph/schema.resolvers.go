@@ -392,7 +392,7 @@ func (r *queryResolver) Users(ctx context.Context, search *string, first *int, a
 	if err != nil {
 		return nil, err
 	}
-	return r.Directory.SearchQuery(deref(search)).Paginate(ctx, after, f, nil, nil,
+	return r.Directory.SearchQuery(deref(search)).Paginate(exactPage(ctx), after, f, nil, nil,
 		ent.WithUserOrder(&ent.UserOrder{Field: ent.UserOrderFieldName, Direction: entgql.OrderDirectionAsc}))
 }
 
@@ -481,7 +481,7 @@ func (r *queryResolver) Customers(ctx context.Context, search *string, first *in
 	if err != nil {
 		return nil, err
 	}
-	return q.Paginate(ctx, after, f, nil, nil,
+	return q.Paginate(exactPage(ctx), after, f, nil, nil,
 		ent.WithCustomerOrder(&ent.CustomerOrder{Field: ent.CustomerOrderFieldName, Direction: entgql.OrderDirectionAsc}))
 }
 

@@ -279,3 +279,53 @@ func TestEmptyConnectionsHaveEmptyEdges(t *testing.T) {
 		}
 	})
 }
+
+// pageInfo is exact whether or not edges are asked for, and edges may be
+// aliased.
+func TestPageInfoWithoutEdgesAndAliasedEdges(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob")
+		c := directChat(t, ann, bob.ID)
+		for i := 0; i < 3; i++ {
+			send(t, ann, c, fmt.Sprintf("m%d", i))
+		}
+		type pageInfo struct {
+			StartCursor, EndCursor       *string
+			HasNextPage, HasPreviousPage bool
+		}
+		var withEdges, without struct {
+			Users struct {
+				PageInfo pageInfo
+				Edges    []struct{ Cursor string }
+			}
+		}
+		q := `{ users(first: 2) { pageInfo { startCursor endCursor hasNextPage hasPreviousPage } %s } }`
+		env.Admin.MustDo(fmt.Sprintf(q, "edges { cursor }"), nil, &withEdges)
+		env.Admin.MustDo(fmt.Sprintf(q, ""), nil, &without)
+		if jsonOf(without.Users.PageInfo) != jsonOf(withEdges.Users.PageInfo) || without.Users.PageInfo.EndCursor == nil {
+			t.Fatalf("pageInfo alone %s, with edges %s", jsonOf(without.Users.PageInfo), jsonOf(withEdges.Users.PageInfo))
+		}
+		var all struct {
+			Users struct{ PageInfo pageInfo }
+		}
+		env.Admin.MustDo(`{ users(first: 50) { pageInfo { hasNextPage endCursor } } }`, nil, &all)
+		if all.Users.PageInfo.HasNextPage {
+			t.Fatal("hasNextPage on the only page")
+		}
+
+		var hist struct {
+			Node struct {
+				Messages struct {
+					PageInfo pageInfo
+					Items    []struct{ Node struct{ Text string } }
+				}
+			}
+		}
+		ann.MustDo(`query($c:ID!){ node(id:$c){ ... on Chat { messages(last: 2) {
+			pageInfo { startCursor hasPreviousPage } items: edges { node { text } } } } } }`, Vars{"c": c}, &hist)
+		m := hist.Node.Messages
+		if len(m.Items) != 2 || m.Items[1].Node.Text != "m2" || m.PageInfo.StartCursor == nil || !m.PageInfo.HasPreviousPage {
+			t.Fatalf("aliased edges: %s", jsonOf(m))
+		}
+	})
+}
