@@ -39,7 +39,7 @@ const closeBadToken = 4403
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	api := a.authenticate(ensureErrorCodes(a.checkWebsocketOrigin(a.graphqlServer())))
+	api := a.authenticate(ensureErrorCodes(a.websocketUpgrades(a.graphqlServer())))
 	mux.Handle("/query", a.cors(api))
 	// Any method: CORS answers a browser's preflight, the handler refuses
 	// all but GET and HEAD.
@@ -75,9 +75,9 @@ func (a *App) graphqlServer() http.Handler {
 	}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: graph.NewComplexity()}))
 	srv.AddTransport(transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+		Implementation: closeCodeImplementation{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			OriginPatterns: originHosts(a.cfg.CORSOrigins),
-		}},
+		}}},
 		InitFunc:              a.websocketInit,
 		InitTimeout:           15 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second,
@@ -135,7 +135,8 @@ func (a *App) websocketInit(ctx context.Context, p transport.InitPayload) (conte
 // trackConnection marks the user online and lets a revoked token close the socket.
 func (a *App) trackConnection(ctx context.Context, v *auth.Viewer) context.Context {
 	ctx, cancel := context.WithCancel(ctx)
-	disconnect := a.Presence.Connect(v.UserID, v.TokenID, cancel)
+	revoked := func() { setCloseCode(ctx, closeBadToken); cancel() }
+	disconnect := a.Presence.Connect(v.UserID, v.TokenID, revoked)
 	return context.WithValue(ctx, disconnectKey{}, func() { cancel(); disconnect() })
 }
 
@@ -176,20 +177,25 @@ func (a *App) cors(next http.Handler) http.Handler {
 	}).Handler(next)
 }
 
-// checkWebsocketOrigin refuses a browser's WebSocket upgrade from an origin
+// websocketUpgrades refuses a browser's WebSocket upgrade from an origin
 // that is neither this server nor one of PARLEY_CORS_ORIGINS, compared as
 // CORS compares them: scheme, host and port. (Clients that send no Origin,
-// such as mobile apps, are not browsers and pass.)
-func (a *App) checkWebsocketOrigin(next http.Handler) http.Handler {
+// such as mobile apps, are not browsers and pass.) An upgrade it lets
+// through gets the slot for its close code (withCloseCode).
+func (a *App) websocketUpgrades(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); origin != "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" {
 			u, err := url.Parse(origin)
 			if err != nil || (!strings.EqualFold(u.Host, r.Host) && !originAllowed(a.cfg.CORSOrigins, origin)) {
 				writeText(w, http.StatusForbidden, "origin not allowed")
 				return
 			}
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, withCloseCode(r))
 	})
 }
 
