@@ -298,3 +298,42 @@ func TestForwardingASession(t *testing.T) {
 		send(t, cleo, s, "Hi Vera, I'm on it.")
 	})
 }
+
+// A session's read horizon only moves forward: reading up to an older
+// message never brings back what was read.
+func TestSessionReadHorizonOnlyMovesForward(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		ch := createChannel(t, env, "SMS", "SMS", ann.ID)
+		s, first := customerWrites(t, env, ch, "+15550109", "SM-a", "one")
+		customerWrites(t, env, ch, "+15550109", "SM-b", "two")
+		readTo := func(msg string) {
+			t.Helper()
+			if msg == "" {
+				ann.MustDo(`mutation($c:ID!){ markRead(conversationId:$c){ id } }`, Vars{"c": s}, nil)
+				return
+			}
+			ann.MustDo(`mutation($c:ID!,$m:ID){ markRead(conversationId:$c, messageId:$m){ id } }`, Vars{"c": s, "m": msg}, nil)
+		}
+		readTo("")
+		ann.MustDo(sendQ, Vars{"c": s, "t": "on its way"}, nil)
+		readTo(first)
+		if v := session(t, ann, s); v.UnreadCount != 0 || v.ReplyState != "ANSWERED" {
+			t.Fatalf("reading up to an older message: %+v", v)
+		}
+		_, third := customerWrites(t, env, ch, "+15550109", "SM-c", "three")
+		customerWrites(t, env, ch, "+15550109", "SM-d", "four")
+		readTo(third)
+		if v := session(t, ann, s); v.UnreadCount != 1 || v.ReplyState != "UNREAD" {
+			t.Fatalf("reading up to the third of four: %+v", v)
+		}
+		readTo(first)
+		if v := session(t, ann, s); v.UnreadCount != 1 {
+			t.Fatalf("reading up to the first again: %+v", v)
+		}
+		readTo("")
+		if v := session(t, ann, s); v.UnreadCount != 0 || v.ReplyState != "UNANSWERED" {
+			t.Fatalf("reading everything: %+v", v)
+		}
+	})
+}

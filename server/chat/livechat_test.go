@@ -1,12 +1,16 @@
 package chat_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	entchannel "parley/ent/channel"
+	"parley/ent/outbox"
 	"parley/server/apitest"
 	"parley/server/app"
+	"parley/server/channel"
 )
 
 func startLiveChat(t *testing.T, env *apitest.Env, channelID, name string) (*apitest.Client, string) {
@@ -263,4 +267,58 @@ func TestAVisitorNeverSeesAgentsOnlyMessages(t *testing.T) {
 			t.Fatalf("the agents' last message is a %s", agent.Node.LastMessage.Kind)
 		}
 	})
+}
+
+// blockingAdapter holds every send until released.
+type blockingAdapter struct{ release chan struct{} }
+
+func (b blockingAdapter) Send(ctx context.Context, out channel.Outbound) (string, error) {
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	return "", nil
+}
+
+// A visitor who reads a reply while it is still PENDING in the outbox has
+// read it: it ends READ, not SENT.
+func TestAVisitorReadsAReplyBeforeTheOutboxSendsIt(t *testing.T) {
+	t.Parallel()
+	for _, b := range apitest.Backends {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			hold := blockingAdapter{release: make(chan struct{})}
+			env := apitest.Start(t, b, apitest.Options{Configure: func(c *app.Config) {
+				c.Adapters = channel.Registry{entchannel.KindLIVE_CHAT: hold}
+			}})
+			ann := env.NewUser("AGENT", "Ann")
+			site := createChannel(t, env, "LIVE_CHAT", "Website", ann.ID)
+			visitor, s := startLiveChat(t, env, site, "Vera")
+			send(t, visitor, s, "hello?")
+			var reply struct{ SendMessage struct{ ID, Status string } }
+			ann.MustDo(sendQ, Vars{"c": s, "t": "Hi Vera"}, &reply)
+			if reply.SendMessage.Status != "PENDING" {
+				t.Fatalf("reply is %s", reply.SendMessage.Status)
+			}
+			visitor.MustDo(`mutation($c:ID!){ markRead(conversationId:$c){ id } }`, Vars{"c": s}, nil)
+			waitStatus(t, ann, reply.SendMessage.ID, "READ")
+			close(hold.release)
+			for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
+				done, err := env.App.DB.Outbox.Query().Where(outbox.StateEQ(outbox.StateDONE)).Exist(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if done {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the outbox never finished")
+				}
+			}
+			if st := statusOf(t, ann, reply.SendMessage.ID); st.Node.Status != "READ" {
+				t.Fatalf("after the outbox sent it: %s", st.Node.Status)
+			}
+		})
+	}
 }

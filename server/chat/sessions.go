@@ -242,19 +242,16 @@ func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent
 			SetStatus(message.StatusREAD).SetReadAt(now).Save(ctx); err != nil {
 			return err
 		}
-		u := tx.Conversation.UpdateOneID(conv.ID)
-		if seq >= cur.LastSeq {
-			u.SetSessionUnread(0)
-			if cur.ReplyState != nil && *cur.ReplyState == conversation.ReplyStateUNREAD {
-				u.SetReplyState(conversation.ReplyStateUNANSWERED)
-			}
-		} else {
-			left, err := tx.Message.Query().Where(message.ConversationID(conv.ID), message.SeqGT(seq),
-				message.DirectionEQ(message.DirectionINBOUND)).Count(ctx)
-			if err != nil {
-				return err
-			}
-			u.SetSessionUnread(left)
+		// What stays unread is what nobody has read yet: reading up to an
+		// older message never brings back what was read before.
+		left, err := tx.Message.Query().Where(message.ConversationID(conv.ID),
+			message.DirectionEQ(message.DirectionINBOUND), message.StatusNEQ(message.StatusREAD)).Count(ctx)
+		if err != nil {
+			return err
+		}
+		u := tx.Conversation.UpdateOneID(conv.ID).SetSessionUnread(left)
+		if left == 0 && cur.ReplyState != nil && *cur.ReplyState == conversation.ReplyStateUNREAD {
+			u.SetReplyState(conversation.ReplyStateUNANSWERED)
 		}
 		if err := u.Exec(ctx); err != nil {
 			return err
@@ -271,7 +268,9 @@ func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent
 func (s *Service) visitorRead(ctx context.Context, conv *ent.Conversation, seq int64) (*ent.Conversation, error) {
 	ids, err := s.db.Message.Query().Where(message.ConversationID(conv.ID), message.SeqLTE(seq),
 		message.DirectionEQ(message.DirectionOUTBOUND), message.AgentsOnly(false),
-		message.StatusIn(message.StatusSENT, message.StatusDELIVERED)).IDs(ctx)
+		// A reply still PENDING in the outbox may already be on the visitor's
+		// screen (Live Chat shows it live): seen is seen.
+		message.StatusIn(message.StatusPENDING, message.StatusSENT, message.StatusDELIVERED)).IDs(ctx)
 	if err != nil || len(ids) == 0 {
 		return conv, err
 	}
