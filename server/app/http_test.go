@@ -57,6 +57,21 @@ func TestMalformedRequestsGetBadUserInput(t *testing.T) {
 			t.Fatal("a refused createGroupChat made a chat")
 		}
 
+		// GraphQL lets an ID be an integer: it names nothing here.
+		for _, q := range []string{`{ node(id: 12345) { id } }`, `mutation { createDirectChat(userId: 7) { id } }`} {
+			r := c.Do(q, nil)
+			for _, e := range r.Errors {
+				if code := e.Extensions["code"]; code != "NOT_FOUND" && code != "BAD_USER_INPUT" {
+					t.Errorf("%s: %+v %s", q, r.Errors, r.Data)
+				}
+			}
+		}
+		for _, v := range []any{12345, 1.5} {
+			if r := c.Do(`query($x:ID!){ node(id:$x){ id } }`, Vars{"x": v}); len(r.Errors) > 0 || string(r.Data) != `{"node":null}` {
+				t.Errorf("node(id: %v): %+v %s", v, r.Errors, r.Data)
+			}
+		}
+
 		// Wrong variable types are input errors too.
 		c.MustFail("BAD_USER_INPUT", `query($n:Int){ users(first:$n){ totalCount } }`, Vars{"n": "ten"})
 		c.MustFail("BAD_USER_INPUT", `{ users(first: 1000) { totalCount } }`, nil)

@@ -5,6 +5,7 @@ package pulid
 import (
 	"crypto/rand"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -38,13 +39,20 @@ func (u ID) Prefix() string {
 	return string(u[:2])
 }
 
-// UnmarshalGQL implements graphql.Unmarshaler.
+// UnmarshalGQL implements graphql.Unmarshaler. GraphQL lets a client pass
+// an ID as an integer; it is taken as its decimal text, which names nothing
+// here, so the caller gets NOT_FOUND like for any other unknown ID.
 func (u *ID) UnmarshalGQL(v any) error {
-	s, ok := v.(string)
-	if !ok {
+	switch v := v.(type) {
+	case string:
+		*u = ID(v)
+	case json.Number:
+		*u = ID(v.String())
+	case int, int32, int64, float64:
+		*u = ID(fmt.Sprint(v))
+	default:
 		return fmt.Errorf("an ID must be a string")
 	}
-	*u = ID(s)
 	return nil
 }
 
