@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -143,11 +144,28 @@ func (a *App) Run(ctx context.Context) error {
 	run(a.Relay.Run)
 	run(a.Chat.RunOutbox)
 	run(func(ctx context.Context) { every(ctx, time.Minute, a.closeInactive) })
+	run(func(ctx context.Context) { every(ctx, cmp.Or(a.cfg.TokenCheck, 10*time.Second), a.closeEndedTokens) })
 	if a.cfg.RetentionInterval >= 0 {
 		run(func(ctx context.Context) { a.Retention.Run(ctx, a.cfg.RetentionInterval) })
 	}
 	wg.Wait()
 	return nil
+}
+
+// closeEndedTokens closes the sockets whose token has been revoked (by a
+// logout through any instance) or has expired. A logout through this
+// instance closes its own sockets at once; this catches the rest.
+func (a *App) closeEndedTokens(ctx context.Context) {
+	ended, err := a.Auth.Ended(ctx, a.Presence.Tokens())
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Error("checking the tokens of open sockets", "err", err)
+		}
+		return
+	}
+	for _, id := range ended {
+		a.Presence.Revoke(id)
+	}
 }
 
 // closeInactive archives sessions idle past their channel's period.

@@ -55,6 +55,10 @@ type Config struct {
 	// RetentionInterval is how often the retention job runs (hourly by
 	// default); negative turns the background runs off.
 	RetentionInterval time.Duration
+	// TokenCheck is how often open WebSockets' tokens are checked against
+	// the database (default 10s), which closes the sockets of a token
+	// revoked through another instance, or expired.
+	TokenCheck time.Duration
 }
 
 // minSecretLen is what files.NewSigner needs.

@@ -174,6 +174,21 @@ func (s *Service) Revoke(ctx context.Context, tokenID int) error {
 	return nil
 }
 
+// Ended returns those of the tokens that are revoked or expired.
+func (s *Service) Ended(ctx context.Context, ids []int) ([]int, error) {
+	var ended []int
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		some, err := s.db.Token.Query().Where(token.IDIn(ids[:n]...),
+			token.Or(token.RevokedAtNotNil(), token.ExpiresAtLTE(s.now()))).IDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ended, ids = append(ended, some...), ids[n:]
+	}
+	return ended, nil
+}
+
 // NormalizeEmail lower-cases and trims an e-mail address.
 func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 

@@ -73,6 +73,17 @@ func (t *Tracker) Online(userID pulid.ID) bool {
 	return t.online[userID] > 0
 }
 
+// Tokens lists the tokens that have a connection open here.
+func (t *Tracker) Tokens() []int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ids := make([]int, 0, len(t.byToken))
+	for id := range t.byToken {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // Revoke closes every connection opened with the token.
 func (t *Tracker) Revoke(tokenID int) {
 	t.mu.Lock()

@@ -68,3 +68,23 @@ func TestAnOpenTransactionElsewhereDelaysButLosesNothing(t *testing.T) {
 		t.Fatalf("got %q", got.MessageAdded.Text)
 	}
 }
+
+// A logout through one instance closes the sockets of that token on the
+// other, with 4403, within the token check's interval.
+func TestLogoutClosesSocketsOnEveryInstance(t *testing.T) {
+	fast := func(c *app.Config) { c.TokenCheck = 100 * time.Millisecond }
+	a := apitest.Start(t, "postgres", apitest.Options{Configure: fast})
+	b := apitest.Start(t, "postgres", apitest.Options{Configure: fast, DatabaseURL: a.App.DB.DSN})
+	var out struct{ CreateUser struct{ ID string } }
+	a.Admin.MustDo(`mutation{ createUser(input:{name:"Rita", email:"rita@parley.test", password:"password1"}){ id } }`, nil, &out)
+	onA := a.Login("rita@parley.test", "password1")
+	onB := b.WithToken(onA.Token) // the same token, used on the other instance
+	sock := onB.Connect()
+	sock.Subscribe(`subscription { badgesUpdated { total } }`, nil)
+
+	onA.MustDo(`mutation { logout }`, nil, nil)
+	code, err := sock.WaitClosed(10 * time.Second)
+	if err != nil || code != 4403 {
+		t.Fatalf("the socket on the other instance: closed with %d (%v), want 4403", code, err)
+	}
+}
