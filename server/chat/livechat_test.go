@@ -2,7 +2,9 @@ package chat_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,4 +323,44 @@ func TestAVisitorReadsAReplyBeforeTheOutboxSendsIt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Several first messages racing announce the new session once.
+func TestRacingFirstMessagesAnnounceTheSessionOnce(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		site := createChannel(t, env, "LIVE_CHAT", "Website", ann.ID)
+		events := ann.Connect().Subscribe(`subscription { events { type conversation { id } message { id } } }`, nil)
+		time.Sleep(100 * time.Millisecond)
+		visitor, s := startLiveChat(t, env, site, "Vera")
+		var wg sync.WaitGroup
+		for i := range 5 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				visitor.Do(`mutation($c:ID!,$t:String){ sendMessage(input:{conversationId:$c, text:$t}){ id } }`,
+					Vars{"c": s, "t": fmt.Sprintf("hello %d", i)})
+			}()
+		}
+		wg.Wait()
+		added, messages := 0, 0
+		for messages < 5 {
+			var e struct {
+				Events struct {
+					Type         string
+					Conversation *struct{ ID string }
+				}
+			}
+			events.Next(wait).Decode(t, &e)
+			switch {
+			case e.Events.Type == "CONVERSATION_ADDED" && e.Events.Conversation.ID == s:
+				added++
+			case e.Events.Type == "MESSAGE_ADDED":
+				messages++
+			}
+		}
+		if added != 1 {
+			t.Fatalf("the session was announced %d times", added)
+		}
+	})
 }

@@ -208,7 +208,8 @@ type messageSpec struct {
 	AgentsOnly bool
 	// Outbox hands it to the channel's provider after commit.
 	Outbox bool
-	// Announce tells agents of the session first: a Live Chat visitor's first message.
+	// Announce tells agents of the session first, if this is its first
+	// message: a Live Chat visitor's.
 	Announce bool
 }
 
@@ -269,7 +270,9 @@ func (s *Service) appendMessage(ctx context.Context, tx *ent.Tx, conv *ent.Conve
 	e := conversationEvent(event.TypeMESSAGE_ADDED, conv)
 	e.MessageID, e.AgentsOnly = m.ID, spec.AgentsOnly
 	evs := []ev{e}
-	if spec.Announce {
+	if spec.Announce && seq == 1 {
+		// Decided on the number taken under the row lock: of several first
+		// messages racing, only the one numbered 1 announces the session.
 		evs = []ev{conversationEvent(event.TypeCONVERSATION_ADDED, conv), e}
 	}
 	if err := emit(ctx, tx, evs...); err != nil {
