@@ -202,11 +202,17 @@ func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in Documen
 			return nil, err
 		}
 	}
-	// Two documents of a kind numbered at once: the unique (kind, seq) index
-	// refuses one, which takes the next number.
+	// Documents of a kind are numbered one at a time: SQLite has one writer,
+	// PostgreSQL takes a lock per kind until commit. The unique (kind, seq)
+	// index stays the guarantee; a refusal takes the next number.
 	for attempt := 0; ; attempt++ {
 		var doc *ent.Document
 		err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+			if s.db.IsPostgres() {
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "parley.documents."+string(in.Kind)); err != nil {
+					return err
+				}
+			}
 			last, err := tx.Document.Query().Where(document.KindEQ(in.Kind)).Order(ent.Desc(document.FieldSeq)).First(ctx)
 			seq := 1
 			if err == nil {

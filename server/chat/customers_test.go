@@ -190,3 +190,40 @@ func TestStartSessionAndEscalateToCall(t *testing.T) {
 		}
 	})
 }
+
+// Documents created at once all succeed, numbered without gaps or repeats.
+func TestConcurrentDocumentsAreNumberedInTurn(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		carla := createCustomer(t, ann, "Carla Diaz", nil, nil)
+		const n = 20
+		numbers := make(chan string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var out struct{ CreateDocument struct{ Number string } }
+				r := ann.Do(`mutation($c:ID!,$t:String!){ createDocument(input:{customerId:$c, kind:ORDER, title:$t}){ number } }`,
+					Vars{"c": carla, "t": fmt.Sprintf("order %d", i)})
+				if len(r.Errors) > 0 {
+					t.Errorf("createDocument: %+v", r.Errors)
+					return
+				}
+				r.Decode(t, &out)
+				numbers <- out.CreateDocument.Number
+			}()
+		}
+		wg.Wait()
+		close(numbers)
+		seen := map[string]bool{}
+		for num := range numbers {
+			seen[num] = true
+		}
+		for i := 1; i <= n; i++ {
+			if want := fmt.Sprintf("ORD-%06d", i); !seen[want] {
+				t.Errorf("no %s among %d documents", want, len(seen))
+			}
+		}
+	})
+}
