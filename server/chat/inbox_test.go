@@ -337,3 +337,28 @@ func TestSessionReadHorizonOnlyMovesForward(t *testing.T) {
 		}
 	})
 }
+
+// An agent's first mute or pin of a session, sent from several devices at
+// once, succeeds on each.
+func TestConcurrentFirstMuteOfASession(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		ch := createChannel(t, env, "SMS", "SMS", ann.ID)
+		s, _ := customerWrites(t, env, ch, "+15550111", "SM-m", "hi")
+		var wg sync.WaitGroup
+		for i := range 12 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				op := "setMuted(conversationId:$c, muted:true)"
+				if i%2 == 1 {
+					op = "setPinned(conversationId:$c, pinned:true)"
+				}
+				if r := ann.Do(`mutation($c:ID!){ `+op+` { id } }`, Vars{"c": s}); len(r.Errors) > 0 {
+					t.Errorf("%s: %+v", op, r.Errors)
+				}
+			}()
+		}
+		wg.Wait()
+	})
+}

@@ -98,7 +98,7 @@ func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, u
 	if err != nil {
 		return nil, err
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	change := func(tx *ent.Tx) error {
 		u := tx.Member.Update().Where(member.ConversationID(conv.ID), member.UserID(v.UserID))
 		update(u)
 		n, err := u.Save(ctx)
@@ -113,7 +113,13 @@ func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, u
 			}
 		}
 		return emit(ctx, tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
-	})
+	}
+	err = s.write(ctx, change)
+	if ent.IsConstraintError(err) {
+		// A concurrent call made the row (an agent's first mute of a
+		// session): now it is there to update.
+		err = s.write(ctx, change)
+	}
 	if err != nil {
 		return nil, err
 	}
