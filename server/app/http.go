@@ -135,8 +135,13 @@ func (a *App) websocketInit(ctx context.Context, p transport.InitPayload) (conte
 // trackConnection marks the user online and lets a revoked token close the socket.
 func (a *App) trackConnection(ctx context.Context, v *auth.Viewer) context.Context {
 	ctx, cancel := context.WithCancel(ctx)
-	revoked := func() { setCloseCode(ctx, closeBadToken); cancel() }
-	disconnect := a.Presence.Connect(v.UserID, v.TokenID, revoked)
+	end := func(revoked bool) {
+		if revoked {
+			setCloseCode(ctx, closeBadToken)
+		}
+		cancel()
+	}
+	disconnect := a.Presence.Connect(v.UserID, v.TokenID, end)
 	return context.WithValue(ctx, disconnectKey{}, func() { cancel(); disconnect() })
 }
 

@@ -325,7 +325,7 @@ func playAgent(ctx context.Context, env *apitest.Env, ann *apitest.Client, chann
 	if err != nil || len(tokens) != 1 {
 		return agentResult{err: fmt.Errorf("the visitor's tokens: %v, %v", tokens, err)}
 	}
-	env.App.Presence.Revoke(tokens[0]) // closes the sockets; the token stays valid
+	env.App.Presence.Drop(tokens[0]) // closes the sockets as a restart would; the token stays valid
 	if r.reply2, err = reply(ann, r.session, reply2); err != nil {
 		return agentResult{err: err}
 	}

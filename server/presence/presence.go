@@ -17,7 +17,7 @@ type Tracker struct {
 	OnChange func(userID pulid.ID, online bool)
 }
 
-type conn struct{ close func() }
+type conn struct{ close func(revoked bool) }
 
 // New returns an empty tracker.
 func New() *Tracker {
@@ -25,8 +25,8 @@ func New() *Tracker {
 }
 
 // Connect records an open connection and returns the function to call when
-// it ends. close is called if the connection's token is revoked.
-func (t *Tracker) Connect(userID pulid.ID, tokenID int, close func()) (disconnect func()) {
+// it ends. close ends the connection: revoked when its token was.
+func (t *Tracker) Connect(userID pulid.ID, tokenID int, close func(revoked bool)) (disconnect func()) {
 	c := &conn{close: close}
 	t.mu.Lock()
 	if t.byToken[tokenID] == nil {
@@ -84,16 +84,22 @@ func (t *Tracker) Tokens() []int {
 	return ids
 }
 
-// Revoke closes every connection opened with the token.
-func (t *Tracker) Revoke(tokenID int) {
+// Revoke closes every connection opened with the token, as revoked.
+func (t *Tracker) Revoke(tokenID int) { t.closeAll(tokenID, true) }
+
+// Drop closes every connection opened with the token as a restart would:
+// the token stays good and clients reconnect.
+func (t *Tracker) Drop(tokenID int) { t.closeAll(tokenID, false) }
+
+func (t *Tracker) closeAll(tokenID int, revoked bool) {
 	t.mu.Lock()
-	var closers []func()
+	var closers []func(bool)
 	for c := range t.byToken[tokenID] {
 		closers = append(closers, c.close)
 	}
 	t.mu.Unlock()
 	for _, f := range closers {
-		f()
+		f(revoked)
 	}
 }
 
