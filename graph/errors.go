@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -56,7 +57,13 @@ func classify(err error) *apperr.Error {
 	var ve *ent.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return apperr.BadInput("invalid value for %s", ve.Name).With("field", ve.Name)
+		// ent names its own field (page_name) and wraps the validator's
+		// reason ("at most 200 characters") in its own words.
+		field, reason := lowerCamel(ve.Name), "invalid value"
+		if inner := errors.Unwrap(errors.Unwrap(ve)); inner != nil {
+			reason = inner.Error()
+		}
+		return apperr.BadInput("%s: %s", field, reason).With("field", field)
 	case ent.IsNotFound(err):
 		return apperr.Missing("not found")
 	case ent.IsConstraintError(err):
@@ -114,4 +121,15 @@ func Recover(log *slog.Logger) graphql.RecoverFunc {
 		logx.From(ctx).Error("panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return apperr.New(apperr.Internal, "internal error")
 	}
+}
+
+// lowerCamel turns ent's snake_case field names into GraphQL's lowerCamelCase.
+func lowerCamel(name string) string {
+	parts := strings.Split(name, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
 }

@@ -22,7 +22,7 @@ func (CannedResponse) Mixin() []ent.Mixin {
 // Fields of the CannedResponse.
 func (CannedResponse) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("shortcut").NotEmpty().MaxLen(64),
+		field.String("shortcut").NotEmpty().Validate(maxChars(64)),
 		field.Text("text").NotEmpty(),
 		field.Bool("shared").Default(false),
 		field.String("owner_id").GoType(pulidID).Immutable(),

@@ -22,16 +22,16 @@ func (Channel) Mixin() []ent.Mixin { return []ent.Mixin{pulid.MixinWithPrefix("c
 func (Channel) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("kind").Values("SMS", "WHATSAPP", "MESSENGER", "INSTAGRAM", "LIVE_CHAT").Immutable(),
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().Validate(maxChars(200)),
 		// False once sync with the provider is lost: nothing is sent until an admin reconnects.
 		field.Bool("connected").Default(true),
 		field.Int64("max_file_size"),
 		field.Int("auto_close_after_hours").Optional().Nillable(),
 		field.Int("file_retention_hours").Default(72),
 		// The provider's id of the number, page or account, for routing webhooks.
-		field.String("external_id").Optional().Nillable().MaxLen(256),
+		field.String("external_id").Optional().Nillable().Validate(maxChars(256)),
 		// The page / number / site customers write to, as they see it.
-		field.String("page_name").Optional().Nillable().MaxLen(200),
+		field.String("page_name").Optional().Nillable().Validate(maxChars(200)),
 		// Provider secrets; never readable through the API.
 		field.JSON("credentials", map[string]string{}).Optional().Sensitive().SchemaType(jsonText),
 	}

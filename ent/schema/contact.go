@@ -22,12 +22,12 @@ func (Contact) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("channel_id").GoType(pulidID).Immutable(),
 		// The provider's identity of the customer: phone number, PSID, IGSID, visitor id.
-		field.String("external_id").NotEmpty().MaxLen(256).Immutable(),
-		field.String("display_name").Optional().Nillable().MaxLen(200),
-		field.String("phone").Optional().Nillable().MaxLen(32),
-		field.String("email").Optional().Nillable().MaxLen(320),
-		field.String("nickname").Optional().Nillable().MaxLen(200),
-		field.String("avatar_url").Optional().Nillable().MaxLen(2048),
+		field.String("external_id").NotEmpty().Validate(maxChars(256)).Immutable(),
+		field.String("display_name").Optional().Nillable().Validate(maxChars(200)),
+		field.String("phone").Optional().Nillable().Validate(maxChars(32)),
+		field.String("email").Optional().Nillable().Validate(maxChars(320)),
+		field.String("nickname").Optional().Nillable().Validate(maxChars(200)),
+		field.String("avatar_url").Optional().Nillable().Validate(maxChars(2048)),
 		field.Bool("privacy_restricted").Default(false),
 	}
 }

@@ -28,7 +28,7 @@ func (Conversation) Mixin() []ent.Mixin {
 func (Conversation) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("kind").Values("DIRECT", "GROUP", "EXTERNAL").Immutable(),
-		field.String("title").Default("").MaxLen(200),
+		field.String("title").Default("").Validate(maxChars(200)),
 		// The sorted pair of user IDs of a DIRECT chat: one chat per pair.
 		field.String("direct_key").Optional().Nillable().Immutable().MaxLen(64),
 		field.String("admin_id").GoType(pulidID).Optional().Nillable(),

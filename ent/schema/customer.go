@@ -19,7 +19,7 @@ func (Customer) Mixin() []ent.Mixin { return []ent.Mixin{pulid.MixinWithPrefix("
 // Fields of the Customer.
 func (Customer) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		field.String("name").NotEmpty().Validate(maxChars(200)).Annotations(entgql.OrderField("NAME")),
 		field.Strings("phones").Default([]string{}).SchemaType(jsonText),
 		field.Strings("emails").Default([]string{}).SchemaType(jsonText),
 		// Lower-cased name, e-mails and phone digits, for search.

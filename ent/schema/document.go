@@ -24,7 +24,7 @@ func (Document) Fields() []ent.Field {
 		// Numbered per kind: 1, 2, …; shown as ORD-000001 and so on.
 		field.Int("seq").Immutable(),
 		field.String("number").Immutable().MaxLen(32),
-		field.String("title").NotEmpty().MaxLen(300),
+		field.String("title").NotEmpty().Validate(maxChars(300)),
 		field.String("customer_id").GoType(pulidID).Immutable(),
 		field.String("session_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		field.String("created_by_id").GoType(pulidID).Optional().Nillable().Immutable(),

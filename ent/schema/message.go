@@ -87,10 +87,10 @@ func (Message) Fields() []ent.Field {
 		field.Enum("status").Values("PENDING", "SENT", "DELIVERED", "READ", "FAILED").Default("SENT"),
 		field.String("failure_reason").Optional().Nillable(),
 		field.Time("read_at").Optional().Nillable(),
-		field.String("client_message_id").Optional().Nillable().Immutable().MaxLen(128),
+		field.String("client_message_id").Optional().Nillable().Immutable().Validate(maxChars(128)),
 		// Provider's own id of the message, unique per channel: webhooks retry.
 		field.String("channel_id").GoType(pulidID).Optional().Nillable().Immutable(),
-		field.String("provider_message_id").Optional().Nillable().MaxLen(256),
+		field.String("provider_message_id").Optional().Nillable().Validate(maxChars(256)),
 		field.String("reply_to_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		field.JSON("post", &Post{}).Optional().SchemaType(jsonText),
 		field.Enum("message_tag").Values("ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "HUMAN_AGENT").Optional().Nillable().Immutable(),

@@ -20,10 +20,10 @@ func (User) Mixin() []ent.Mixin { return []ent.Mixin{pulid.MixinWithPrefix("us")
 // Fields of the User.
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		field.String("name").NotEmpty().Validate(maxChars(200)).Annotations(entgql.OrderField("NAME")),
 		// Stored lower-cased; login and search compare lower-cased.
-		field.String("email").NotEmpty().MaxLen(320).Unique(),
-		field.String("extension").Optional().Nillable().MaxLen(32).Unique(),
+		field.String("email").NotEmpty().Validate(maxChars(320)).Unique(),
+		field.String("extension").Optional().Nillable().Validate(maxChars(32)).Unique(),
 		field.Enum("role").Values("ADMIN", "AGENT", "MEMBER").Default("MEMBER"),
 		field.String("password_hash").Sensitive(),
 		field.Bool("sound_enabled").Default(true),

@@ -329,3 +329,32 @@ func TestPageInfoWithoutEdgesAndAliasedEdges(t *testing.T) {
 		}
 	})
 }
+
+// Limits on names and titles count characters, as people do, not bytes.
+func TestLimitsCountCharactersNotBytes(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		ja := func(n int) string { return strings.Repeat("語", n) }
+		var g struct{ CreateGroupChat struct{ Title string } }
+		ann.MustDo(`mutation($t:String!){ createGroupChat(input:{title:$t, memberIds:[]}){ title } }`, Vars{"t": ja(200)}, &g)
+		if g.CreateGroupChat.Title != ja(200) {
+			t.Fatal("a 200-character title did not round-trip")
+		}
+		ann.MustFail("BAD_USER_INPUT", `mutation($t:String!){ createGroupChat(input:{title:$t, memberIds:[]}){ title } }`, Vars{"t": ja(201)})
+		ann.MustDo(`mutation($n:String!){ createCustomer(input:{name:$n}){ id } }`, Vars{"n": strings.Repeat("Ж", 200)}, nil)
+		env.Admin.MustDo(`mutation($n:String!){ createUser(input:{name:$n, email:"zh@parley.test", password:"password1"}){ id } }`,
+			Vars{"n": strings.Repeat("é", 200)}, nil)
+		var ch struct{ CreateChannel struct{ ID string } }
+		env.Admin.MustDo(`mutation($p:String!){ createChannel(input:{kind:LIVE_CHAT, name:"Site", pageName:$p}){ id } }`,
+			Vars{"p": ja(200)}, &ch)
+		var v struct{ StartLiveChat struct{ Token string } }
+		env.Anonymous().MustDo(`mutation($c:ID!,$n:String){ startLiveChat(channelId:$c, name:$n){ token } }`,
+			Vars{"c": ch.CreateChannel.ID, "n": ja(150)}, &v)
+		// Over the limit, the error names the API's field and the limit.
+		r := env.Admin.MustFail("BAD_USER_INPUT", `mutation($p:String!){ createChannel(input:{kind:LIVE_CHAT, name:"Site", pageName:$p}){ id } }`,
+			Vars{"p": ja(201)})
+		if e := r.Errors[0]; e.Message != "pageName: at most 200 characters" || e.Extensions["field"] != "pageName" {
+			t.Fatalf("error %+v", e)
+		}
+	})
+}

@@ -41,7 +41,7 @@ func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (*ent.
 		return nil, err
 	}
 	if in.ClientMessageID != nil {
-		if n := len(*in.ClientMessageID); n == 0 || n > maxClientMessageID {
+		if n := textLen(*in.ClientMessageID); n == 0 || n > maxClientMessageID {
 			return nil, apperr.BadInput("clientMessageId must be 1 to %d characters", maxClientMessageID).With("field", "clientMessageId")
 		}
 		if m, err := s.byClientID(ctx, conv.ID, v.AuthorKey(), *in.ClientMessageID); m != nil || err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"unicode/utf8"
 
 	"parley/ent"
 	"parley/ent/predicate"
@@ -43,7 +44,7 @@ func (s *Service) Create(ctx context.Context, v *auth.Viewer, in NewUser) (*ent.
 
 func (s *Service) create(ctx context.Context, in NewUser) (*ent.User, error) {
 	name := strings.TrimSpace(in.Name)
-	if name == "" || len(name) > 200 {
+	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return nil, apperr.BadInput("a name must be 1 to 200 characters").With("field", "name")
 	}
 	email := auth.NormalizeEmail(in.Email)
@@ -60,7 +61,7 @@ func (s *Service) create(ctx context.Context, in NewUser) (*ent.User, error) {
 	if in.Extension != nil {
 		e := strings.TrimSpace(*in.Extension)
 		if e != "" {
-			if len(e) > 32 {
+			if utf8.RuneCountInString(e) > 32 {
 				return nil, apperr.BadInput("an extension is at most 32 characters").With("field", "extension")
 			}
 			ext = &e
