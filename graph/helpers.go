@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"parley/server/apperr"
 	"parley/server/auth"
@@ -42,4 +43,17 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// maxSearch bounds a search argument: nobody types more, and SQLite's LIKE
+// refuses patterns of about 50,000 characters.
+const maxSearch = 200
+
+// searchArg reads an optional search argument.
+func searchArg(search *string) (string, error) {
+	s := deref(search)
+	if utf8.RuneCountInString(s) > maxSearch {
+		return "", apperr.BadInput("search for at most %d characters", maxSearch).With("field", "search")
+	}
+	return s, nil
 }

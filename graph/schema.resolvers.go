@@ -392,7 +392,11 @@ func (r *queryResolver) Users(ctx context.Context, search *string, first *int, a
 	if err != nil {
 		return nil, err
 	}
-	return r.Directory.SearchQuery(deref(search)).Paginate(exactPage(ctx), after, f, nil, nil,
+	term, err := searchArg(search)
+	if err != nil {
+		return nil, err
+	}
+	return r.Directory.SearchQuery(term).Paginate(exactPage(ctx), after, f, nil, nil,
 		ent.WithUserOrder(&ent.UserOrder{Field: ent.UserOrderFieldName, Direction: entgql.OrderDirectionAsc}))
 }
 
@@ -477,7 +481,11 @@ func (r *queryResolver) Customers(ctx context.Context, search *string, first *in
 	if err != nil {
 		return nil, err
 	}
-	q, err := r.Core.CustomersQuery(viewer(ctx), deref(search))
+	term, err := searchArg(search)
+	if err != nil {
+		return nil, err
+	}
+	q, err := r.Core.CustomersQuery(viewer(ctx), term)
 	if err != nil {
 		return nil, err
 	}
@@ -486,7 +494,11 @@ func (r *queryResolver) Customers(ctx context.Context, search *string, first *in
 }
 
 func (r *queryResolver) CannedResponses(ctx context.Context, search *string) ([]*ent.CannedResponse, error) {
-	return r.Core.CannedResponses(ctx, viewer(ctx), deref(search))
+	term, err := searchArg(search)
+	if err != nil {
+		return nil, err
+	}
+	return r.Core.CannedResponses(ctx, viewer(ctx), term)
 }
 
 func (r *queryResolver) Badges(ctx context.Context) (*model.Badges, error) {

@@ -33,6 +33,9 @@ func (s *Service) CreateCustomer(ctx context.Context, v *auth.Viewer, in Custome
 	if name == "" || textLen(name) > 200 {
 		return nil, apperr.BadInput("a customer's name must be 1 to 200 characters").With("field", "name")
 	}
+	if len(in.Phones) > maxContactPoints || len(in.Emails) > maxContactPoints {
+		return nil, apperr.BadInput("a customer has at most %d phone numbers and %d e-mail addresses", maxContactPoints, maxContactPoints)
+	}
 	var phones, emails []string
 	for _, p := range in.Phones {
 		n, ok := NormalizePhone(p)
@@ -43,7 +46,7 @@ func (s *Service) CreateCustomer(ctx context.Context, v *auth.Viewer, in Custome
 	}
 	for _, e := range in.Emails {
 		e = strings.ToLower(strings.TrimSpace(e))
-		if at := strings.IndexByte(e, '@'); at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t") {
+		if at := strings.IndexByte(e, '@'); at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t") || textLen(e) > 320 {
 			return nil, apperr.BadInput("%q is not an e-mail address", e).With("field", "emails")
 		}
 		emails = appendNew(emails, e)
@@ -57,6 +60,9 @@ func (s *Service) CreateCustomer(ctx context.Context, v *auth.Viewer, in Custome
 	return s.db.Customer.Create().SetID(pulid.MustNew("cu")).SetName(name).SetPhones(phones).SetEmails(emails).
 		SetSearchText(searchText(name, phones, emails)).Save(ctx)
 }
+
+// maxContactPoints bounds a customer's phone numbers and e-mail addresses.
+const maxContactPoints = 20
 
 // searchText is what customer search matches: the name, the e-mails and the
 // phone numbers as digits, lower-cased.

@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -225,5 +226,42 @@ func TestConcurrentDocumentsAreNumberedInTurn(t *testing.T) {
 				t.Errorf("no %s among %d documents", want, len(seen))
 			}
 		}
+	})
+}
+
+// Free-text inputs without a limit of their own are bounded, with a clear
+// BAD_USER_INPUT, on both databases.
+func TestInputsAreBounded(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		long := strings.Repeat("a", 50000)
+		for _, q := range []string{
+			`query($s:String){ users(search:$s){ totalCount } }`,
+			`query($s:String){ customers(search:$s){ totalCount } }`,
+			`query($s:String){ cannedResponses(search:$s){ id } }`,
+		} {
+			ann.MustFail("BAD_USER_INPUT", q, Vars{"s": long})
+			ann.MustDo(q, Vars{"s": strings.Repeat("語", 200)}, nil)
+		}
+		create := `mutation($e:[String!]){ createCustomer(input:{name:"Carla", emails:$e}){ id } }`
+		ann.MustFail("BAD_USER_INPUT", create, Vars{"e": []string{strings.Repeat("c", 310) + "@example.com"}})
+		many := make([]string, 21)
+		for i := range many {
+			many[i] = fmt.Sprintf("c%d@example.com", i)
+		}
+		ann.MustFail("BAD_USER_INPUT", create, Vars{"e": many})
+		ann.MustDo(create, Vars{"e": many[:20]}, nil)
+
+		wa := createChannel(t, env, "WHATSAPP", "WhatsApp", ann.ID)
+		start := `mutation($c:ID!,$t:TemplateInput!){ startSession(input:{channelId:$c, to:"+15550100900", template:$t}){ id } }`
+		for _, tpl := range []Vars{
+			{"name": strings.Repeat("n", 513)},
+			{"name": "order_update", "language": strings.Repeat("l", 36)},
+			{"name": "order_update", "parameters": []string{strings.Repeat("p", 1025)}},
+			{"name": "order_update", "parameters": make([]string, 101)},
+		} {
+			ann.MustFail("BAD_USER_INPUT", start, Vars{"c": wa, "t": tpl})
+		}
+		ann.MustDo(start, Vars{"c": wa, "t": Vars{"name": "order_update", "language": "pt_BR", "parameters": []string{"Carla", "#1042"}}}, nil)
 	})
 }

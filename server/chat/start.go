@@ -50,8 +50,10 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 	if in.Template != nil && ch.Kind != entchannel.KindWHATSAPP {
 		return nil, apperr.BadInput("templates are for WhatsApp").With("field", "template")
 	}
-	if in.Template != nil && strings.TrimSpace(in.Template.Name) == "" {
-		return nil, apperr.BadInput("a template needs a name").With("field", "template")
+	if in.Template != nil {
+		if err := checkTemplate(in.Template); err != nil {
+			return nil, err
+		}
 	}
 	text := ""
 	if hasText {
@@ -280,4 +282,26 @@ func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 		s.Transcriber(id)
 	}
 	return s.db.Message.Get(ctx, id)
+}
+
+// checkTemplate bounds a WhatsApp template as the provider does: a name of
+// up to 512 characters, a language code, and at most 100 parameters of up
+// to 1,024 characters each.
+func checkTemplate(t *channel.Template) error {
+	switch {
+	case strings.TrimSpace(t.Name) == "":
+		return apperr.BadInput("a template needs a name").With("field", "template")
+	case textLen(t.Name) > 512:
+		return apperr.BadInput("a template's name is at most 512 characters").With("field", "template")
+	case textLen(t.Language) > 35:
+		return apperr.BadInput("a template's language is a code such as en or pt_BR").With("field", "template")
+	case len(t.Parameters) > 100:
+		return apperr.BadInput("a template takes at most 100 parameters").With("field", "template")
+	}
+	for _, p := range t.Parameters {
+		if textLen(p) > 1024 {
+			return apperr.BadInput("a template parameter is at most 1,024 characters").With("field", "template")
+		}
+	}
+	return nil
 }
