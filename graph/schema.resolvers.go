@@ -342,8 +342,10 @@ func (r *mutationResolver) DeleteCannedResponse(ctx context.Context, id pulid.ID
 }
 
 func (r *mutationResolver) StartLiveChat(ctx context.Context, channelID pulid.ID, name *string, email *string) (*model.VisitorPayload, error) {
-	if r.VisitorLimit != nil && !r.VisitorLimit.Allow(ratelimit.ClientIP(ctx)) {
-		return nil, apperr.New(apperr.RateLimited, "too many chats started from this address; try again in a minute")
+	if ip := ratelimit.ClientIP(ctx); r.VisitorLimit != nil && !r.VisitorLimit.Allow(ip) {
+		wait := r.VisitorLimit.RetryAfter(ip)
+		return nil, apperr.New(apperr.RateLimited, "too many chats started from this address; try again in %d seconds", wait).
+			With("retryAfter", wait)
 	}
 	token, conv, err := r.Core.StartLiveChat(ctx, channelID, name, email, r.Auth.IssueVisitorToken)
 	if err != nil {

@@ -244,7 +244,10 @@ func TestWrongPasswordsAreRateLimitedPerAccount(t *testing.T) {
 			env.Anonymous().MustFail("UNAUTHENTICATED", q, Vars{"e": u.Email, "p": "guess"})
 		}
 		// Even the right password waits now; other accounts are not affected.
-		env.Anonymous().MustFail("RATE_LIMITED", q, Vars{"e": u.Email, "p": "password-Rex"})
+		r := env.Anonymous().MustFail("RATE_LIMITED", q, Vars{"e": u.Email, "p": "password-Rex"})
+		if wait, _ := r.Errors[0].Extensions["retryAfter"].(float64); wait < 1 || wait > 30 {
+			t.Fatalf("retryAfter %v, want the seconds until the next try (1 to 30)", r.Errors[0].Extensions["retryAfter"])
+		}
 		env.Anonymous().MustDo(q, Vars{"e": "admin@parley.test", "p": "admin-password"}, nil)
 	})
 }

@@ -70,7 +70,9 @@ func (s *Service) HashPassword(pw string) (string, error) {
 func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.User, error) {
 	key := NormalizeEmail(email)
 	if s.failures.Exhausted(key) {
-		return "", nil, apperr.New(apperr.RateLimited, "too many wrong passwords for this account; try again in a minute")
+		wait := s.failures.RetryAfter(key)
+		return "", nil, apperr.New(apperr.RateLimited, "too many wrong passwords for this account; try again in %d seconds", wait).
+			With("retryAfter", wait)
 	}
 	u, err := s.db.User.Query().Where(user.Email(key)).Only(ctx)
 	if ent.IsNotFound(err) {

@@ -135,7 +135,10 @@ func TestStartingLiveChatsIsRateLimited(t *testing.T) {
 		q := `mutation($c:ID!){ startLiveChat(channelId:$c){ token } }`
 		env.Anonymous().MustFail("NOT_FOUND", q, Vars{"c": createChannel(t, env, "SMS", "not a site")})
 		env.Anonymous().MustDo(q, Vars{"c": site}, nil)
-		env.Anonymous().MustFail("RATE_LIMITED", q, Vars{"c": site})
+		r := env.Anonymous().MustFail("RATE_LIMITED", q, Vars{"c": site})
+		if wait, _ := r.Errors[0].Extensions["retryAfter"].(float64); wait < 1 {
+			t.Fatalf("retryAfter %v, want the seconds until the next try", r.Errors[0].Extensions["retryAfter"])
+		}
 	})
 }
 

@@ -4,6 +4,7 @@ package ratelimit
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -52,6 +53,22 @@ func (l *Limiter) Exhausted(key string) bool {
 	defer l.mu.Unlock()
 	e := l.keys[key]
 	return e != nil && e.lim.TokensAt(time.Now()) < 1
+}
+
+// RetryAfter is how long until key may act again (0 if it may now), in
+// whole seconds rounded up, as a client's retry hint.
+func (l *Limiter) RetryAfter(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.keys[key]
+	if e == nil {
+		return 0
+	}
+	missing := 1 - e.lim.TokensAt(time.Now())
+	if missing <= 0 {
+		return 0
+	}
+	return int(math.Ceil(missing / float64(l.every)))
 }
 
 // sweep forgets keys idle long enough to have a full bucket again.
