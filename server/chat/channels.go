@@ -2,10 +2,14 @@ package chat
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	"parley/ent"
 	entchannel "parley/ent/channel"
+	"parley/ent/conversation"
+	"parley/ent/event"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"parley/server/apperr"
@@ -163,16 +167,61 @@ func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid
 	if _, err := s.channel(ctx, id); err != nil {
 		return nil, err
 	}
-	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err := s.write(ctx, func(tx *ent.Tx) error {
 		if err := s.checkAgents(ctx, tx, userIDs); err != nil {
 			return err
 		}
-		return tx.Channel.UpdateOneID(id).ClearAgents().AddAgentIDs(uniqIDs(userIDs)...).Exec(ctx)
+		before, err := tx.Channel.Query().Where(entchannel.ID(id)).QueryAgents().IDs(ctx)
+		if err != nil {
+			return err
+		}
+		if err := tx.Channel.UpdateOneID(id).ClearAgents().AddAgentIDs(uniqIDs(userIDs)...).Exec(ctx); err != nil {
+			return err
+		}
+		return s.tellAgentsChanged(ctx, tx, id, before, uniqIDs(userIDs))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.db.Channel.Get(ctx, id)
+}
+
+// tellAgentsChanged tells agents who gained or lost a channel of its open
+// sessions (CONVERSATION_ADDED, CONVERSATION_REMOVED), except those they
+// see anyway as their assignee; admins see everything either way.
+func (s *Service) tellAgentsChanged(ctx context.Context, tx *ent.Tx, channelID pulid.ID, before, after []pulid.ID) error {
+	changed := map[pulid.ID]event.Type{}
+	for _, u := range before {
+		changed[u] = event.TypeCONVERSATION_REMOVED
+	}
+	for _, u := range after {
+		if changed[u] == event.TypeCONVERSATION_REMOVED {
+			delete(changed, u)
+		} else {
+			changed[u] = event.TypeCONVERSATION_ADDED
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	agents, err := tx.User.Query().Where(user.IDIn(slices.Collect(maps.Keys(changed))...), user.RoleNEQ(user.RoleADMIN)).IDs(ctx)
+	if err != nil || len(agents) == 0 {
+		return err
+	}
+	sessions, err := tx.Conversation.Query().Where(conversation.ChannelID(channelID), conversation.StatusEQ(conversation.StatusOPEN),
+		conversation.LastSeqGT(0)).All(ctx)
+	if err != nil {
+		return err
+	}
+	var evs []ev
+	for _, a := range agents {
+		for _, c := range sessions {
+			if c.AssigneeID == nil || *c.AssigneeID != a {
+				evs = append(evs, userEvent(changed[a], a, c))
+			}
+		}
+	}
+	return emit(ctx, tx, evs...)
 }
 
 // ReconnectChannel stores new credentials and marks the channel connected.

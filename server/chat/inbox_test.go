@@ -362,3 +362,48 @@ func TestConcurrentFirstMuteOfASession(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// An agent who gains or loses sight of a session is told: forwarding, and
+// an admin granting or taking away the channel.
+func TestGainingAndLosingASessionIsTold(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob, carl := env.NewUser("AGENT", "Ann"), env.NewUser("AGENT", "Bob"), env.NewUser("AGENT", "Carl")
+		ch := createChannel(t, env, "SMS", "SMS", ann.ID)
+		s, _ := customerWrites(t, env, ch, "+15550112", "SM-f", "hello")
+		events := bob.Connect().Subscribe(`subscription { events { type conversation { id } } }`, nil)
+		time.Sleep(100 * time.Millisecond)
+		next := func(want string) {
+			t.Helper()
+			for {
+				var e struct {
+					Events struct {
+						Type         string
+						Conversation *struct{ ID string }
+					}
+				}
+				events.Next(wait).Decode(t, &e)
+				switch e.Events.Type {
+				case "BADGES_UPDATED", "CONVERSATION_UPDATED":
+					continue
+				}
+				if e.Events.Type != want || e.Events.Conversation == nil || e.Events.Conversation.ID != s {
+					t.Fatalf("got %s %+v, want %s of %s", e.Events.Type, e.Events.Conversation, want, s)
+				}
+				return
+			}
+		}
+		forward := func(from *apitest.Client, to string) {
+			from.MustDo(`mutation($s:ID!,$u:ID!){ forwardSession(input:{sessionId:$s, toUserId:$u}){ id } }`, Vars{"s": s, "u": to}, nil)
+		}
+		forward(ann, bob.ID)
+		next("CONVERSATION_ADDED") // before the forwarding note's MESSAGE_ADDED
+		next("MESSAGE_ADDED")
+		forward(bob, carl.ID)
+		next("CONVERSATION_REMOVED") // the note is Carl's to read, no longer Bob's
+		setAgents := `mutation($c:ID!,$u:[ID!]!){ setChannelAgents(channelId:$c, userIds:$u){ id } }`
+		env.Admin.MustDo(setAgents, Vars{"c": ch, "u": []string{ann.ID, bob.ID}}, nil)
+		next("CONVERSATION_ADDED")
+		env.Admin.MustDo(setAgents, Vars{"c": ch, "u": []string{ann.ID}}, nil)
+		next("CONVERSATION_REMOVED")
+	})
+}

@@ -403,7 +403,12 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 		if err := tx.Conversation.UpdateOneID(id).SetAssigneeID(to).Exec(ctx); err != nil {
 			return err
 		}
+		prev := cur.AssigneeID
 		cur.AssigneeID = &to
+		// The colleague hears of the session before its first new message.
+		if err := emit(ctx, tx, userEvent(event.TypeCONVERSATION_ADDED, to, cur)); err != nil {
+			return err
+		}
 		msg := fmt.Sprintf("%s forwarded this chat to %s", me.Name, target.Name)
 		if text != "" {
 			msg += ": " + text
@@ -411,8 +416,19 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 		if _, err := s.system(ctx, tx, cur, msg, true); err != nil {
 			return err
 		}
-		return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur),
-			userEvent(event.TypeCONVERSATION_ADDED, to, cur))
+		evs := []ev{conversationEvent(event.TypeCONVERSATION_UPDATED, cur)}
+		if prev != nil && *prev != to {
+			// The one it was forwarded to before may have seen it only as its assignee.
+			still, err := tx.User.Query().Where(user.ID(*prev), user.Or(user.RoleEQ(user.RoleADMIN),
+				user.HasChannelsWith(channelID(*cur.ChannelID)))).Exist(ctx)
+			if err != nil {
+				return err
+			}
+			if !still {
+				evs = append(evs, userEvent(event.TypeCONVERSATION_REMOVED, *prev, cur))
+			}
+		}
+		return emit(ctx, tx, evs...)
 	})
 	if err != nil {
 		return nil, err
