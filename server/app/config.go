@@ -59,6 +59,9 @@ type Config struct {
 	// the database (default 10s), which closes the sockets of a token
 	// revoked through another instance, or expired.
 	TokenCheck time.Duration
+	// WebsocketInitTimeout is how long a socket may wait before its
+	// connection_init (default 15s).
+	WebsocketInitTimeout time.Duration
 }
 
 // minSecretLen is what files.NewSigner needs.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -79,7 +80,7 @@ func (a *App) graphqlServer() http.Handler {
 			OriginPatterns: originHosts(a.cfg.CORSOrigins),
 		}}},
 		InitFunc:              a.websocketInit,
-		InitTimeout:           15 * time.Second,
+		InitTimeout:           cmp.Or(a.cfg.WebsocketInitTimeout, 15*time.Second),
 		KeepAlivePingInterval: 15 * time.Second,
 		PingPongInterval:      30 * time.Second,
 		CloseFunc: func(ctx context.Context, _ int) {

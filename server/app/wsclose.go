@@ -1,8 +1,12 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -12,7 +16,8 @@ import (
 // A socket whose token is revoked (logout) is closed by ending its context,
 // which gqlgen always answers with 1000 "terminated". These pieces make it
 // close with 4403, as a bad token at connection_init does, so that a client
-// shows its login screen instead of reconnecting.
+// shows its login screen instead of reconnecting; and they give
+// graphql-transport-ws protocol errors that protocol's own close codes.
 
 type closeCodeKey struct{}
 
@@ -41,19 +46,71 @@ func (i closeCodeImplementation) Accept(w http.ResponseWriter, r *http.Request, 
 	if err != nil || !ok {
 		return c, err
 	}
-	return &closeCodeConn{WebsocketConn: c, slot: slot}, nil
+	return &closeCodeConn{WebsocketConn: c, slot: slot, transportWS: c.Subprotocol() == "graphql-transport-ws"}, nil
 }
 
 type closeCodeConn struct {
 	transport.WebsocketConn
 	slot *atomic.Int32
+
+	// graphql-transport-ws names its protocol errors with close codes of
+	// its own, where gqlgen closes with 1002: clients decide on them
+	// whether to retry (graphql-ws retries 4408, gives up on 1002).
+	transportWS bool
+	mu          sync.Mutex
+	inits       int    // connection_init messages read
+	last        string // type of the last message read
+}
+
+func (c *closeCodeConn) NextReader() (int, io.Reader, error) {
+	typ, r, err := c.WebsocketConn.NextReader()
+	if err != nil || !c.transportWS {
+		return typ, r, err
+	}
+	// Client messages are few and small; gqlgen reads them whole anyway.
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return typ, nil, err
+	}
+	var m struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(b, &m)
+	c.mu.Lock()
+	c.last = m.Type
+	if m.Type == "connection_init" {
+		c.inits++
+	}
+	c.mu.Unlock()
+	return typ, bytes.NewReader(b), nil
 }
 
 func (c *closeCodeConn) WriteClose(code int, message string) error {
 	if asked := c.slot.Load(); asked != 0 && code == transport.WebsocketCloseNormalClosure {
 		code, message = int(asked), "unauthenticated: the token was revoked"
 	}
+	if c.transportWS && code == transport.WebsocketCloseProtocolError {
+		code, message = c.protocolCode(message)
+	}
+	if c.transportWS && code == transport.WebsocketCloseNormalClosure && c.unknownLast() {
+		code, message = 4400, "Invalid message received" // gqlgen ends the read loop
+	}
 	return c.WebsocketConn.WriteClose(code, message)
+}
+
+// protocolCode names gqlgen's protocol errors as graphql-transport-ws does.
+func (c *closeCodeConn) protocolCode(gqlgen string) (int, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case gqlgen == "connection initialisation timeout":
+		return 4408, "Connection initialisation timeout"
+	case gqlgen == "unexpected message" && c.last == "connection_init" && c.inits > 1:
+		return 4429, "Too many initialisation requests"
+	case gqlgen == "unexpected message" && c.inits == 0 && c.last == "subscribe":
+		return 4401, "Unauthorized"
+	}
+	return 4400, gqlgen
 }
 
 // The transport looks for these on the connection it is given.
@@ -73,4 +130,16 @@ func (c *closeCodeConn) SetReadDeadline(t time.Time) error {
 		return d.SetReadDeadline(t)
 	}
 	return nil
+}
+
+// unknownLast reports whether the last message read was not one of
+// graphql-transport-ws's.
+func (c *closeCodeConn) unknownLast() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.last {
+	case "", "connection_init", "ping", "pong", "subscribe", "complete":
+		return false
+	}
+	return true
 }
