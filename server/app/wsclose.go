@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,8 +59,9 @@ type closeCodeConn struct {
 	// whether to retry (graphql-ws retries 4408, gives up on 1002).
 	transportWS bool
 	mu          sync.Mutex
-	inits       int    // connection_init messages read
-	last        string // type of the last message read
+	inits       int             // connection_init messages read
+	last        string          // type of the last message read
+	active      map[string]bool // operations subscribed and not yet complete
 }
 
 func (c *closeCodeConn) NextReader() (int, io.Reader, error) {
@@ -74,15 +76,48 @@ func (c *closeCodeConn) NextReader() (int, io.Reader, error) {
 	}
 	var m struct {
 		Type string `json:"type"`
+		ID   string `json:"id"`
 	}
 	_ = json.Unmarshal(b, &m)
 	c.mu.Lock()
 	c.last = m.Type
-	if m.Type == "connection_init" {
+	duplicate := false
+	switch m.Type {
+	case "connection_init":
 		c.inits++
+	case "subscribe":
+		if c.active == nil {
+			c.active = map[string]bool{}
+		}
+		duplicate = c.active[m.ID]
+		c.active[m.ID] = true
+	case "complete":
+		delete(c.active, m.ID)
 	}
 	c.mu.Unlock()
+	if duplicate {
+		// gqlgen would run both under one id, and one could not be stopped.
+		_ = c.WebsocketConn.WriteClose(4409, "Subscriber for "+m.ID+" already exists")
+		return typ, nil, transport.ErrWebsocketClosed
+	}
 	return typ, bytes.NewReader(b), nil
+}
+
+// WriteJSON notes the operations the server completes, whose ids a client
+// may then use again.
+func (c *closeCodeConn) WriteJSON(v any) error {
+	if c.transportWS {
+		if m := reflect.Indirect(reflect.ValueOf(v)); m.Kind() == reflect.Struct {
+			typ, id := m.FieldByName("Type"), m.FieldByName("ID")
+			if typ.Kind() == reflect.String && id.Kind() == reflect.String &&
+				(typ.String() == "complete" || typ.String() == "error") {
+				c.mu.Lock()
+				delete(c.active, id.String())
+				c.mu.Unlock()
+			}
+		}
+	}
+	return c.WebsocketConn.WriteJSON(v)
 }
 
 func (c *closeCodeConn) WriteClose(code int, message string) error {

@@ -30,6 +30,7 @@ func TestGraphQLTransportWSCloseCodes(t *testing.T) {
 			{"subscribe before connection_init", []any{sub}, 4401},
 			{"a second connection_init", []any{init, init}, 4429},
 			{"an unknown message", []any{init, map[string]any{"type": "shout"}}, 4400},
+			{"an id already subscribed", []any{init, sub, sub}, 4409},
 		} {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(env.URL, "http")+"/query",
@@ -52,6 +53,45 @@ func TestGraphQLTransportWSCloseCodes(t *testing.T) {
 			}
 			conn.CloseNow()
 			cancel()
+		}
+
+		// An id is free again once its operation is complete, on either side.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(env.URL, "http")+"/query",
+			&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.CloseNow()
+		query := func(id string) any {
+			return map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": "{ me { id } }"}}
+		}
+		for _, m := range []any{init, sub, map[string]any{"id": "1", "type": "complete"}, sub, query("2")} {
+			if err := wsjson.Write(ctx, conn, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The query "2" completes on the server's side; "2" may be used again.
+		completed := false
+		for !completed {
+			var m struct{ ID, Type string }
+			if err := wsjson.Read(ctx, conn, &m); err != nil {
+				t.Fatalf("the socket closed: %v", err)
+			}
+			completed = m.Type == "complete" && m.ID == "2"
+		}
+		if err := wsjson.Write(ctx, conn, query("2")); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			var m struct{ ID, Type string }
+			if err := wsjson.Read(ctx, conn, &m); err != nil {
+				t.Fatalf("reusing a completed id closed the socket: %v", err)
+			}
+			if m.Type == "next" && m.ID == "2" {
+				break
+			}
 		}
 	})
 }
