@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -24,8 +25,10 @@ type Config struct {
 	AdminPassword string
 	Plan          model.Plan
 	CORSOrigins   []string
-	PublicURL     string
-	Demo          bool
+	// TrustedProxies may name the client in X-Forwarded-For (rate limits).
+	TrustedProxies []netip.Prefix
+	PublicURL      string
+	Demo           bool
 	// StorageURL is a gocloud.dev bucket URL (s3://, gs://, azblob://,
 	// file://, mem://) for attachments; "" keeps them on local disk in
 	// DataDir/files.
@@ -105,6 +108,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
+	proxies, err := parseProxies(getenv("PARLEY_TRUSTED_PROXIES"))
+	if err != nil {
+		return c, fmt.Errorf("PARLEY_TRUSTED_PROXIES: %w (want addresses or prefixes like 10.0.0.0/8)", err)
+	}
+	c.TrustedProxies = proxies
 	if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 		return c, fmt.Errorf("PARLEY_PUBLIC_URL: %q is not a URL like https://parley.example.com", c.PublicURL)
 	}

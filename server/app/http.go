@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -241,9 +240,7 @@ func (a *App) requestLog(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		log := a.log.With("request_id", id)
-		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-			r = r.WithContext(ratelimit.WithClientIP(r.Context(), host))
-		}
+		r = r.WithContext(ratelimit.WithClientIP(r.Context(), clientIP(r, a.cfg.TrustedProxies)))
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(logx.With(r.Context(), log)))
