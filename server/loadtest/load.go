@@ -30,7 +30,7 @@ type result struct {
 	firstSendErr              string
 	serverCPU, toolCPU        time.Duration // during the send window
 	otherCPU                  time.Duration // everything else on the machine, same window
-	serverFilesAtEnd, groupsN int
+	groupsN int
 }
 
 // loadRun sends at the configured rate for the configured time, then waits
