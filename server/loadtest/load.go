@@ -21,16 +21,16 @@ type result struct {
 	connected, dialFailed  int
 	before, idle, end      procStats // server, from /proc
 
-	sendWindow                time.Duration
-	sentOK, sendFailed        int64
-	skipped, expected         int64
-	deliveredInWindow         int64
-	drainTime                 time.Duration
-	sendLat                   histogram
-	firstSendErr              string
-	serverCPU, toolCPU        time.Duration // during the send window
-	otherCPU                  time.Duration // everything else on the machine, same window
-	groupsN int
+	sendWindow         time.Duration
+	sentOK, sendFailed int64
+	skipped, expected  int64
+	deliveredInWindow  int64
+	drainTime          time.Duration
+	sendLat            histogram
+	firstSendErr       string
+	serverCPU, toolCPU time.Duration // during the send window
+	otherCPU           time.Duration // everything else on the machine, same window
+	groupsN            int
 }
 
 // loadRun sends at the configured rate for the configured time, then waits
