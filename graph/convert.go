@@ -59,7 +59,7 @@ func chatOf(c *ent.Conversation, err error) (*model.Chat, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch, ok := model.Wrap(c).(*model.Chat)
+	ch, ok := model.Checked(model.Wrap(c)).(*model.Chat)
 	if !ok {
 		return nil, fmt.Errorf("conversation %s is not a chat", c.ID)
 	}
@@ -71,7 +71,7 @@ func conversationOf(c *ent.Conversation, err error) (model.Conversation, error) 
 	if err != nil {
 		return nil, err
 	}
-	return model.Wrap(c), nil
+	return model.Checked(model.Wrap(c)), nil
 }
 
 // own returns the caller's member row of a wrapped conversation.
@@ -109,13 +109,18 @@ func sessionOf(c *ent.Conversation, err error) (*model.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &model.Session{Conversation: c}, nil
+	return checkedSession(c), nil
+}
+
+// checkedSession wraps a session the core returned after checking the caller's access.
+func checkedSession(c *ent.Conversation) *model.Session {
+	return model.Checked(&model.Session{Conversation: c}).(*model.Session)
 }
 
 func sessionsOf(cs []*ent.Conversation) []*model.Session {
 	out := make([]*model.Session, len(cs))
 	for i, c := range cs {
-		out[i] = &model.Session{Conversation: c}
+		out[i] = checkedSession(c)
 	}
 	return out
 }

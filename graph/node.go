@@ -24,7 +24,7 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	case "ch", "se":
 		c, cerr := r.Core.Conversation(ctx, v, id)
 		if cerr == nil {
-			return model.Wrap(c).(ent.Noder), nil // the caller's member row loads if asked for
+			return model.Checked(model.Wrap(c)).(ent.Noder), nil // the caller's member row loads if asked for
 		}
 		err = cerr
 	case "ms":

@@ -131,7 +131,7 @@ func (r *documentResolver) Session(ctx context.Context, obj *ent.Document) (*mod
 	if err != nil {
 		return nil, nil // a session the caller may not see reads as none
 	}
-	return &model.Session{Conversation: c}, nil
+	return checkedSession(c), nil
 }
 
 func (r *messageResolver) Conversation(ctx context.Context, obj *ent.Message) (model.Conversation, error) {
@@ -351,7 +351,7 @@ func (r *mutationResolver) StartLiveChat(ctx context.Context, channelID pulid.ID
 	if err != nil {
 		return nil, err
 	}
-	return &model.VisitorPayload{Token: token, Session: &model.Session{Conversation: conv}}, nil
+	return &model.VisitorPayload{Token: token, Session: checkedSession(conv)}, nil
 }
 
 func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
@@ -417,7 +417,7 @@ func (r *queryResolver) Chats(ctx context.Context, archived *bool, first *int, a
 	}
 	conn := &model.ChatConnection{Edges: []*model.ChatEdge{}, PageInfo: &ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
 	for _, it := range items {
-		c := model.WrapWith(it.Conversation, it.Member).(*model.Chat)
+		c := model.Checked(model.WrapWith(it.Conversation, it.Member)).(*model.Chat)
 		c.Peer = it.Peer
 		conn.Edges = append(conn.Edges, &model.ChatEdge{Node: c, Cursor: chatCursor(chat.CursorOf(it))})
 	}
@@ -443,7 +443,7 @@ func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Statu
 	}
 	conn := &model.SessionConnection{Edges: []*model.SessionEdge{}, PageInfo: &ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
 	for _, c := range convs {
-		conn.Edges = append(conn.Edges, &model.SessionEdge{Node: &model.Session{Conversation: c}, Cursor: sessionCursor(c)})
+		conn.Edges = append(conn.Edges, &model.SessionEdge{Node: checkedSession(c), Cursor: sessionCursor(c)})
 	}
 	if n := len(conn.Edges); n > 0 {
 		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[n-1].Cursor

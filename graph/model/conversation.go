@@ -29,11 +29,23 @@ type Session struct {
 }
 
 // Viewer holds the caller's own member row of the conversation (muted,
-// pinned, counters), loaded at most once even when resolvers run in parallel.
+// pinned, counters), loaded at most once even when resolvers run in parallel,
+// and whether the caller may read the conversation now.
 type Viewer struct {
 	once   sync.Once
 	member *ent.Member
 	err    error
+
+	access   sync.Once
+	readable bool
+}
+
+// Readable reports whether the caller may read the conversation now: check
+// decides it the first time, unless the wrapper came from a query that
+// already did (Checked).
+func (v *Viewer) Readable(check func() bool) bool {
+	v.access.Do(func() { v.readable = check() })
+	return v.readable
 }
 
 // Own returns the caller's member row, calling load the first time unless
@@ -56,7 +68,9 @@ func (*Session) IsNode() {}
 func (*Session) IsConversation() {}
 
 // Wrap returns the GraphQL face of a conversation; the caller's member row
-// is loaded on first use.
+// is loaded on first use, and so is the caller's access to it, unless it is
+// Checked: a conversation reached through an event, a message or a call
+// shows its content only to those who may read it now.
 func Wrap(c *ent.Conversation) Conversation {
 	if c == nil {
 		return nil
@@ -65,6 +79,18 @@ func Wrap(c *ent.Conversation) Conversation {
 		return &Session{Conversation: c}
 	}
 	return &Chat{Conversation: c}
+}
+
+// Checked marks a wrapped conversation as read through a query that
+// already applied the caller's access now, so its fields need no second check.
+func Checked(c Conversation) Conversation {
+	switch w := c.(type) {
+	case *Chat:
+		w.Viewer.access.Do(func() { w.Viewer.readable = true })
+	case *Session:
+		w.Viewer.access.Do(func() { w.Viewer.readable = true })
+	}
+	return c
 }
 
 // WrapWith returns the GraphQL face of a conversation whose member row for

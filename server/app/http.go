@@ -100,6 +100,7 @@ func (a *App) graphqlServer() http.Handler {
 	srv.Use(extension.FixedComplexityLimit(graph.Complexity))
 	srv.Use(graph.RejectNUL{})
 	srv.AroundFields(graph.Guard)
+	srv.AroundFields(res.SealLost)
 	srv.SetErrorPresenter(graph.ErrorPresenter)
 	srv.SetRecoverFunc(graph.Recover(a.log))
 	return srv

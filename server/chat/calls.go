@@ -133,10 +133,14 @@ func (s *Service) Decline(ctx context.Context, v *auth.Viewer, id pulid.ID) (*en
 }
 
 // End hangs up: an ACTIVE call is ENDED; a RINGING one nobody answered is
-// MISSED. Anyone in the call's conversation may end it.
+// MISSED. Anyone in the call's conversation may end it, but a PHONE call
+// only its agent.
 func (s *Service) End(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
 	c, err := s.Call(ctx, v, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := phoneCallOwner(c, v); err != nil {
 		return nil, err
 	}
 	conv, err := s.db.Conversation.Get(ctx, c.ConversationID)
@@ -149,10 +153,22 @@ func (s *Service) End(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Ca
 	return s.moveCall(ctx, c, conv, call.StateACTIVE, call.StateENDED)
 }
 
+// phoneCallOwner refuses anyone but its agent a PHONE call: it rings on the
+// escalating agent's devices only, so only they answer, decline or end it.
+func phoneCallOwner(c *ent.Call, v *auth.Viewer) error {
+	if c.Media == call.MediaPHONE && c.StartedByID != v.UserID {
+		return apperr.Forbid("this phone call belongs to the agent who started it")
+	}
+	return nil
+}
+
 // callee loads a call the viewer may pick up or turn down.
 func (s *Service) callee(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, *ent.Conversation, error) {
 	c, err := s.Call(ctx, v, id)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := phoneCallOwner(c, v); err != nil {
 		return nil, nil, err
 	}
 	if c.Media != call.MediaPHONE && c.StartedByID == v.UserID {

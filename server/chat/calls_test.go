@@ -259,6 +259,16 @@ func TestCallLifecycle(t *testing.T) {
 		s, _ := customerWrites(t, env, sms, "+15550100800", "sm-8", "call me")
 		var esc struct{ EscalateToCall struct{ ID string } }
 		ann.MustDo(`mutation($s:ID!){ escalateToCall(sessionId:$s){ id } }`, Vars{"s": s}, &esc)
+		// It is Ann's call: another agent of the channel and the admin, who
+		// both see the session, can neither answer, decline nor end it.
+		cal := env.NewUser("AGENT", "Cal")
+		env.Admin.MustDo(`mutation($c:ID!,$u:[ID!]!){ setChannelAgents(channelId:$c, userIds:$u){ id } }`,
+			Vars{"c": sms, "u": []string{ann.ID, cal.ID}}, nil)
+		for _, other := range []*apitest.Client{cal, env.Admin} {
+			for _, m := range []string{"answerCall", "declineCall", "endCall"} {
+				other.MustFail("FORBIDDEN", `mutation($id:ID!){ `+m+`(id:$id){ id } }`, Vars{"id": esc.EscalateToCall.ID})
+			}
+		}
 		move(ann, "answerCall", esc.EscalateToCall.ID, "ACTIVE")
 		heard(esc.EscalateToCall.ID, "ACTIVE")
 		bob.MustFail("FORBIDDEN", `mutation($id:ID!){ endCall(id:$id){ id } }`, Vars{"id": esc.EscalateToCall.ID})

@@ -284,10 +284,21 @@ func (s *Service) channel(ctx context.Context, id pulid.ID) (*ent.Channel, error
 	return ch, err
 }
 
-// ChannelAgents lists who has access to a channel (nobody, for a visitor).
+// ChannelAgents lists who has access to a channel, to admins and to those
+// agents. Anyone else (a visitor, a caller with no token, a member, an agent
+// without the channel) reads an empty list: a channel's id is public, its
+// team is not.
 func (s *Service) ChannelAgents(ctx context.Context, v *auth.Viewer, ch *ent.Channel) ([]*ent.User, error) {
-	if v.IsVisitor() {
-		return []*ent.User{}, nil
+	agents, err := ch.QueryAgents().Order(ent.Asc(user.FieldName)).All(ctx)
+	if err != nil || v.IsAdmin() {
+		return agents, err
 	}
-	return ch.QueryAgents().Order(ent.Asc(user.FieldName)).All(ctx)
+	if v.UserID != "" && !v.IsVisitor() && v.Role == user.RoleAGENT {
+		for _, a := range agents {
+			if a.ID == v.UserID {
+				return agents, nil
+			}
+		}
+	}
+	return []*ent.User{}, nil
 }

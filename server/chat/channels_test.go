@@ -157,3 +157,49 @@ func TestCannedResponses(t *testing.T) {
 		}
 	})
 }
+
+// A channel's id is public (it sits in the Live Chat snippet); who works it
+// is for admins and those agents only.
+func TestChannelAgentsOnlyForAdminsAndTheChannelsAgents(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		alex, bea := env.NewUser("AGENT", "Alex"), env.NewUser("AGENT", "Bea")
+		site := createChannel(t, env, "LIVE_CHAT", "Site", alex.ID)
+		type agents struct {
+			Agents []struct{ Name, Email string }
+		}
+		var started struct {
+			StartLiveChat struct {
+				Token   string
+				Session struct {
+					ID      string
+					Channel agents
+				}
+			}
+		}
+		env.Anonymous().MustDo(`mutation($c:ID!){ startLiveChat(channelId:$c){ token session { id channel { agents { name email } } } } }`,
+			Vars{"c": site}, &started)
+		if got := started.StartLiveChat.Session.Channel.Agents; len(got) != 0 {
+			t.Fatalf("anyone lists the channel's agents: %+v", got)
+		}
+		s := started.StartLiveChat.Session.ID
+		visitor := env.WithToken(started.StartLiveChat.Token)
+		visitor.MustDo(`mutation($c:ID!){ sendMessage(input:{conversationId:$c, text:"hi"}){ id } }`, Vars{"c": s}, nil)
+		// Bea has no access to the channel, but the session is forwarded to her.
+		alex.MustDo(`mutation($s:ID!,$u:ID!){ forwardSession(input:{sessionId:$s, toUserId:$u}){ id } }`, Vars{"s": s, "u": bea.ID}, nil)
+		q := `query($s:ID!){ node(id:$s){ ... on Session { channel { agents { name email } } } } }`
+		for who, c := range map[string]*apitest.Client{"visitor": visitor, "Bea": bea} {
+			var out struct{ Node *struct{ Channel agents } }
+			c.MustDo(q, Vars{"s": s}, &out)
+			if out.Node == nil || len(out.Node.Channel.Agents) != 0 {
+				t.Fatalf("%s lists the channel's agents: %+v", who, out.Node)
+			}
+		}
+		for who, c := range map[string]*apitest.Client{"Alex": alex, "admin": env.Admin} {
+			var out struct{ Node *agents }
+			c.MustDo(`query($c:ID!){ node(id:$c){ ... on Channel { agents { name email } } } }`, Vars{"c": site}, &out)
+			if out.Node == nil || len(out.Node.Agents) != 1 || out.Node.Agents[0].Name != "Alex" {
+				t.Fatalf("%s sees the agents as %+v", who, out.Node)
+			}
+		}
+	})
+}

@@ -204,8 +204,16 @@ func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in Documen
 		return nil, apperr.BadInput("a document's title must be 1 to 300 characters").With("field", "title")
 	}
 	if in.SessionID != nil {
-		if _, err := s.sessionFor(ctx, v, *in.SessionID); err != nil {
+		conv, err := s.sessionFor(ctx, v, *in.SessionID)
+		if err != nil {
 			return nil, err
+		}
+		linked, err := s.SessionCustomer(ctx, v, conv)
+		if err != nil {
+			return nil, err
+		}
+		if linked == nil || linked.ID != in.CustomerID {
+			return nil, apperr.BadInput("the session is not linked to this customer: link it first").With("field", "sessionId")
 		}
 	}
 	// Documents of a kind are numbered one at a time: SQLite has one writer,

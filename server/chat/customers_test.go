@@ -85,6 +85,12 @@ func TestCustomersLinksAndDocuments(t *testing.T) {
 		if d.CreateDocument.Number != "ORD-000001" || d.CreateDocument.Session.ID != s1 || d.CreateDocument.Customer.Name != "Carla Diaz" {
 			t.Fatalf("document: %+v", d.CreateDocument)
 		}
+		// A document names the chat it came from only if that chat is the customer's.
+		var lena struct{ CreateCustomer struct{ ID string } }
+		ann.MustDo(`mutation{ createCustomer(input:{name:"Lena Berg"}){ id } }`, nil, &lena)
+		s3, _ := customerWrites(t, env, sms, "+15550100600", "sm-lena", "hi, Lena here")
+		ann.MustFail("BAD_USER_INPUT", doc, Vars{"c": lena.CreateCustomer.ID, "k": "ORDER", "t": "Not Lena's", "s": s1})
+		ann.MustFail("BAD_USER_INPUT", doc, Vars{"c": lena.CreateCustomer.ID, "k": "ORDER", "t": "Not linked yet", "s": s3})
 		ann.MustDo(doc, Vars{"c": carla, "k": "ESTIMATE", "t": "Delivery"}, &d)
 		if d.CreateDocument.Number != "EST-000001" {
 			t.Fatalf("first estimate: %s", d.CreateDocument.Number)
