@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"parley/ent"
+	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/graph/model"
 	"parley/server/apperr"
@@ -28,6 +29,15 @@ func event(e chat.Event) *model.Event {
 	}
 	if e.Badges != nil {
 		out.Badges = badges(*e.Badges)
+	}
+	return out
+}
+
+// messageTags converts the seam's tag names to GraphQL's enum (never null).
+func messageTags(tags []string) []message.MessageTag {
+	out := make([]message.MessageTag, len(tags))
+	for i, t := range tags {
+		out[i] = message.MessageTag(t)
 	}
 	return out
 }

@@ -580,10 +580,7 @@ func (r *sessionResolver) ReplyPolicy(ctx context.Context, obj *model.Session) (
 	if err != nil {
 		return nil, err
 	}
-	out := &model.ReplyPolicy{CanReply: p.CanReply, AllowedTags: p.AllowedTags, DeepLink: p.DeepLink}
-	if out.AllowedTags == nil {
-		out.AllowedTags = []message.MessageTag{}
-	}
+	out := &model.ReplyPolicy{CanReply: p.CanReply, AllowedTags: messageTags(p.AllowedTags), DeepLink: p.DeepLink}
 	if p.Reason != "" {
 		out.Reason = ptr(string(p.Reason))
 	}

@@ -13,11 +13,14 @@ import (
 	"sync"
 	"time"
 
-	entchannel "parley/ent/channel"
-
 	"parley/server/auth"
 	"parley/server/blob"
 	"parley/server/channel"
+	"parley/server/channel/instagram"
+	"parley/server/channel/livechat"
+	"parley/server/channel/messenger"
+	"parley/server/channel/sms"
+	"parley/server/channel/whatsapp"
 	"parley/server/chat"
 	"parley/server/db"
 	"parley/server/files"
@@ -81,16 +84,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		database.Close()
 		return nil, err
 	}
-	a.Chat = chat.New(database, cfg.Now, cfg.Log, a.Relay, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log))
+	a.Chat = chat.New(database, cfg.Now, cfg.Log, a.Relay, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log),
+		providers(cfg.Senders))
 	a.Chat.ExternalAllowed = cfg.Plan != "STANDARD"
-	a.Chat.Outbox.Adapters = channel.Registry{entchannel.KindLIVE_CHAT: channel.LiveChat{}}
-	for k, ad := range cfg.Adapters {
-		a.Chat.Outbox.Adapters[k] = ad
-	}
 	if cfg.Outbox != nil {
-		adapters := a.Chat.Outbox.Adapters
 		a.Chat.Outbox = *cfg.Outbox
-		a.Chat.Outbox.Adapters = adapters
 	}
 	a.Settings = settings.New(database.Client)
 	if err := a.openFiles(ctx); err != nil {
@@ -101,6 +99,18 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Retention = retention.New(database, a.Files, a.Settings, cfg.Log, cfg.Now, a.Relay.Notify)
 	a.handler = a.routes()
 	return a, nil
+}
+
+// providers are the kinds of channel Parley speaks: a provider is one
+// folder under server/channel and one entry here.
+func providers(senders map[channel.Kind]channel.Sender) *channel.Registry {
+	r := channel.NewRegistry(sms.Provider{}, whatsapp.Provider{}, messenger.Provider{}, instagram.Provider{}, livechat.Provider{})
+	for kind, s := range senders {
+		if p, err := r.For(kind); err == nil {
+			r.Register(channel.WithSender(p, s))
+		}
+	}
+	return r
 }
 
 // openFiles opens attachment storage (PARLEY_STORAGE_URL, or disk under

@@ -45,8 +45,9 @@ type Config struct {
 	// Set by tests; zero values mean production defaults.
 	Now func() time.Time
 	Log *slog.Logger
-	// Adapters replaces the providers' adapters by kind.
-	Adapters channel.Registry
+	// Senders replace the providers' senders by kind (a stand-in for a
+	// provider's API in tests).
+	Senders map[channel.Kind]channel.Sender
 	// Outbox replaces the outbox's retry settings.
 	Outbox *chat.OutboxConfig
 	// VisitorBurst is how many Live Chats one address may start at once (default 20).

@@ -1,7 +1,9 @@
 // Package channel is the seam between Parley and the providers customers
-// write through (SMS, WhatsApp, Messenger, Instagram, Live Chat): what each
-// kind allows by default, and the Adapter each provider implements to send.
-// Provider packages know their wire format and nothing of GraphQL.
+// write through (SMS, WhatsApp, Messenger, Instagram, Live Chat). Each kind
+// is a Provider in a folder of its own (channel/whatsapp, channel/sms, ...):
+// its defaults, its reply rules and its wire format. The seam speaks plain
+// structs: it knows nothing of GraphQL, HTTP routing or the database, and
+// imports only the standard library and apperr.
 package channel
 
 import (
@@ -9,20 +11,32 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"parley/ent"
-	entchannel "parley/ent/channel"
-	"parley/ent/message"
 )
 
-// MiB is the unit of file limits: "100 MB" in API.md is 100 MiB here.
+// Kind is a kind of channel, spelled as the API's ChannelKind.
+type Kind string
+
+// The kinds of channel.
+const (
+	SMS       Kind = "SMS"
+	WhatsApp  Kind = "WHATSAPP"
+	Messenger Kind = "MESSENGER"
+	Instagram Kind = "INSTAGRAM"
+	LiveChat  Kind = "LIVE_CHAT"
+)
+
+// MiB is the unit of file limits: "100 MB" in the API's limits is 100 MiB.
 const MiB = 1 << 20
 
 // MaxFileSize is the most any conversation accepts: channel limits an admin
 // sets are capped here.
 const MaxFileSize = 100 * MiB
 
-// Defaults are what a new channel of a kind starts with (API.md limits).
+// DefaultFileRetentionHours is how long a session's files are kept unless
+// the channel says otherwise.
+const DefaultFileRetentionHours = 72
+
+// Defaults are what a new channel of a kind starts with.
 type Defaults struct {
 	MaxFileSize         int64
 	AutoCloseAfterHours *int // nil: sessions stay open
@@ -31,57 +45,86 @@ type Defaults struct {
 	FixedAutoClose bool
 }
 
-// DefaultsFor returns the defaults of a kind.
-func DefaultsFor(k entchannel.Kind) Defaults {
-	d := Defaults{FileRetentionHours: 72}
-	switch k {
-	case entchannel.KindSMS:
-		d.MaxFileSize = 100 * MiB
-	case entchannel.KindWHATSAPP:
-		d.MaxFileSize = 25 * MiB
-		h := 24
-		d.AutoCloseAfterHours, d.FixedAutoClose = &h, true
-	case entchannel.KindMESSENGER:
-		d.MaxFileSize = 25 * MiB
-	default: // Instagram, Live Chat
-		d.MaxFileSize = 10 * MiB
-	}
-	return d
-}
-
-// Reply windows: how long after the customer's last message an agent may write freely.
+// Message tags Messenger accepts outside its window, spelled as the API's MessageTag.
 const (
-	WhatsAppWindow  = 24 * time.Hour
-	MessengerWindow = 7 * 24 * time.Hour
-	InstagramWindow = 7 * 24 * time.Hour
+	TagAccountUpdate        = "ACCOUNT_UPDATE"
+	TagPostPurchaseUpdate   = "POST_PURCHASE_UPDATE"
+	TagConfirmedEventUpdate = "CONFIRMED_EVENT_UPDATE"
+	TagHumanAgent           = "HUMAN_AGENT"
 )
 
-// MessengerTags are the message tags Messenger accepts outside its window.
-var MessengerTags = []message.MessageTag{
-	message.MessageTagACCOUNT_UPDATE, message.MessageTagPOST_PURCHASE_UPDATE,
-	message.MessageTagCONFIRMED_EVENT_UPDATE, message.MessageTagHUMAN_AGENT,
+// Session is what a kind's reply rules look at.
+type Session struct {
+	// Connected is false once the channel lost its provider.
+	Connected bool
+	// LastInboundAt is when the customer last wrote (nil: never).
+	LastInboundAt *time.Time
+	// ContactNickname is the customer's handle on the provider, if known.
+	ContactNickname string
 }
 
-// Template is a pre-approved WhatsApp message, the only way to open a conversation there.
+// SinceCustomer is how long ago the customer last wrote, or -1 if never.
+func (s Session) SinceCustomer(now time.Time) time.Duration {
+	if s.LastInboundAt == nil {
+		return -1
+	}
+	return now.Sub(*s.LastInboundAt)
+}
+
+// Template is a pre-approved message, the only way to open a WhatsApp conversation.
 type Template struct {
 	Name       string
 	Language   string
 	Parameters []string
 }
 
+// Channel is the channel a message goes out through.
+type Channel struct {
+	ID   string
+	Kind Kind
+	Name string
+	// ExternalID is the provider's id of the number, page or account.
+	ExternalID  string
+	Credentials map[string]string
+}
+
+// Contact is the customer as the channel knows them.
+type Contact struct {
+	ExternalID string
+	Phone      string
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	ID          string
+	Filename    string
+	ContentType string
+	Size        int64
+}
+
 // Outbound is one message to hand to a provider.
 type Outbound struct {
-	Channel *ent.Channel
-	Contact *ent.Contact
-	Message *ent.Message
+	Channel Channel
+	Contact Contact
+	// MessageID is Parley's id of the message.
+	MessageID string
+	Text      string
+	// Tag is the message tag (Messenger), or "".
+	Tag string
 	// ReplyToProviderID is the provider's id of the message answered (a comment).
 	ReplyToProviderID string
-	Attachments       []*ent.Attachment
+	Attachments       []Attachment
 	Template          *Template
 }
 
-// Adapter sends messages through one provider.
-type Adapter interface {
+// Provider is one kind of channel: what a new channel starts with, when an
+// agent may write, and how a message reaches the customer.
+type Provider interface {
+	Kind() Kind
+	Defaults() Defaults
+	// Policy applies the kind's reply rules to a session at a moment. It is
+	// the one place they live: Session.replyPolicy shows them, sends obey them.
+	Policy(s Session, now time.Time) Policy
 	// Send delivers a message and returns the provider's id for it. An error
 	// wrapped with Temporary may be retried; any other error is final, and
 	// ErrSyncLost also marks the channel disconnected.
@@ -91,6 +134,9 @@ type Adapter interface {
 // ErrSyncLost means the provider refused the channel's credentials: an admin
 // must reconnect it.
 var ErrSyncLost = errors.New("the channel lost its connection to the provider")
+
+// ErrNotConnected is a kind's Send before Parley speaks its provider's wire format.
+var ErrNotConnected = errors.New("this kind of channel cannot send yet")
 
 // Temporary marks an error after which sending again may succeed (the
 // provider was unreachable or busy, and the message was surely not taken).
@@ -106,22 +152,25 @@ func IsTemporary(err error) bool {
 	return errors.As(err, &t)
 }
 
-// Registry maps each kind to its adapter.
-type Registry map[entchannel.Kind]Adapter
+// Registry holds the provider of each kind.
+type Registry struct{ byKind map[Kind]Provider }
 
-// For returns the adapter of a kind.
-func (r Registry) For(k entchannel.Kind) (Adapter, error) {
-	if a, ok := r[k]; ok && a != nil {
-		return a, nil
+// NewRegistry returns a registry of the providers.
+func NewRegistry(providers ...Provider) *Registry {
+	r := &Registry{byKind: map[Kind]Provider{}}
+	for _, p := range providers {
+		r.Register(p)
 	}
-	return nil, fmt.Errorf("no adapter for %s channels", k)
+	return r
 }
 
-// LiveChat is the website chat's adapter. Its visitors read replies through
-// Parley's own API (messageAdded), so handing a message over is recording it.
-type LiveChat struct{}
+// Register adds a provider, or replaces the one of its kind.
+func (r *Registry) Register(p Provider) { r.byKind[p.Kind()] = p }
 
-// Send implements Adapter.
-func (LiveChat) Send(_ context.Context, out Outbound) (string, error) {
-	return "livechat:" + string(out.Message.ID), nil
+// For returns the provider of a kind.
+func (r *Registry) For(k Kind) (Provider, error) {
+	if p, ok := r.byKind[k]; ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("no provider for %s channels", k)
 }

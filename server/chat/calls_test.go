@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	entchannel "parley/ent/channel"
 	"parley/ent/message"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
@@ -89,7 +88,7 @@ func TestReplyToComment(t *testing.T) {
 			t.Parallel()
 			rec := &recorder{}
 			env := apitest.Start(t, b, apitest.Options{Configure: func(c *app.Config) {
-				c.Adapters = channel.Registry{entchannel.KindINSTAGRAM: rec}
+				c.Senders = map[channel.Kind]channel.Sender{channel.Instagram: rec}
 			}})
 			ann, bob, mo := env.NewUser("AGENT", "Ann"), env.NewUser("AGENT", "Bob"), env.NewUser("MEMBER", "Mo")
 			ig := createChannel(t, env, "INSTAGRAM", "Shop", ann.ID)

@@ -53,9 +53,12 @@ func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelI
 	if in.Name == nil {
 		return nil, apperr.BadInput("a channel needs a name").With("field", "name")
 	}
-	d := channel.DefaultsFor(in.Kind)
+	d, err := s.defaults(string(in.Kind))
+	if err != nil {
+		return nil, err
+	}
 	var ch *ent.Channel
-	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
 		if err := s.checkAgents(ctx, tx, in.AgentIDs); err != nil {
 			return err
 		}
@@ -152,8 +155,12 @@ func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID
 		return nil, err
 	}
 	in.Kind, in.Credentials, in.AgentIDs = ch.Kind, nil, nil
+	d, err := s.defaults(string(ch.Kind))
+	if err != nil {
+		return nil, err
+	}
 	u := s.db.Channel.UpdateOneID(id)
-	if err := applyChannelInput(in, channel.DefaultsFor(ch.Kind), u.Mutation()); err != nil {
+	if err := applyChannelInput(in, d, u.Mutation()); err != nil {
 		return nil, err
 	}
 	return u.Save(ctx)

@@ -21,7 +21,7 @@ func TestChannelsAreManagedByAdmins(t *testing.T) {
 			Agents              []struct{ ID string }
 		}
 		defaults := map[string][2]int{ // max file size, auto-close hours (0: off)
-			"SMS": {100 << 20, 0}, "WHATSAPP": {25 << 20, 24}, "MESSENGER": {25 << 20, 0},
+			"SMS": {100 << 20, 0}, "WHATSAPP": {100 << 20, 24}, "MESSENGER": {25 << 20, 0},
 			"INSTAGRAM": {10 << 20, 0}, "LIVE_CHAT": {10 << 20, 0},
 		}
 		ids := map[string]string{}

@@ -33,9 +33,16 @@ const (
 	DefaultFileRetentionHours = 72
 )
 
-// DefaultChannelFileSize is API.md's default limit for a channel kind:
-// SMS 100 MB, WhatsApp and Messenger 25 MB, Instagram and Live Chat 10 MB.
-func DefaultChannelFileSize(kind channel.Kind) int64 { return provider.DefaultsFor(kind).MaxFileSize }
+// DefaultChannelFileSize is the default file limit of a channel kind (its
+// provider's Defaults): SMS and WhatsApp 100 MB, Messenger 25 MB,
+// Instagram and Live Chat 10 MB.
+func (s *Service) DefaultChannelFileSize(kind channel.Kind) int64 {
+	d, err := s.defaults(string(kind))
+	if err != nil {
+		return MaxFileSize
+	}
+	return d.MaxFileSize
+}
 
 // Files is what the core needs for attachments (set in app.go).
 type Files struct {
@@ -72,7 +79,7 @@ func (s *Service) FileRulesFor(ctx context.Context, conv *ent.Conversation) (Fil
 	}
 	max := ch.MaxFileSize
 	if max <= 0 {
-		max = DefaultChannelFileSize(ch.Kind)
+		max = s.DefaultChannelFileSize(ch.Kind)
 	}
 	hours := ch.FileRetentionHours
 	if hours <= 0 {

@@ -32,7 +32,7 @@ func (s *Service) StartLiveChat(ctx context.Context, channelID pulid.ID, name, e
 		return "", nil, err
 	}
 	if !ch.Connected {
-		return "", nil, ruleError(Policy{Reason: apperr.ChannelSyncLost}, ch)
+		return "", nil, errSyncLost(ch)
 	}
 	info := ContactInfo{ExternalID: "visitor-" + randomHex(12)}
 	if name != nil {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	entchannel "parley/ent/channel"
 	"parley/ent/outbox"
 	"parley/server/apitest"
 	"parley/server/app"
@@ -295,7 +294,7 @@ func TestAVisitorReadsAReplyBeforeTheOutboxSendsIt(t *testing.T) {
 			t.Parallel()
 			hold := blockingAdapter{release: make(chan struct{})}
 			env := apitest.Start(t, b, apitest.Options{Configure: func(c *app.Config) {
-				c.Adapters = channel.Registry{entchannel.KindLIVE_CHAT: hold}
+				c.Senders = map[channel.Kind]channel.Sender{channel.LiveChat: hold}
 			}})
 			ann := env.NewUser("AGENT", "Ann")
 			site := createChannel(t, env, "LIVE_CHAT", "Website", ann.ID)

@@ -35,9 +35,12 @@ func (s *Service) checkOutbound(ctx context.Context, v *auth.Viewer, conv *ent.C
 	if in.MessageTag != nil && ch.Kind != entchannel.KindMESSENGER {
 		return apperr.BadInput("message tags are for Messenger").With("field", "messageTag")
 	}
-	p := policy(ch, ct, conv, s.now())
+	p, err := s.policy(ch, ct, conv, s.now())
+	if err != nil {
+		return err
+	}
 	if !p.CanReply && !(p.Reason == apperr.MessageTagRequired && in.MessageTag != nil) {
-		return ruleError(p, ch)
+		return p.Err()
 	}
 	spec.Direction, spec.Status, spec.Outbox = message.DirectionOUTBOUND, message.StatusPENDING, true
 	spec.ChannelID = &ch.ID

@@ -14,7 +14,6 @@ import (
 
 // OutboxConfig sets how replies to customers are delivered.
 type OutboxConfig struct {
-	Adapters    channel.Registry
 	MaxAttempts int           // tries before a message is FAILED
 	Backoff     time.Duration // wait after the first failure; doubles each time
 	MaxBackoff  time.Duration
@@ -110,16 +109,16 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 
 // deliver sends one claimed entry and records the outcome.
 func (s *Service) deliver(ctx context.Context, e *ent.Outbox) error {
-	out, err := s.outbound(ctx, e.MessageID)
+	ch, out, err := s.outbound(ctx, e.MessageID)
 	var providerID string
 	if err == nil {
-		var adapter channel.Adapter
-		if adapter, err = s.Outbox.Adapters.For(out.Channel.Kind); err == nil {
-			if !out.Channel.Connected {
+		var p channel.Provider
+		if p, err = s.providers.For(out.Channel.Kind); err == nil {
+			if !ch.Connected {
 				err = channel.ErrSyncLost
 			} else {
 				sendCtx, cancel := context.WithTimeout(ctx, s.Outbox.SendTimeout)
-				providerID, err = adapter.Send(sendCtx, out)
+				providerID, err = p.Send(sendCtx, out)
 				cancel()
 			}
 		}
@@ -134,8 +133,8 @@ func (s *Service) deliver(ctx context.Context, e *ent.Outbox) error {
 			}
 			return s.finish(ctx, tx, e, outbox.StateDONE, "")
 		case errors.Is(err, channel.ErrSyncLost):
-			if out.Channel != nil && out.Channel.Connected {
-				if err := tx.Channel.UpdateOneID(out.Channel.ID).SetConnected(false).Exec(ctx); err != nil {
+			if ch != nil && ch.Connected {
+				if err := tx.Channel.UpdateOneID(ch.ID).SetConnected(false).Exec(ctx); err != nil {
 					return err
 				}
 			}
@@ -178,27 +177,40 @@ func (s *Service) finish(ctx context.Context, tx *ent.Tx, e *ent.Outbox, state o
 	return err
 }
 
-// outbound gathers what an adapter needs to send a message.
-func (s *Service) outbound(ctx context.Context, msgID pulid.ID) (channel.Outbound, error) {
+// outbound gathers what a provider needs to send a message, in the seam's
+// plain terms, and the channel it goes through.
+func (s *Service) outbound(ctx context.Context, msgID pulid.ID) (*ent.Channel, channel.Outbound, error) {
 	var out channel.Outbound
 	m, err := s.db.Message.Query().Where(message.ID(msgID)).WithAttachments().WithReplyTo().Only(ctx)
 	if err != nil {
-		return out, err
+		return nil, out, err
 	}
 	conv, err := s.db.Conversation.Get(ctx, m.ConversationID)
 	if err != nil {
-		return out, err
+		return nil, out, err
 	}
 	ch, ct, err := s.channelAndContact(ctx, conv)
 	if err != nil {
-		return out, err
+		return nil, out, err
 	}
-	out = channel.Outbound{Channel: ch, Contact: ct, Message: m, Attachments: m.Edges.Attachments}
+	out = channel.Outbound{
+		Channel: channel.Channel{ID: string(ch.ID), Kind: channel.Kind(ch.Kind), Name: ch.Name,
+			ExternalID: deref(ch.ExternalID), Credentials: ch.Credentials},
+		Contact:   channel.Contact{ExternalID: ct.ExternalID, Phone: deref(ct.Phone)},
+		MessageID: string(m.ID), Text: deref(m.Text),
+	}
+	if m.MessageTag != nil {
+		out.Tag = string(*m.MessageTag)
+	}
+	for _, a := range m.Edges.Attachments {
+		out.Attachments = append(out.Attachments, channel.Attachment{ID: string(a.ID), Filename: a.Filename,
+			ContentType: a.ContentType, Size: a.Size})
+	}
 	if r := m.Edges.ReplyTo; r != nil && r.ProviderMessageID != nil {
 		out.ReplyToProviderID = *r.ProviderMessageID
 	}
 	if t := m.Template; t != nil {
 		out.Template = &channel.Template{Name: t.Name, Language: t.Language, Parameters: t.Parameters}
 	}
-	return out, nil
+	return ch, out, nil
 }

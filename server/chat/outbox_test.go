@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	entchannel "parley/ent/channel"
 	"parley/ent/outbox"
 	"parley/server/apitest"
 	"parley/server/app"
@@ -28,7 +27,7 @@ func runSMS(t *testing.T, fails func(int) error, fn func(t *testing.T, env *apit
 
 func withSMS(rec *recorder) apitest.Options {
 	return apitest.Options{Configure: func(c *app.Config) {
-		c.Adapters = channel.Registry{entchannel.KindSMS: rec}
+		c.Senders = map[channel.Kind]channel.Sender{channel.SMS: rec}
 		c.Outbox = &chat.OutboxConfig{MaxAttempts: 3, Backoff: 50 * time.Millisecond, MaxBackoff: time.Second,
 			Lease: time.Minute, SendTimeout: 5 * time.Second}
 	}}

@@ -11,6 +11,7 @@ import (
 	"parley/ent"
 	"parley/ent/event"
 	"parley/ent/schema/pulid"
+	"parley/server/channel"
 	"parley/server/db"
 	"parley/server/pubsub"
 )
@@ -34,6 +35,8 @@ type Service struct {
 	limits  Limits
 	relay   *pubsub.Relay
 	streams *pubsub.Streams
+	// providers are the channel kinds: their defaults, rules and senders.
+	providers *channel.Registry
 	// BadgeInterval is the least time between two badge updates of one stream.
 	BadgeInterval time.Duration
 	// ExternalAllowed says whether the plan includes external chat.
@@ -49,8 +52,8 @@ type Service struct {
 }
 
 // New returns the core.
-func New(d *db.DB, now func() time.Time, log *slog.Logger, relay *pubsub.Relay, streams *pubsub.Streams) *Service {
-	s := &Service{db: d, now: now, log: log, limits: DefaultLimits, relay: relay, streams: streams,
+func New(d *db.DB, now func() time.Time, log *slog.Logger, relay *pubsub.Relay, streams *pubsub.Streams, providers *channel.Registry) *Service {
+	s := &Service{db: d, now: now, log: log, limits: DefaultLimits, relay: relay, streams: streams, providers: providers,
 		BadgeInterval: 250 * time.Millisecond, ExternalAllowed: true,
 		Outbox: DefaultOutbox, outboxWake: make(chan struct{}, 1)}
 	s.badges = &badgeBatcher{s: s, window: 10 * time.Millisecond}

@@ -9,7 +9,6 @@ import (
 	"parley/ent/channel"
 	"parley/ent/schema/pulid"
 	"parley/server/apitest"
-	"parley/server/chat"
 )
 
 // dbSession is a session on a new channel, made through the API: for Live
@@ -111,10 +110,10 @@ func TestChannelFileLimitsAreCappedAndDefaulted(t *testing.T) {
 		}
 		// No limit set: API.md's default for the kind; retention 72 h by default.
 		for kind, want := range map[channel.Kind]int64{
-			channel.KindSMS: 100 << 20, channel.KindWHATSAPP: 25 << 20, channel.KindMESSENGER: 25 << 20,
+			channel.KindSMS: 100 << 20, channel.KindWHATSAPP: 100 << 20, channel.KindMESSENGER: 25 << 20,
 			channel.KindINSTAGRAM: 10 << 20, channel.KindLIVE_CHAT: 10 << 20,
 		} {
-			if got := chat.DefaultChannelFileSize(kind); got != want {
+			if got := env.App.Chat.DefaultChannelFileSize(kind); got != want {
 				t.Errorf("%s: %d", kind, got)
 			}
 			s := newSession(t, env, kind, 0, 0)

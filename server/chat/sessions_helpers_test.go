@@ -90,14 +90,14 @@ type recorder struct {
 func (r *recorder) Send(_ context.Context, out channel.Outbound) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.sent = append(r.sent, string(out.Message.ID))
+	r.sent = append(r.sent, out.MessageID)
 	r.replyTo = append(r.replyTo, out.ReplyToProviderID)
 	if r.fails != nil {
 		if err := r.fails(len(r.sent)); err != nil {
 			return "", err
 		}
 	}
-	return "provider-" + string(out.Message.ID), nil
+	return "provider-" + out.MessageID, nil
 }
 
 func (r *recorder) calls() []string {

@@ -41,7 +41,7 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 		return nil, err
 	}
 	if !ch.Connected {
-		return nil, ruleError(Policy{Reason: apperr.ChannelSyncLost}, ch)
+		return nil, errSyncLost(ch)
 	}
 	hasText := in.Text != nil && strings.TrimSpace(*in.Text) != ""
 	if hasText == (in.Template != nil) {
@@ -83,8 +83,12 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 	if probe == nil {
 		probe = &ent.Conversation{}
 	}
-	if p := policy(ch, existing, probe, s.now()); !p.CanReply && !(in.Template != nil && p.Reason != apperr.ChannelSyncLost) {
-		return nil, ruleError(p, ch)
+	p, err := s.policy(ch, existing, probe, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanReply && !(in.Template != nil && p.Reason != apperr.ChannelSyncLost) {
+		return nil, p.Err()
 	}
 	spec := messageSpec{
 		ID: pulid.MustNew("ms"), SenderID: &v.UserID, AuthorKey: v.AuthorKey(), Direction: message.DirectionOUTBOUND,
@@ -212,7 +216,7 @@ func (s *Service) ReplyToComment(ctx context.Context, v *auth.Viewer, commentID 
 		return nil, err
 	}
 	if !ch.Connected {
-		return nil, ruleError(Policy{Reason: apperr.ChannelSyncLost}, ch)
+		return nil, errSyncLost(ch)
 	}
 	spec := messageSpec{
 		ID: pulid.MustNew("ms"), SenderID: &v.UserID, AuthorKey: v.AuthorKey(), Direction: message.DirectionOUTBOUND,

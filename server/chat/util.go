@@ -41,3 +41,11 @@ func conversationOf(channelID, contactID pulid.ID) predicate.Conversation {
 func entSum(field, as string) ent.AggregateFunc { return ent.As(ent.Sum(field), as) }
 
 func entCount(as string) ent.AggregateFunc { return ent.As(ent.Count(), as) }
+
+// deref is the string p points to, or "".
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -1,0 +1,49 @@
+// Package whatsapp is the WhatsApp channel (Meta's Cloud API): its defaults
+// and rules. Its wire format comes with the Meta issue; until then a send
+// fails plainly.
+package whatsapp
+
+import (
+	"context"
+	"time"
+
+	"parley/server/apperr"
+	"parley/server/channel"
+)
+
+// Window is how long after the customer's last message an agent may write freely.
+const Window = 24 * time.Hour
+
+// Provider is the WhatsApp channel.
+type Provider struct{}
+
+// Kind implements channel.Provider.
+func (Provider) Kind() channel.Kind { return channel.WhatsApp }
+
+// Defaults implements channel.Provider: files up to 100 MB; WhatsApp itself
+// closes a conversation 24 hours after the customer's last message.
+func (Provider) Defaults() channel.Defaults {
+	h := 24
+	return channel.Defaults{MaxFileSize: 100 * channel.MiB, FileRetentionHours: channel.DefaultFileRetentionHours,
+		AutoCloseAfterHours: &h, FixedAutoClose: true}
+}
+
+// Policy implements channel.Provider: free text only within 24 hours of the
+// customer's last message, and a new conversation only with a template.
+func (Provider) Policy(s channel.Session, now time.Time) channel.Policy {
+	since := s.SinceCustomer(now)
+	switch {
+	case !s.Connected:
+		return channel.SyncLost()
+	case since < 0:
+		return channel.Closed(apperr.CannotInitiate, "WhatsApp does not allow starting a conversation with free text: send a template")
+	case since >= Window:
+		return channel.Closed(apperr.ReplyWindowClosed, "the customer last wrote more than 24 hours ago: WhatsApp only takes a template now")
+	}
+	return channel.Open()
+}
+
+// Send implements channel.Provider.
+func (Provider) Send(context.Context, channel.Outbound) (string, error) {
+	return "", channel.ErrNotConnected
+}

@@ -1,0 +1,122 @@
+// Package layout holds the test that keeps the house in shape: which
+// package may import which.
+package layout
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "parley"
+
+// pkg is what `go list -json` says of a package.
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+	Standard   bool
+}
+
+// list runs `go list -deps -json` from the module's root and returns every
+// package it names: the patterns' own and all they depend on.
+func list(t *testing.T, patterns ...string) map[string]pkg {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list", "-deps", "-json"}, patterns...)...)
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs := map[string]pkg{}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs[p.ImportPath] = p
+	}
+	return pkgs
+}
+
+func ours(path string) bool { return path == module || strings.HasPrefix(path, module+"/") }
+
+func under(path, dir string) bool { return path == dir || strings.HasPrefix(path, dir+"/") }
+
+// rule says which of our packages a package may import (directly), or with
+// transitive set, depend on at all.
+type rule struct {
+	pkg        string // an import path, or a path ending in /... for a subtree
+	transitive bool
+	allowed    func(dep string, standard bool) bool
+	why        string
+}
+
+var rules = []rule{
+	{pkg: "parley/server", allowed: func(dep string, std bool) bool { return std || !ours(dep) || dep == "parley/server/app" },
+		why: "main only wires the app together"},
+	{pkg: "parley/server/channel/...", transitive: true,
+		allowed: func(dep string, std bool) bool {
+			return std || under(dep, "parley/server/channel") || dep == "parley/server/apperr"
+		},
+		why: "the provider seam and the providers know their wire format and nothing of GraphQL, ent or the core"},
+	{pkg: "parley/graph", allowed: func(dep string, std bool) bool {
+		for _, no := range []string{"parley/server/pubsub", "parley/server/db", "parley/server/app"} {
+			if under(dep, no) {
+				return false
+			}
+		}
+		return !under(dep, "parley/server/channel/") // a provider's folder: resolvers ask the core
+	}, why: "resolvers translate GraphQL to calls on the core, never reach past it"},
+}
+
+func TestImportRules(t *testing.T) {
+	pkgs := list(t, "./...")
+	for _, r := range rules {
+		checked := 0
+		for path, p := range pkgs {
+			if !matches(path, r.pkg) {
+				continue
+			}
+			checked++
+			deps, verb := p.Imports, "imports"
+			if r.transitive {
+				deps, verb = p.Deps, "depends on"
+			}
+			for _, d := range deps {
+				if !r.allowed(d, pkgs[d].Standard) {
+					t.Errorf("%s %s %s: %s", path, verb, d, r.why)
+				}
+			}
+		}
+		if checked == 0 {
+			t.Errorf("no package matches %s: the rule checks nothing", r.pkg)
+		}
+	}
+}
+
+// Nothing but test harnesses and main imports the wiring package.
+func TestOnlyMainAndHarnessesImportApp(t *testing.T) {
+	for path, p := range list(t, "./...") {
+		if !ours(path) || path == "parley/server" || path == "parley/server/apitest" {
+			continue
+		}
+		for _, d := range p.Imports {
+			if d == "parley/server/app" {
+				t.Errorf("%s imports parley/server/app: only main and test harnesses may", path)
+			}
+		}
+	}
+}
+
+func matches(path, pattern string) bool {
+	if dir, ok := strings.CutSuffix(pattern, "/..."); ok {
+		return under(path, dir)
+	}
+	return path == pattern
+}
