@@ -163,8 +163,8 @@ func runGraphQLWSClient(t *testing.T, node, modules string, env *apitest.Env, to
 	}
 	send("m2")
 	send("m3")
-	url, stop, _ = serve()
-	defer stop()
+	url, stop, served = serve()
+	defer func() { stop(); <-served }() // its shutdown would close the next run's sockets too
 	tell(map[string]any{"retry": url})
 	until("reconnection", func(l line) bool { return l.Connected })
 	send("m4")
