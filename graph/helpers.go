@@ -4,6 +4,8 @@ import (
 	"context"
 	"unicode/utf8"
 
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
 	"parley/server/apperr"
 	"parley/server/auth"
 )
@@ -56,4 +58,12 @@ func searchArg(search *string) (string, error) {
 		return "", apperr.BadInput("search for at most %d characters", maxSearch).With("field", "search")
 	}
 	return s, nil
+}
+
+// connectionSince is the events cursor a WebSocket's connection_init
+// payload names ({"since": "..."}), or "". graphql-ws evaluates its
+// connectionParams on every (re)connect, so a client passes its latest
+// cursor there while re-sending its first subscribe unchanged.
+func connectionSince(ctx context.Context) string {
+	return transport.GetInitPayload(ctx).GetString("since")
 }

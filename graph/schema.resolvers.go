@@ -596,7 +596,7 @@ func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID 
 }
 
 func (r *subscriptionResolver) Events(ctx context.Context, since *string) (<-chan *model.Event, error) {
-	return chat.Events(ctx, r.Core, viewer(ctx), since, event)
+	return chat.Events(ctx, r.Core, viewer(ctx), since, connectionSince(ctx), event)
 }
 
 func (r *subscriptionResolver) BadgesUpdated(ctx context.Context) (<-chan *model.Badges, error) {

@@ -4,16 +4,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"parley/server/app"
 )
@@ -51,37 +48,21 @@ func run(log *slog.Logger, demo bool) error {
 		fmt.Fprint(os.Stderr, logins)
 	}
 
-	// Hijacked connections (WebSockets) outlive http.Server.Shutdown; their
-	// requests derive from this context, cancelled when shutdown begins.
-	baseCtx, cancelConns := context.WithCancel(context.Background())
-	defer cancelConns()
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return baseCtx },
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	l, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
 	}
-	srv.RegisterOnShutdown(cancelConns)
-
 	workers := make(chan error, 1)
 	go func() { workers <- a.Run(ctx) }()
-	serveErr := make(chan error, 1)
-	go func() {
-		log.Info("parley listening", "addr", cfg.Addr, "public_url", cfg.PublicURL, "plan", cfg.Plan)
-		serveErr <- srv.ListenAndServe()
-	}()
-
-	select {
-	case err := <-serveErr:
-		return err
-	case <-ctx.Done():
+	log.Info("parley listening", "addr", cfg.Addr, "public_url", cfg.PublicURL, "plan", cfg.Plan)
+	// Serve returns once ctx ends and it has shut down: WebSockets are
+	// closed with 1012, so clients reconnect to another instance or to this
+	// one restarted.
+	err = a.Serve(ctx, l)
+	if ctx.Err() == nil {
+		return err // serving failed
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err != nil {
 		log.Warn("shutdown", "err", err)
 	}
 	<-workers

@@ -41,8 +41,9 @@ type Env struct {
 	Clock   *Clock
 	Admin   *Client
 
-	cancel context.CancelFunc
-	users  atomic.Int64
+	cancel  context.CancelFunc
+	users   atomic.Int64
+	dbProxy *tcpProxy
 }
 
 // Options change how the server is configured.
@@ -59,6 +60,9 @@ type Options struct {
 	// send buffers, so a client that stops reading backs the server up at
 	// once instead of after megabytes.
 	SmallSendBuffers bool
+	// BreakableDatabase lets the test make the database unreachable
+	// (BreakDatabase): on PostgreSQL the server reaches it through a proxy.
+	BreakableDatabase bool
 }
 
 // Backends are the databases every API test runs against.
@@ -88,6 +92,10 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 	dbURL := opts.DatabaseURL
 	if dbURL == "" {
 		dbURL = DatabaseURL(t, backend)
+	}
+	var proxy *tcpProxy
+	if opts.BreakableDatabase && backend == "postgres" {
+		proxy, dbURL = proxyDatabase(t, dbURL)
 	}
 	clock := &Clock{}
 	cfg := app.Config{
@@ -126,7 +134,7 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 		srv.Listener = smallSendBuffers{srv.Listener}
 	}
 	srv.Start()
-	env := &Env{T: t, Backend: backend, App: a, Server: srv, URL: srv.URL, Clock: clock, cancel: cancel}
+	env := &Env{T: t, Backend: backend, App: a, Server: srv, URL: srv.URL, Clock: clock, cancel: cancel, dbProxy: proxy}
 	done := make(chan struct{})
 	go func() { _ = a.Run(ctx); close(done) }()
 	t.Cleanup(func() {

@@ -46,6 +46,10 @@ type DialOptions struct {
 	// InitPayload replaces the default {"authorization": "Bearer <token>"}.
 	InitPayload map[string]any
 	Origin      string
+	// Header is added to the upgrade request (e.g. Authorization).
+	Header http.Header
+	// URL is the server to dial (http://host:port), if not the env's.
+	URL string
 	// SmallReceiveBuffer shrinks the socket's receive buffer, so a paused
 	// reader backs the server up quickly (a phone on a poor network).
 	SmallReceiveBuffer bool
@@ -71,6 +75,9 @@ func (c *Client) Dial(opts DialOptions) (*Socket, error) {
 	if opts.Origin != "" {
 		h.Set("Origin", opts.Origin)
 	}
+	for k, vs := range opts.Header {
+		h[k] = vs
+	}
 	dialOpts := &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: h}
 	if opts.SmallReceiveBuffer {
 		dialer := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
@@ -80,7 +87,11 @@ func (c *Client) Dial(opts DialOptions) (*Socket, error) {
 		}}
 		dialOpts.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
 	}
-	conn, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(c.env.URL, "http")+"/query", dialOpts)
+	base := c.env.URL
+	if opts.URL != "" {
+		base = opts.URL
+	}
+	conn, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/query", dialOpts)
 	if err != nil {
 		stop()
 		if res != nil {

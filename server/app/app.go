@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -48,6 +49,7 @@ type App struct {
 	Signer    *files.Signer
 	Retention *retention.Job
 	handler   http.Handler
+	sockets   sockets // the open WebSockets
 }
 
 // New opens the database, migrates it and builds the HTTP handler.
@@ -143,6 +145,48 @@ func (a *App) openFiles(ctx context.Context) error {
 
 // Handler serves the whole API.
 func (a *App) Handler() http.Handler { return a.handler }
+
+// ShutdownTimeout bounds a graceful shutdown: requests in flight finish,
+// and WebSocket clients answer their close, within it.
+const ShutdownTimeout = 15 * time.Second
+
+// Serve serves the API on l until ctx ends, then shuts down gracefully: it
+// stops accepting, lets the requests in flight finish, and closes every
+// WebSocket with 1012 (service restart), on which clients reconnect.
+// http.Server.Shutdown alone leaves WebSockets open: they are hijacked.
+func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	// Cancelled last, for whatever a hijacked connection still runs.
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	stop, cancelStop := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancelStop()
+	err := srv.Shutdown(stop)
+	// Every upgrade is now done or hijacked, so every socket is known.
+	a.CloseSockets(stop)
+	<-served
+	return err
+}
+
+// CloseSockets closes every open WebSocket with 1012 (service restart) and
+// waits, until ctx ends, for them to close.
+func (a *App) CloseSockets(ctx context.Context) {
+	a.sockets.closeAll(ctx, closeRestart, "service restart")
+}
 
 // Run runs the background work until ctx ends.
 func (a *App) Run(ctx context.Context) error {

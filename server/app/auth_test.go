@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,7 @@ func TestWebsocketAuthentication(t *testing.T) {
 			{"authorization": "Bearer " + u.Token},
 			{"Authorization": "Bearer " + u.Token},
 			{"authToken": u.Token},
+			{"headers": map[string]any{"Authorization": "Bearer " + u.Token}}, // Apollo users' connectionParams
 		} {
 			s, err := u.Dial(apitest.DialOptions{InitPayload: p})
 			if err != nil {
@@ -115,6 +117,26 @@ func TestWebsocketAuthentication(t *testing.T) {
 		}
 		if code, err := s.WaitClosed(5 * time.Second); err != nil || code != 4403 {
 			t.Fatalf("bad token: close status %d, %v; want 4403", code, err)
+		}
+		// The upgrade request's own header works too, and a bad one is refused like a bad payload.
+		upgrade := func(token string) *apitest.Socket {
+			s, err := u.Dial(apitest.DialOptions{InitPayload: map[string]any{}, Header: http.Header{"Authorization": {"Bearer " + token}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		s = upgrade(u.Token)
+		if err := s.WaitAck(5 * time.Second); err != nil {
+			t.Fatalf("token on the upgrade: %v", err)
+		}
+		var me struct{ Me struct{ ID string } }
+		s.Subscribe(`{ me { id } }`, nil).Next(5*time.Second).Decode(t, &me)
+		if me.Me.ID != u.ID {
+			t.Fatalf("me with the upgrade's token = %q, want %q", me.Me.ID, u.ID)
+		}
+		if code, err := upgrade("pt_bad").WaitClosed(5 * time.Second); err != nil || code != 4403 {
+			t.Fatalf("bad token on the upgrade: close status %d, %v; want 4403", code, err)
 		}
 		// No token: the socket opens, but operations that need one are refused.
 		anon, err := env.Anonymous().Dial(apitest.DialOptions{})

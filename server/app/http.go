@@ -34,9 +34,6 @@ import (
 	"parley/server/ratelimit"
 )
 
-// WebSocket close code for a refused token (API.md).
-const closeBadToken = 4403
-
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := a.authenticate(ensureErrorCodes(a.websocketUpgrades(a.graphqlServer())))
@@ -108,29 +105,42 @@ func (a *App) graphqlServer() http.Handler {
 
 type disconnectKey struct{}
 
-// websocketInit authenticates a WebSocket from its connection_init payload.
-// No token leaves the connection anonymous (introspection still works); a
-// bad token closes it with 4403.
+// websocketInit authenticates a WebSocket from its connection_init payload,
+// or else from its upgrade request's Authorization header. No token leaves
+// the connection anonymous (introspection still works); a bad token closes
+// it with 4403; a database that cannot be reached, with 1013 (try again).
 func (a *App) websocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	bearer := p.Authorization()
-	if bearer == "" {
-		bearer = p.GetString("authToken")
+	bearer := initToken(p)
+	if s := socketOf(ctx); bearer == "" && s != nil {
+		bearer = s.upgradeAuth
 	}
 	if bearer == "" {
-		if v := auth.FromContext(ctx); v != nil { // a header on the upgrade request
-			return a.trackConnection(ctx, v), nil, nil
-		}
 		return ctx, nil, nil
 	}
 	v, err := a.Auth.Authenticate(ctx, bearer)
-	if err != nil {
-		if apperr.CodeOf(err) == apperr.Internal {
-			logx.From(ctx).Error("authenticating a websocket", "err", err)
-		}
-		ctx = transport.WithWebsocketCloseCode(ctx, closeBadToken)
-		return transport.AppendCloseReason(ctx, "unauthenticated"), nil, errors.New("unauthenticated: the token is not valid")
+	switch {
+	case err == nil:
+		return a.trackConnection(auth.WithViewer(ctx, v), v), nil, nil
+	case apperr.CodeOf(err) == apperr.Internal:
+		logx.From(ctx).Error("authenticating a websocket", "err", err)
+		ctx = transport.WithWebsocketCloseCode(ctx, closeTryLater)
+		return transport.AppendCloseReason(ctx, "internal error: try again later"), nil, errors.New("internal error")
 	}
-	return a.trackConnection(auth.WithViewer(ctx, v), v), nil, nil
+	ctx = transport.WithWebsocketCloseCode(ctx, closeBadToken)
+	return transport.AppendCloseReason(ctx, "unauthenticated"), nil, errors.New("unauthenticated: the token is not valid")
+}
+
+// initToken finds the token in a connection_init payload under any of the
+// keys clients use, also as graphql-ws users pass HTTP headers:
+// {"headers": {"Authorization": "Bearer ..."}}.
+func initToken(p transport.InitPayload) string {
+	if t := cmp.Or(p.Authorization(), p.GetString("authToken")); t != "" {
+		return t
+	}
+	if h, ok := p["headers"].(map[string]any); ok {
+		return transport.InitPayload(h).Authorization()
+	}
+	return ""
 }
 
 // trackConnection marks the user online and lets a revoked token close the socket.
@@ -138,7 +148,7 @@ func (a *App) trackConnection(ctx context.Context, v *auth.Viewer) context.Conte
 	ctx, cancel := context.WithCancel(ctx)
 	end := func(revoked bool) {
 		if revoked {
-			setCloseCode(ctx, closeBadToken)
+			setCloseCode(ctx, closeBadToken, "unauthenticated: the token was revoked")
 		}
 		cancel()
 	}
@@ -148,11 +158,12 @@ func (a *App) trackConnection(ctx context.Context, v *auth.Viewer) context.Conte
 
 // authenticate resolves the bearer token of an HTTP request. A missing or bad
 // token is not refused here: the GraphQL guard answers UNAUTHENTICATED for
-// the fields that need one, so clients see a GraphQL error, not a 401.
+// the fields that need one, so clients see a GraphQL error, not a 401. A
+// WebSocket is authenticated at its connection_init (websocketInit).
 func (a *App) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
-		if h == "" {
+		if h == "" || isWebsocket(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -163,13 +174,31 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 			ctx = auth.WithViewer(ctx, v)
 		case apperr.CodeOf(err) == apperr.Internal:
 			logx.From(ctx).Error("authenticating a request", "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
+			writeInternal(w, r)
 			return
 		default:
 			ctx = auth.WithBadToken(ctx)
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// writeInternal answers a request that failed before GraphQL could run it
+// (the database is unreachable) with GraphQL's INTERNAL error, with the
+// status GraphQL over HTTP asks for: 200 for application/json, so clients
+// read it as a GraphQL error (and keep their login), 500 for
+// application/graphql-response+json.
+func writeInternal(w http.ResponseWriter, r *http.Request) {
+	status, ctype := http.StatusOK, "application/json"
+	if !wantsPlainJSON(r) {
+		status = http.StatusInternalServerError
+		if strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json") {
+			ctype = "application/graphql-response+json"
+		}
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}` + "\n"))
 }
 
 func (a *App) cors(next http.Handler) http.Handler {
@@ -187,10 +216,10 @@ func (a *App) cors(next http.Handler) http.Handler {
 // that is neither this server nor one of PARLEY_CORS_ORIGINS, compared as
 // CORS compares them: scheme, host and port. (Clients that send no Origin,
 // such as mobile apps, are not browsers and pass.) An upgrade it lets
-// through gets the slot for its close code (withCloseCode).
+// through becomes one of the open sockets (see socket).
 func (a *App) websocketUpgrades(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if !isWebsocket(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -201,8 +230,19 @@ func (a *App) websocketUpgrades(next http.Handler) http.Handler {
 				return
 			}
 		}
-		next.ServeHTTP(w, withCloseCode(r))
+		s := &socket{upgradeAuth: r.Header.Get("Authorization"), done: make(chan struct{})}
+		a.sockets.add(s)
+		defer func() {
+			s.finish()
+			a.sockets.remove(s)
+			close(s.done)
+		}()
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), socketKey{}, s)))
 	})
+}
+
+func isWebsocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
 // originAllowed matches an Origin header against the configured origins,

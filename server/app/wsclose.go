@@ -8,126 +8,311 @@ import (
 	"net/http"
 	"reflect"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"parley/graph"
+	"parley/server/apperr"
 )
 
-// A socket whose token is revoked (logout) is closed by ending its context,
-// which gqlgen always answers with 1000 "terminated". These pieces make it
-// close with 4403, as a bad token at connection_init does, so that a client
-// shows its login screen instead of reconnecting; and they give
-// graphql-transport-ws protocol errors that protocol's own close codes.
+// WebSocket close codes of our own (README "WebSocket close codes"); the
+// rest are graphql-transport-ws's.
+const (
+	// closeBadToken: the token is refused or was revoked; log in again.
+	closeBadToken = 4403
+	// closeTryLater (RFC 6455 "Try Again Later"): the database could not be
+	// reached. graphql-ws retries it; it gives up on 1011 and 4500.
+	closeTryLater = 1013
+	// closeRestart (RFC 6455 "Service Restart"): the server is shutting
+	// down. Clients reconnect; 1000 would tell them the stream is finished.
+	closeRestart = 1012
+)
 
-type closeCodeKey struct{}
+// MaxSubscriptions is how many operations one socket may run at once; a
+// subscribe beyond it gets an error for its id (LIMIT_EXCEEDED, limit
+// "subscriptionsPerConnection"), and the socket stays open.
+const MaxSubscriptions = 100
 
-// withCloseCode gives a WebSocket upgrade request a slot for the code its
-// socket should close with; the transport's connection context inherits it.
-func withCloseCode(r *http.Request) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), closeCodeKey{}, new(atomic.Int32)))
+// gqlgen's websocket transport closes a socket whose context ends with 1000
+// "terminated", closes graphql-transport-ws protocol errors with 1002, and
+// runs whatever it is asked to. These pieces sit between it and the socket:
+// a socket closes with the code asked for (4403 for a revoked token, 1012 at
+// shutdown), protocol errors get graphql-transport-ws's own codes, an id
+// already running or one subscription too many is refused, and shutdown can
+// find every open socket.
+
+// socket is what the app keeps of one WebSocket beside gqlgen's state.
+type socket struct {
+	upgradeAuth string        // the upgrade request's Authorization header
+	done        chan struct{} // closed when its handler returns
+
+	mu     sync.Mutex
+	conn   *closeCodeConn // once accepted
+	code   int            // when set, the code to close with instead of 1000
+	reason string
+	now    bool // close as soon as accepted (shutdown)
+}
+
+type socketKey struct{}
+
+// socketOf returns the socket a WebSocket request or connection context belongs to.
+func socketOf(ctx context.Context) *socket {
+	s, _ := ctx.Value(socketKey{}).(*socket)
+	return s
 }
 
 // setCloseCode asks for code when the socket of ctx next closes normally.
-func setCloseCode(ctx context.Context, code int32) {
-	if slot, ok := ctx.Value(closeCodeKey{}).(*atomic.Int32); ok {
-		slot.Store(code)
+func setCloseCode(ctx context.Context, code int, reason string) {
+	if s := socketOf(ctx); s != nil {
+		s.mu.Lock()
+		s.code, s.reason = code, reason
+		s.mu.Unlock()
 	}
 }
 
-// closeCodeImplementation accepts sockets like the one it wraps, and lets
-// them close with the code asked for.
+func (s *socket) asked() (int, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.code, s.reason
+}
+
+// close closes the socket now with code, or as soon as it is accepted.
+func (s *socket) close(code int, reason string) {
+	s.mu.Lock()
+	s.code, s.reason, s.now = code, reason, true
+	c := s.conn
+	s.mu.Unlock()
+	if c != nil {
+		_ = c.WriteClose(code, reason)
+	}
+}
+
+// finish runs when the socket's handler returns. gqlgen returns without
+// closing the socket when the connection_init payload is not an object:
+// that is an invalid message.
+func (s *socket) finish() {
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	silent := !c.closed && !c.acked
+	c.mu.Unlock()
+	if silent {
+		_ = c.WriteClose(transport.WebsocketCloseProtocolError, "Invalid message received")
+		_ = c.Close()
+	}
+}
+
+// sockets are the open WebSockets, for shutdown.
+type sockets struct {
+	mu sync.Mutex
+	m  map[*socket]struct{}
+}
+
+func (ss *sockets) add(s *socket) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.m == nil {
+		ss.m = map[*socket]struct{}{}
+	}
+	ss.m[s] = struct{}{}
+}
+
+func (ss *sockets) remove(s *socket) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	delete(ss.m, s)
+}
+
+// closeAll closes every open socket with code and waits until they are
+// done or ctx ends.
+func (ss *sockets) closeAll(ctx context.Context, code int, reason string) {
+	ss.mu.Lock()
+	open := make([]*socket, 0, len(ss.m))
+	for s := range ss.m {
+		open = append(open, s)
+	}
+	ss.mu.Unlock()
+	for _, s := range open {
+		s.close(code, reason)
+	}
+	for _, s := range open {
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// closeCodeImplementation accepts sockets like the one it wraps, and puts
+// closeCodeConn between them and gqlgen.
 type closeCodeImplementation struct {
 	transport.WebsocketImplementation
 }
 
 func (i closeCodeImplementation) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
 	c, err := i.WebsocketImplementation.Accept(w, r, o)
-	slot, ok := r.Context().Value(closeCodeKey{}).(*atomic.Int32)
-	if err != nil || !ok {
+	s := socketOf(r.Context())
+	if err != nil || s == nil {
 		return c, err
 	}
-	return &closeCodeConn{WebsocketConn: c, slot: slot, transportWS: c.Subprotocol() == "graphql-transport-ws"}, nil
+	cc := &closeCodeConn{WebsocketConn: c, s: s, transportWS: c.Subprotocol() == "graphql-transport-ws",
+		active: map[string]bool{}}
+	s.mu.Lock()
+	s.conn = cc
+	now, code, reason := s.now, s.code, s.reason
+	s.mu.Unlock()
+	if now {
+		_ = cc.WriteClose(code, reason)
+	}
+	return cc, nil
 }
 
 type closeCodeConn struct {
 	transport.WebsocketConn
-	slot *atomic.Int32
+	s *socket
 
 	// graphql-transport-ws names its protocol errors with close codes of
 	// its own, where gqlgen closes with 1002: clients decide on them
 	// whether to retry (graphql-ws retries 4408, gives up on 1002).
 	transportWS bool
-	mu          sync.Mutex
-	inits       int             // connection_init messages read
-	last        string          // type of the last message read
-	active      map[string]bool // operations subscribed and not yet complete
+
+	mu      sync.Mutex
+	inits   int             // connection_init messages read
+	last    string          // type of the last message read
+	invalid bool            // the last message read was not one of the protocol's
+	active  map[string]bool // operations started and not yet complete
+	acked   bool            // connection_ack sent
+	closed  bool            // close frame asked for
 }
 
+// The client messages of each protocol: the first starts an operation, the
+// second stops one.
+var (
+	transportWSMessages = map[string]bool{"connection_init": true, "ping": true, "pong": true, "subscribe": true, "complete": true}
+	legacyWSMessages    = map[string]bool{"connection_init": true, "connection_terminate": true, "start": true, "stop": true}
+)
+
+func (c *closeCodeConn) startType() (start, stop string) {
+	if c.transportWS {
+		return "subscribe", "complete"
+	}
+	return "start", "stop"
+}
+
+// NextReader hands gqlgen the next message, after noting what it does. A
+// start beyond MaxSubscriptions is answered here and not handed on; one
+// with an id already running closes the socket with 4409.
 func (c *closeCodeConn) NextReader() (int, io.Reader, error) {
-	typ, r, err := c.WebsocketConn.NextReader()
-	if err != nil || !c.transportWS {
-		return typ, r, err
+	for {
+		typ, r, err := c.WebsocketConn.NextReader()
+		if err != nil {
+			return typ, r, err
+		}
+		// Client messages are small (the read limit); gqlgen reads them whole anyway.
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return typ, nil, err
+		}
+		switch id, verdict := c.note(b); verdict {
+		case overLimit:
+			if err := c.refuse(id); err != nil {
+				return typ, nil, err
+			}
+			continue
+		case duplicate:
+			// gqlgen would run both under one id, and one could not be stopped.
+			_ = c.WebsocketConn.WriteClose(4409, "Subscriber for "+id+" already exists")
+			return typ, nil, transport.ErrWebsocketClosed
+		}
+		return typ, bytes.NewReader(b), nil
 	}
-	// Client messages are few and small; gqlgen reads them whole anyway.
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return typ, nil, err
-	}
+}
+
+type verdict int
+
+const (
+	pass verdict = iota
+	overLimit
+	duplicate
+)
+
+// note records a client message and says whether gqlgen may have it.
+func (c *closeCodeConn) note(b []byte) (string, verdict) {
 	var m struct {
 		Type string `json:"type"`
 		ID   string `json:"id"`
 	}
-	_ = json.Unmarshal(b, &m)
+	err := json.Unmarshal(b, &m)
+	known := legacyWSMessages
+	if c.transportWS {
+		known = transportWSMessages
+	}
+	start, stop := c.startType()
 	c.mu.Lock()
-	c.last = m.Type
-	duplicate := false
+	defer c.mu.Unlock()
+	c.last, c.invalid = m.Type, err != nil || !known[m.Type]
 	switch m.Type {
 	case "connection_init":
 		c.inits++
-	case "subscribe":
-		if c.active == nil {
-			c.active = map[string]bool{}
+	case start:
+		switch {
+		case c.active[m.ID]:
+			return m.ID, duplicate
+		case len(c.active) >= MaxSubscriptions:
+			return m.ID, overLimit
 		}
-		duplicate = c.active[m.ID]
 		c.active[m.ID] = true
-	case "complete":
+	case stop:
 		delete(c.active, m.ID)
 	}
-	c.mu.Unlock()
-	if duplicate {
-		// gqlgen would run both under one id, and one could not be stopped.
-		_ = c.WebsocketConn.WriteClose(4409, "Subscriber for "+m.ID+" already exists")
-		return typ, nil, transport.ErrWebsocketClosed
-	}
-	return typ, bytes.NewReader(b), nil
+	return m.ID, pass
+}
+
+// refuse answers a start beyond the limit with an error for its id, as
+// gqlgen answers an operation that fails.
+func (c *closeCodeConn) refuse(id string) error {
+	e := apperr.Limit("subscriptionsPerConnection", MaxSubscriptions,
+		"at most %d subscriptions may run at once on one connection", MaxSubscriptions)
+	return c.WebsocketConn.WriteJSON(map[string]any{"id": id, "type": "error",
+		"payload": []any{graph.ErrorPresenter(context.Background(), e)}})
 }
 
 // WriteJSON notes the operations the server completes, whose ids a client
-// may then use again.
+// may then use again, and the connection_ack.
 func (c *closeCodeConn) WriteJSON(v any) error {
-	if c.transportWS {
-		if m := reflect.Indirect(reflect.ValueOf(v)); m.Kind() == reflect.Struct {
-			typ, id := m.FieldByName("Type"), m.FieldByName("ID")
-			if typ.Kind() == reflect.String && id.Kind() == reflect.String &&
-				(typ.String() == "complete" || typ.String() == "error") {
-				c.mu.Lock()
+	if m := reflect.Indirect(reflect.ValueOf(v)); m.Kind() == reflect.Struct {
+		typ, id := m.FieldByName("Type"), m.FieldByName("ID")
+		if typ.Kind() == reflect.String && id.Kind() == reflect.String {
+			c.mu.Lock()
+			switch typ.String() {
+			case "complete", "error":
 				delete(c.active, id.String())
-				c.mu.Unlock()
+			case "connection_ack":
+				c.acked = true
 			}
+			c.mu.Unlock()
 		}
 	}
 	return c.WebsocketConn.WriteJSON(v)
 }
 
 func (c *closeCodeConn) WriteClose(code int, message string) error {
-	if asked := c.slot.Load(); asked != 0 && code == transport.WebsocketCloseNormalClosure {
-		code, message = int(asked), "unauthenticated: the token was revoked"
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	if asked, why := c.s.asked(); asked != 0 && code == transport.WebsocketCloseNormalClosure {
+		code, message = asked, why
 	}
 	if c.transportWS && code == transport.WebsocketCloseProtocolError {
 		code, message = c.protocolCode(message)
 	}
-	if c.transportWS && code == transport.WebsocketCloseNormalClosure && c.unknownLast() {
+	if c.transportWS && code == transport.WebsocketCloseNormalClosure && c.invalidLast() {
 		code, message = 4400, "Invalid message received" // gqlgen ends the read loop
 	}
 	return c.WebsocketConn.WriteClose(code, message)
@@ -148,6 +333,14 @@ func (c *closeCodeConn) protocolCode(gqlgen string) (int, string) {
 	return 4400, gqlgen
 }
 
+// invalidLast reports whether the last message read was not one of the
+// protocol's (not JSON, or of an unknown type).
+func (c *closeCodeConn) invalidLast() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.invalid
+}
+
 // The transport looks for these on the connection it is given.
 var (
 	_ transport.WebsocketReadLimiter   = (*closeCodeConn)(nil)
@@ -165,16 +358,4 @@ func (c *closeCodeConn) SetReadDeadline(t time.Time) error {
 		return d.SetReadDeadline(t)
 	}
 	return nil
-}
-
-// unknownLast reports whether the last message read was not one of
-// graphql-transport-ws's.
-func (c *closeCodeConn) unknownLast() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch c.last {
-	case "", "connection_init", "ping", "pong", "subscribe", "complete":
-		return false
-	}
-	return true
 }

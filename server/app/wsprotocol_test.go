@@ -13,6 +13,9 @@ import (
 	"parley/server/app"
 )
 
+// raw is a message sent as it is, not as JSON.
+type raw string
+
 // Protocol errors on graphql-transport-ws close with that protocol's codes,
 // on which clients decide whether to retry.
 func TestGraphQLTransportWSCloseCodes(t *testing.T) {
@@ -31,6 +34,10 @@ func TestGraphQLTransportWSCloseCodes(t *testing.T) {
 			{"a second connection_init", []any{init, init}, 4429},
 			{"an unknown message", []any{init, map[string]any{"type": "shout"}}, 4400},
 			{"an id already subscribed", []any{init, sub, sub}, 4409},
+			{"a message that is not JSON", []any{init, raw(`{"type":"subscribe",`)}, 4400},
+			{"a message that is JSON but no object", []any{init, raw(`null`)}, 4400},
+			{"a connection_init that is not JSON", []any{raw(`connection_init`)}, 4400},
+			{"a connection_init payload that is no object", []any{raw(`{"type":"connection_init","payload":5}`)}, 4400},
 		} {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(env.URL, "http")+"/query",
@@ -39,7 +46,11 @@ func TestGraphQLTransportWSCloseCodes(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, m := range c.send {
-				_ = wsjson.Write(ctx, conn, m)
+				if r, ok := m.(raw); ok {
+					_ = conn.Write(ctx, websocket.MessageText, []byte(r))
+				} else {
+					_ = wsjson.Write(ctx, conn, m)
+				}
 			}
 			var got websocket.StatusCode = -1
 			for {

@@ -130,12 +130,40 @@ func Require(t testing.TB) *Setup {
 	t.Helper()
 	s, err := Find()
 	if err != nil {
-		if os.Getenv("PARLEY_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("browser test cannot run (PARLEY_REQUIRE_BROWSER=1): %v", err)
-		}
-		t.Skipf("browser test skipped: %v (.ci/browser-deps installs what is missing)", err)
+		missing(t, err)
 	}
 	return s
+}
+
+// Node finds node and the named npm packages (of package.json, installed
+// here by `npm ci`) for a test that runs a Node.js script without a
+// browser: run it with NODE_PATH=nodeModules. Like Require, it skips the
+// test when something is missing, or fails it under PARLEY_REQUIRE_BROWSER=1.
+func Node(t testing.TB, packages ...string) (node, nodeModules string) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing(t, errors.New("node is not on the PATH"))
+	}
+	dir, err := packageDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeModules = filepath.Join(dir, "node_modules")
+	for _, p := range packages {
+		if _, err := os.Stat(filepath.Join(nodeModules, p, "package.json")); err != nil {
+			missing(t, fmt.Errorf("%s is not installed (npm ci in %s)", p, dir))
+		}
+	}
+	return node, nodeModules
+}
+
+func missing(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("PARLEY_REQUIRE_BROWSER") == "1" {
+		t.Fatalf("browser test cannot run (PARLEY_REQUIRE_BROWSER=1): %v", err)
+	}
+	t.Skipf("browser test skipped: %v (.ci/browser-deps installs what is missing)", err)
 }
 
 // Find looks for node, playwright-core and Chromium (PARLEY_CHROMIUM, else

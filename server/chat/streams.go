@@ -54,26 +54,34 @@ func (m *messageSink) Accept(d *pubsub.Delivery) []*ent.Message {
 
 func (*messageSink) Fire(context.Context) []*ent.Message { return nil }
 
-// Events streams everything that concerns the viewer, from the cursor since
-// (when given), with a BADGES_UPDATED after changes that move the badges;
-// convert makes each entry what the subscriber receives.
-func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *string, convert func(Event) T) (<-chan T, error) {
+// Events streams everything that concerns the viewer, from the later of
+// since and resume when either is given (resume is the cursor a client's
+// connection names, so that a client re-sending its first subscribe after a
+// reconnect goes on from where it was: README "Reconnecting"), with a
+// BADGES_UPDATED after changes that move the badges; convert makes each
+// entry what the subscriber receives.
+func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *string, resume string, convert func(Event) T) (<-chan T, error) {
 	if err := colleague(v); err != nil {
 		return nil, err
 	}
 	var from *pubsub.Cursor
-	if since != nil && *since != "" {
-		c, err := pubsub.ParseCursor(*since)
+	for _, c := range []*string{since, &resume} {
+		if c == nil || *c == "" {
+			continue
+		}
+		at, err := pubsub.ParseCursor(*c)
 		if err != nil {
 			return nil, apperr.BadInput("since is not a cursor this server handed out").With("field", "since")
 		}
-		from = &c
+		if from == nil || from.Less(at) {
+			from = &at
+		}
 	}
 	sink := &eventSink[T]{badgeTimer: badgeTimer{s: s, v: v}, convert: convert, withEvents: true}
 	if from != nil {
 		// A BADGES_UPDATED carries the cursor of the change before it, so a
 		// client that resumes from there may have missed it: restate them.
-		sink.cursor = *since
+		sink.cursor = from.String()
 		sink.arm()
 	}
 	return pubsub.Open(ctx, s.streams, principal(v), pubsub.Filter{}, from, sink)
