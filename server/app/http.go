@@ -89,14 +89,16 @@ func (a *App) graphqlServer() http.Handler {
 		},
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(limitedGET{})
+	srv.AddTransport(limitedPOST{maxBody: cmp.Or(a.cfg.MaxBodyBytes, DefaultMaxBody)})
 	// Uploads stream to the resolver, which applies the conversation's own
 	// (smaller or equal) limit; this is only the cap for any conversation.
 	srv.AddTransport(upload.Transport{MaxFileSize: max(chat.MaxFileSize, a.cfg.InternalFileLimit)})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(graph.DocumentLimits{Checked: queries}) // after APQ, which fills in the query
 	srv.Use(extension.FixedComplexityLimit(graph.Complexity))
 	srv.Use(graph.RejectNUL{})
 	srv.AroundFields(graph.Guard)
