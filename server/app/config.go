@@ -114,8 +114,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o == "" {
 			continue
 		}
+		if o == anyOrigin {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+			continue
+		}
 		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" {
-			return c, fmt.Errorf("PARLEY_CORS_ORIGINS: %q is not an origin like https://app.example.com", o)
+			return c, fmt.Errorf("PARLEY_CORS_ORIGINS: %q is not an origin like https://app.example.com (or * for every origin)", o)
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -19,7 +17,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
-	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"parley"
@@ -40,7 +37,7 @@ const closeBadToken = 4403
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := a.authenticate(ensureErrorCodes(a.websocketUpgrades(a.graphqlServer())))
-	mux.Handle("/query", a.cors(api))
+	mux.Handle("/query", a.withCORS(api, queryCORS))
 	// Any method: CORS answers a browser's preflight, the handler refuses
 	// all but GET and HEAD.
 	mux.Handle(files.DownloadPath+"{id}", a.downloads())
@@ -171,62 +168,6 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-func (a *App) cors(next http.Handler) http.Handler {
-	return cors.New(cors.Options{
-		AllowedOrigins: a.cfg.CORSOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept", "X-Request-Id",
-			"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "GraphQL-Preflight"},
-		ExposedHeaders: []string{"X-Request-Id"},
-		MaxAge:         600,
-	}).Handler(next)
-}
-
-// websocketUpgrades refuses a browser's WebSocket upgrade from an origin
-// that is neither this server nor one of PARLEY_CORS_ORIGINS, compared as
-// CORS compares them: scheme, host and port. (Clients that send no Origin,
-// such as mobile apps, are not browsers and pass.) An upgrade it lets
-// through gets the slot for its close code (withCloseCode).
-func (a *App) websocketUpgrades(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if origin := r.Header.Get("Origin"); origin != "" {
-			u, err := url.Parse(origin)
-			if err != nil || (!strings.EqualFold(u.Host, r.Host) && !originAllowed(a.cfg.CORSOrigins, origin)) {
-				writeText(w, http.StatusForbidden, "origin not allowed")
-				return
-			}
-		}
-		next.ServeHTTP(w, withCloseCode(r))
-	})
-}
-
-// originAllowed matches an Origin header against the configured origins,
-// which may hold a wildcard (https://*.example.com) as rs/cors allows.
-func originAllowed(allowed []string, origin string) bool {
-	origin = strings.ToLower(origin)
-	for _, o := range allowed {
-		if ok, _ := path.Match(strings.ToLower(o), origin); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// originHosts turns configured origins into coder/websocket's host patterns.
-func originHosts(origins []string) []string {
-	var hosts []string
-	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			hosts = append(hosts, u.Host)
-		}
-	}
-	return hosts
 }
 
 // requestLog gives every request an id (kept from X-Request-Id when sane) and
