@@ -91,10 +91,10 @@ func (a *App) graphqlServer() http.Handler {
 	// Uploads stream to the resolver, which applies the conversation's own
 	// (smaller or equal) limit; this is only the cap for any conversation.
 	srv.AddTransport(upload.Transport{MaxFileSize: max(chat.MaxFileSize, a.cfg.InternalFileLimit)})
-	queries := lru.New[*ast.QueryDocument](1000)
+	queries := smallQueries[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000), func(q string, _ *ast.QueryDocument) string { return q }}
 	srv.SetQueryCache(queries)
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: smallQueries[string]{lru.New[string](1000), func(_, q string) string { return q }}})
 	srv.Use(graph.DocumentLimits{Checked: queries}) // after APQ, which fills in the query
 	srv.Use(extension.FixedComplexityLimit(graph.Complexity))
 	srv.Use(graph.RejectNUL{})

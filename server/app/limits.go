@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -25,7 +26,25 @@ const (
 	// maxQueryString bounds a GET's query string. Queries sent by GET are
 	// the short, cacheable ones; anything longer belongs in a POST body.
 	maxQueryString = 32 << 10
+	// maxCachedQuery is the longest query the query and APQ caches keep.
+	// They hold 1,000 entries each: at a megabyte each, gigabytes. A longer
+	// query is parsed again each time it comes (an APQ client is told to
+	// send it again).
+	maxCachedQuery = 16 << 10
 )
+
+// smallQueries is a cache that keeps only entries whose query (named by
+// query) is at most maxCachedQuery bytes.
+type smallQueries[T any] struct {
+	graphql.Cache[T]
+	query func(key string, v T) string
+}
+
+func (c smallQueries[T]) Add(ctx context.Context, key string, v T) {
+	if len(c.query(key, v)) <= maxCachedQuery {
+		c.Cache.Add(ctx, key, v)
+	}
+}
 
 // limitedPOST is transport.POST with a body limit and with errors that never
 // repeat the body: gqlgen's own error for a body it cannot decode holds the
@@ -62,22 +81,32 @@ func (t limitedPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 }
 
 // decodeError says what is wrong with a body that gqlgen would fail to
-// decode (it reads the first JSON value, as here), in words of our own.
+// decode into graphql.RawParams, in words of its own. It reads the first
+// JSON value, as gqlgen does, and leaves variables and extensions raw (a
+// check of their type, not a second full decode).
 func decodeError(body []byte) string {
-	var p graphql.RawParams
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	err := dec.Decode(&p)
+	var p struct {
+		Query         string          `json:"query"`
+		OperationName string          `json:"operationName"`
+		Variables     json.RawMessage `json:"variables"`
+		Extensions    json.RawMessage `json:"extensions"`
+	}
+	err := json.NewDecoder(bytes.NewReader(body)).Decode(&p)
 	var wrongType *json.UnmarshalTypeError
 	switch {
-	case err == nil:
+	case err == nil && isObjectOrNull(p.Variables) && isObjectOrNull(p.Extensions):
 		return ""
-	case errors.As(err, &wrongType):
+	case err == nil, errors.As(err, &wrongType):
 		return "the request body must be a JSON object with a query string and optional operationName, " +
-			"variables and extensions (batched operations are not supported)"
+			"variables and extensions objects (batched operations are not supported)"
 	default:
 		return "the request body is not valid JSON"
 	}
+}
+
+// isObjectOrNull reports whether a valid JSON value decodes into a map.
+func isObjectOrNull(v json.RawMessage) bool {
+	return len(v) == 0 || v[0] == '{' || string(v) == "null"
 }
 
 // limitedGET is transport.GET with a bound on the query string, and without

@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -151,6 +154,36 @@ func TestRequestBodyLimit(t *testing.T) {
 		if r := env.Admin.Upload(`mutation($c:ID!,$f:Upload!){ uploadFile(conversationId:$c, file:$f){ size } }`,
 			Vars{"c": chat.CreateDirectChat.ID}, file); len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"size":3145728`) {
 			t.Fatalf("a 3 MiB upload: %s %+v", r.Data, r.Errors)
+		}
+	})
+}
+
+// The query caches keep short queries only: a thousand megabyte documents
+// would hold gigabytes. A long persisted query is asked for again.
+func TestLongQueriesAreNotCached(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		persisted := func(q string) (first, again *apitest.Response) {
+			sum := sha256.Sum256([]byte(q))
+			ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+			send := func(body map[string]any) *apitest.Response {
+				b, _ := json.Marshal(body)
+				req, _ := http.NewRequest(http.MethodPost, env.URL+"/query", bytes.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				return env.Anonymous().Send(req)
+			}
+			return send(map[string]any{"query": q, "extensions": ext}), send(map[string]any{"extensions": ext})
+		}
+		short := `{ __type(name: "` + strings.Repeat("a", 1000) + `") { name } }`
+		if first, again := persisted(short); len(first.Errors)+len(again.Errors) > 0 {
+			t.Fatalf("a short persisted query: %+v, then %+v", first.Errors, again.Errors)
+		}
+		long := `{ __type(name: "` + strings.Repeat("a", 20<<10) + `") { name } }`
+		first, again := persisted(long)
+		if len(first.Errors) > 0 || string(first.Data) != `{"__type":null}` {
+			t.Fatalf("a long persisted query: %s %+v", first.Data, first.Errors)
+		}
+		if len(again.Errors) == 0 || again.Errors[0].Message != "PersistedQueryNotFound" {
+			t.Fatalf("a long query by its hash alone: %s %+v, want PersistedQueryNotFound", again.Data, again.Errors)
 		}
 	})
 }
