@@ -100,6 +100,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Chat.Files = chat.Files{Store: a.Files, InternalMax: cfg.InternalFileLimit}
 	a.Retention = retention.New(database, a.Files, a.Settings, cfg.Log, cfg.Now, a.Relay.Notify)
 	a.handler = a.routes()
+	a.logCORS()
 	return a, nil
 }
 

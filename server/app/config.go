@@ -38,6 +38,10 @@ type Config struct {
 	// instance on it.
 	FileURLSecret string
 
+	// MaxBodyBytes caps a JSON request body (PARLEY_MAX_BODY_BYTES; 0
+	// means DefaultMaxBody). Uploads have their own, per-file, limits.
+	MaxBodyBytes int64
+
 	// BcryptCost is the password hashing cost (PARLEY_BCRYPT_COST; 0 means
 	// bcrypt's default). Lowering it is a load-testing knob, never for production.
 	BcryptCost int
@@ -97,6 +101,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.BcryptCost = n
 	}
+	if v := getenv("PARLEY_MAX_BODY_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 {
+			return c, fmt.Errorf("PARLEY_MAX_BODY_BYTES must be a number of bytes, at least 1024, not %q", v)
+		}
+		c.MaxBodyBytes = n
+	}
 	if !c.Plan.IsValid() {
 		return c, fmt.Errorf("PARLEY_PLAN must be STANDARD, ENTERPRISE or ULTIMATE, not %q", c.Plan)
 	}
@@ -104,8 +115,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o == "" {
 			continue
 		}
+		if o == anyOrigin {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+			continue
+		}
 		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" {
-			return c, fmt.Errorf("PARLEY_CORS_ORIGINS: %q is not an origin like https://app.example.com", o)
+			return c, fmt.Errorf("PARLEY_CORS_ORIGINS: %q is not an origin like https://app.example.com (or * for every origin)", o)
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}

@@ -19,13 +19,12 @@ func (a *App) downloads() http.Handler {
 	h := &files.Handler{Store: a.Files, Signer: a.Signer, Lookup: a.lookupAttachment, Authorize: a.authorizeDownload}
 	// A web app on another origin may fetch() files with its token and seek
 	// in them: allow those headers and let it read the answer's.
-	return cors.New(cors.Options{
-		AllowedOrigins: a.cfg.CORSOrigins,
+	return a.withCORS(h, cors.Options{
 		AllowedMethods: []string{http.MethodGet, http.MethodHead},
 		AllowedHeaders: []string{"Authorization", "Range", "If-None-Match", "If-Modified-Since", "If-Range", "X-Request-Id"},
 		ExposedHeaders: []string{"Content-Disposition", "Content-Range", "Accept-Ranges", "Content-Length", "ETag", "X-Request-Id"},
 		MaxAge:         600,
-	}).Handler(h)
+	})
 }
 
 // lookupAttachment finds what the download handler serves. The signature

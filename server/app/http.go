@@ -8,8 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -19,7 +17,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
-	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"parley"
@@ -37,7 +34,7 @@ import (
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := a.authenticate(ensureErrorCodes(a.websocketUpgrades(a.graphqlServer())))
-	mux.Handle("/query", a.cors(api))
+	mux.Handle("/query", a.withCORS(api, queryCORS))
 	// Any method: CORS answers a browser's preflight, the handler refuses
 	// all but GET and HEAD.
 	mux.Handle(files.DownloadPath+"{id}", a.downloads())
@@ -86,14 +83,16 @@ func (a *App) graphqlServer() http.Handler {
 		},
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(limitedGET{})
+	srv.AddTransport(limitedPOST{maxBody: cmp.Or(a.cfg.MaxBodyBytes, DefaultMaxBody)})
 	// Uploads stream to the resolver, which applies the conversation's own
 	// (smaller or equal) limit; this is only the cap for any conversation.
 	srv.AddTransport(upload.Transport{MaxFileSize: max(chat.MaxFileSize, a.cfg.InternalFileLimit)})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queries := smallQueries[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000), func(q string, _ *ast.QueryDocument) string { return q }}
+	srv.SetQueryCache(queries)
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: smallQueries[string]{lru.New[string](1000), func(_, q string) string { return q }}})
+	srv.Use(graph.DocumentLimits{Checked: queries}) // after APQ, which fills in the query
 	srv.Use(extension.FixedComplexityLimit(graph.Complexity))
 	srv.Use(graph.RejectNUL{})
 	srv.AroundFields(graph.Guard)
@@ -199,73 +198,6 @@ func writeInternal(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", ctype)
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}` + "\n"))
-}
-
-func (a *App) cors(next http.Handler) http.Handler {
-	return cors.New(cors.Options{
-		AllowedOrigins: a.cfg.CORSOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept", "X-Request-Id",
-			"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "GraphQL-Preflight"},
-		ExposedHeaders: []string{"X-Request-Id"},
-		MaxAge:         600,
-	}).Handler(next)
-}
-
-// websocketUpgrades refuses a browser's WebSocket upgrade from an origin
-// that is neither this server nor one of PARLEY_CORS_ORIGINS, compared as
-// CORS compares them: scheme, host and port. (Clients that send no Origin,
-// such as mobile apps, are not browsers and pass.) An upgrade it lets
-// through becomes one of the open sockets (see socket).
-func (a *App) websocketUpgrades(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isWebsocket(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if origin := r.Header.Get("Origin"); origin != "" {
-			u, err := url.Parse(origin)
-			if err != nil || (!strings.EqualFold(u.Host, r.Host) && !originAllowed(a.cfg.CORSOrigins, origin)) {
-				writeText(w, http.StatusForbidden, "origin not allowed")
-				return
-			}
-		}
-		s := &socket{upgradeAuth: r.Header.Get("Authorization"), done: make(chan struct{})}
-		a.sockets.add(s)
-		defer func() {
-			s.finish()
-			a.sockets.remove(s)
-			close(s.done)
-		}()
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), socketKey{}, s)))
-	})
-}
-
-func isWebsocket(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
-}
-
-// originAllowed matches an Origin header against the configured origins,
-// which may hold a wildcard (https://*.example.com) as rs/cors allows.
-func originAllowed(allowed []string, origin string) bool {
-	origin = strings.ToLower(origin)
-	for _, o := range allowed {
-		if ok, _ := path.Match(strings.ToLower(o), origin); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// originHosts turns configured origins into coder/websocket's host patterns.
-func originHosts(origins []string) []string {
-	var hosts []string
-	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			hosts = append(hosts, u.Host)
-		}
-	}
-	return hosts
 }
 
 // requestLog gives every request an id (kept from X-Request-Id when sane) and

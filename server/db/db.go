@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -113,7 +114,9 @@ func parseURL(rawURL string) (driver, dsn, dia string, err error) {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		u, err := url.Parse(rawURL)
 		if err != nil {
-			return "", "", "", fmt.Errorf("DATABASE_URL: %w", err)
+			// url.Parse's error repeats the URL, password and all, and its
+			// reason can quote a piece of the password: say neither.
+			return "", "", "", errors.New("DATABASE_URL is not a valid URL: percent-encode characters such as @ : / ? # in the user name and password")
 		}
 		q := u.Query()
 		if q.Get("sslmode") == "" {
@@ -133,16 +136,16 @@ func parseURL(rawURL string) (driver, dsn, dia string, err error) {
 		}
 		return "postgres", u.String(), dialect.Postgres, nil
 	}
-	return "", "", "", fmt.Errorf("DATABASE_URL must start with sqlite:// or postgres://, got %q", redact(rawURL))
+	return "", "", "", fmt.Errorf("DATABASE_URL must start with sqlite:// or postgres://%s", schemeOf(rawURL))
 }
 
-// redact hides a password in a URL before it is logged.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+// schemeOf names the scheme a wrong DATABASE_URL has, for its error: never
+// more of the URL, which may hold a password.
+func schemeOf(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil && u.Scheme != "" {
+		return fmt.Sprintf(", not %s://", u.Scheme)
 	}
-	return u.Redacted()
+	return ""
 }
 
 // Migrate applies every migration not yet applied. It is safe to run on

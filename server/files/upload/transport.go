@@ -165,7 +165,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	defer req.end()
 	for key, paths := range fileMap {
 		if len(paths) == 0 {
-			writeError(w, http.StatusUnprocessableEntity, badInput("invalid empty operations paths list for key %s", key))
+			writeError(w, http.StatusUnprocessableEntity, badInput("the map field gives a file no paths"))
 			return
 		}
 		req.parts[key] = &part{key: key, readers: len(paths)}
@@ -189,8 +189,8 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 				ContentType: p.contentType,
 				Size:        -1, // unknown until read: use what files.Store returns
 			}
-			if gerr := addUpload(&ops, up, key, path); gerr != nil {
-				writeError(w, http.StatusUnprocessableEntity, gerr)
+			if err := addUpload(&ops, up, key, path); err != nil {
+				writeError(w, http.StatusUnprocessableEntity, err)
 				return
 			}
 		}
@@ -215,14 +215,19 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 }
 
 // addUpload is graphql.RawParams.AddUpload without its panics on a path
-// that does not match the variables' shape.
-func addUpload(ops *graphql.RawParams, up graphql.Upload, key, path string) (gerr *gqlerror.Error) {
+// that does not match the variables' shape, and without its errors, which
+// repeat the map's keys and paths.
+func addUpload(ops *graphql.RawParams, up graphql.Upload, key, path string) (err error) {
+	bad := badInput("the map field names a path that is not a variable of the operation")
 	defer func() {
 		if recover() != nil {
-			gerr = gqlerror.Errorf("invalid operations path %s for key %s", path, key)
+			err = bad
 		}
 	}()
-	return ops.AddUpload(up, key, path)
+	if ops.AddUpload(up, key, path) != nil {
+		return bad
+	}
+	return nil
 }
 
 // readJSONPart decodes the next part, which must be the field name.

@@ -310,14 +310,21 @@ func TestMalformedRequests(t *testing.T) {
 		{"batched", `[` + opUpload + `]`, mapOne, "BAD_USER_INPUT"},
 		{"bad map", opUpload, `[]`, "BAD_USER_INPUT"},
 		{"empty paths", opUpload, `{"0":[]}`, "BAD_USER_INPUT"},
-		{"bad path", opUpload, `{"0":["variables.nope.deeper"]}`, ""},
-		{"not variables", opUpload, `{"0":["query"]}`, ""},
+		{"bad path", opUpload, `{"0":["variables.nope.deeper"]}`, "BAD_USER_INPUT"},
+		{"not variables", opUpload, `{"0":["query"]}`, "BAD_USER_INPUT"},
 		{"too many files", opUpload, `{"0":["variables.file"],"1":["variables.file"],"2":["variables.file"]}`, "LIMIT_EXCEEDED"},
 	}
 	for _, c := range cases {
 		resp := do(t, newRequest(t, ts.URL, c.ops, c.fileMap, filePart{"0", "f", "", strings.NewReader("x")}))
 		if resp.status != http.StatusUnprocessableEntity || len(resp.Errors) == 0 || resp.code() != c.code {
 			t.Errorf("%s: %+v", c.name, resp)
+		}
+	}
+	// Errors never repeat the request: a map's keys and paths can be a megabyte.
+	for _, fileMap := range []string{`{"0":["variables.SECRET"]}`, `{"0":["SECRET"]}`, `{"SECRET":[]}`} {
+		resp := do(t, newRequest(t, ts.URL, opUpload, fileMap, filePart{"0", "f", "", strings.NewReader("x")}))
+		if len(resp.Errors) == 0 || strings.Contains(resp.Errors[0].Message, "SECRET") {
+			t.Errorf("map %s: %+v", fileMap, resp.Errors)
 		}
 	}
 	// map before operations
