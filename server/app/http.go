@@ -93,7 +93,11 @@ func (a *App) graphqlServer() http.Handler {
 	srv.AddTransport(transport.POST{})
 	// Uploads stream to the resolver, which applies the conversation's own
 	// (smaller or equal) limit; this is only the cap for any conversation.
-	srv.AddTransport(upload.Transport{MaxFileSize: max(chat.MaxFileSize, a.cfg.InternalFileLimit)})
+	// A request without a valid token is refused before its files are read.
+	srv.AddTransport(upload.Transport{
+		MaxFileSize: max(chat.MaxFileSize, a.cfg.InternalFileLimit),
+		Authorize:   graph.RequireToken,
+	})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
