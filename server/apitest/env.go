@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -59,6 +60,12 @@ type Options struct {
 	// send buffers, so a client that stops reading backs the server up at
 	// once instead of after megabytes.
 	SmallSendBuffers bool
+}
+
+// TrustLoopback is an Options.Configure that trusts the test's own
+// address as a proxy, so that Client.From can name the client address.
+func TrustLoopback(c *app.Config) {
+	c.TrustedProxies = append(c.TrustedProxies, netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
 }
 
 // Backends are the databases every API test runs against.
