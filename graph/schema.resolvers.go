@@ -218,6 +218,9 @@ func (r *mutationResolver) RenameChat(ctx context.Context, chatID pulid.ID, titl
 }
 
 func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMessageInput) (*ent.Message, error) {
+	if err := r.limitVisitor(ctx); err != nil {
+		return nil, err
+	}
 	return r.Core.Send(ctx, viewer(ctx), chat.SendInput{
 		ConversationID: input.ConversationID, Text: input.Text, AttachmentIDs: input.AttachmentIds,
 		ClientMessageID: input.ClientMessageID, ReplyToID: input.ReplyToID, MessageTag: input.MessageTag,
@@ -226,6 +229,9 @@ func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMess
 }
 
 func (r *mutationResolver) UploadFile(ctx context.Context, conversationID pulid.ID, file graphql.Upload) (*ent.Attachment, error) {
+	if err := r.limitVisitor(ctx); err != nil {
+		return nil, err
+	}
 	return r.Core.Upload(ctx, viewer(ctx), conversationID, file.File, upload.Filename(file))
 }
 

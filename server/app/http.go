@@ -70,8 +70,9 @@ func (a *App) routes() http.Handler {
 func (a *App) graphqlServer() http.Handler {
 	res := &graph.Resolver{
 		Log: a.log, OrgPlan: a.cfg.Plan, Auth: a.Auth, Directory: a.Users, Presence: a.Presence,
-		Core: a.Chat, VisitorLimit: ratelimit.New(visitorBurst(a.cfg), 10*time.Second),
-		Settings: a.Settings, Downloads: a.Signer,
+		Core: a.Chat, Settings: a.Settings, Downloads: a.Signer,
+		VisitorLimit:  ratelimit.New(visitorBurst(a.cfg), 10*time.Second).SetClock(a.cfg.Now),
+		VisitorWrites: ratelimit.New(graph.VisitorWriteBurst, cmp.Or(a.cfg.VisitorWriteInterval, graph.VisitorWriteInterval)).SetClock(a.cfg.Now),
 	}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: graph.NewComplexity()}))
 	srv.AddTransport(transport.Websocket{
