@@ -22,13 +22,20 @@ import (
 	"parley/server/ratelimit"
 	"parley/server/settings"
 	"parley/server/users"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 )
 
 func (r *attachmentResolver) URL(ctx context.Context, obj *ent.Attachment) (*string, error) {
-	return r.attachmentURL(obj), nil
+	u, _ := r.download(ctx, obj)
+	return u, nil
+}
+
+func (r *attachmentResolver) URLExpiresAt(ctx context.Context, obj *ent.Attachment) (*time.Time, error) {
+	_, exp := r.download(ctx, obj)
+	return exp, nil
 }
 
 func (r *callResolver) Conversation(ctx context.Context, obj *ent.Call) (model.Conversation, error) {

@@ -104,6 +104,7 @@ func (a *App) graphqlServer() http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(graph.Complexity))
 	srv.Use(graph.RejectNUL{})
+	srv.AroundResponses(graph.ResponseTime(a.cfg.Now))
 	srv.AroundFields(graph.Guard)
 	srv.SetErrorPresenter(graph.ErrorPresenter)
 	srv.SetRecoverFunc(graph.Recover(a.log))
