@@ -1,18 +1,43 @@
 package graph
 
 import (
+	"context"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
 	"parley/ent"
 	"parley/graph/model"
 	"parley/server/settings"
 )
 
-// attachmentURL is a signed download URL, or nil once the file has expired.
-func (r *Resolver) attachmentURL(a *ent.Attachment) *string {
-	if r.Core.FileExpired(a) || r.Downloads == nil {
-		return nil
+type responseTimeKey struct{}
+
+// ResponseTime reads the clock once per response (each event of a
+// subscription is one) for the URLs it signs, so that an attachment's
+// url and urlExpiresAt, resolved apart, agree.
+func ResponseTime(now func() time.Time) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return next(context.WithValue(ctx, responseTimeKey{}, now()))
 	}
-	u := r.Downloads.URL(string(a.ID))
-	return &u
+}
+
+// download is an attachment's signed download URL and when it stops
+// working: the URL's expiry, or the file's if sooner. Both are nil once the
+// file has expired.
+func (r *Resolver) download(ctx context.Context, a *ent.Attachment) (*string, *time.Time) {
+	if r.Core.FileExpired(a) || r.Downloads == nil {
+		return nil, nil
+	}
+	now, ok := ctx.Value(responseTimeKey{}).(time.Time)
+	if !ok {
+		now = r.Downloads.Now()
+	}
+	u, exp := r.Downloads.Sign(string(a.ID), now)
+	if a.ExpiresAt != nil && a.ExpiresAt.Before(exp) {
+		exp = *a.ExpiresAt
+	}
+	return &u, &exp
 }
 
 // organizationSettings answers both the query and the mutation.

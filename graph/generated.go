@@ -67,6 +67,7 @@ type ComplexityRoot struct {
 		ID              func(childComplexity int) int
 		Size            func(childComplexity int) int
 		URL             func(childComplexity int) int
+		URLExpiresAt    func(childComplexity int) int
 		Width           func(childComplexity int) int
 	}
 
@@ -388,6 +389,7 @@ type ComplexityRoot struct {
 
 type AttachmentResolver interface {
 	URL(ctx context.Context, obj *ent.Attachment) (*string, error)
+	URLExpiresAt(ctx context.Context, obj *ent.Attachment) (*time.Time, error)
 }
 type CallResolver interface {
 	Conversation(ctx context.Context, obj *ent.Call) (model.Conversation, error)
@@ -581,6 +583,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Attachment.URL(childComplexity), true
+	case "Attachment.urlExpiresAt":
+		if e.ComplexityRoot.Attachment.URLExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.URLExpiresAt(childComplexity), true
 	case "Attachment.width":
 		if e.ComplexityRoot.Attachment.Width == nil {
 			break
@@ -2573,8 +2581,15 @@ type Attachment implements Node {
   filename: String!
   contentType: String!
   size: Int!
-  "Null once expired."
+  """
+  A signed download link, null once the file has expired. It is a bearer
+  link: whoever holds it may download the file until urlExpiresAt (about 5
+  minutes), even after leaving the conversation.
+  """
   url: String
+  "When url stops working (null with it): read the attachment again then for a fresh one."
+  urlExpiresAt: Time
+  "When retention removes the file (session files only)."
   expiresAt: Time
   width: Int
   height: Int
@@ -2963,6 +2978,8 @@ func (ec *executionContext) childFields_Attachment(ctx context.Context, field gr
 		return ec.fieldContext_Attachment_size(ctx, field)
 	case "url":
 		return ec.fieldContext_Attachment_url(ctx, field)
+	case "urlExpiresAt":
+		return ec.fieldContext_Attachment_urlExpiresAt(ctx, field)
 	case "expiresAt":
 		return ec.fieldContext_Attachment_expiresAt(ctx, field)
 	case "width":
@@ -4748,6 +4765,29 @@ func (ec *executionContext) _Attachment_url(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Attachment_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attachment", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Attachment_urlExpiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_urlExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Attachment().URLExpiresAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_urlExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, true, true, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _Attachment_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.Attachment) (ret graphql.Marshaler) {
@@ -13226,6 +13266,44 @@ func (ec *executionContext) _Attachment(ctx context.Context, sel ast.SelectionSe
 					}
 				}()
 				res = ec._Attachment_url(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "urlExpiresAt":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Attachment_urlExpiresAt(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}

@@ -28,16 +28,26 @@ func Guard(ctx context.Context, next graphql.Resolver) (any, error) {
 	if fc == nil || !isRoot(fc.Object) || strings.HasPrefix(fc.Field.Name, "__") || publicFields[fc.Field.Name] {
 		return next(ctx)
 	}
-	v := auth.FromContext(ctx)
-	switch {
-	case v == nil && auth.HadBadToken(ctx):
-		return nil, apperr.Unauth("the token is not valid; log in again")
-	case v == nil:
-		return nil, apperr.Unauth("this needs a token: log in and send Authorization: Bearer <token>")
-	case v.IsVisitor() && !visitorFields[fc.Field.Name]:
+	if err := RequireToken(ctx); err != nil {
+		return nil, err
+	}
+	if auth.FromContext(ctx).IsVisitor() && !visitorFields[fc.Field.Name] {
 		return nil, apperr.Forbid("a visitor token can only use its own session")
 	}
 	return next(ctx)
+}
+
+// RequireToken is UNAUTHENTICATED unless the request carries a valid token,
+// a user's or a Live Chat visitor's. The upload transport calls it before
+// reading a file: every operation that takes one needs a token.
+func RequireToken(ctx context.Context) error {
+	if auth.FromContext(ctx) != nil {
+		return nil
+	}
+	if auth.HadBadToken(ctx) {
+		return apperr.Unauth("the token is not valid; log in again")
+	}
+	return apperr.Unauth("this needs a token: log in and send Authorization: Bearer <token>")
 }
 
 func isRoot(object string) bool {

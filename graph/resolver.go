@@ -4,10 +4,13 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
+	"time"
 
 	"parley/ent/schema/pulid"
 	"parley/graph/model"
+	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/chat"
 	"parley/server/files"
@@ -26,9 +29,35 @@ type Resolver struct {
 	Core      *chat.Service
 	// VisitorLimit limits how often one address may start a Live Chat.
 	VisitorLimit *ratelimit.Limiter
-	Settings     *settings.Service
+	// VisitorWrites limits how fast one Live Chat visitor (per session)
+	// sends messages and uploads files: VisitorWriteBurst at once, then
+	// one per VisitorWriteInterval. Colleagues are not limited.
+	VisitorWrites *ratelimit.Limiter
+	Settings      *settings.Service
 	// Downloads signs Attachment.url.
 	Downloads *files.Signer
+}
+
+// A Live Chat visitor may write this fast (README "Live Chat widget"):
+// quicker than anyone types, slower than a script.
+const (
+	VisitorWriteBurst    = 20
+	VisitorWriteInterval = time.Second
+)
+
+// limitVisitor is RATE_LIMITED when a Live Chat visitor writes faster than
+// VisitorWrites allows.
+func (r *Resolver) limitVisitor(ctx context.Context) error {
+	v := viewer(ctx)
+	if !v.IsVisitor() || r.VisitorWrites == nil {
+		return nil
+	}
+	key := string(v.VisitorSessionID)
+	if r.VisitorWrites.Allow(key) {
+		return nil
+	}
+	wait := r.VisitorWrites.RetryAfter(key)
+	return apperr.New(apperr.RateLimited, "sending too fast; try again in %d seconds", wait).With("retryAfter", wait)
 }
 
 // Presence answers User.online.

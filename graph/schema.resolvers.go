@@ -22,13 +22,20 @@ import (
 	"parley/server/ratelimit"
 	"parley/server/settings"
 	"parley/server/users"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 )
 
 func (r *attachmentResolver) URL(ctx context.Context, obj *ent.Attachment) (*string, error) {
-	return r.attachmentURL(obj), nil
+	u, _ := r.download(ctx, obj)
+	return u, nil
+}
+
+func (r *attachmentResolver) URLExpiresAt(ctx context.Context, obj *ent.Attachment) (*time.Time, error) {
+	_, exp := r.download(ctx, obj)
+	return exp, nil
 }
 
 func (r *callResolver) Conversation(ctx context.Context, obj *ent.Call) (model.Conversation, error) {
@@ -218,6 +225,9 @@ func (r *mutationResolver) RenameChat(ctx context.Context, chatID pulid.ID, titl
 }
 
 func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMessageInput) (*ent.Message, error) {
+	if err := r.limitVisitor(ctx); err != nil {
+		return nil, err
+	}
 	return r.Core.Send(ctx, viewer(ctx), chat.SendInput{
 		ConversationID: input.ConversationID, Text: input.Text, AttachmentIDs: input.AttachmentIds,
 		ClientMessageID: input.ClientMessageID, ReplyToID: input.ReplyToID, MessageTag: input.MessageTag,
@@ -226,6 +236,9 @@ func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMess
 }
 
 func (r *mutationResolver) UploadFile(ctx context.Context, conversationID pulid.ID, file graphql.Upload) (*ent.Attachment, error) {
+	if err := r.limitVisitor(ctx); err != nil {
+		return nil, err
+	}
 	return r.Core.Upload(ctx, viewer(ctx), conversationID, file.File, upload.Filename(file))
 }
 

@@ -16,6 +16,9 @@ type Client struct {
 	Token string
 	// The user behind the token, when it is a user's.
 	ID, Name, Email string
+	// Header is added to every GraphQL request over HTTP (an
+	// X-Forwarded-For, say; see From).
+	Header http.Header
 }
 
 // Response is a GraphQL response.
@@ -52,6 +55,19 @@ func (r *Response) Decode(t testing.TB, out any) {
 
 // Anonymous returns a client without a token.
 func (e *Env) Anonymous() *Client { return &Client{env: e} }
+
+// From returns a copy of the client whose requests come through a proxy on
+// behalf of the client address addr (X-Forwarded-For): the server must
+// trust loopback as a proxy (app.Config.TrustedProxies, see TrustLoopback).
+func (c *Client) From(addr string) *Client {
+	cp := *c
+	cp.Header = c.Header.Clone()
+	if cp.Header == nil {
+		cp.Header = http.Header{}
+	}
+	cp.Header.Set("X-Forwarded-For", addr)
+	return &cp
+}
 
 // WithToken returns a client that sends the given token.
 func (e *Env) WithToken(token string) *Client { return &Client{env: e, Token: token} }
@@ -119,6 +135,11 @@ func (c *Client) send(req *http.Request) *Response {
 	c.env.T.Helper()
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	for k, vs := range c.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

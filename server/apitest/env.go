@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -63,6 +64,12 @@ type Options struct {
 	// BreakableDatabase lets the test make the database unreachable
 	// (BreakDatabase): on PostgreSQL the server reaches it through a proxy.
 	BreakableDatabase bool
+}
+
+// TrustLoopback is an Options.Configure that trusts the test's own
+// address as a proxy, so that Client.From can name the client address.
+func TrustLoopback(c *app.Config) {
+	c.TrustedProxies = append(c.TrustedProxies, netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
 }
 
 // Backends are the databases every API test runs against.

@@ -1,12 +1,14 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"parley/server/apitest"
+	"parley/server/auth"
 )
 
 type Vars = apitest.Vars
@@ -271,5 +273,91 @@ func TestWrongPasswordsAreRateLimitedPerAccount(t *testing.T) {
 			t.Fatalf("retryAfter %v, want the seconds until the next try (1 to 30)", r.Errors[0].Extensions["retryAfter"])
 		}
 		env.Anonymous().MustDo(q, Vars{"e": "admin@parley.test", "p": "admin-password"}, nil)
+	})
+}
+
+const loginQ = `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`
+
+// retryAfter is the RATE_LIMITED refusal's extensions.retryAfter, checked
+// to lie in [1, max] seconds.
+func retryAfter(t *testing.T, r *apitest.Response, max float64) float64 {
+	t.Helper()
+	wait, _ := r.Errors[0].Extensions["retryAfter"].(float64)
+	if wait < 1 || wait > max {
+		t.Fatalf("retryAfter %v, want 1 to %v seconds", r.Errors[0].Extensions["retryAfter"], max)
+	}
+	return wait
+}
+
+// Failed logins are throttled per account and client address: a guesser
+// elsewhere cannot keep the owner out, and waits out its own window.
+func TestAGuesserCannotLockTheOwnerOut(t *testing.T) {
+	opts := apitest.Options{Configure: apitest.TrustLoopback}
+	apitest.RunWith(t, opts, func(t *testing.T, env *apitest.Env) {
+		owner := env.NewUser("MEMBER", "Rex")
+		right, wrong := Vars{"e": owner.Email, "p": "password-Rex"}, Vars{"e": owner.Email, "p": "guess"}
+		guesser := env.Anonymous().From("203.0.113.10")
+		for i := 0; i < 10; i++ {
+			guesser.MustFail("UNAUTHENTICATED", loginQ, wrong)
+		}
+		retryAfter(t, guesser.MustFail("RATE_LIMITED", loginQ, wrong), 30)
+		// The guesser's address is refused even the right password...
+		retryAfter(t, guesser.MustFail("RATE_LIMITED", loginQ, right), 30)
+		// ...the owner, from their own address, gets in at once, and so
+		// does the admin (one wrong try each 30 s used to lock any account).
+		env.Anonymous().From("198.51.100.20").MustDo(loginQ, right, nil)
+		guesser.MustFail("UNAUTHENTICATED", loginQ, Vars{"e": "admin@parley.test", "p": "guess"})
+		env.Anonymous().From("198.51.100.21").MustDo(loginQ, Vars{"e": "admin@parley.test", "p": "admin-password"}, nil)
+
+		// Once the window has passed, the guesser may try once more.
+		env.Clock.Advance(auth.PairInterval)
+		guesser.MustFail("UNAUTHENTICATED", loginQ, wrong)
+		retryAfter(t, guesser.MustFail("RATE_LIMITED", loginQ, wrong), 30)
+		env.Clock.Advance(auth.PairInterval)
+		guesser.MustDo(loginQ, right, nil)
+	})
+}
+
+// One address failing on many accounts (credential stuffing) is throttled
+// as an address; many addresses failing on one account slow that account
+// down for new addresses only for seconds, and not at all for an address
+// it logged in from before.
+func TestLoginThrottlesAddressesAndAccounts(t *testing.T) {
+	opts := apitest.Options{Configure: apitest.TrustLoopback}
+	apitest.RunWith(t, opts, func(t *testing.T, env *apitest.Env) {
+		admin := Vars{"e": "admin@parley.test", "p": "admin-password"}
+		stuffer := env.Anonymous().From("192.0.2.50")
+		for i := 0; i < auth.AddressBurst; i++ {
+			stuffer.MustFail("UNAUTHENTICATED", loginQ, Vars{"e": fmt.Sprintf("user%d@example.com", i), "p": "leaked-password"})
+		}
+		r := stuffer.MustFail("RATE_LIMITED", loginQ, admin)
+		retryAfter(t, r, auth.AddressInterval.Seconds())
+		if !strings.Contains(r.Errors[0].Message, "address") {
+			t.Fatalf("message %q", r.Errors[0].Message)
+		}
+		env.Anonymous().From("192.0.2.51").MustDo(loginQ, admin, nil)
+		env.Clock.Advance(auth.AddressInterval)
+		stuffer.MustDo(loginQ, admin, nil)
+
+		// The owner logs in from home; then ten addresses guess ten times each.
+		owner := env.NewUser("MEMBER", "Rex")
+		right := Vars{"e": owner.Email, "p": "password-Rex"}
+		home := env.Anonymous().From("198.51.100.7")
+		home.MustDo(loginQ, right, nil)
+		for a := 0; a < auth.AccountBurst/auth.PairBurst; a++ {
+			guesser := env.Anonymous().From(fmt.Sprintf("203.0.113.%d", 100+a))
+			for i := 0; i < auth.PairBurst; i++ {
+				guesser.MustFail("UNAUTHENTICATED", loginQ, Vars{"e": owner.Email, "p": "guess"})
+			}
+		}
+		travelling := env.Anonymous().From("198.51.100.99")
+		r = travelling.MustFail("RATE_LIMITED", loginQ, right)
+		retryAfter(t, r, auth.AccountInterval.Seconds())
+		if !strings.Contains(r.Errors[0].Message, "account") {
+			t.Fatalf("message %q", r.Errors[0].Message)
+		}
+		home.MustDo(loginQ, right, nil)
+		env.Clock.Advance(auth.AccountInterval)
+		travelling.MustDo(loginQ, right, nil)
 	})
 }

@@ -56,6 +56,9 @@ type Config struct {
 	Outbox *chat.OutboxConfig
 	// VisitorBurst is how many Live Chats one address may start at once (default 20).
 	VisitorBurst int
+	// VisitorWriteInterval replaces how often a Live Chat visitor may send
+	// once past the burst (default graph.VisitorWriteInterval).
+	VisitorWriteInterval time.Duration
 	// RelayPoll is how often the event log is read without being told (default 1s).
 	RelayPoll time.Duration
 	// InternalFileLimit replaces the internal chat file limit (bytes).

@@ -1,17 +1,23 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"parley/ent/setting"
 	"parley/server/apitest"
 	"parley/server/app"
+	"parley/server/blob"
 	"parley/server/settings"
 )
 
@@ -110,4 +116,88 @@ func TestDownloadsAnswerCORSPreflight(t *testing.T) {
 			t.Fatalf("POST: %v %v", resp, err)
 		}
 	})
+}
+
+// A crash in the middle of an upload leaves a partial temporary file in the
+// data directory; the next start removes it, and keeps the stored files and
+// the temporary file of an upload another instance on the same directory
+// is still writing.
+func TestStartRemovesPartialUploadsLeftByACrash(t *testing.T) {
+	t.Parallel()
+	for _, backend := range apitest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			dataDir := t.TempDir()
+			tmpDir := filepath.Join(blob.DefaultLocation(dataDir), ".tmp")
+			// Two instances on one database and one data directory.
+			opts := apitest.Options{DatabaseURL: apitest.DatabaseURL(t, backend), Configure: func(c *app.Config) { c.DataDir = dataDir }}
+			first := apitest.Start(t, backend, opts)
+			ann, bob := first.NewUser("MEMBER", "Ann"), first.NewUser("MEMBER", "Bob")
+			var dc struct{ CreateDirectChat struct{ ID string } }
+			ann.MustDo(`mutation($u:ID!){ createDirectChat(userId:$u){ id } }`, Vars{"u": bob.ID}, &dc)
+			const q = `mutation($c:ID!,$f:Upload!){ uploadFile(conversationId:$c, file:$f){ id size } }`
+			vars := Vars{"c": dc.CreateDirectChat.ID}
+			stored := bytes.Repeat([]byte("stored "), 1000)
+			var up struct{ UploadFile struct{ ID string } }
+			r := ann.Upload(q, vars, apitest.BytesFile("f", "stored.txt", stored))
+			if len(r.Errors) > 0 {
+				t.Fatalf("upload: %+v", r.Errors)
+			}
+			r.Decode(t, &up)
+
+			// An upload in progress on the first instance...
+			const size = 64 << 10
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			req := ann.UploadRequest(q, vars, apitest.File{Var: "f", Name: "slow.bin", Body: pr, Size: size})
+			done := make(chan *http.Response, 1)
+			go func() {
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					resp = nil
+				}
+				done <- resp
+			}()
+			if _, err := pw.Write(make([]byte, size/2)); err != nil {
+				t.Fatal(err)
+			}
+			// ...has its temporary file (the server read the first half)...
+			for entries, _ := os.ReadDir(tmpDir); len(entries) == 0; entries, _ = os.ReadDir(tmpDir) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			// ...next to what a crash left: a partial file, just written.
+			crashed := filepath.Join(tmpDir, "put-1234567")
+			if err := os.WriteFile(crashed, make([]byte, 1000), 0o600); err != nil {
+				t.Fatal(err)
+			}
+
+			second := apitest.Start(t, backend, opts)
+			if _, err := os.Stat(crashed); !os.IsNotExist(err) {
+				t.Fatalf("the crash's partial file is still there: %v", err)
+			}
+			if resp, body := second.WithToken(ann.Token).Fetch("/files/" + up.UploadFile.ID); resp.StatusCode != 200 || !bytes.Equal(body, stored) {
+				t.Fatalf("the stored file after the start: %d, %d bytes", resp.StatusCode, len(body))
+			}
+			if _, err := pw.Write(make([]byte, size/2)); err != nil {
+				t.Fatal(err)
+			}
+			_ = pw.Close()
+			resp := <-done
+			if resp == nil {
+				t.Fatal("the upload in progress failed")
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var slow struct {
+				Data   struct{ UploadFile struct{ Size int } }
+				Errors []any
+			}
+			if err := json.Unmarshal(raw, &slow); err != nil || len(slow.Errors) > 0 || slow.Data.UploadFile.Size != size {
+				t.Fatalf("the upload in progress: %s", raw)
+			}
+			if entries, _ := os.ReadDir(tmpDir); len(entries) != 0 {
+				t.Fatalf("temporary files left: %v", entries)
+			}
+		})
+	}
 }

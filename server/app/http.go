@@ -64,8 +64,9 @@ func (a *App) routes() http.Handler {
 func (a *App) graphqlServer() http.Handler {
 	res := &graph.Resolver{
 		Log: a.log, OrgPlan: a.cfg.Plan, Auth: a.Auth, Directory: a.Users, Presence: a.Presence,
-		Core: a.Chat, VisitorLimit: ratelimit.New(visitorBurst(a.cfg), 10*time.Second),
-		Settings: a.Settings, Downloads: a.Signer,
+		Core: a.Chat, Settings: a.Settings, Downloads: a.Signer,
+		VisitorLimit:  ratelimit.New(visitorBurst(a.cfg), 10*time.Second).SetClock(a.cfg.Now),
+		VisitorWrites: ratelimit.New(graph.VisitorWriteBurst, cmp.Or(a.cfg.VisitorWriteInterval, graph.VisitorWriteInterval)).SetClock(a.cfg.Now),
 	}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: graph.NewComplexity()}))
 	srv.AddTransport(transport.Websocket{
@@ -87,7 +88,11 @@ func (a *App) graphqlServer() http.Handler {
 	srv.AddTransport(limitedPOST{maxBody: cmp.Or(a.cfg.MaxBodyBytes, DefaultMaxBody)})
 	// Uploads stream to the resolver, which applies the conversation's own
 	// (smaller or equal) limit; this is only the cap for any conversation.
-	srv.AddTransport(upload.Transport{MaxFileSize: max(chat.MaxFileSize, a.cfg.InternalFileLimit)})
+	// A request without a valid token is refused before its files are read.
+	srv.AddTransport(upload.Transport{
+		MaxFileSize: max(chat.MaxFileSize, a.cfg.InternalFileLimit),
+		Authorize:   graph.RequireToken,
+	})
 	queries := smallQueries[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000), func(q string, _ *ast.QueryDocument) string { return q }}
 	srv.SetQueryCache(queries)
 	srv.Use(extension.Introspection{})
@@ -95,6 +100,7 @@ func (a *App) graphqlServer() http.Handler {
 	srv.Use(graph.DocumentLimits{Checked: queries}) // after APQ, which fills in the query
 	srv.Use(extension.FixedComplexityLimit(graph.Complexity))
 	srv.Use(graph.RejectNUL{})
+	srv.AroundResponses(graph.ResponseTime(a.cfg.Now))
 	srv.AroundFields(graph.Guard)
 	srv.AroundFields(res.SealLost)
 	srv.SetErrorPresenter(graph.ErrorPresenter)

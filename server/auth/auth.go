@@ -41,8 +41,9 @@ type Service struct {
 	// OnRevoke is called after a token is revoked, so open connections using
 	// it can be closed.
 	OnRevoke func(tokenID int)
-	// failures limits wrong passwords per account: guessing stops being worth it.
-	failures *ratelimit.Limiter
+	// failures throttles failed logins (throttle.go): guessing stops being
+	// worth it, and a guesser cannot lock the owner out.
+	failures *throttle
 }
 
 // New returns the service. cost is the bcrypt cost (bcrypt.DefaultCost in
@@ -52,7 +53,7 @@ func New(db *ent.Client, rebind func(string) string, cost int, now func() time.T
 		cost = bcrypt.DefaultCost
 	}
 	h, _ := bcrypt.GenerateFromPassword([]byte("parley-dummy-password"), cost)
-	return &Service{db: db, rebind: rebind, cost: cost, now: now, dummyHash: h, failures: ratelimit.New(10, 30*time.Second)}
+	return &Service{db: db, rebind: rebind, cost: cost, now: now, dummyHash: h, failures: newThrottle(now)}
 }
 
 // HashPassword checks a password's length and hashes it.
@@ -64,30 +65,31 @@ func (s *Service) HashPassword(pw string) (string, error) {
 	return string(h), err
 }
 
-// Login checks an e-mail and password and issues a new token.
-// After ten wrong passwords for one e-mail, it answers RATE_LIMITED (even
-// to the right one) until a try has come back, one every 30 seconds.
+// Login checks an e-mail and password and issues a new token. Failed
+// logins are throttled by account and client address (throttle.go): while
+// a bucket is empty the answer is RATE_LIMITED, even to the right password.
 func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.User, error) {
-	key := NormalizeEmail(email)
-	if s.failures.Exhausted(key) {
-		wait := s.failures.RetryAfter(key)
-		return "", nil, apperr.New(apperr.RateLimited, "too many wrong passwords for this account; try again in %d seconds", wait).
-			With("retryAfter", wait)
+	key, addr := NormalizeEmail(email), ratelimit.ClientIP(ctx)
+	if err := s.failures.check(key, addr); err != nil {
+		return "", nil, err
 	}
 	u, err := s.db.User.Query().Where(user.Email(key)).Only(ctx)
 	if ent.IsNotFound(err) {
 		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
-		s.failures.Allow(key)
+		s.failures.failed(key, addr)
 		return "", nil, apperr.Unauth("wrong e-mail or password")
 	}
 	if err != nil {
 		return "", nil, err
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		s.failures.Allow(key)
+		s.failures.failed(key, addr)
 		return "", nil, apperr.Unauth("wrong e-mail or password")
 	}
 	plain, err := s.issue(ctx, s.db, func(c *ent.TokenCreate) { c.SetUserID(u.ID) })
+	if err == nil {
+		s.failures.succeeded(key, addr)
+	}
 	return plain, u, err
 }
 

@@ -226,17 +226,28 @@ func TestBadKeys(t *testing.T) {
 func TestDiskLayoutAndStaleTemp(t *testing.T) {
 	dir := t.TempDir()
 	stale := filepath.Join(dir, tmpDirName, "put-stale")
-	fresh := filepath.Join(dir, tmpDirName, "put-fresh")
+	crashed := filepath.Join(dir, tmpDirName, "put-crashed")
+	writing := filepath.Join(dir, tmpDirName, "put-writing")
 	if err := os.MkdirAll(filepath.Dir(stale), 0o750); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{stale, fresh} {
+	for _, p := range []string{stale, crashed, writing} {
 		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	old := time.Now().Add(-2 * staleTemp)
 	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	// Another instance sharing the directory is writing this one: its Put
+	// holds the lock.
+	w, err := os.OpenFile(writing, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := lock(w); err != nil {
 		t.Fatal(err)
 	}
 	d, err := NewDisk(dir)
@@ -246,8 +257,14 @@ func TestDiskLayoutAndStaleTemp(t *testing.T) {
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("stale temp file kept: %v", err)
 	}
-	if _, err := os.Stat(fresh); err != nil {
-		t.Errorf("fresh temp file removed: %v", err)
+	if _, err := os.Stat(writing); err != nil {
+		t.Errorf("a temp file being written was removed: %v", err)
+	}
+	if _, ok := tryLock(w); ok {
+		// Where files lock, a crash's temp file goes however recent.
+		if _, err := os.Stat(crashed); !os.IsNotExist(err) {
+			t.Errorf("a fresh unlocked temp file kept: %v", err)
+		}
 	}
 	if _, err := d.Put(context.Background(), "x/y/z", strings.NewReader("hello")); err != nil {
 		t.Fatal(err)

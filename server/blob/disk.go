@@ -13,8 +13,11 @@ import (
 
 // Disk stores blobs as files under one directory. A Put writes to a
 // temporary file in the same file system, syncs it, then renames it into
-// place, so a reader never sees half a file and a crash leaves only a
-// temporary file behind (removed by the next NewDisk).
+// place, so a reader never sees half a file. A crash leaves only the
+// temporary file behind, which the next NewDisk removes: a Put holds a lock
+// on its temporary file while it writes (flock, which NFS honours too), so
+// a temporary file nobody holds is left over, whereas one another instance
+// sharing the directory is writing is kept.
 type Disk struct {
 	dir string
 	tmp string
@@ -25,11 +28,13 @@ var _ Store = (*Disk)(nil)
 // tmpDirName cannot collide with a key: ValidKey refuses a leading '.'.
 const tmpDirName = ".tmp"
 
-// staleTemp is how old a temporary file must be before NewDisk treats it as
-// left over from a crash rather than a write in progress.
+// staleTemp is, where files cannot be locked, how old a temporary file must
+// be before NewDisk takes it for left over from a crash rather than a write
+// in progress.
 const staleTemp = 24 * time.Hour
 
-// NewDisk opens (creating if needed) a disk store in dir.
+// NewDisk opens (creating if needed) a disk store in dir, and removes the
+// temporary files of writes that were cut short by a crash.
 func NewDisk(dir string) (*Disk, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -39,23 +44,78 @@ func NewDisk(dir string) (*Disk, error) {
 	if err := os.MkdirAll(d.tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("blob: %w", err)
 	}
-	d.removeStaleTemp()
+	d.removeAbandonedTemp()
 	return d, nil
 }
 
 // Dir is the directory the store writes to.
 func (d *Disk) Dir() string { return d.dir }
 
-func (d *Disk) removeStaleTemp() {
+func (d *Disk) removeAbandonedTemp() {
 	entries, err := os.ReadDir(d.tmp)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleTemp {
-			_ = os.Remove(filepath.Join(d.tmp, e.Name()))
+		if e.Type().IsRegular() {
+			removeIfAbandoned(filepath.Join(d.tmp, e.Name()))
 		}
 	}
+}
+
+// removeIfAbandoned removes a temporary file no Put is writing. The lock is
+// held while removing, so a Put that has just created the file and waits
+// for its lock finds it gone and starts over (createTemp). Where files
+// cannot be locked, age tells instead.
+func removeIfAbandoned(p string) {
+	f, err := os.Open(p)
+	if err != nil {
+		return
+	}
+	locked, ok := tryLock(f)
+	if ok {
+		if locked {
+			_ = os.Remove(p)
+		}
+		_ = f.Close()
+		return
+	}
+	info, err := f.Stat()
+	_ = f.Close()
+	if err == nil && time.Since(info.ModTime()) > staleTemp {
+		_ = os.Remove(p)
+	}
+}
+
+// createTemp creates a temporary file for a Put and locks it (closing the
+// file releases the lock). Without locks on this file system the Put goes
+// on unlocked: NewDisk then goes by age.
+func (d *Disk) createTemp() (*os.File, error) {
+	for {
+		f, err := os.CreateTemp(d.tmp, "put-*")
+		if err != nil {
+			return nil, err
+		}
+		if lock(f) != nil {
+			return f, nil
+		}
+		// Another instance starting on this directory may have removed
+		// the file between its creation and the lock.
+		if held(f) {
+			return f, nil
+		}
+		_ = f.Close()
+	}
+}
+
+// held reports whether f's name still names f.
+func held(f *os.File) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(f.Name())
+	return err == nil && os.SameFile(a, b)
 }
 
 func (d *Disk) path(key string) (string, error) {
@@ -71,7 +131,7 @@ func (d *Disk) Put(ctx context.Context, key string, r io.Reader) (n int64, err e
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.CreateTemp(d.tmp, "put-*")
+	f, err := d.createTemp()
 	if err != nil {
 		return 0, fmt.Errorf("blob: %w", err)
 	}
@@ -88,13 +148,10 @@ func (d *Disk) Put(ctx context.Context, key string, r io.Reader) (n int64, err e
 	if err = f.Sync(); err != nil {
 		return n, fmt.Errorf("blob: %w", err)
 	}
-	if err = f.Close(); err != nil {
-		return n, fmt.Errorf("blob: %w", err)
-	}
 	if err = os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return n, fmt.Errorf("blob: %w", err)
 	}
-	if err = os.Rename(f.Name(), dst); err != nil {
+	if err = install(f, dst); err != nil {
 		return n, fmt.Errorf("blob: %w", err)
 	}
 	return n, nil

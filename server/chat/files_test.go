@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"parley/ent/attachment"
+	"parley/ent/channel"
 	"parley/server/apitest"
 	"parley/server/app"
 	"parley/server/blob"
@@ -476,4 +478,89 @@ func TestSendTakesOnlyYourOwnUnsentUploads(t *testing.T) {
 			t.Fatalf("unsent: %d %v", n, err)
 		}
 	})
+}
+
+// Attachment.url is a bearer link that works until Attachment.urlExpiresAt
+// (about 5 minutes) and not after; a bearer-token download follows the
+// conversation's rule at once, so a removed member is refused it.
+func TestSignedURLsLastUntilURLExpiresAt(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob")
+		g := groupChat(t, ann, "Team", bob.ID)
+		data := randomBytes(1000)
+		up := uploadTo(t, ann, g, "x.bin", data)
+		msg := sendFiles(t, ann, g, up.ID)
+		before := env.Clock.Now()
+		a := signedAs(t, bob, msg.ID)
+		if a.ExpiresAt != nil {
+			t.Fatalf("an internal file has a retention expiry: %v", a.ExpiresAt)
+		}
+		u, _ := url.Parse(*a.URL)
+		if u.Query().Get("exp") != fmt.Sprint(a.URLExpiresAt.Unix()) {
+			t.Fatalf("url %s, urlExpiresAt %v", *a.URL, a.URLExpiresAt)
+		}
+		if d := a.URLExpiresAt.Sub(before); d < 5*time.Minute-time.Second || d > 6*time.Minute+time.Second {
+			t.Fatalf("urlExpiresAt is %v away", d)
+		}
+
+		// Bob is removed: his token no longer downloads...
+		ann.MustDo(`mutation($c:ID!,$u:ID!){ removeChatMember(chatId:$c, userId:$u){ id } }`, Vars{"c": g, "u": bob.ID}, nil)
+		if resp, body := bob.Fetch(env.URL + "/files/" + up.ID); resp.StatusCode != http.StatusForbidden || bytes.Equal(body, data) {
+			t.Fatalf("a removed member's bearer download: %d", resp.StatusCode)
+		}
+		// ...the link he holds works until urlExpiresAt, and not after.
+		env.Clock.Advance(a.URLExpiresAt.Sub(env.Clock.Now()) - 10*time.Second)
+		if resp, body := env.FetchAnonymously(*a.URL); resp.StatusCode != 200 || !bytes.Equal(body, data) {
+			t.Fatalf("the link before urlExpiresAt: %d", resp.StatusCode)
+		}
+		env.Clock.Advance(10 * time.Second)
+		if resp, _ := env.FetchAnonymously(*a.URL); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("the link at urlExpiresAt: %d", resp.StatusCode)
+		}
+	})
+}
+
+// A session file's link stops working with the file: urlExpiresAt is its
+// retention expiry when that comes first.
+func TestURLExpiresAtIsCappedByTheFilesExpiry(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		s := newSession(t, env, channel.KindLIVE_CHAT, 0, 1, ann.ID)
+		up := uploadTo(t, s.Visitor, s.ID, "me.bin", randomBytes(100))
+		msg := sendFiles(t, s.Visitor, s.ID, up.ID)
+		// An hour before the file goes, the link's own expiry comes first.
+		if a := signedAs(t, ann, msg.ID); a.URLExpiresAt.Sub(env.Clock.Now()) > 6*time.Minute+time.Second {
+			t.Fatalf("urlExpiresAt %v, file expiresAt %v", a.URLExpiresAt, a.ExpiresAt)
+		}
+		env.Clock.Advance(58 * time.Minute)
+		a := signedAs(t, ann, msg.ID)
+		if !a.URLExpiresAt.Equal(*a.ExpiresAt) {
+			t.Fatalf("urlExpiresAt %v, file expiresAt %v", a.URLExpiresAt, a.ExpiresAt)
+		}
+		if resp, _ := env.FetchAnonymously(*a.URL); resp.StatusCode != 200 {
+			t.Fatalf("the link: %d", resp.StatusCode)
+		}
+		env.Clock.Advance(a.URLExpiresAt.Sub(env.Clock.Now()))
+		if resp, _ := env.FetchAnonymously(*a.URL); resp.StatusCode == 200 {
+			t.Fatal("the link works after the file expired")
+		}
+		if a := signedAs(t, ann, msg.ID); a.URL != nil || a.URLExpiresAt != nil {
+			t.Fatalf("an expired file's link: %+v", a)
+		}
+	})
+}
+
+type signedAttachment struct {
+	URL                     *string
+	URLExpiresAt, ExpiresAt *time.Time
+}
+
+// signedAs reads the first attachment's link of a message as c.
+func signedAs(t *testing.T, c *apitest.Client, msgID string) signedAttachment {
+	t.Helper()
+	var out struct {
+		Node struct{ Attachments []signedAttachment }
+	}
+	c.MustDo(`query($id:ID!){ node(id:$id){ ... on Message { attachments { url urlExpiresAt expiresAt } } } }`, Vars{"id": msgID}, &out)
+	return out.Node.Attachments[0]
 }

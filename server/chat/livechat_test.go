@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"parley/ent/outbox"
+	"parley/graph"
 	"parley/server/apitest"
 	"parley/server/app"
 	"parley/server/channel"
@@ -137,6 +138,54 @@ func TestStartingLiveChatsIsRateLimited(t *testing.T) {
 		r := env.Anonymous().MustFail("RATE_LIMITED", q, Vars{"c": site})
 		if wait, _ := r.Errors[0].Extensions["retryAfter"].(float64); wait < 1 {
 			t.Fatalf("retryAfter %v, want the seconds until the next try", r.Errors[0].Extensions["retryAfter"])
+		}
+	})
+}
+
+// One visitor sends (and uploads) at most a burst at once, then one a
+// second; the agents answering, and other visitors, are not held back.
+func TestAVisitorCannotFloodItsSession(t *testing.T) {
+	// A minute, not a second: a slow machine must not refill the bucket
+	// while the test sends the burst.
+	const interval = time.Minute
+	opts := apitest.Options{Configure: func(c *app.Config) { c.VisitorWriteInterval = interval }}
+	apitest.RunWith(t, opts, func(t *testing.T, env *apitest.Env) {
+		if graph.VisitorWriteBurst != 20 || graph.VisitorWriteInterval != time.Second {
+			t.Fatalf("README says a burst of 20, then one a second: %d, %v", graph.VisitorWriteBurst, graph.VisitorWriteInterval)
+		}
+		ann := env.NewUser("AGENT", "Ann")
+		site := createChannel(t, env, "LIVE_CHAT", "Website", ann.ID)
+		vera, mine := startLiveChat(t, env, site, "Vera")
+		otto, theirs := startLiveChat(t, env, site, "Otto")
+		q := `mutation($c:ID!,$t:String){ sendMessage(input:{conversationId:$c, text:$t}){ id } }`
+		for i := 0; i < graph.VisitorWriteBurst; i++ {
+			send(t, vera, mine, fmt.Sprintf("v%d", i))
+		}
+		r := vera.MustFail("RATE_LIMITED", q, Vars{"c": mine, "t": "one too many"})
+		if wait, _ := r.Errors[0].Extensions["retryAfter"].(float64); wait < 1 || wait > interval.Seconds() {
+			t.Fatalf("retryAfter %v", r.Errors[0].Extensions["retryAfter"])
+		}
+		if r := vera.Upload(uploadQ, Vars{"c": mine}, apitest.BytesFile("f", "x.bin", randomBytes(100))); r.Code() != "RATE_LIMITED" {
+			t.Fatalf("upload while limited: %+v", r.Errors)
+		}
+		for i := 0; i < 2*graph.VisitorWriteBurst; i++ {
+			send(t, ann, mine, fmt.Sprintf("a%d", i))
+		}
+		send(t, otto, theirs, "hello")
+
+		env.Clock.Advance(interval)
+		send(t, vera, mine, "v later")
+		vera.MustFail("RATE_LIMITED", q, Vars{"c": mine, "t": "and again"})
+
+		// Nothing refused was stored.
+		var fromVera []string
+		for _, tx := range texts(t, ann, mine, 100) {
+			if strings.HasPrefix(tx, "v") {
+				fromVera = append(fromVera, tx)
+			}
+		}
+		if len(fromVera) != graph.VisitorWriteBurst+1 || fromVera[len(fromVera)-1] != "v later" {
+			t.Fatalf("the visitor's messages: %q", fromVera)
 		}
 	})
 }

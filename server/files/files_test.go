@@ -186,9 +186,16 @@ func TestSigner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// At least the TTL, at most a fifth more, on a 3-minute boundary.
-	if d := exp.Sub(now); d < DefaultURLTTL || d > DefaultURLTTL*6/5 || exp.Unix()%180 != 0 {
+	// At least the TTL, at most a fifth more, on a boundary of a fifth.
+	if d := exp.Sub(now); d < DefaultURLTTL || d > DefaultURLTTL*6/5 || exp.Unix()%int64(DefaultURLTTL/5/time.Second) != 0 {
 		t.Fatalf("expiry in %v", d)
+	}
+	if DefaultURLTTL > 5*time.Minute {
+		t.Fatalf("download URLs live %v: they are bearer links, README says 5 minutes", DefaultURLTTL)
+	}
+	// Sign says when the URL it signs expires.
+	if signed, at := s.Sign("at_01HZ", now); signed != raw || !at.Equal(exp) {
+		t.Fatalf("Sign = %s, %v; want %s, %v", signed, at, raw, exp)
 	}
 	// Stable within the rounding window, so browsers can cache.
 	now = now.Add(30 * time.Second)

@@ -10,8 +10,10 @@ import (
 	"time"
 )
 
-// DefaultURLTTL is how long a download URL is valid at least.
-const DefaultURLTTL = 15 * time.Minute
+// DefaultURLTTL is how long a download URL is valid at least (at most a
+// fifth more). It is a bearer link: whoever holds it may download until
+// then, even after losing access to the conversation, so it is short.
+const DefaultURLTTL = 5 * time.Minute
 
 // DownloadPath is where Handler is mounted: DownloadPath + "{id}".
 const DownloadPath = "/files/"
@@ -62,16 +64,26 @@ func (s *Signer) SetClock(now func() time.Time) {
 	}
 }
 
+// Now is the time on the signer's clock.
+func (s *Signer) Now() time.Time { return s.now() }
+
 // URL returns a download URL for the attachment id.
 func (s *Signer) URL(id string) string {
+	u, _ := s.Sign(id, s.now())
+	return u
+}
+
+// Sign returns a download URL for the attachment id signed at now, and
+// when it expires.
+func (s *Signer) Sign(id string, now time.Time) (string, time.Time) {
 	step := int64(s.ttl / 5 / time.Second)
 	if step < 1 {
 		step = 1
 	}
-	exp := s.now().Add(s.ttl).Unix()
+	exp := now.Add(s.ttl).Unix()
 	exp += (step - exp%step) % step
 	e := strconv.FormatInt(exp, 10)
-	return s.baseURL + DownloadPath + url.PathEscape(id) + "?exp=" + e + "&sig=" + s.sign(id, e)
+	return s.baseURL + DownloadPath + url.PathEscape(id) + "?exp=" + e + "&sig=" + s.sign(id, e), time.Unix(exp, 0).UTC()
 }
 
 // Verify checks the query of a download URL for id and returns its expiry.

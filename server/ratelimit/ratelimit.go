@@ -18,6 +18,7 @@ type Limiter struct {
 	burst  int
 	keys   map[string]*entry
 	sweeps int
+	now    func() time.Time
 }
 
 type entry struct {
@@ -27,12 +28,21 @@ type entry struct {
 
 // New allows burst actions per key at once, then one every interval.
 func New(burst int, interval time.Duration) *Limiter {
-	return &Limiter{every: rate.Every(interval), burst: burst, keys: map[string]*entry{}}
+	return &Limiter{every: rate.Every(interval), burst: burst, keys: map[string]*entry{}, now: time.Now}
+}
+
+// SetClock makes the limiter read the time from now (the server's clock,
+// which tests move); call it before the limiter is used.
+func (l *Limiter) SetClock(now func() time.Time) *Limiter {
+	if now != nil {
+		l.now = now
+	}
+	return l
 }
 
 // Allow reports whether key may act now, and takes a token if so.
 func (l *Limiter) Allow(key string) bool {
-	now := time.Now()
+	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.keys[key]
@@ -52,7 +62,7 @@ func (l *Limiter) Exhausted(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.keys[key]
-	return e != nil && e.lim.TokensAt(time.Now()) < 1
+	return e != nil && e.lim.TokensAt(l.now()) < 1
 }
 
 // RetryAfter is how long until key may act again (0 if it may now), in
@@ -64,7 +74,7 @@ func (l *Limiter) RetryAfter(key string) int {
 	if e == nil {
 		return 0
 	}
-	missing := 1 - e.lim.TokensAt(time.Now())
+	missing := 1 - e.lim.TokensAt(l.now())
 	if missing <= 0 {
 		return 0
 	}

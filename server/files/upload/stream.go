@@ -161,9 +161,12 @@ func (q *request) failPending(errFor func(*part) error) {
 }
 
 // readError maps a failure to read the body: past MaxRequestSize it is
-// FILE_TOO_LARGE; otherwise the client went away or sent garbage.
+// FILE_TOO_LARGE; otherwise the client sent what cannot be read (a part
+// header with a raw NUL or control character, say) or went away. Either way
+// it is the client's error, and the reader's own message, which quotes the
+// client's bytes, is not passed on.
 func (q *request) readError(err error) error {
-	return bodyError(err, q.maxFile, fmt.Errorf("upload: reading the request: %w", err))
+	return bodyError(err, q.maxFile, badInput("the multipart body is malformed or cut short"))
 }
 
 // reach reads the body up to p's headers. mu is held.

@@ -12,9 +12,10 @@
 // copies the file with a size limit (files.Store) stores it without holding
 // it, and stops reading the moment the limit is passed.
 //
-// Wiring: srv.AddTransport(upload.Transport{MaxFileSize: largest limit})
-// in place of transport.MultipartForm; in the uploadFile resolver, check
-// membership first (nothing has been read yet), then
+// Wiring: srv.AddTransport(upload.Transport{MaxFileSize: largest limit,
+// Authorize: refuse a request without a valid token}) in place of
+// transport.MultipartForm; in the uploadFile resolver, check membership
+// first (nothing has been read yet), then
 //
 //	key := files.NewKey(time.Now())
 //	size, err := files.Store(ctx, store, key, file.File, conversationLimit)
@@ -25,6 +26,7 @@ package upload
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,6 +73,12 @@ type Transport struct {
 	TempDir string
 	// ResponseHeaders replace the default Content-Type: application/json.
 	ResponseHeaders map[string][]string
+	// Authorize, if set, vets a request that carries files once its
+	// operations and map fields are read, before any file part is: an
+	// error refuses the request with that error, and not a byte of its
+	// files is read or stored. The token is already in ctx, so an
+	// anonymous upload costs the server two small JSON fields, not a file.
+	Authorize func(ctx context.Context) error
 }
 
 var _ graphql.Transport = Transport{}
@@ -151,6 +159,16 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		writeError(w, http.StatusUnprocessableEntity,
 			apperr.Limit("files", int64(t.maxFiles()), "at most %d files per request", t.maxFiles()))
 		return
+	}
+
+	if len(fileMap) > 0 && t.Authorize != nil {
+		if err := t.Authorize(r.Context()); err != nil {
+			// Answered as a resolver's refusal would be (HTTP 200). The
+			// files stay unread: closing is cheaper than draining them.
+			w.Header().Set("Connection", "close")
+			writeError(w, http.StatusOK, err)
+			return
+		}
 	}
 
 	req := &request{

@@ -382,3 +382,37 @@ func TestSupports(t *testing.T) {
 		}
 	}
 }
+
+// Authorize runs after the operations and map fields and before a byte of
+// a file part: a refusal answers at once, and the resolver never runs.
+func TestAuthorizeRefusesBeforeTheFiles(t *testing.T) {
+	var asked int
+	ts := newServer(t, Transport{Authorize: func(context.Context) error {
+		asked++
+		return apperr.Unauth("this needs a token")
+	}}, func(_ context.Context, field string, _ map[string]any) (any, error) {
+		if field == "upload" {
+			t.Error("resolver ran")
+		}
+		return true, nil
+	})
+	// The file never comes: answering needs none of it.
+	stall := make(chan struct{})
+	t.Cleanup(func() { close(stall) })
+	file := io.MultiReader(strings.NewReader("first bytes"), readerFunc(func([]byte) (int, error) {
+		<-stall
+		return 0, io.EOF
+	}))
+	req := streamingRequest(t, ts.URL, opUpload, mapOne, filePart{"0", "f", "", file})
+	if resp := do(t, req); resp.status != http.StatusOK || resp.code() != "UNAUTHENTICATED" || asked != 1 {
+		t.Fatalf("response %+v, asked %d", resp, asked)
+	}
+	// Without files there is nothing to guard.
+	if resp := do(t, newRequest(t, ts.URL, `{"query":"{ ok }"}`, `{}`)); len(resp.Errors) != 0 || asked != 1 {
+		t.Fatalf("no files: %+v, asked %d", resp, asked)
+	}
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(b []byte) (int, error) { return f(b) }
