@@ -6,7 +6,6 @@ package graph
 import (
 	"log/slog"
 
-	"parley/ent/schema/pulid"
 	"parley/graph/model"
 	"parley/server/auth"
 	"parley/server/chat"
@@ -33,5 +32,5 @@ type Resolver struct {
 
 // Presence answers User.online.
 type Presence interface {
-	Online(userID pulid.ID) bool
+	Online(userID string) bool
 }
