@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"time"
 
-	"parley/ent/schema/pulid"
 	"parley/graph/model"
 	"parley/server/apperr"
 	"parley/server/auth"
@@ -62,5 +61,5 @@ func (r *Resolver) limitVisitor(ctx context.Context) error {
 
 // Presence answers User.online.
 type Presence interface {
-	Online(userID pulid.ID) bool
+	Online(userID string) bool
 }

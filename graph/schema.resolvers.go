@@ -631,7 +631,7 @@ func (r *userResolver) Extension(ctx context.Context, obj *ent.User) (*string, e
 }
 
 func (r *userResolver) Online(ctx context.Context, obj *ent.User) (bool, error) {
-	return r.Presence != nil && r.Presence.Online(obj.ID), nil
+	return r.Presence != nil && r.Presence.Online(string(obj.ID)), nil
 }
 
 func (r *userResolver) Settings(ctx context.Context, obj *ent.User) (*model.UserSettings, error) {

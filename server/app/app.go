@@ -3,7 +3,6 @@
 package app
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"parley/graph"
 	"parley/server/auth"
 	"parley/server/blob"
 	"parley/server/channel"
@@ -25,7 +25,7 @@ import (
 	"parley/server/chat"
 	"parley/server/db"
 	"parley/server/files"
-	"parley/server/presence"
+	"parley/server/live"
 	"parley/server/pubsub"
 	"parley/server/retention"
 	"parley/server/settings"
@@ -39,7 +39,8 @@ type App struct {
 	DB       *db.DB
 	Auth     *auth.Service
 	Users    *users.Service
-	Presence *presence.Tracker
+	Live     *live.Server   // the WebSockets
+	Presence *live.Presence // Live's: who is online
 	Hub      *pubsub.Hub
 	Relay    *pubsub.Relay
 	Chat     *chat.Service
@@ -49,7 +50,6 @@ type App struct {
 	Signer    *files.Signer
 	Retention *retention.Job
 	handler   http.Handler
-	sockets   sockets // the open WebSockets
 }
 
 // New opens the database, migrates it and builds the HTTP handler.
@@ -68,8 +68,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		database.Close()
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: cfg.Log, DB: database, Presence: presence.New()}
+	a := &App{cfg: cfg, log: cfg.Log, DB: database}
 	a.Auth = auth.New(database.Client, database.Rebind, cfg.BcryptCost, cfg.Now)
+	a.Live = live.New(live.Config{Auth: socketAuth{a.Auth}, ErrorPresenter: graph.ErrorPresenter,
+		Origins: cfg.CORSOrigins, InitTimeout: cfg.WebsocketInitTimeout, TokenCheck: cfg.TokenCheck, Log: cfg.Log})
+	a.Presence = a.Live.Presence
 	a.Auth.OnRevoke = a.Presence.Revoke
 	a.Users = users.New(database.Client, a.Auth)
 	if err := a.Users.EnsureAdmin(ctx, cfg.Log, cfg.AdminEmail, cfg.AdminPassword); err != nil {
@@ -178,15 +181,9 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	defer cancelStop()
 	err := srv.Shutdown(stop)
 	// Every upgrade is now done or hijacked, so every socket is known.
-	a.CloseSockets(stop)
+	a.Live.CloseAll(stop)
 	<-served
 	return err
-}
-
-// CloseSockets closes every open WebSocket with 1012 (service restart) and
-// waits, until ctx ends, for them to close.
-func (a *App) CloseSockets(ctx context.Context) {
-	a.sockets.closeAll(ctx, closeRestart, "service restart")
 }
 
 // Run runs the background work until ctx ends.
@@ -199,28 +196,12 @@ func (a *App) Run(ctx context.Context) error {
 	run(a.Relay.Run)
 	run(a.Chat.RunOutbox)
 	run(func(ctx context.Context) { every(ctx, time.Minute, a.closeInactive) })
-	run(func(ctx context.Context) { every(ctx, cmp.Or(a.cfg.TokenCheck, 10*time.Second), a.closeEndedTokens) })
+	run(a.Live.Run)
 	if a.cfg.RetentionInterval >= 0 {
 		run(func(ctx context.Context) { a.Retention.Run(ctx, a.cfg.RetentionInterval) })
 	}
 	wg.Wait()
 	return nil
-}
-
-// closeEndedTokens closes the sockets whose token has been revoked (by a
-// logout through any instance) or has expired. A logout through this
-// instance closes its own sockets at once; this catches the rest.
-func (a *App) closeEndedTokens(ctx context.Context) {
-	ended, err := a.Auth.Ended(ctx, a.Presence.Tokens())
-	if err != nil {
-		if ctx.Err() == nil {
-			a.log.Error("checking the tokens of open sockets", "err", err)
-		}
-		return
-	}
-	for _, id := range ended {
-		a.Presence.Revoke(id)
-	}
 }
 
 // closeInactive archives sessions idle past their channel's period.

@@ -1,21 +1,17 @@
 package app
 
 import (
-	"context"
 	"net/http"
-	"net/url"
-	"path"
 	"slices"
-	"strings"
 
 	"github.com/rs/cors"
 )
 
 // PARLEY_CORS_ORIGINS is the one rule for browsers on other origins, for
-// /query, /files and WebSocket upgrades alike: unset, none (same origin
-// only); a list, those origins (with wildcards like https://*.example.com);
-// "*", every origin. Clients that are not browsers send no Origin and are
-// not concerned.
+// /query, /files and WebSocket upgrades (live checks those) alike: unset,
+// none (same origin only); a list, those origins (with wildcards like
+// https://*.example.com); "*", every origin. Clients that are not browsers
+// send no Origin and are not concerned.
 
 // anyOrigin is the PARLEY_CORS_ORIGINS entry that allows every origin.
 const anyOrigin = "*"
@@ -51,65 +47,4 @@ func (a *App) logCORS() {
 	default:
 		a.log.Info("CORS: browsers on these origins are allowed", "origins", origins)
 	}
-}
-
-// websocketUpgrades refuses a browser's WebSocket upgrade from an origin
-// that is neither this server nor allowed by PARLEY_CORS_ORIGINS, compared
-// as CORS compares them: scheme, host and port. An upgrade it lets through
-// becomes one of the open sockets (see socket).
-func (a *App) websocketUpgrades(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isWebsocket(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if origin := r.Header.Get("Origin"); origin != "" {
-			u, err := url.Parse(origin)
-			if err != nil || (!strings.EqualFold(u.Host, r.Host) && !originAllowed(a.cfg.CORSOrigins, origin)) {
-				writeText(w, http.StatusForbidden, "origin not allowed")
-				return
-			}
-		}
-		s := &socket{upgradeAuth: r.Header.Get("Authorization"), done: make(chan struct{})}
-		a.sockets.add(s)
-		defer func() {
-			s.finish()
-			a.sockets.remove(s)
-			close(s.done)
-		}()
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), socketKey{}, s)))
-	})
-}
-
-func isWebsocket(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
-}
-
-// originAllowed matches an Origin header against the configured origins.
-func originAllowed(allowed []string, origin string) bool {
-	origin = strings.ToLower(origin)
-	for _, o := range allowed {
-		if o == anyOrigin {
-			return true
-		}
-		if ok, _ := path.Match(strings.ToLower(o), origin); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// originHosts turns configured origins into coder/websocket's host
-// patterns, which check the upgrade again after websocketUpgrades.
-func originHosts(origins []string) []string {
-	var hosts []string
-	for _, o := range origins {
-		if o == anyOrigin {
-			return []string{"*"}
-		}
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			hosts = append(hosts, u.Host)
-		}
-	}
-	return hosts
 }

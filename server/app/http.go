@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -16,7 +15,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"parley"
@@ -26,6 +24,7 @@ import (
 	"parley/server/chat"
 	"parley/server/files"
 	"parley/server/files/upload"
+	"parley/server/live"
 	"parley/server/livechat"
 	"parley/server/logx"
 	"parley/server/ratelimit"
@@ -33,7 +32,7 @@ import (
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	api := a.authenticate(ensureErrorCodes(a.websocketUpgrades(a.graphqlServer())))
+	api := a.authenticate(ensureErrorCodes(a.graphqlServer()))
 	mux.Handle("/query", a.withCORS(api, queryCORS))
 	// Any method: CORS answers a browser's preflight, the handler refuses
 	// all but GET and HEAD.
@@ -69,20 +68,7 @@ func (a *App) graphqlServer() http.Handler {
 		VisitorWrites: ratelimit.New(graph.VisitorWriteBurst, cmp.Or(a.cfg.VisitorWriteInterval, graph.VisitorWriteInterval)).SetClock(a.cfg.Now),
 	}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: graph.NewComplexity()}))
-	srv.AddTransport(transport.Websocket{
-		Implementation: closeCodeImplementation{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
-			OriginPatterns: originHosts(a.cfg.CORSOrigins),
-		}}},
-		InitFunc:              a.websocketInit,
-		InitTimeout:           cmp.Or(a.cfg.WebsocketInitTimeout, 15*time.Second),
-		KeepAlivePingInterval: 15 * time.Second,
-		PingPongInterval:      30 * time.Second,
-		CloseFunc: func(ctx context.Context, _ int) {
-			if done, ok := ctx.Value(disconnectKey{}).(func()); ok {
-				done()
-			}
-		},
-	})
+	srv.AddTransport(a.Live.Transport()) // first: an upgrade is a GET
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(limitedGET{})
 	srv.AddTransport(limitedPOST{maxBody: cmp.Or(a.cfg.MaxBodyBytes, DefaultMaxBody)})
@@ -108,67 +94,14 @@ func (a *App) graphqlServer() http.Handler {
 	return srv
 }
 
-type disconnectKey struct{}
-
-// websocketInit authenticates a WebSocket from its connection_init payload,
-// or else from its upgrade request's Authorization header. No token leaves
-// the connection anonymous (introspection still works); a bad token closes
-// it with 4403; a database that cannot be reached, with 1013 (try again).
-func (a *App) websocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	bearer := initToken(p)
-	if s := socketOf(ctx); bearer == "" && s != nil {
-		bearer = s.upgradeAuth
-	}
-	if bearer == "" {
-		return ctx, nil, nil
-	}
-	v, err := a.Auth.Authenticate(ctx, bearer)
-	switch {
-	case err == nil:
-		return a.trackConnection(auth.WithViewer(ctx, v), v), nil, nil
-	case apperr.CodeOf(err) == apperr.Internal:
-		logx.From(ctx).Error("authenticating a websocket", "err", err)
-		ctx = transport.WithWebsocketCloseCode(ctx, closeTryLater)
-		return transport.AppendCloseReason(ctx, "internal error: try again later"), nil, errors.New("internal error")
-	}
-	ctx = transport.WithWebsocketCloseCode(ctx, closeBadToken)
-	return transport.AppendCloseReason(ctx, "unauthenticated"), nil, errors.New("unauthenticated: the token is not valid")
-}
-
-// initToken finds the token in a connection_init payload under any of the
-// keys clients use, also as graphql-ws users pass HTTP headers:
-// {"headers": {"Authorization": "Bearer ..."}}.
-func initToken(p transport.InitPayload) string {
-	if t := cmp.Or(p.Authorization(), p.GetString("authToken")); t != "" {
-		return t
-	}
-	if h, ok := p["headers"].(map[string]any); ok {
-		return transport.InitPayload(h).Authorization()
-	}
-	return ""
-}
-
-// trackConnection marks the user online and lets a revoked token close the socket.
-func (a *App) trackConnection(ctx context.Context, v *auth.Viewer) context.Context {
-	ctx, cancel := context.WithCancel(ctx)
-	end := func(revoked bool) {
-		if revoked {
-			setCloseCode(ctx, closeBadToken, "unauthenticated: the token was revoked")
-		}
-		cancel()
-	}
-	disconnect := a.Presence.Connect(v.UserID, v.TokenID, end)
-	return context.WithValue(ctx, disconnectKey{}, func() { cancel(); disconnect() })
-}
-
 // authenticate resolves the bearer token of an HTTP request. A missing or bad
 // token is not refused here: the GraphQL guard answers UNAUTHENTICATED for
 // the fields that need one, so clients see a GraphQL error, not a 401. A
-// WebSocket is authenticated at its connection_init (websocketInit).
+// WebSocket is authenticated at its connection_init, by live.
 func (a *App) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
-		if h == "" || isWebsocket(r) {
+		if h == "" || live.IsWebsocket(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

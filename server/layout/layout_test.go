@@ -73,6 +73,16 @@ var rules = []rule{
 		}
 		return !under(dep, "parley/server/channel/") // a provider's folder: resolvers ask the core
 	}, why: "resolvers translate GraphQL to calls on the core, never reach past it"},
+	{pkg: "parley/server/live", transitive: true,
+		allowed: func(dep string, std bool) bool {
+			for _, no := range []string{"parley/ent", "parley/graph", "parley/server/chat"} {
+				if under(dep, no) {
+					return false
+				}
+			}
+			return true // gqlgen's transport is fine, our schema and data model are not
+		},
+		why: "the WebSocket lifecycle is handed authentication and the error presenter: it knows nothing of the schema, the core or the data model"},
 }
 
 func TestImportRules(t *testing.T) {

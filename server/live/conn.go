@@ -1,4 +1,4 @@
-package app
+package live
 
 import (
 	"bytes"
@@ -10,149 +10,24 @@ import (
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
-	"parley/graph"
 	"parley/server/apperr"
 )
-
-// WebSocket close codes of our own (README "WebSocket close codes"); the
-// rest are graphql-transport-ws's.
-const (
-	// closeBadToken: the token is refused or was revoked; log in again.
-	closeBadToken = 4403
-	// closeTryLater (RFC 6455 "Try Again Later"): the database could not be
-	// reached. graphql-ws retries it; it gives up on 1011 and 4500.
-	closeTryLater = 1013
-	// closeRestart (RFC 6455 "Service Restart"): the server is shutting
-	// down. Clients reconnect; 1000 would tell them the stream is finished.
-	closeRestart = 1012
-)
-
-// MaxSubscriptions is how many operations one socket may run at once; a
-// subscribe beyond it gets an error for its id (LIMIT_EXCEEDED, limit
-// "subscriptionsPerConnection"), and the socket stays open.
-const MaxSubscriptions = 100
 
 // gqlgen's websocket transport closes a socket whose context ends with 1000
 // "terminated", closes graphql-transport-ws protocol errors with 1002, and
 // runs whatever it is asked to. These pieces sit between it and the socket:
 // a socket closes with the code asked for (4403 for a revoked token, 1012 at
-// shutdown), protocol errors get graphql-transport-ws's own codes, an id
-// already running or one subscription too many is refused, and shutdown can
-// find every open socket.
-
-// socket is what the app keeps of one WebSocket beside gqlgen's state.
-type socket struct {
-	upgradeAuth string        // the upgrade request's Authorization header
-	done        chan struct{} // closed when its handler returns
-
-	mu     sync.Mutex
-	conn   *closeCodeConn // once accepted
-	code   int            // when set, the code to close with instead of 1000
-	reason string
-	now    bool // close as soon as accepted (shutdown)
-}
-
-type socketKey struct{}
-
-// socketOf returns the socket a WebSocket request or connection context belongs to.
-func socketOf(ctx context.Context) *socket {
-	s, _ := ctx.Value(socketKey{}).(*socket)
-	return s
-}
-
-// setCloseCode asks for code when the socket of ctx next closes normally.
-func setCloseCode(ctx context.Context, code int, reason string) {
-	if s := socketOf(ctx); s != nil {
-		s.mu.Lock()
-		s.code, s.reason = code, reason
-		s.mu.Unlock()
-	}
-}
-
-func (s *socket) asked() (int, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.code, s.reason
-}
-
-// close closes the socket now with code, or as soon as it is accepted.
-func (s *socket) close(code int, reason string) {
-	s.mu.Lock()
-	s.code, s.reason, s.now = code, reason, true
-	c := s.conn
-	s.mu.Unlock()
-	if c != nil {
-		_ = c.WriteClose(code, reason)
-	}
-}
-
-// finish runs when the socket's handler returns. gqlgen returns without
-// closing the socket when the connection_init payload is not an object:
-// that is an invalid message.
-func (s *socket) finish() {
-	s.mu.Lock()
-	c := s.conn
-	s.mu.Unlock()
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	silent := !c.closed && !c.acked
-	c.mu.Unlock()
-	if silent {
-		_ = c.WriteClose(transport.WebsocketCloseProtocolError, "Invalid message received")
-		_ = c.Close()
-	}
-}
-
-// sockets are the open WebSockets, for shutdown.
-type sockets struct {
-	mu sync.Mutex
-	m  map[*socket]struct{}
-}
-
-func (ss *sockets) add(s *socket) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.m == nil {
-		ss.m = map[*socket]struct{}{}
-	}
-	ss.m[s] = struct{}{}
-}
-
-func (ss *sockets) remove(s *socket) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	delete(ss.m, s)
-}
-
-// closeAll closes every open socket with code and waits until they are
-// done or ctx ends.
-func (ss *sockets) closeAll(ctx context.Context, code int, reason string) {
-	ss.mu.Lock()
-	open := make([]*socket, 0, len(ss.m))
-	for s := range ss.m {
-		open = append(open, s)
-	}
-	ss.mu.Unlock()
-	for _, s := range open {
-		s.close(code, reason)
-	}
-	for _, s := range open {
-		select {
-		case <-s.done:
-		case <-ctx.Done():
-			return
-		}
-	}
-}
+// shutdown), protocol errors get graphql-transport-ws's own codes, and an id
+// already running or one subscription too many is refused.
 
 // closeCodeImplementation accepts sockets like the one it wraps, and puts
 // closeCodeConn between them and gqlgen.
 type closeCodeImplementation struct {
 	transport.WebsocketImplementation
+	present graphql.ErrorPresenterFunc // for the error refusing a subscription
 }
 
 func (i closeCodeImplementation) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
@@ -161,8 +36,8 @@ func (i closeCodeImplementation) Accept(w http.ResponseWriter, r *http.Request, 
 	if err != nil || s == nil {
 		return c, err
 	}
-	cc := &closeCodeConn{WebsocketConn: c, s: s, transportWS: c.Subprotocol() == "graphql-transport-ws",
-		active: map[string]bool{}}
+	cc := &closeCodeConn{WebsocketConn: c, s: s, present: i.present,
+		transportWS: c.Subprotocol() == "graphql-transport-ws", active: map[string]bool{}}
 	s.mu.Lock()
 	s.conn = cc
 	now, code, reason := s.now, s.code, s.reason
@@ -175,7 +50,8 @@ func (i closeCodeImplementation) Accept(w http.ResponseWriter, r *http.Request, 
 
 type closeCodeConn struct {
 	transport.WebsocketConn
-	s *socket
+	s       *socket
+	present graphql.ErrorPresenterFunc
 
 	// graphql-transport-ws names its protocol errors with close codes of
 	// its own, where gqlgen closes with 1002: clients decide on them
@@ -280,7 +156,7 @@ func (c *closeCodeConn) refuse(id string) error {
 	e := apperr.Limit("subscriptionsPerConnection", MaxSubscriptions,
 		"at most %d subscriptions may run at once on one connection", MaxSubscriptions)
 	return c.WebsocketConn.WriteJSON(map[string]any{"id": id, "type": "error",
-		"payload": []any{graph.ErrorPresenter(context.Background(), e)}})
+		"payload": []any{c.present(context.Background(), e)}})
 }
 
 // WriteJSON notes the operations the server completes, whose ids a client

@@ -1,0 +1,89 @@
+package live
+
+import "sync"
+
+// Presence knows the authenticated sockets: who is online (User.online), and
+// which sockets to close when a token is revoked. It is safe for concurrent
+// use.
+type Presence struct {
+	mu      sync.Mutex
+	online  map[string]int
+	byToken map[int]map[*conn]struct{}
+}
+
+type conn struct{ close func(revoked bool) }
+
+func newPresence() *Presence {
+	return &Presence{online: map[string]int{}, byToken: map[int]map[*conn]struct{}{}}
+}
+
+// connect records an open connection and returns the function to call when
+// it ends. close ends the connection: revoked when its token was. userID is
+// "" for a token that is not a user's.
+func (t *Presence) connect(userID string, tokenID int, close func(revoked bool)) (disconnect func()) {
+	c := &conn{close: close}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byToken[tokenID] == nil {
+		t.byToken[tokenID] = map[*conn]struct{}{}
+	}
+	t.byToken[tokenID][c] = struct{}{}
+	if userID != "" {
+		t.online[userID]++
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			delete(t.byToken[tokenID], c)
+			if len(t.byToken[tokenID]) == 0 {
+				delete(t.byToken, tokenID)
+			}
+			if userID != "" {
+				t.online[userID]--
+				if t.online[userID] <= 0 {
+					delete(t.online, userID)
+				}
+			}
+		})
+	}
+}
+
+// Online reports whether the user has at least one connection open.
+func (t *Presence) Online(userID string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.online[userID] > 0
+}
+
+// Tokens lists the tokens that have a connection open here.
+func (t *Presence) Tokens() []int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ids := make([]int, 0, len(t.byToken))
+	for id := range t.byToken {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// Revoke closes every connection opened with the token with 4403, as
+// revoked.
+func (t *Presence) Revoke(tokenID int) { t.closeAll(tokenID, true) }
+
+// Drop closes every connection opened with the token as a restart would:
+// the token stays good and clients reconnect.
+func (t *Presence) Drop(tokenID int) { t.closeAll(tokenID, false) }
+
+func (t *Presence) closeAll(tokenID int, revoked bool) {
+	t.mu.Lock()
+	var closers []func(bool)
+	for c := range t.byToken[tokenID] {
+		closers = append(closers, c.close)
+	}
+	t.mu.Unlock()
+	for _, f := range closers {
+		f(revoked)
+	}
+}

@@ -1,0 +1,125 @@
+package live
+
+import (
+	"context"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+)
+
+// socket is what live keeps of one WebSocket beside gqlgen's state.
+type socket struct {
+	upgradeAuth string        // the upgrade request's Authorization header
+	done        chan struct{} // closed when its handler returns
+
+	mu         sync.Mutex
+	conn       *closeCodeConn // once accepted
+	code       int            // when set, the code to close with instead of 1000
+	reason     string
+	now        bool   // close as soon as accepted (shutdown)
+	disconnect func() // once authenticated: leaves Presence
+}
+
+type socketKey struct{}
+
+// socketOf returns the socket a WebSocket request or connection context
+// belongs to: every one that Server's transport serves has one.
+func socketOf(ctx context.Context) *socket {
+	s, _ := ctx.Value(socketKey{}).(*socket)
+	return s
+}
+
+// setCloseCode asks for code when the socket next closes normally.
+func (s *socket) setCloseCode(code int, reason string) {
+	s.mu.Lock()
+	s.code, s.reason = code, reason
+	s.mu.Unlock()
+}
+
+// left runs when gqlgen is done with the connection.
+func (s *socket) left() {
+	s.mu.Lock()
+	leave := s.disconnect
+	s.mu.Unlock()
+	if leave != nil {
+		leave()
+	}
+}
+
+func (s *socket) asked() (int, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.code, s.reason
+}
+
+// close closes the socket now with code, or as soon as it is accepted.
+func (s *socket) close(code int, reason string) {
+	s.mu.Lock()
+	s.code, s.reason, s.now = code, reason, true
+	c := s.conn
+	s.mu.Unlock()
+	if c != nil {
+		_ = c.WriteClose(code, reason)
+	}
+}
+
+// finish runs when the socket's handler returns. gqlgen returns without
+// closing the socket when the connection_init payload is not an object:
+// that is an invalid message.
+func (s *socket) finish() {
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	silent := !c.closed && !c.acked
+	c.mu.Unlock()
+	if silent {
+		_ = c.WriteClose(transport.WebsocketCloseProtocolError, "Invalid message received")
+		_ = c.Close()
+	}
+}
+
+// registry holds the open WebSockets, for shutdown.
+type registry struct {
+	mu sync.Mutex
+	m  map[*socket]struct{}
+}
+
+func (ss *registry) add(s *socket) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.m == nil {
+		ss.m = map[*socket]struct{}{}
+	}
+	ss.m[s] = struct{}{}
+}
+
+func (ss *registry) remove(s *socket) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	delete(ss.m, s)
+}
+
+// closeAll closes every open socket with code and waits until they are
+// done or ctx ends.
+func (ss *registry) closeAll(ctx context.Context, code int, reason string) {
+	ss.mu.Lock()
+	open := make([]*socket, 0, len(ss.m))
+	for s := range ss.m {
+		open = append(open, s)
+	}
+	ss.mu.Unlock()
+	for _, s := range open {
+		s.close(code, reason)
+	}
+	for _, s := range open {
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
