@@ -106,10 +106,6 @@ func (r *Relay) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(r.Poll)
 	defer t.Stop()
-	var (
-		soon    <-chan time.Time // a quick re-check, while entries wait behind the horizon
-		backoff time.Duration
-	)
 	for {
 		for {
 			n, err := r.step(ctx)
@@ -124,22 +120,11 @@ func (r *Relay) Run(ctx context.Context) {
 				break
 			}
 		}
-		// On PostgreSQL a committed entry can wait behind a transaction still
-		// running elsewhere (see Log.committed); nobody will say when that one
-		// ends, so look again shortly rather than at the next poll.
-		soon = nil
-		if waiting, err := r.log.waiting(ctx, r.Position()); err == nil && waiting {
-			backoff = min(max(2*backoff, 5*time.Millisecond), r.Poll)
-			soon = time.After(backoff)
-		} else {
-			backoff = 0
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.wake:
 		case <-t.C:
-		case <-soon:
 		}
 	}
 }

@@ -60,15 +60,6 @@ func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *
 	if pos := s.relay.Position(); start.Less(pos) {
 		start = pos
 	}
-	// On PostgreSQL the head stops short of entries committed while another
-	// transaction still runs; starting before them keeps the stream gap-free,
-	// and remembering them keeps it from replaying what preceded it.
-	var before map[Cursor]bool
-	if since == nil {
-		if before, err = s.log.committedPast(ctx, start); err != nil {
-			return nil, err
-		}
-	}
 	var resync *Delivery
 	if since != nil {
 		ok, head, err := s.resumable(ctx, *since)
@@ -82,7 +73,7 @@ func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *
 			resync = &Delivery{Cursor: head, Resync: true}
 		}
 	}
-	st := &stream[T]{s: s, p: p, f: f, sink: sink, sub: s.hub.Subscribe(p.Key(), f), last: start, before: before,
+	st := &stream[T]{s: s, p: p, f: f, sink: sink, sub: s.hub.Subscribe(p.Key(), f), last: start,
 		out: make(chan T)}
 	go st.run(ctx, resync)
 	return st.out, nil
@@ -90,14 +81,13 @@ func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *
 
 // stream is one subscription's state, owned by its goroutine.
 type stream[T any] struct {
-	s      *Streams
-	p      Principal
-	f      Filter
-	sink   Sink[T]
-	sub    *Sub
-	last   Cursor
-	before map[Cursor]bool // committed before the stream opened: not for it
-	out    chan T
+	s    *Streams
+	p    Principal
+	f    Filter
+	sink Sink[T]
+	sub  *Sub
+	last Cursor
+	out  chan T
 }
 
 // resumable reports whether the log still holds everything after c.
@@ -106,7 +96,7 @@ func (s *Streams) resumable(ctx context.Context, c Cursor) (bool, Cursor, error)
 	if err != nil {
 		return false, head, err
 	}
-	if head.Less(c) {
+	if c.stale || head.Less(c) {
 		return false, head, nil // a cursor this log never handed out
 	}
 	st, err := s.db.Setting.Query().Where(setting.Key(PrunedSetting)).Only(ctx)
@@ -162,7 +152,7 @@ func (st *stream[T]) run(ctx context.Context, first *Delivery) {
 
 // deliver hands one delivery to the sink and sends what it makes.
 func (st *stream[T]) deliver(ctx context.Context, d *Delivery) bool {
-	if !st.before[d.Cursor] && !st.send(ctx, st.sink.Accept(d)) {
+	if !st.send(ctx, st.sink.Accept(d)) {
 		return false
 	}
 	if !d.Resync {
@@ -215,19 +205,20 @@ func (st *stream[T]) catchUp(ctx context.Context) bool {
 }
 
 // StoredCursor encodes a cursor for the settings table.
-func StoredCursor(c Cursor) string {
-	return strconv.FormatInt(c.XID, 10) + "." + strconv.FormatInt(c.ID, 10)
-}
+func StoredCursor(c Cursor) string { return strconv.FormatInt(c.ID, 10) }
 
 // ParseStoredCursor decodes what StoredCursor encoded.
 func ParseStoredCursor(s string) (Cursor, error) { return parseStoredCursor(s) }
 
+// parseStoredCursor also reads the former "XID.ID" form as ID: on SQLite
+// XID was 0 and ids were already in commit order; on PostgreSQL every
+// cursor of that time is stale, and one handed out since is at or past the
+// ids then in the log (or 0, an empty log's, which resyncs): comparing with
+// ID stays on the safe side.
 func parseStoredCursor(s string) (Cursor, error) {
-	x, i, _ := strings.Cut(s, ".")
-	xid, err := strconv.ParseInt(x, 10, 64)
-	if err != nil {
-		return Cursor{}, err
+	if _, after, ok := strings.Cut(s, "."); ok {
+		s = after
 	}
-	id, err := strconv.ParseInt(i, 10, 64)
-	return Cursor{XID: xid, ID: id}, err
+	id, err := strconv.ParseInt(s, 10, 64)
+	return Cursor{ID: id}, err
 }
