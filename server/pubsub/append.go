@@ -12,19 +12,18 @@ import (
 // when tx commits, right before the commit itself, in the order appended.
 // Every write to the log goes through here.
 //
-// An entry's id is its position, and ids must follow commit order: a
-// reader that has seen id N must never find a smaller one later. On SQLite
-// writers are serialised (db.Tx), so they do. On PostgreSQL transactions
-// run side by side, so only the tail of those that write events —
-// inserting the entries and committing — is serialised, on a
-// transaction-scoped advisory lock held from the insert to the end of the
-// commit: the next writer takes its ids only after the previous one's are
-// visible. Everything before the tail (the change itself, its row locks)
-// still runs concurrently.
+// An entry's id is its position, and a reader must never find an id below
+// one it has already read. On SQLite writers are serialised (db.Tx), so
+// ids follow commit order. On PostgreSQL transactions run side by side:
+// each holds the log's lock shared from taking its ids (the insert) to the
+// end of its commit, so tails still overlap and share their WAL flushes,
+// and a reader that takes the lock exclusively (Log.Head) knows every id
+// taken before it was granted is final. That wait is only for commits in
+// progress: a transaction open elsewhere, however long, holds no ids yet.
 //
 // Within a conversation this is also the order of its messages: their
 // numbers (seq) are taken under the conversation's row lock, held until
-// commit, so a later number commits — and is logged — later.
+// commit, so a later number takes its entry's id later.
 func Append(d *db.DB, tx *ent.Tx, entries ...*ent.EventCreate) {
 	if len(entries) == 0 {
 		return
@@ -35,7 +34,7 @@ func Append(d *db.DB, tx *ent.Tx, entries ...*ent.EventCreate) {
 			// Several Appends in one transaction are nested hooks: the first
 			// (outermost) takes the lock, the others find it taken.
 			if postgres && ctx.Value(logLocked{}) == nil {
-				if _, err := tx.ExecContext(ctx, lockLog); err != nil {
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(`+logLockKey+`)`); err != nil {
 					return fmt.Errorf("locking the event log: %w", err)
 				}
 				ctx = context.WithValue(ctx, logLocked{}, true)
@@ -50,9 +49,9 @@ func Append(d *db.DB, tx *ent.Tx, entries ...*ent.EventCreate) {
 
 type logLocked struct{}
 
-// lockLog serialises the log's writers until their commit ends. The key is
-// the table itself: every writer of this log takes the same lock, and a
-// Parley in another schema of the same database its own. (The identity
-// sequence that numbers the entries must keep its default CACHE 1, or
-// sessions would hand out ids from blocks out of order.)
-const lockLog = `SELECT pg_advisory_xact_lock('events'::regclass::oid::bigint)`
+// logLockKey names the log's advisory lock by the table itself: every
+// writer and reader of this log takes the same lock, and a Parley in
+// another schema of the same database its own. (Ids come from the table's
+// identity sequence, which must keep its default CACHE 1: sessions caching
+// blocks of ids would take them out of order.)
+const logLockKey = `'events'::regclass::oid::bigint`

@@ -52,35 +52,39 @@ func NewLog(d *db.DB) *Log { return &Log{db: d} }
 
 const entryColumns = `e.id, e.type, e.user_id, e.conversation_id, e.channel_id, e.message_id, e.call_id, e.agents_only`
 
-// Entries take their ids in commit order (see Append), so a reader that
-// sees id N knows every smaller id is committed or was never used: reading
-// "id > cursor" can never miss an entry that commits later, and nothing —
-// not even a transaction left open elsewhere on the cluster — holds a
-// reader back.
+// Readers read up to the log's head, the newest id below which every id is
+// final: committed, or never to be. On SQLite, whose writers are
+// serialised, it is the newest entry. On PostgreSQL writers take their ids
+// at commit, side by side, holding the log's lock shared (Append); taking
+// it exclusively waits for those in flight, so every id visible when the
+// statement began — and every smaller one — is final once it is granted.
+// Nothing else holds a reader back: not even a transaction left open
+// elsewhere on the cluster.
 
-// after returns entries after c, for the relay: everyone's, in order.
-func (l *Log) after(ctx context.Context, c Cursor, limit int) ([]entry, error) {
-	q := `SELECT ` + entryColumns + ` FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT ` + fmt.Sprint(limit)
-	return l.query(ctx, q, c.ID)
-}
-
-// Head returns the cursor of the newest entry (zero if none).
+// Head returns the log's head (zero if the log is empty).
 func (l *Log) Head(ctx context.Context) (Cursor, error) {
-	var c Cursor
-	err := l.db.SQL.QueryRowContext(ctx, `SELECT e.id FROM events e ORDER BY e.id DESC LIMIT 1`).Scan(&c.ID)
-	if err == sql.ErrNoRows {
-		return Cursor{}, nil
+	q := `SELECT COALESCE(MAX(e.id), 0) FROM events e`
+	if l.db.IsPostgres() {
+		q = `SELECT (` + q + `) FROM pg_advisory_xact_lock(` + logLockKey + `)`
 	}
+	var c Cursor
+	err := l.db.SQL.QueryRowContext(ctx, q).Scan(&c.ID)
 	return c, err
 }
 
-// forPrincipal returns the entries after c that the principal may see and
-// the filter selects, in order: what a reconnecting client missed.
-func (l *Log) forPrincipal(ctx context.Context, p Principal, f Filter, c Cursor, limit int) ([]entry, error) {
-	args := []any{c.ID}
+// after returns entries after c up to head, for the relay: everyone's, in order.
+func (l *Log) after(ctx context.Context, c, head Cursor, limit int) ([]entry, error) {
+	q := `SELECT ` + entryColumns + ` FROM events e WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT ` + fmt.Sprint(limit)
+	return l.query(ctx, q, c.ID, head.ID)
+}
+
+// forPrincipal returns the entries after c up to head that the principal
+// may see and the filter selects, in order: what a reconnecting client missed.
+func (l *Log) forPrincipal(ctx context.Context, p Principal, f Filter, c, head Cursor, limit int) ([]entry, error) {
+	args := []any{c.ID, head.ID}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	var b strings.Builder
-	b.WriteString(`SELECT ` + entryColumns + ` FROM events e WHERE e.id > $1`)
+	b.WriteString(`SELECT ` + entryColumns + ` FROM events e WHERE e.id > $1 AND e.id <= $2`)
 	if p.VisitorSessionID != "" {
 		fmt.Fprintf(&b, ` AND e.conversation_id = %s AND e.user_id IS NULL AND e.agents_only = %s AND e.type IN ('MESSAGE_ADDED', 'MESSAGE_UPDATED')`,
 			arg(string(p.VisitorSessionID)), arg(false))

@@ -49,7 +49,7 @@ func BenchmarkLogAfter(b *testing.B) {
 				}
 				from := Cursor{ID: head.ID - 5} // the relay is a few entries behind
 				for b.Loop() {
-					es, err := l.after(ctx, from, relayBatch)
+					es, err := l.after(ctx, from, head, relayBatch)
 					if err != nil || len(es) != 5 {
 						b.Fatalf("%d entries, %v", len(es), err)
 					}

@@ -51,17 +51,20 @@ type Sink[T any] interface {
 func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *Cursor, sink Sink[T]) (<-chan T, error) {
 	// Read the starting point before subscribing, so nothing published in
 	// between is lost: the first catch-up covers it, duplicates are skipped.
-	// A new stream starts at what is committed now, which the relay may not
-	// have published yet.
-	start, err := s.log.Head(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if pos := s.relay.Position(); start.Less(pos) {
-		start = pos
-	}
+	// A new stream starts at the log's head, which the relay may not have
+	// published yet.
+	var start Cursor
 	var resync *Delivery
-	if since != nil {
+	if since == nil {
+		head, err := s.log.Head(ctx)
+		if err != nil {
+			return nil, err
+		}
+		start = head
+		if pos := s.relay.Position(); start.Less(pos) {
+			start = pos
+		}
+	} else {
 		ok, head, err := s.resumable(ctx, *since)
 		if err != nil {
 			return nil, err
@@ -172,10 +175,12 @@ func (st *stream[T]) send(ctx context.Context, xs []T) bool {
 	return true
 }
 
-// catchUp reads the log after the last delivery until it is exhausted.
+// catchUp reads the log after the last delivery up to what the relay has
+// published (a head of its own would cost a lock per page): what comes
+// after arrives live.
 func (st *stream[T]) catchUp(ctx context.Context) bool {
 	for {
-		entries, err := st.s.log.forPrincipal(ctx, st.p, st.f, st.last, pageSize)
+		entries, err := st.s.log.forPrincipal(ctx, st.p, st.f, st.last, st.s.relay.Position(), pageSize)
 		if err == nil && len(entries) > 0 {
 			var b *batch
 			if b, err = load(ctx, st.s.db.Client, entries, false); err == nil {

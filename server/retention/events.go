@@ -16,14 +16,19 @@ import (
 // events.
 //
 // What is deleted is always a prefix of the log in cursor (id) order: it
-// stops at the first entry to keep. Ids follow commit order (pubsub.Append),
-// so no entry can later commit behind the recorded cursor.
+// stops at the first entry to keep, and takes only entries up to the log's
+// head (pubsub.Log.Head), so no entry can later commit behind the recorded
+// cursor.
 func (j *Job) pruneEvents(ctx context.Context, now time.Time, r *Report) error {
 	cutoff := now.Add(-EventLogTTL)
+	head, err := pubsub.NewLog(j.db).Head(ctx)
+	if err != nil {
+		return err
+	}
 	// The first entry to keep bounds the prefix.
 	var stop *pubsub.Cursor
 	var c pubsub.Cursor
-	err := j.db.SQL.QueryRowContext(ctx, j.db.Rebind(`SELECT id FROM events WHERE created_at >= $1 ORDER BY id LIMIT 1`), cutoff).
+	err = j.db.SQL.QueryRowContext(ctx, j.db.Rebind(`SELECT id FROM events WHERE created_at >= $1 ORDER BY id LIMIT 1`), cutoff).
 		Scan(&c.ID)
 	switch {
 	case err == nil:
@@ -32,10 +37,10 @@ func (j *Job) pruneEvents(ctx context.Context, now time.Time, r *Report) error {
 		return err
 	}
 	for {
-		q := `SELECT id FROM events WHERE created_at < $1`
-		args := []any{cutoff}
+		q := `SELECT id FROM events WHERE created_at < $1 AND id <= $2`
+		args := []any{cutoff, head.ID}
 		if stop != nil {
-			q += ` AND id < $2`
+			q += ` AND id < $3`
 			args = append(args, stop.ID)
 		}
 		q += ` ORDER BY id LIMIT 5000`
