@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"parley/server/apitest"
+	"parley/server/pubsub"
 )
 
 const wait = 10 * time.Second
@@ -344,7 +346,8 @@ func TestResumingRestatesTheBadges(t *testing.T) {
 // events, and an events stream dropped part-way and resumed from its
 // cursor — receives each message exactly once, in the order the messages
 // query lists them. (On PostgreSQL the log was once ordered by transaction
-// id, which is not commit order: 113 of 480 arrived out of order.)
+// id, which is not commit order: about 190 of the 480 arrived right after
+// a message the list puts later.)
 func TestConcurrentSendersReachEveryoneInTheListsOrder(t *testing.T) {
 	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
 		const senders, each, beforeDrop = 8, 60, 100
@@ -478,4 +481,44 @@ func outOfOrder(want, got []string) int {
 		prev = r
 	}
 	return n
+}
+
+// Cursors handed out before the log's ids followed commit order read
+// "e1.XID.ID". SQLite's (XID 0: its ids were already in commit order)
+// still resume exactly; PostgreSQL's cannot be placed in the new order and
+// resync. A pruned mark stored in the former "XID.ID" form still counts.
+func TestCursorsOfTheFormerFormat(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob")
+		c := directChat(t, ann, bob.ID)
+		sub := bob.Connect().Subscribe(eventsQuery, nil)
+		time.Sleep(100 * time.Millisecond)
+		send(t, ann, c, "one")
+		one, err := pubsub.ParseCursor(nextEvent(t, sub, "MESSAGE_ADDED").Events.Cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(t, ann, c, "two")
+		nextEvent(t, sub, "MESSAGE_ADDED")
+		former := func(xid int64) string {
+			return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "e1.%d.%d", xid, one.ID))
+		}
+
+		sqlite := bob.Connect().Subscribe(eventsQuery, Vars{"s": former(0)})
+		if e := nextEvent(t, sqlite, "MESSAGE_ADDED", "RESYNC_REQUIRED"); e.Events.Type != "MESSAGE_ADDED" || e.Events.Message.Text != "two" {
+			t.Fatalf("from a former SQLite cursor: %+v", e.Events)
+		}
+		postgres := bob.Connect().Subscribe(eventsQuery, Vars{"s": former(4242)})
+		if e := nextEvent(t, postgres); e.Events.Type != "RESYNC_REQUIRED" {
+			t.Fatalf("from a former PostgreSQL cursor: %+v", e.Events)
+		}
+
+		// Pruned through the entry after "one", recorded the former way.
+		if err := env.App.DB.Setting.Create().SetKey(pubsub.PrunedSetting).SetValue(fmt.Sprintf("4242.%d", one.ID+1)).Exec(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if e := nextEvent(t, bob.Connect().Subscribe(eventsQuery, Vars{"s": former(0)})); e.Events.Type != "RESYNC_REQUIRED" {
+			t.Fatalf("from before the pruned mark: %+v", e.Events)
+		}
+	})
 }

@@ -12,7 +12,8 @@ import (
 // SQLite allows one writer at a time. Rather than let concurrent writers
 // spin on busy_timeout (whose sleeps reach 100 ms and ruin tail latency),
 // write transactions queue on a mutex here; PostgreSQL needs none (those
-// that write the event log queue only for their commit: pubsub.Append).
+// that write the event log hold a shared lock for their commit's tail:
+// pubsub.Append).
 func (d *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 	if d.writeMu != nil {
 		select {

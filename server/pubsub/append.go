@@ -21,9 +21,12 @@ import (
 // taken before it was granted is final. That wait is only for commits in
 // progress: a transaction open elsewhere, however long, holds no ids yet.
 //
-// Within a conversation this is also the order of its messages: their
-// numbers (seq) are taken under the conversation's row lock, held until
-// commit, so a later number takes its entry's id later.
+// Ids taken at commit follow commit order: a transaction takes its ids
+// only once everything it waited for has committed, and only commits in
+// progress at the same moment may come in either order. Within a
+// conversation that is the order of its messages: their numbers (seq) are
+// taken under the conversation's row lock, held until commit, so a later
+// number takes its entry's id later.
 func Append(d *db.DB, tx *ent.Tx, entries ...*ent.EventCreate) {
 	if len(entries) == 0 {
 		return

@@ -1,8 +1,8 @@
 // Package pubsub delivers events to subscribers. Changes are written to the
 // event log (ent Event) in the same transaction as the change itself, at its
-// commit and in commit order (Append); a relay reads the log in that order
-// and fans each entry out to the subscribers allowed to see it, through a
-// hub that never blocks. A stream merges what a subscriber missed (read
+// commit, so that ids follow commit order (Append); a relay reads the log in
+// that order and fans each entry out to the subscribers allowed to see it,
+// through a hub that never blocks. A stream merges what a subscriber missed (read
 // from the log) with what arrives live, so a reconnecting client — or one
 // dropped for being slow — resumes from its cursor without gaps or
 // duplicates.

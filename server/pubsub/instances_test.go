@@ -80,6 +80,49 @@ func TestAnOpenTransactionElsewhereHoldsNothingBack(t *testing.T) {
 	}
 }
 
+// An entry whose writer took its id but has not committed yet holds back
+// the entries after it, and is delivered first once it commits: a reader
+// never passes an id that can still appear. (The writer here is a raw
+// transaction in its commit's tail, holding the log's lock as Append does.)
+func TestAnEntryCommittingLateIsDeliveredBeforeLaterOnes(t *testing.T) {
+	env := apitest.Start(t, "postgres", apitest.Options{Configure: func(c *app.Config) { c.RelayPoll = time.Hour }})
+	ann, bob := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob")
+	var dc struct{ CreateDirectChat struct{ ID string } }
+	ann.MustDo(`mutation($u:ID!){ createDirectChat(userId:$u){ id } }`, apitest.Vars{"u": bob.ID}, &dc)
+	chat := dc.CreateDirectChat.ID
+	events := bob.Connect().Subscribe(eventsQuery, nil)
+	time.Sleep(200 * time.Millisecond)
+
+	tail, err := env.App.DB.SQL.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tail.Rollback()
+	if _, err := tail.Exec(`SELECT pg_advisory_xact_lock_shared('events'::regclass::oid::bigint)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tail.Exec(`INSERT INTO events (created_at, type, conversation_id, agents_only)
+		VALUES (now(), 'CONVERSATION_UPDATED', $1, false)`, chat); err != nil {
+		t.Fatal(err)
+	}
+	send(t, ann, chat, "after the pending entry") // commits first, with a later id
+	time.Sleep(300 * time.Millisecond)            // time enough for a relay to skip the pending entry
+	if err := tail.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for len(types) < 2 {
+		var got struct{ Events struct{ Type string } }
+		events.Next(10*time.Second).Decode(t, &got)
+		if got.Events.Type != "BADGES_UPDATED" {
+			types = append(types, got.Events.Type)
+		}
+	}
+	if types[0] != "CONVERSATION_UPDATED" || types[1] != "MESSAGE_ADDED" {
+		t.Fatalf("received %v, want the pending entry first", types)
+	}
+}
+
 const (
 	messageAddedQuery = `subscription($c:ID!){ messageAdded(conversationId:$c){ text } }`
 	eventsQuery       = `subscription($s:String){ events(since:$s){ cursor type message { text } } }`
