@@ -37,20 +37,6 @@ func (_c *EventCreate) SetNillableCreatedAt(v *time.Time) *EventCreate {
 	return _c
 }
 
-// SetXid sets the "xid" field.
-func (_c *EventCreate) SetXid(v int64) *EventCreate {
-	_c.mutation.SetXid(v)
-	return _c
-}
-
-// SetNillableXid sets the "xid" field if the given value is not nil.
-func (_c *EventCreate) SetNillableXid(v *int64) *EventCreate {
-	if v != nil {
-		_c.SetXid(*v)
-	}
-	return _c
-}
-
 // SetType sets the "type" field.
 func (_c *EventCreate) SetType(v event.Type) *EventCreate {
 	_c.mutation.SetType(v)
@@ -245,10 +231,6 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_spec.SetField(event.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
 	}
-	if value, ok := _c.mutation.Xid(); ok {
-		_spec.SetField(event.FieldXid, field.TypeInt64, value)
-		_node.Xid = value
-	}
 	if value, ok := _c.mutation.GetType(); ok {
 		_spec.SetField(event.FieldType, field.TypeEnum, value)
 		_node.Type = value
@@ -348,9 +330,6 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(event.FieldCreatedAt)
-		}
-		if _, exists := u.create.mutation.Xid(); exists {
-			s.SetIgnore(event.FieldXid)
 		}
 		if _, exists := u.create.mutation.GetType(); exists {
 			s.SetIgnore(event.FieldType)
@@ -588,9 +567,6 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(event.FieldCreatedAt)
-			}
-			if _, exists := b.mutation.Xid(); exists {
-				s.SetIgnore(event.FieldXid)
 			}
 			if _, exists := b.mutation.GetType(); exists {
 				s.SetIgnore(event.FieldType)

@@ -75,9 +75,6 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
-	if _u.mutation.XidCleared() {
-		_spec.ClearField(event.FieldXid, field.TypeInt64)
-	}
 	if _u.mutation.UserIDCleared() {
 		_spec.ClearField(event.FieldUserID, field.TypeString)
 	}
@@ -191,9 +188,6 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 				ps[i](selector)
 			}
 		}
-	}
-	if _u.mutation.XidCleared() {
-		_spec.ClearField(event.FieldXid, field.TypeInt64)
 	}
 	if _u.mutation.UserIDCleared() {
 		_spec.ClearField(event.FieldUserID, field.TypeString)

@@ -9910,8 +9910,6 @@ type EventMutation struct {
 	typ             string
 	id              *int64
 	created_at      *time.Time
-	xid             *int64
-	addxid          *int64
 	_type           *event.Type
 	user_id         *pulid.ID
 	conversation_id *pulid.ID
@@ -10063,76 +10061,6 @@ func (m *EventMutation) OldCreatedAt(ctx context.Context) (v time.Time, err erro
 // ResetCreatedAt resets all changes to the "created_at" field.
 func (m *EventMutation) ResetCreatedAt() {
 	m.created_at = nil
-}
-
-// SetXid sets the "xid" field.
-func (m *EventMutation) SetXid(i int64) {
-	m.xid = &i
-	m.addxid = nil
-}
-
-// Xid returns the value of the "xid" field in the mutation.
-func (m *EventMutation) Xid() (r int64, exists bool) {
-	v := m.xid
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldXid returns the old "xid" field's value of the Event entity.
-// If the Event object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *EventMutation) OldXid(ctx context.Context) (v int64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldXid is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldXid requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldXid: %w", err)
-	}
-	return oldValue.Xid, nil
-}
-
-// AddXid adds i to the "xid" field.
-func (m *EventMutation) AddXid(i int64) {
-	if m.addxid != nil {
-		*m.addxid += i
-	} else {
-		m.addxid = &i
-	}
-}
-
-// AddedXid returns the value that was added to the "xid" field in this mutation.
-func (m *EventMutation) AddedXid() (r int64, exists bool) {
-	v := m.addxid
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearXid clears the value of the "xid" field.
-func (m *EventMutation) ClearXid() {
-	m.xid = nil
-	m.addxid = nil
-	m.clearedFields[event.FieldXid] = struct{}{}
-}
-
-// XidCleared returns if the "xid" field was cleared in this mutation.
-func (m *EventMutation) XidCleared() bool {
-	_, ok := m.clearedFields[event.FieldXid]
-	return ok
-}
-
-// ResetXid resets all changes to the "xid" field.
-func (m *EventMutation) ResetXid() {
-	m.xid = nil
-	m.addxid = nil
-	delete(m.clearedFields, event.FieldXid)
 }
 
 // SetType sets the "type" field.
@@ -10486,12 +10414,9 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, event.FieldCreatedAt)
-	}
-	if m.xid != nil {
-		fields = append(fields, event.FieldXid)
 	}
 	if m._type != nil {
 		fields = append(fields, event.FieldType)
@@ -10524,8 +10449,6 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case event.FieldCreatedAt:
 		return m.CreatedAt()
-	case event.FieldXid:
-		return m.Xid()
 	case event.FieldType:
 		return m.GetType()
 	case event.FieldUserID:
@@ -10551,8 +10474,6 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 	switch name {
 	case event.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
-	case event.FieldXid:
-		return m.OldXid(ctx)
 	case event.FieldType:
 		return m.OldType(ctx)
 	case event.FieldUserID:
@@ -10582,13 +10503,6 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreatedAt(v)
-		return nil
-	case event.FieldXid:
-		v, ok := value.(int64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetXid(v)
 		return nil
 	case event.FieldType:
 		v, ok := value.(event.Type)
@@ -10646,21 +10560,13 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *EventMutation) AddedFields() []string {
-	var fields []string
-	if m.addxid != nil {
-		fields = append(fields, event.FieldXid)
-	}
-	return fields
+	return nil
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
-	switch name {
-	case event.FieldXid:
-		return m.AddedXid()
-	}
 	return nil, false
 }
 
@@ -10669,13 +10575,6 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *EventMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case event.FieldXid:
-		v, ok := value.(int64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddXid(v)
-		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
 }
@@ -10684,9 +10583,6 @@ func (m *EventMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *EventMutation) ClearedFields() []string {
 	var fields []string
-	if m.FieldCleared(event.FieldXid) {
-		fields = append(fields, event.FieldXid)
-	}
 	if m.FieldCleared(event.FieldUserID) {
 		fields = append(fields, event.FieldUserID)
 	}
@@ -10716,9 +10612,6 @@ func (m *EventMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *EventMutation) ClearField(name string) error {
 	switch name {
-	case event.FieldXid:
-		m.ClearXid()
-		return nil
 	case event.FieldUserID:
 		m.ClearUserID()
 		return nil
@@ -10744,9 +10637,6 @@ func (m *EventMutation) ResetField(name string) error {
 	switch name {
 	case event.FieldCreatedAt:
 		m.ResetCreatedAt()
-		return nil
-	case event.FieldXid:
-		m.ResetXid()
 		return nil
 	case event.FieldType:
 		m.ResetType()

@@ -415,7 +415,7 @@ func init() {
 	// event.DefaultCreatedAt holds the default value on creation for the created_at field.
 	event.DefaultCreatedAt = eventDescCreatedAt.Default.(func() time.Time)
 	// eventDescAgentsOnly is the schema descriptor for agents_only field.
-	eventDescAgentsOnly := eventFields[8].Descriptor()
+	eventDescAgentsOnly := eventFields[7].Descriptor()
 	// event.DefaultAgentsOnly holds the default value on creation for the agents_only field.
 	event.DefaultAgentsOnly = eventDescAgentsOnly.Default.(bool)
 	memberFields := schema.Member{}.Fields()

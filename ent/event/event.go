@@ -18,8 +18,6 @@ const (
 	FieldID = "id"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
-	// FieldXid holds the string denoting the xid field in the database.
-	FieldXid = "xid"
 	// FieldType holds the string denoting the type field in the database.
 	FieldType = "type"
 	// FieldUserID holds the string denoting the user_id field in the database.
@@ -42,7 +40,6 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
-	FieldXid,
 	FieldType,
 	FieldUserID,
 	FieldConversationID,
@@ -107,11 +104,6 @@ func ByID(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
-}
-
-// ByXid orders the results by the xid field.
-func ByXid(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldXid, opts...).ToFunc()
 }
 
 // ByType orders the results by the type field.

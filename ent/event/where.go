@@ -60,11 +60,6 @@ func CreatedAt(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldCreatedAt, v))
 }
 
-// Xid applies equality check predicate on the "xid" field. It's identical to XidEQ.
-func Xid(v int64) predicate.Event {
-	return predicate.Event(sql.FieldEQ(FieldXid, v))
-}
-
 // UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
 func UserID(v pulid.ID) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldUserID, v))
@@ -133,56 +128,6 @@ func CreatedAtLT(v time.Time) predicate.Event {
 // CreatedAtLTE applies the LTE predicate on the "created_at" field.
 func CreatedAtLTE(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldLTE(FieldCreatedAt, v))
-}
-
-// XidEQ applies the EQ predicate on the "xid" field.
-func XidEQ(v int64) predicate.Event {
-	return predicate.Event(sql.FieldEQ(FieldXid, v))
-}
-
-// XidNEQ applies the NEQ predicate on the "xid" field.
-func XidNEQ(v int64) predicate.Event {
-	return predicate.Event(sql.FieldNEQ(FieldXid, v))
-}
-
-// XidIn applies the In predicate on the "xid" field.
-func XidIn(vs ...int64) predicate.Event {
-	return predicate.Event(sql.FieldIn(FieldXid, vs...))
-}
-
-// XidNotIn applies the NotIn predicate on the "xid" field.
-func XidNotIn(vs ...int64) predicate.Event {
-	return predicate.Event(sql.FieldNotIn(FieldXid, vs...))
-}
-
-// XidGT applies the GT predicate on the "xid" field.
-func XidGT(v int64) predicate.Event {
-	return predicate.Event(sql.FieldGT(FieldXid, v))
-}
-
-// XidGTE applies the GTE predicate on the "xid" field.
-func XidGTE(v int64) predicate.Event {
-	return predicate.Event(sql.FieldGTE(FieldXid, v))
-}
-
-// XidLT applies the LT predicate on the "xid" field.
-func XidLT(v int64) predicate.Event {
-	return predicate.Event(sql.FieldLT(FieldXid, v))
-}
-
-// XidLTE applies the LTE predicate on the "xid" field.
-func XidLTE(v int64) predicate.Event {
-	return predicate.Event(sql.FieldLTE(FieldXid, v))
-}
-
-// XidIsNil applies the IsNil predicate on the "xid" field.
-func XidIsNil() predicate.Event {
-	return predicate.Event(sql.FieldIsNull(FieldXid))
-}
-
-// XidNotNil applies the NotNil predicate on the "xid" field.
-func XidNotNil() predicate.Event {
-	return predicate.Event(sql.FieldNotNull(FieldXid))
 }
 
 // TypeEQ applies the EQ predicate on the "type" field.

@@ -375,7 +375,6 @@ var (
 	EventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
-		{Name: "xid", Type: field.TypeInt64, Nullable: true, Default: map[string]schema.Expr{"postgres": "(pg_current_xact_id()::text::bigint)", "sqlite3": "0"}},
 		{Name: "type", Type: field.TypeEnum, Enums: []string{"MESSAGE_ADDED", "MESSAGE_UPDATED", "CONVERSATION_ADDED", "CONVERSATION_UPDATED", "CONVERSATION_REMOVED", "CALL_UPDATED"}},
 		{Name: "user_id", Type: field.TypeString, Nullable: true},
 		{Name: "conversation_id", Type: field.TypeString, Nullable: true},
@@ -390,11 +389,6 @@ var (
 		Columns:    EventsColumns,
 		PrimaryKey: []*schema.Column{EventsColumns[0]},
 		Indexes: []*schema.Index{
-			{
-				Name:    "event_xid_id",
-				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[2], EventsColumns[0]},
-			},
 			{
 				Name:    "event_created_at",
 				Unique:  false,

@@ -3,18 +3,17 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
-	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 )
 
 // Event is one entry of the log behind the resumable `events` stream. It is
-// written in the same transaction as the change it reports; a relay reads the
-// log in commit order and fans entries out, and a client that reconnects
-// reads what it missed from here. Columns are plain ids, not foreign keys:
-// the log outlives what it mentions.
+// written in the same transaction as the change it reports, at its commit
+// (server/pubsub Append); its id is its position, and ids follow commit
+// order. A relay reads the log in that order and fans entries out, and a
+// client that reconnects reads what it missed from here. Columns are plain
+// ids, not foreign keys: the log outlives what it mentions.
 type Event struct{ ent.Schema }
 
 // Mixin of the Event.
@@ -24,15 +23,6 @@ func (Event) Mixin() []ent.Mixin { return []ent.Mixin{CreatedAt{}} }
 func (Event) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id").Immutable(),
-		// PostgreSQL's transaction id of the writer. Readers only take entries of
-		// transactions older than every running one, in (xid, id) order, so an
-		// entry can never appear behind a cursor already handed out. Always 0 on
-		// SQLite, where writers are serialised and id order is commit order.
-		field.Int64("xid").Optional().Immutable().
-			Annotations(entsql.DefaultExprs(map[string]string{
-				dialect.Postgres: "(pg_current_xact_id()::text::bigint)",
-				dialect.SQLite:   "0",
-			})),
 		field.Enum("type").Values(
 			"MESSAGE_ADDED", "MESSAGE_UPDATED", "CONVERSATION_ADDED", "CONVERSATION_UPDATED",
 			"CONVERSATION_REMOVED", "CALL_UPDATED").Immutable(),
@@ -53,7 +43,6 @@ func (Event) Fields() []ent.Field {
 // Indexes of the Event.
 func (Event) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("xid", "id"),
 		index.Fields("created_at"),
 	}
 }

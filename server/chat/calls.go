@@ -78,7 +78,8 @@ func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Convers
 			return err
 		}
 		e.CallID = c.ID
-		return emit(ctx, tx, e)
+		s.emit(tx, e)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -198,7 +199,8 @@ func (s *Service) moveCall(ctx context.Context, c *ent.Call, conv *ent.Conversat
 		if n == 0 {
 			return errCallMoved
 		}
-		return emit(ctx, tx, e)
+		s.emit(tx, e)
+		return nil
 	})
 	if errors.Is(err, errCallMoved) {
 		if cur, gerr := s.db.Call.Get(ctx, c.ID); gerr == nil {

@@ -228,7 +228,8 @@ func (s *Service) tellAgentsChanged(ctx context.Context, tx *ent.Tx, channelID p
 			}
 		}
 	}
-	return emit(ctx, tx, evs...)
+	s.emit(tx, evs...)
+	return nil
 }
 
 // ReconnectChannel stores new credentials and marks the channel connected.

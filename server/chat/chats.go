@@ -46,7 +46,8 @@ func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.
 		).Exec(ctx); err != nil {
 			return err
 		}
-		return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+		s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+		return nil
 	})
 	if ent.IsConstraintError(err) { // created concurrently by the other side
 		return s.directByKey(ctx, key)
@@ -102,9 +103,7 @@ func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string,
 		if err := s.addMembers(ctx, tx, conv, ids); err != nil {
 			return err
 		}
-		if err := emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv)); err != nil {
-			return err
-		}
+		s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
 		text := fmt.Sprintf("%s created the group %q", nameOf(users, v.UserID), title)
 		if others := names(users, ids[1:]); others != "" {
 			text += " with " + others
@@ -158,9 +157,7 @@ func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.I
 		for _, id := range add {
 			evs = append(evs, userEvent(event.TypeCONVERSATION_ADDED, id, conv))
 		}
-		if err := emit(ctx, tx, evs...); err != nil {
-			return err
-		}
+		s.emit(tx, evs...)
 		_, err = s.system(ctx, tx, conv, fmt.Sprintf("%s added %s", nameOf(users, v.UserID), names(users, add)), false)
 		return err
 	})
@@ -187,11 +184,9 @@ func (s *Service) RemoveMember(ctx context.Context, v *auth.Viewer, chatID, user
 		if err != nil {
 			return err
 		}
-		if err := emit(ctx, tx,
+		s.emit(tx,
 			conversationEvent(event.TypeCONVERSATION_UPDATED, conv),
-			userEvent(event.TypeCONVERSATION_REMOVED, userID, conv)); err != nil {
-			return err
-		}
+			userEvent(event.TypeCONVERSATION_REMOVED, userID, conv))
 		_, err = s.system(ctx, tx, conv, fmt.Sprintf("%s removed %s", nameOf(users, v.UserID), nameOf(users, userID)), false)
 		return err
 	})
@@ -218,9 +213,7 @@ func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, t
 		if err != nil {
 			return err
 		}
-		if err := emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_UPDATED, conv)); err != nil {
-			return err
-		}
+		s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, conv))
 		_, err = s.system(ctx, tx, conv, fmt.Sprintf("%s renamed the group to %q", me.Name, title), false)
 		return err
 	})
@@ -259,7 +252,8 @@ func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) er
 			if err := tx.Conversation.UpdateOneID(chatID).SetEndedAt(s.now()).ClearAdminID().Exec(ctx); err != nil {
 				return err
 			}
-			return emit(ctx, tx, evs...)
+			s.emit(tx, evs...)
+			return nil
 		}
 		if err != nil {
 			return err
@@ -280,9 +274,7 @@ func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) er
 			text += "; " + heir.Name + " is now the admin"
 		}
 		evs = append(evs, conversationEvent(event.TypeCONVERSATION_UPDATED, conv))
-		if err := emit(ctx, tx, evs...); err != nil {
-			return err
-		}
+		s.emit(tx, evs...)
 		_, err = s.system(ctx, tx, conv, text, false)
 		return err
 	})

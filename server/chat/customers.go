@@ -118,7 +118,8 @@ func (s *Service) LinkCustomer(ctx context.Context, v *auth.Viewer, sessionID, c
 		if err := s.link(ctx, tx, v, *conv.ContactID, customerID); err != nil {
 			return err
 		}
-		return emit(ctx, tx, conversationEvent("CONVERSATION_UPDATED", conv))
+		s.emit(tx, conversationEvent("CONVERSATION_UPDATED", conv))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -141,7 +142,8 @@ func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID 
 		if _, err := tx.CustomerLink.Delete().Where(customerlink.ContactID(*conv.ContactID)).Exec(ctx); err != nil {
 			return err
 		}
-		return emit(ctx, tx, conversationEvent("CONVERSATION_UPDATED", conv))
+		s.emit(tx, conversationEvent("CONVERSATION_UPDATED", conv))
+		return nil
 	})
 	if err != nil {
 		return nil, err

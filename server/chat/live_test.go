@@ -1,12 +1,16 @@
 package chat_test
 
 import (
+	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"parley/server/apitest"
+	"parley/server/pubsub"
 )
 
 const wait = 10 * time.Second
@@ -334,6 +338,187 @@ func TestResumingRestatesTheBadges(t *testing.T) {
 		}
 		if e.Events.Cursor != added.Events.Cursor {
 			t.Fatalf("the restated badges carry cursor %s, want %s", e.Events.Cursor, added.Events.Cursor)
+		}
+	})
+}
+
+// Concurrent senders into one group: every subscriber — messageAdded,
+// events, and an events stream dropped part-way and resumed from its
+// cursor — receives each message exactly once, in the order the messages
+// query lists them. (On PostgreSQL the log was once ordered by transaction
+// id, which is not commit order: about 190 of the 480 arrived right after
+// a message the list puts later.)
+func TestConcurrentSendersReachEveryoneInTheListsOrder(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		const senders, each, beforeDrop = 8, 60, 100
+		reader := env.NewUser("MEMBER", "Rea")
+		clients := make([]*apitest.Client, senders)
+		members := []string{reader.ID}
+		for i := range clients {
+			clients[i] = env.NewUser("MEMBER", fmt.Sprintf("Sender %d", i))
+			if i > 0 {
+				members = append(members, clients[i].ID)
+			}
+		}
+		g := groupChat(t, clients[0], "Busy", members...)
+		added := reader.Connect().Subscribe(`subscription($c:ID!){ messageAdded(conversationId:$c){ id } }`, Vars{"c": g})
+		events := reader.Connect().Subscribe(eventsQuery, nil)
+		dropSock := reader.Connect()
+		dropping := dropSock.Subscribe(eventsQuery, nil)
+		time.Sleep(100 * time.Millisecond)
+		// Every stream is live once it has the first message.
+		ready := send(t, clients[0], g, "ready")
+		nextAdded := func() string {
+			t.Helper()
+			var out struct{ MessageAdded struct{ ID string } }
+			added.Next(wait).Decode(t, &out)
+			return out.MessageAdded.ID
+		}
+		nextAddedEvent := func(sub *apitest.Subscription) liveEvent {
+			t.Helper()
+			for {
+				if e := nextEvent(t, sub, "MESSAGE_ADDED"); e.Events.Message.ID != ready {
+					return e
+				}
+			}
+		}
+		if id := nextAdded(); id != ready {
+			t.Fatalf("messageAdded began with %s", id)
+		}
+
+		var wg sync.WaitGroup
+		for i, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range each {
+					if r := c.Do(`mutation($c:ID!,$t:String){ sendMessage(input:{conversationId:$c, text:$t}){ id } }`,
+						Vars{"c": g, "t": fmt.Sprintf("%d.%d", i, j)}); len(r.Errors) > 0 {
+						t.Errorf("sender %d: %+v", i, r.Errors)
+						return
+					}
+				}
+			}()
+		}
+		// One device drops part-way through; it resumes once all is sent.
+		var resumedIDs []string
+		var cursor string
+		for len(resumedIDs) < beforeDrop {
+			e := nextAddedEvent(dropping)
+			resumedIDs, cursor = append(resumedIDs, e.Events.Message.ID), e.Events.Cursor
+		}
+		dropSock.Close()
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+		want := messageIDs(t, reader, g)
+		want = want[slices.Index(want, ready)+1:] // what was sent concurrently
+		if len(want) != senders*each {
+			t.Fatalf("the list holds %d messages, want %d", len(want), senders*each)
+		}
+		var live, fromEvents []string
+		for range want {
+			live = append(live, nextAdded())
+			fromEvents = append(fromEvents, nextAddedEvent(events).Events.Message.ID)
+		}
+		resumed := reader.Connect().Subscribe(eventsQuery, Vars{"s": cursor})
+		for len(resumedIDs) < len(want) {
+			resumedIDs = append(resumedIDs, nextAddedEvent(resumed).Events.Message.ID)
+		}
+		for name, got := range map[string][]string{"messageAdded": live, "events": fromEvents, "resumed events": resumedIDs} {
+			if n := outOfOrder(want, got); n > 0 || jsonOf(got) != jsonOf(want) {
+				t.Errorf("%s: %d of %d messages arrived out of the list's order (or twice, or not at all)", name, n, len(want))
+			}
+		}
+		// Nothing more arrives: each message came once.
+		added.Quiet(200 * time.Millisecond)
+	})
+}
+
+// messageIDs lists every message of a conversation in the list's order.
+func messageIDs(t *testing.T, c *apitest.Client, conv string) []string {
+	t.Helper()
+	var ids []string
+	var after *string
+	for {
+		var out struct {
+			Node struct {
+				Messages struct {
+					Edges    []struct{ Node struct{ ID string } }
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   string
+					}
+				}
+			}
+		}
+		c.MustDo(`query($id:ID!,$a:Cursor){ node(id:$id){ ... on Conversation { messages(first:100, after:$a){
+			edges { node { id } } pageInfo { hasNextPage endCursor } } } } }`, Vars{"id": conv, "a": after}, &out)
+		for _, e := range out.Node.Messages.Edges {
+			ids = append(ids, e.Node.ID)
+		}
+		if !out.Node.Messages.PageInfo.HasNextPage {
+			return ids
+		}
+		after = &out.Node.Messages.PageInfo.EndCursor
+	}
+}
+
+// outOfOrder counts the messages received right after one the list puts
+// later (or not in the list at all).
+func outOfOrder(want, got []string) int {
+	rank := make(map[string]int, len(want))
+	for i, id := range want {
+		rank[id] = i
+	}
+	n, prev := 0, -1
+	for _, id := range got {
+		r, ok := rank[id]
+		if !ok || r < prev {
+			n++
+		}
+		prev = r
+	}
+	return n
+}
+
+// Cursors handed out before the log's ids followed commit order read
+// "e1.XID.ID". SQLite's (XID 0: its ids were already in commit order)
+// still resume exactly; PostgreSQL's cannot be placed in the new order and
+// resync. A pruned mark stored in the former "XID.ID" form still counts.
+func TestCursorsOfTheFormerFormat(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob")
+		c := directChat(t, ann, bob.ID)
+		sub := bob.Connect().Subscribe(eventsQuery, nil)
+		time.Sleep(100 * time.Millisecond)
+		send(t, ann, c, "one")
+		one, err := pubsub.ParseCursor(nextEvent(t, sub, "MESSAGE_ADDED").Events.Cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(t, ann, c, "two")
+		nextEvent(t, sub, "MESSAGE_ADDED")
+		former := func(xid int64) string {
+			return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "e1.%d.%d", xid, one.ID))
+		}
+
+		sqlite := bob.Connect().Subscribe(eventsQuery, Vars{"s": former(0)})
+		if e := nextEvent(t, sqlite, "MESSAGE_ADDED", "RESYNC_REQUIRED"); e.Events.Type != "MESSAGE_ADDED" || e.Events.Message.Text != "two" {
+			t.Fatalf("from a former SQLite cursor: %+v", e.Events)
+		}
+		postgres := bob.Connect().Subscribe(eventsQuery, Vars{"s": former(4242)})
+		if e := nextEvent(t, postgres); e.Events.Type != "RESYNC_REQUIRED" {
+			t.Fatalf("from a former PostgreSQL cursor: %+v", e.Events)
+		}
+
+		// Pruned through the entry after "one", recorded the former way.
+		if err := env.App.DB.Setting.Create().SetKey(pubsub.PrunedSetting).SetValue(fmt.Sprintf("4242.%d", one.ID+1)).Exec(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if e := nextEvent(t, bob.Connect().Subscribe(eventsQuery, Vars{"s": former(0)})); e.Events.Type != "RESYNC_REQUIRED" {
+			t.Fatalf("from before the pruned mark: %+v", e.Events)
 		}
 	})
 }

@@ -70,7 +70,8 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 		if err := upd.Exec(ctx); err != nil {
 			return err
 		}
-		return emit(ctx, tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
+		s.emit(tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -112,7 +113,8 @@ func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, u
 				return err
 			}
 		}
-		return emit(ctx, tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
+		s.emit(tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
+		return nil
 	}
 	err = s.write(ctx, change)
 	if ent.IsConstraintError(err) {

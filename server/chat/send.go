@@ -275,9 +275,7 @@ func (s *Service) appendMessage(ctx context.Context, tx *ent.Tx, conv *ent.Conve
 		// messages racing, only the one numbered 1 announces the session.
 		evs = []ev{conversationEvent(event.TypeCONVERSATION_ADDED, conv), e}
 	}
-	if err := emit(ctx, tx, evs...); err != nil {
-		return nil, err
-	}
+	s.emit(tx, evs...)
 	return m, nil
 }
 

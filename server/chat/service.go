@@ -84,8 +84,9 @@ type ev struct {
 	AgentsOnly     bool
 }
 
-// emit records events in the transaction of the change they report.
-func emit(ctx context.Context, tx *ent.Tx, evs ...ev) error {
+// emit records events with the change they report, in its transaction:
+// they are written when it commits (pubsub.Append), in the order emitted.
+func (s *Service) emit(tx *ent.Tx, evs ...ev) {
 	builders := make([]*ent.EventCreate, len(evs))
 	for i, e := range evs {
 		c := tx.Event.Create().SetType(e.Type).SetAgentsOnly(e.AgentsOnly).SetNillableChannelID(e.ChannelID)
@@ -103,7 +104,7 @@ func emit(ctx context.Context, tx *ent.Tx, evs ...ev) error {
 		}
 		builders[i] = c
 	}
-	return tx.Event.CreateBulk(builders...).Exec(ctx)
+	pubsub.Append(s.db, tx, builders...)
 }
 
 // conversationEvent is an event for everyone who sees the conversation.

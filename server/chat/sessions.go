@@ -88,7 +88,8 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error)
 			return err
 		}
 		if created {
-			return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+			s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+			return nil
 		}
 		return nil
 	})
@@ -256,7 +257,8 @@ func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent
 		if err := u.Exec(ctx); err != nil {
 			return err
 		}
-		return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+		s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -317,7 +319,8 @@ func (s *Service) advance(ctx context.Context, tx *ent.Tx, conv *ent.Conversatio
 	}
 	e := conversationEvent(event.TypeMESSAGE_UPDATED, conv)
 	e.MessageID = id
-	return true, emit(ctx, tx, e)
+	s.emit(tx, e)
+	return true, nil
 }
 
 // archiveSession archives a session for everyone, recording who and when,
@@ -349,7 +352,8 @@ func (s *Service) archiveSession(ctx context.Context, v *auth.Viewer, id pulid.I
 		if err := u.Exec(ctx); err != nil {
 			return err
 		}
-		return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+		s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -406,9 +410,7 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 		prev := cur.AssigneeID
 		cur.AssigneeID = &to
 		// The colleague hears of the session before its first new message.
-		if err := emit(ctx, tx, userEvent(event.TypeCONVERSATION_ADDED, to, cur)); err != nil {
-			return err
-		}
+		s.emit(tx, userEvent(event.TypeCONVERSATION_ADDED, to, cur))
 		msg := fmt.Sprintf("%s forwarded this chat to %s", me.Name, target.Name)
 		if text != "" {
 			msg += ": " + text
@@ -428,7 +430,8 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 				evs = append(evs, userEvent(event.TypeCONVERSATION_REMOVED, *prev, cur))
 			}
 		}
-		return emit(ctx, tx, evs...)
+		s.emit(tx, evs...)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -469,7 +472,8 @@ func (s *Service) CloseInactive(ctx context.Context) (int, error) {
 				if _, err := s.system(ctx, tx, cur, fmt.Sprintf("Closed after %d hours without activity", *ch.AutoCloseAfterHours), true); err != nil {
 					return err
 				}
-				return emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+				s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+				return nil
 			})
 			if err != nil {
 				return closed, err

@@ -121,9 +121,7 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 			if err := tx.Conversation.UpdateOneID(conv.ID).SetAssigneeID(v.UserID).Exec(ctx); err != nil {
 				return err
 			}
-			if err := emit(ctx, tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv)); err != nil {
-				return err
-			}
+			s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
 		}
 		if cust != nil {
 			if err := s.link(ctx, tx, v, ct.ID, cust.ID); err != nil {
@@ -277,7 +275,8 @@ func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 		}
 		e := conversationEvent(event.TypeMESSAGE_UPDATED, conv)
 		e.MessageID = id
-		return emit(ctx, tx, e)
+		s.emit(tx, e)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -11,7 +11,9 @@ import (
 //
 // SQLite allows one writer at a time. Rather than let concurrent writers
 // spin on busy_timeout (whose sleeps reach 100 ms and ruin tail latency),
-// write transactions queue on a mutex here; PostgreSQL needs none.
+// write transactions queue on a mutex here; PostgreSQL needs none (those
+// that write the event log hold a shared lock for their commit's tail:
+// pubsub.Append).
 func (d *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 	if d.writeMu != nil {
 		select {
@@ -37,5 +39,11 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 		}
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		// A commit hook (the event log's, pubsub.Append) may fail before the
+		// commit itself: the transaction is still open then.
+		_ = tx.Rollback()
+		return err
+	}
+	return nil
 }

@@ -50,107 +50,41 @@ type Log struct{ db *db.DB }
 // NewLog returns a reader of the database's event log.
 func NewLog(d *db.DB) *Log { return &Log{db: d} }
 
-const entryColumns = `e.id, e.xid, e.type, e.user_id, e.conversation_id, e.channel_id, e.message_id, e.call_id, e.agents_only`
+const entryColumns = `e.id, e.type, e.user_id, e.conversation_id, e.channel_id, e.message_id, e.call_id, e.agents_only`
 
-// committed is the condition that keeps a reader behind every transaction
-// still running on PostgreSQL: only entries of transactions older than the
-// oldest running one are read, so a later commit can never slip in behind
-// a cursor already handed out. On SQLite writers are serialised and the
-// condition is empty.
-func (l *Log) committed() string {
-	if l.db.IsPostgres() {
-		return ` AND e.xid < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint)`
-	}
-	return ""
-}
+// Readers read up to the log's head, the newest id below which every id is
+// final: committed, or never to be. On SQLite, whose writers are
+// serialised, it is the newest entry. On PostgreSQL writers take their ids
+// at commit, side by side, holding the log's lock shared (Append); taking
+// it exclusively waits for those in flight, so every id visible when the
+// statement began — and every smaller one — is final once it is granted.
+// Nothing else holds a reader back: not even a transaction left open
+// elsewhere on the cluster.
 
-// afterCursor selects the entries after the cursor ($1, $2). On SQLite,
-// where xid is always 0, it is written as an equality and a range so the
-// (xid, id) index is searched: SQLite answers the general form (an OR of
-// the two cases, still used on PostgreSQL, which plans it as two index
-// ranges) by scanning the whole index, so every relay step cost more as
-// the log grew.
-func (l *Log) afterCursor() string {
-	if l.db.IsPostgres() {
-		return `(e.xid > $1 OR (e.xid = $1 AND e.id > $2))`
-	}
-	return `e.xid = $1 AND e.id > $2`
-}
-
-// after returns entries after c, for the relay: everyone's, in order.
-func (l *Log) after(ctx context.Context, c Cursor, limit int) ([]entry, error) {
-	q := `SELECT ` + entryColumns + ` FROM events e WHERE ` + l.afterCursor() +
-		l.committed() + ` ORDER BY e.xid, e.id LIMIT ` + fmt.Sprint(limit)
-	return l.query(ctx, q, c.XID, c.ID)
-}
-
-// Head returns the cursor of the newest committed entry (zero if none).
+// Head returns the log's head (zero if the log is empty).
 func (l *Log) Head(ctx context.Context) (Cursor, error) {
-	q := `SELECT e.xid, e.id FROM events e WHERE 1=1` + l.committed() + ` ORDER BY e.xid DESC, e.id DESC LIMIT 1`
-	var c Cursor
-	err := l.db.SQL.QueryRowContext(ctx, q).Scan(&c.XID, &c.ID)
-	if err == sql.ErrNoRows {
-		return Cursor{}, nil
+	q := `SELECT COALESCE(MAX(e.id), 0) FROM events e`
+	if l.db.IsPostgres() {
+		q = `SELECT (` + q + `) FROM pg_advisory_xact_lock(` + logLockKey + `)`
 	}
+	var c Cursor
+	err := l.db.SQL.QueryRowContext(ctx, q).Scan(&c.ID)
 	return c, err
 }
 
-// committedPast lists entries committed now past c but held back by the
-// xmin rule (PostgreSQL): they happened before a stream opening now.
-func (l *Log) committedPast(ctx context.Context, c Cursor) (map[Cursor]bool, error) {
-	if !l.db.IsPostgres() {
-		return nil, nil
-	}
-	rows, err := l.db.SQL.QueryContext(ctx,
-		`SELECT e.xid, e.id FROM events e WHERE (e.xid > $1 OR (e.xid = $1 AND e.id > $2)) LIMIT 10000`, c.XID, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	past := map[Cursor]bool{}
-	for rows.Next() {
-		var p Cursor
-		if err := rows.Scan(&p.XID, &p.ID); err != nil {
-			return nil, err
-		}
-		past[p] = true
-	}
-	return past, rows.Err()
+// after returns entries after c up to head, for the relay: everyone's, in order.
+func (l *Log) after(ctx context.Context, c, head Cursor, limit int) ([]entry, error) {
+	q := `SELECT ` + entryColumns + ` FROM events e WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT ` + fmt.Sprint(limit)
+	return l.query(ctx, q, c.ID, head.ID)
 }
 
-// waiting reports whether entries past c are committed but not yet readable
-// under the xmin rule (always false on SQLite, where nothing waits).
-func (l *Log) waiting(ctx context.Context, c Cursor) (bool, error) {
-	if !l.db.IsPostgres() {
-		return false, nil
-	}
-	var one int
-	err := l.db.SQL.QueryRowContext(ctx,
-		`SELECT 1 FROM events e WHERE (e.xid > $1 OR (e.xid = $1 AND e.id > $2)) LIMIT 1`, c.XID, c.ID).Scan(&one)
-	if err == sql.ErrNoRows {
-		return false, nil
-	}
-	return err == nil, err
-}
-
-// Oldest returns the cursor of the oldest entry kept (zero if the log is empty).
-func (l *Log) Oldest(ctx context.Context) (Cursor, bool, error) {
-	var c Cursor
-	err := l.db.SQL.QueryRowContext(ctx, `SELECT e.xid, e.id FROM events e ORDER BY e.xid, e.id LIMIT 1`).Scan(&c.XID, &c.ID)
-	if err == sql.ErrNoRows {
-		return Cursor{}, false, nil
-	}
-	return c, err == nil, err
-}
-
-// forPrincipal returns the entries after c that the principal may see and
-// the filter selects, in order: what a reconnecting client missed.
-func (l *Log) forPrincipal(ctx context.Context, p Principal, f Filter, c Cursor, limit int) ([]entry, error) {
-	args := []any{c.XID, c.ID}
+// forPrincipal returns the entries after c up to head that the principal
+// may see and the filter selects, in order: what a reconnecting client missed.
+func (l *Log) forPrincipal(ctx context.Context, p Principal, f Filter, c, head Cursor, limit int) ([]entry, error) {
+	args := []any{c.ID, head.ID}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	var b strings.Builder
-	b.WriteString(`SELECT ` + entryColumns + ` FROM events e WHERE ` + l.afterCursor())
-	b.WriteString(l.committed())
+	b.WriteString(`SELECT ` + entryColumns + ` FROM events e WHERE e.id > $1 AND e.id <= $2`)
 	if p.VisitorSessionID != "" {
 		fmt.Fprintf(&b, ` AND e.conversation_id = %s AND e.user_id IS NULL AND e.agents_only = %s AND e.type IN ('MESSAGE_ADDED', 'MESSAGE_UPDATED')`,
 			arg(string(p.VisitorSessionID)), arg(false))
@@ -173,7 +107,7 @@ func (l *Log) forPrincipal(ctx context.Context, p Principal, f Filter, c Cursor,
 		}
 		b.WriteString(` AND e.type IN (` + strings.Join(ts, ", ") + `)`)
 	}
-	b.WriteString(` ORDER BY e.xid, e.id LIMIT ` + fmt.Sprint(limit))
+	b.WriteString(` ORDER BY e.id LIMIT ` + fmt.Sprint(limit))
 	return l.query(ctx, b.String(), args...)
 }
 
@@ -189,7 +123,7 @@ func (l *Log) query(ctx context.Context, q string, args ...any) ([]entry, error)
 			e                         entry
 			user, conv, ch, msg, call sql.NullString
 		)
-		if err := rows.Scan(&e.ID, &e.XID, &e.Type, &user, &conv, &ch, &msg, &call, &e.AgentsOnly); err != nil {
+		if err := rows.Scan(&e.ID, &e.Type, &user, &conv, &ch, &msg, &call, &e.AgentsOnly); err != nil {
 			return nil, err
 		}
 		e.UserID, e.ConversationID, e.ChannelID = pulid.ID(user.String), pulid.ID(conv.String), pulid.ID(ch.String)

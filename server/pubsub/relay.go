@@ -34,16 +34,16 @@ type Relay struct {
 	Poll time.Duration
 	logf *slog.Logger
 
-	mu  sync.Mutex
+	mu sync.Mutex
+	// pos is where the relay has read the log to: everything up to it is
+	// published, or being published.
 	pos Cursor
-	// advanced is closed and replaced each time pos moves.
-	advanced chan struct{}
 }
 
 // NewRelay returns a relay; Run starts it.
 func NewRelay(d *db.DB, log *Log, hub *Hub, logger *slog.Logger) *Relay {
 	return &Relay{db: d, log: log, hub: hub, wake: make(chan struct{}, 1), committed: make(chan struct{}, 1),
-		Poll: time.Second, logf: logger, advanced: make(chan struct{})}
+		Poll: time.Second, logf: logger}
 }
 
 // Notify tells the relay (and, on PostgreSQL, the other instances) that new
@@ -63,28 +63,13 @@ func (r *Relay) wakeLocal() {
 	}
 }
 
-// Position returns the cursor of the last entry published.
+// Position returns where the relay has read the log to. A subscriber that
+// reads it after subscribing finds every entry up to it in the log, and
+// receives every later one.
 func (r *Relay) Position() Cursor {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.pos
-}
-
-// WaitPast blocks until the relay has published past c (or ctx ends).
-func (r *Relay) WaitPast(ctx context.Context, c Cursor) error {
-	for {
-		r.mu.Lock()
-		pos, ch := r.pos, r.advanced
-		r.mu.Unlock()
-		if !pos.Less(c) {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 }
 
 // Start sets the relay at the head of the log; entries older than that are
@@ -106,10 +91,6 @@ func (r *Relay) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(r.Poll)
 	defer t.Stop()
-	var (
-		soon    <-chan time.Time // a quick re-check, while entries wait behind the horizon
-		backoff time.Duration
-	)
 	for {
 		for {
 			n, err := r.step(ctx)
@@ -124,22 +105,11 @@ func (r *Relay) Run(ctx context.Context) {
 				break
 			}
 		}
-		// On PostgreSQL a committed entry can wait behind a transaction still
-		// running elsewhere (see Log.committed); nobody will say when that one
-		// ends, so look again shortly rather than at the next poll.
-		soon = nil
-		if waiting, err := r.log.waiting(ctx, r.Position()); err == nil && waiting {
-			backoff = min(max(2*backoff, 5*time.Millisecond), r.Poll)
-			soon = time.After(backoff)
-		} else {
-			backoff = 0
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.wake:
 		case <-t.C:
-		case <-soon:
 		}
 	}
 }
@@ -147,21 +117,31 @@ func (r *Relay) Run(ctx context.Context) {
 func (r *Relay) setPos(c Cursor) {
 	r.mu.Lock()
 	r.pos = c
-	close(r.advanced)
-	r.advanced = make(chan struct{})
 	r.mu.Unlock()
 }
 
 // step publishes one batch and returns its size.
 func (r *Relay) step(ctx context.Context) (int, error) {
-	entries, err := r.log.after(ctx, r.Position(), relayBatch)
-	if err != nil || len(entries) == 0 {
+	pos := r.Position()
+	head, err := r.log.Head(ctx)
+	if err != nil || !pos.Less(head) {
+		return 0, err
+	}
+	entries, err := r.log.after(ctx, pos, head, relayBatch)
+	if err != nil {
 		return 0, err
 	}
 	b, err := load(ctx, r.db.Client, entries, true)
 	if err != nil {
 		return 0, err
 	}
+	// The position moves before the batch is published, never after: a
+	// stream that reads it after subscribing reads the log up to it, so an
+	// entry is either in what it reads or published after it subscribed.
+	if len(entries) == relayBatch {
+		head = entries[len(entries)-1].Cursor
+	}
+	r.setPos(head)
 	for _, e := range entries {
 		for _, key := range b.audience(e) {
 			if r.hub.Listening(key) {
@@ -169,7 +149,6 @@ func (r *Relay) step(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	r.setPos(entries[len(entries)-1].Cursor)
 	return len(entries), nil
 }
 

@@ -51,26 +51,20 @@ type Sink[T any] interface {
 func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *Cursor, sink Sink[T]) (<-chan T, error) {
 	// Read the starting point before subscribing, so nothing published in
 	// between is lost: the first catch-up covers it, duplicates are skipped.
-	// A new stream starts at what is committed now, which the relay may not
-	// have published yet.
-	start, err := s.log.Head(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if pos := s.relay.Position(); start.Less(pos) {
-		start = pos
-	}
-	// On PostgreSQL the head stops short of entries committed while another
-	// transaction still runs; starting before them keeps the stream gap-free,
-	// and remembering them keeps it from replaying what preceded it.
-	var before map[Cursor]bool
+	// A new stream starts at the log's head, which the relay may not have
+	// published yet.
+	var start Cursor
+	var resync *Delivery
 	if since == nil {
-		if before, err = s.log.committedPast(ctx, start); err != nil {
+		head, err := s.log.Head(ctx)
+		if err != nil {
 			return nil, err
 		}
-	}
-	var resync *Delivery
-	if since != nil {
+		start = head
+		if pos := s.relay.Position(); start.Less(pos) {
+			start = pos
+		}
+	} else {
 		ok, head, err := s.resumable(ctx, *since)
 		if err != nil {
 			return nil, err
@@ -82,7 +76,7 @@ func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *
 			resync = &Delivery{Cursor: head, Resync: true}
 		}
 	}
-	st := &stream[T]{s: s, p: p, f: f, sink: sink, sub: s.hub.Subscribe(p.Key(), f), last: start, before: before,
+	st := &stream[T]{s: s, p: p, f: f, sink: sink, sub: s.hub.Subscribe(p.Key(), f), last: start,
 		out: make(chan T)}
 	go st.run(ctx, resync)
 	return st.out, nil
@@ -90,14 +84,13 @@ func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *
 
 // stream is one subscription's state, owned by its goroutine.
 type stream[T any] struct {
-	s      *Streams
-	p      Principal
-	f      Filter
-	sink   Sink[T]
-	sub    *Sub
-	last   Cursor
-	before map[Cursor]bool // committed before the stream opened: not for it
-	out    chan T
+	s    *Streams
+	p    Principal
+	f    Filter
+	sink Sink[T]
+	sub  *Sub
+	last Cursor
+	out  chan T
 }
 
 // resumable reports whether the log still holds everything after c.
@@ -106,7 +99,7 @@ func (s *Streams) resumable(ctx context.Context, c Cursor) (bool, Cursor, error)
 	if err != nil {
 		return false, head, err
 	}
-	if head.Less(c) {
+	if c.stale || head.Less(c) {
 		return false, head, nil // a cursor this log never handed out
 	}
 	st, err := s.db.Setting.Query().Where(setting.Key(PrunedSetting)).Only(ctx)
@@ -162,7 +155,7 @@ func (st *stream[T]) run(ctx context.Context, first *Delivery) {
 
 // deliver hands one delivery to the sink and sends what it makes.
 func (st *stream[T]) deliver(ctx context.Context, d *Delivery) bool {
-	if !st.before[d.Cursor] && !st.send(ctx, st.sink.Accept(d)) {
+	if !st.send(ctx, st.sink.Accept(d)) {
 		return false
 	}
 	if !d.Resync {
@@ -182,10 +175,12 @@ func (st *stream[T]) send(ctx context.Context, xs []T) bool {
 	return true
 }
 
-// catchUp reads the log after the last delivery until it is exhausted.
+// catchUp reads the log after the last delivery up to what the relay has
+// published (a head of its own would cost a lock per page): what comes
+// after arrives live.
 func (st *stream[T]) catchUp(ctx context.Context) bool {
 	for {
-		entries, err := st.s.log.forPrincipal(ctx, st.p, st.f, st.last, pageSize)
+		entries, err := st.s.log.forPrincipal(ctx, st.p, st.f, st.last, st.s.relay.Position(), pageSize)
 		if err == nil && len(entries) > 0 {
 			var b *batch
 			if b, err = load(ctx, st.s.db.Client, entries, false); err == nil {
@@ -215,19 +210,20 @@ func (st *stream[T]) catchUp(ctx context.Context) bool {
 }
 
 // StoredCursor encodes a cursor for the settings table.
-func StoredCursor(c Cursor) string {
-	return strconv.FormatInt(c.XID, 10) + "." + strconv.FormatInt(c.ID, 10)
-}
+func StoredCursor(c Cursor) string { return strconv.FormatInt(c.ID, 10) }
 
 // ParseStoredCursor decodes what StoredCursor encoded.
 func ParseStoredCursor(s string) (Cursor, error) { return parseStoredCursor(s) }
 
+// parseStoredCursor also reads the former "XID.ID" form as ID: on SQLite
+// XID was 0 and ids were already in commit order; on PostgreSQL every
+// cursor of that time is stale, and one handed out since is at or past the
+// ids then in the log (or 0, an empty log's, which resyncs): comparing with
+// ID stays on the safe side.
 func parseStoredCursor(s string) (Cursor, error) {
-	x, i, _ := strings.Cut(s, ".")
-	xid, err := strconv.ParseInt(x, 10, 64)
-	if err != nil {
-		return Cursor{}, err
+	if _, after, ok := strings.Cut(s, "."); ok {
+		s = after
 	}
-	id, err := strconv.ParseInt(i, 10, 64)
-	return Cursor{XID: xid, ID: id}, err
+	id, err := strconv.ParseInt(s, 10, 64)
+	return Cursor{ID: id}, err
 }

@@ -15,21 +15,21 @@ import (
 // resuming from before it is told to resync instead of silently missing
 // events.
 //
-// What is deleted is always a prefix of the log in cursor order ((xid, id)
-// on PostgreSQL): it stops at the first entry to keep, and on PostgreSQL
-// takes only entries of transactions older than every running one, so no
-// entry can later commit behind the recorded cursor.
+// What is deleted is always a prefix of the log in cursor (id) order: it
+// stops at the first entry to keep, and takes only entries up to the log's
+// head (pubsub.Log.Head), so no entry can later commit behind the recorded
+// cursor.
 func (j *Job) pruneEvents(ctx context.Context, now time.Time, r *Report) error {
 	cutoff := now.Add(-EventLogTTL)
-	committed := ""
-	if j.db.IsPostgres() {
-		committed = ` AND xid < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint)`
+	head, err := pubsub.NewLog(j.db).Head(ctx)
+	if err != nil {
+		return err
 	}
 	// The first entry to keep bounds the prefix.
 	var stop *pubsub.Cursor
 	var c pubsub.Cursor
-	err := j.db.SQL.QueryRowContext(ctx, j.db.Rebind(`SELECT xid, id FROM events WHERE created_at >= $1 ORDER BY xid, id LIMIT 1`), cutoff).
-		Scan(&c.XID, &c.ID)
+	err = j.db.SQL.QueryRowContext(ctx, j.db.Rebind(`SELECT id FROM events WHERE created_at >= $1 ORDER BY id LIMIT 1`), cutoff).
+		Scan(&c.ID)
 	switch {
 	case err == nil:
 		stop = &c
@@ -37,13 +37,13 @@ func (j *Job) pruneEvents(ctx context.Context, now time.Time, r *Report) error {
 		return err
 	}
 	for {
-		q := `SELECT xid, id FROM events WHERE created_at < $1` + committed
-		args := []any{cutoff}
+		q := `SELECT id FROM events WHERE created_at < $1 AND id <= $2`
+		args := []any{cutoff, head.ID}
 		if stop != nil {
-			q += ` AND (xid < $2 OR (xid = $2 AND id < $3))`
-			args = append(args, stop.XID, stop.ID)
+			q += ` AND id < $3`
+			args = append(args, stop.ID)
 		}
-		q += ` ORDER BY xid, id LIMIT 5000`
+		q += ` ORDER BY id LIMIT 5000`
 		last, n, err := j.lastOf(ctx, q, args...)
 		if err != nil || n == 0 {
 			return err
@@ -70,7 +70,7 @@ func (j *Job) lastOf(ctx context.Context, q string, args ...any) (pubsub.Cursor,
 	var last pubsub.Cursor
 	n := 0
 	for rows.Next() {
-		if err := rows.Scan(&last.XID, &last.ID); err != nil {
+		if err := rows.Scan(&last.ID); err != nil {
 			return last, n, err
 		}
 		n++
@@ -96,7 +96,7 @@ func (j *Job) deleteThrough(ctx context.Context, c pubsub.Cursor) (int, error) {
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, j.db.Rebind(`DELETE FROM events WHERE xid < $1 OR (xid = $1 AND id <= $2)`), c.XID, c.ID)
+		res, err := tx.ExecContext(ctx, j.db.Rebind(`DELETE FROM events WHERE id <= $1`), c.ID)
 		if err != nil {
 			return err
 		}

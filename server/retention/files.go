@@ -13,6 +13,7 @@ import (
 	"parley/ent/event"
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
+	"parley/server/pubsub"
 )
 
 // expireSessionFiles removes the files of sent attachments whose expires_at
@@ -70,7 +71,8 @@ func (j *Job) markExpired(ctx context.Context, atts []*ent.Attachment, gone map[
 				SetConversationID(m.ConversationID).SetNillableChannelID(m.ChannelID).
 				SetMessageID(m.ID).SetAgentsOnly(m.AgentsOnly))
 		}
-		return tx.Event.CreateBulk(evs...).Exec(ctx)
+		pubsub.Append(j.db, tx, evs...)
+		return nil
 	})
 	if err == nil {
 		j.notify()
