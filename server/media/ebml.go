@@ -7,14 +7,20 @@ import (
 
 // WebM/Matroska: Segment/Info/Duration (a float in TimecodeScale units,
 // nanoseconds each, 1 ms by default). Live recordings (a browser's
-// MediaRecorder) often have no Duration; those are unknown.
+// MediaRecorder, ffmpeg writing to a pipe) have no Duration: then the
+// clusters are walked, header by header, to the last block's timecode.
 const (
 	ebmlSegment       = 0x18538067
 	ebmlInfo          = 0x1549A966
 	ebmlCluster       = 0x1F43B675
 	ebmlTimecodeScale = 0x2AD7B1
 	ebmlDurationID    = 0x4489
-	ebmlMaxElements   = 256
+	ebmlTimecode      = 0xE7
+	ebmlSimpleBlock   = 0xA3
+	ebmlBlockGroup    = 0xA0
+	ebmlBlock         = 0xA1
+	ebmlMaxElements   = 256     // in the EBML header, Segment and Info levels
+	ebmlMaxScan       = 1 << 20 // elements visited walking clusters (~5 h of 20 ms blocks)
 	ebmlUnknownSize   = -1
 )
 
@@ -28,7 +34,7 @@ func ebmlDuration(s *src) (float64, error) {
 	if err != nil || id != ebmlSegment {
 		return 0, errBad
 	}
-	// Level 1: stop at Info, or give up at the first Cluster (Info comes first).
+	// Level 1: Info comes before the first Cluster.
 	off = seg
 	for range ebmlMaxElements {
 		id, size, body, err := ebmlElement(s, off)
@@ -36,40 +42,45 @@ func ebmlDuration(s *src) (float64, error) {
 			return 0, errBad
 		}
 		if id == ebmlInfo {
-			return ebmlInfoDuration(s, body, body+size)
+			scale, dur, err := ebmlInfoFields(s, body, body+size)
+			if err != nil {
+				return 0, err
+			}
+			if dur < 0 {
+				ticks, err := ebmlLastTimecode(s, body+size)
+				if err != nil {
+					return 0, err
+				}
+				dur = float64(ticks)
+			}
+			return dur * float64(scale) / 1e9, nil
 		}
 		off = body + size
 	}
 	return 0, errBad
 }
 
-func ebmlInfoDuration(s *src, off, end int64) (float64, error) {
-	scale, dur := uint64(1000000), -1.0
+// ebmlInfoFields returns TimecodeScale (default 1 ms) and Duration (-1 when
+// absent) from the Info element's body [off, end).
+func ebmlInfoFields(s *src, off, end int64) (scale uint64, dur float64, err error) {
+	scale, dur = 1000000, -1
 	for range ebmlMaxElements {
 		if off >= end {
 			break
 		}
 		id, size, body, err := ebmlElement(s, off)
 		if err != nil || size < 0 || body+size > end {
-			return 0, errBad
+			return 0, 0, errBad
 		}
 		switch id {
 		case ebmlTimecodeScale:
-			if size < 1 || size > 8 {
-				return 0, errBad
-			}
-			b, err := s.full(body, int(size))
-			if err != nil {
-				return 0, err
-			}
-			scale = 0
-			for _, c := range b {
-				scale = scale<<8 | uint64(c)
+			if scale, err = ebmlUint(s, body, size); err != nil {
+				return 0, 0, err
 			}
 		case ebmlDurationID:
 			b, err := s.full(body, int(min(size, 8)))
 			if err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			switch size {
 			case 4:
@@ -77,15 +88,88 @@ func ebmlInfoDuration(s *src, off, end int64) (float64, error) {
 			case 8:
 				dur = math.Float64frombits(binary.BigEndian.Uint64(b))
 			default:
-				return 0, errBad
+				return 0, 0, errBad
+			}
+			if !(dur >= 0) { // NaN or negative: not a duration
+				return 0, 0, errBad
 			}
 		}
 		off = body + size
 	}
-	if dur < 0 || scale == 0 {
+	if scale == 0 {
+		return 0, 0, errBad
+	}
+	return scale, dur, nil
+}
+
+// ebmlLastTimecode walks the Segment's elements from off and returns the
+// latest block timecode (cluster timecode + the block's relative one), in
+// TimecodeScale ticks. Clusters of unknown size end at the next top-level
+// element.
+func ebmlLastTimecode(s *src, off int64) (int64, error) {
+	var cluster, last int64
+	found := false
+	for range ebmlMaxScan {
+		if off >= s.size {
+			break
+		}
+		id, size, body, err := ebmlElement(s, off)
+		if err != nil {
+			break // a truncated tail: keep what was found
+		}
+		switch {
+		case id == ebmlCluster || id == ebmlBlockGroup:
+			off = body // descend: its children follow
+			continue
+		case size < 0:
+			return 0, errBad // only clusters may have an unknown size here
+		case id == ebmlTimecode:
+			v, err := ebmlUint(s, body, size)
+			if err != nil || v > math.MaxInt32*1000 {
+				return 0, errBad
+			}
+			cluster = int64(v)
+		case id == ebmlSimpleBlock || id == ebmlBlock:
+			if t, ok := blockTimecode(s, body); ok && (!found || cluster+t > last) {
+				last, found = cluster+t, true
+			}
+		}
+		off = body + size
+	}
+	if !found {
 		return 0, errBad
 	}
-	return dur * float64(scale) / 1e9, nil
+	return last, nil
+}
+
+// blockTimecode reads a block's signed 16-bit timecode, after its track
+// number (a vint).
+func blockTimecode(s *src, off int64) (int64, bool) {
+	b, err := s.read(off, 10)
+	if err != nil {
+		return 0, false
+	}
+	n := vintLen(b)
+	if n == 0 || n+2 > len(b) {
+		return 0, false
+	}
+	return int64(int16(binary.BigEndian.Uint16(b[n : n+2]))), true
+}
+
+// ebmlUint reads an unsigned integer element of 1 to 8 bytes.
+func ebmlUint(s *src, off, size int64) (uint64, error) {
+	if size < 1 || size > 8 {
+		return 0, errBad
+	}
+	b, err := s.full(off, int(size))
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v, nil
 }
 
 // ebmlElement reads the element header at off: its ID (with the length

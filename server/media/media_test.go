@@ -27,6 +27,12 @@ var fixtures = []struct {
 	{"rf64.wav", "audio/wav", 3.5, 0.001},
 	{"voice.webm", "audio/webm", 3.508, 0.01},
 	{"voice.mka", "audio/x-matroska", 3.532, 0.01},
+	// Written to a pipe: no Duration, unknown Segment size; the last block
+	// starts one 20 ms Opus frame before the end.
+	{"live.webm", "audio/webm", 3.49, 0.03},
+	// live.webm with every Cluster's size made unknown, as Chrome's
+	// MediaRecorder writes them.
+	{"mediarecorder.webm", "audio/webm;codecs=opus", 3.49, 0.03},
 }
 
 func TestDurationOfEachFormat(t *testing.T) {
