@@ -27,6 +27,11 @@ const (
 // Debian's test recordings.
 var sphinxSpeed = []string{"-maxhmmpf", "3000", "-maxwpf", "5", "-pl_window", "10", "-topn", "2"}
 
+// ffmpegFormats are the demuxers ffmpeg may use on a customer's file: audio
+// containers only. Playlists and concat scripts (HLS, ffconcat) would make
+// it fetch URLs or read other local files.
+const ffmpegFormats = "ogg,mp3,mov,mp4,m4a,matroska,webm,wav,w64,aac,flac,amr,caf,aiff"
+
 // Local decodes with ffmpeg to 16 kHz mono WAV and recognises English with
 // pocketsphinx_continuous (pocketsphinx 0.8). Its language is always "en".
 type Local struct {
@@ -80,7 +85,8 @@ func (l *Local) Transcribe(ctx context.Context, audio io.Reader, filename, conte
 	if err := writeLimited(in, audio, maxLocalInput); err != nil {
 		return Result{}, err
 	}
-	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-i", in, "-vn"}
+	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error",
+		"-protocol_whitelist", "file", "-format_whitelist", ffmpegFormats, "-i", in, "-vn"}
 	if l.MaxInputSeconds > 0 {
 		args = append(args, "-t", strconv.Itoa(l.MaxInputSeconds))
 	}

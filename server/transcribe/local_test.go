@@ -3,10 +3,13 @@ package transcribe
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -65,6 +68,30 @@ func TestLocalRefusesWhatIsNotAudio(t *testing.T) {
 	_, err := l.Transcribe(context.Background(), strings.NewReader("not audio at all"), "a.ogg", "audio/ogg")
 	if Reason(err) != "the audio could not be decoded" || Temporary(err) {
 		t.Fatalf("%v", err)
+	}
+}
+
+// A playlist is not audio: ffmpeg must not read what it names, neither a
+// file elsewhere on the server (here speech in MPEG-TS, which ffmpeg's HLS
+// demuxer would otherwise open and the engine transcribe) nor a URL (a
+// loopback server that would notice).
+func TestLocalDoesNotFollowPlaylists(t *testing.T) {
+	l := localEngine(t)
+	secret := filepath.Join(t.TempDir(), "secret.ts")
+	cmd := exec.Command(l.FFmpeg, "-nostdin", "-loglevel", "error", "-f", "s16le", "-ar", "16000", "-ac", "1",
+		"-i", goForwardRaw, "-c:a", "mp2", "-f", "mpegts", secret)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, b)
+	}
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	for _, target := range []string{secret, srv.URL + "/a.ts"} {
+		playlist := "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n" + target + "\n#EXT-X-ENDLIST\n"
+		res, err := l.Transcribe(context.Background(), strings.NewReader(playlist), "a.m3u8", "audio/mpegurl")
+		if Reason(err) != "the audio could not be decoded" || hits.Load() != 0 {
+			t.Fatalf("playlist naming %s: %+v, %v; %d requests", target, res, err, hits.Load())
+		}
 	}
 }
 
