@@ -99,7 +99,7 @@ func (l *Local) Transcribe(ctx context.Context, audio io.Reader, filename, conte
 	if err != nil {
 		return Result{}, runError(parent, ctx, "the speech engine failed", err)
 	}
-	return Result{Text: strings.Join(strings.Fields(string(out)), " "), Language: "en"}, nil
+	return newResult(strings.Join(strings.Fields(string(out)), " "), "en"), nil
 }
 
 // writeLimited copies at most limit bytes of r to a new file at path.

@@ -94,7 +94,7 @@ func (o *OpenAI) Transcribe(ctx context.Context, audio io.Reader, filename, cont
 	if err := json.Unmarshal(b, &v); err != nil {
 		return Result{}, temporary("the transcription service's answer could not be read", err)
 	}
-	return Result{Text: strings.TrimSpace(v.Text), Language: LanguageCode(v.Language)}, nil
+	return newResult(v.Text, LanguageCode(v.Language)), nil
 }
 
 // multipartBody streams the form (file, model, response_format) without

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os/exec"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxSeconds is the longest audio Parley transcribes (API.md: 5 minutes,
@@ -22,6 +23,24 @@ const MaxSeconds = 300
 // where one is known ("en").
 type Result struct {
 	Text, Language string
+}
+
+// MaxTextBytes bounds a transcript (5 minutes of speech is ~5 KB); longer
+// text from an engine is cut at a character boundary.
+const MaxTextBytes = 64 << 10
+
+// newResult is the one place engine output becomes a Result: valid UTF-8,
+// trimmed, bounded.
+func newResult(text, language string) Result {
+	text = strings.TrimSpace(strings.ToValidUTF8(text, "\uFFFD"))
+	if len(text) > MaxTextBytes {
+		cut := MaxTextBytes
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	return Result{Text: text, Language: language}
 }
 
 // Engine transcribes one recording. audio is read once; filename and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestConfigFromEnvDefaultsTheModel(t *testing.T) {
@@ -52,5 +53,16 @@ func TestReasonOfAnyError(t *testing.T) {
 	wrapped := errors.Join(errors.New("ctx"), temporary("busy", nil))
 	if Reason(wrapped) != "busy" || !Temporary(wrapped) {
 		t.Fatal("wrapped *Error not found")
+	}
+}
+
+func TestResultTextIsBoundedAndValid(t *testing.T) {
+	long := strings.Repeat("é", MaxTextBytes) // 2 bytes each
+	r := newResult(" "+long+" ", "en")
+	if len(r.Text) > MaxTextBytes || !utf8.ValidString(r.Text) || len(r.Text) < MaxTextBytes-1 {
+		t.Fatalf("%d bytes, valid %v", len(r.Text), utf8.ValidString(r.Text))
+	}
+	if r := newResult("ok\xff", ""); r.Text != "ok\uFFFD" {
+		t.Fatalf("%q", r.Text)
 	}
 }
