@@ -71,3 +71,29 @@ func TestWebMTruncatedLive(t *testing.T) {
 		t.Fatalf("duration %v", d)
 	}
 }
+
+// A tail crafted full of false pages (right magic, serial and granule, a
+// plausible length, a wrong CRC) costs a bounded amount of checksumming:
+// without the budget this one made it hash ~30 MB.
+func TestOggFalsePagesAreBounded(t *testing.T) {
+	b := fixture(t, "voice.opus")
+	unit := make([]byte, 32)
+	for i := range unit {
+		unit[i] = 0xFF
+	}
+	copy(unit, "OggS\x00\x00")
+	binary.LittleEndian.PutUint64(unit[6:], 1000)
+	copy(unit[14:18], b[14:18]) // the stream's serial
+	unit[26] = 200
+	file := append(append([]byte{}, b[:200]...), bytes.Repeat(unit, oggMaxPage/32)...)
+
+	hashed := 0
+	crcPage = func(p []byte) bool { hashed += len(p); return oggCRCOK(p) }
+	defer func() { crcPage = oggCRCOK }()
+	if _, ok, err := Duration(bytes.NewReader(file), int64(len(file)), "audio/ogg"); ok || err != nil {
+		t.Fatalf("ok=%v err=%v", ok, err)
+	}
+	if hashed > oggCRCBudget {
+		t.Fatalf("hashed %d bytes, budget %d", hashed, oggCRCBudget)
+	}
+}
