@@ -16,16 +16,10 @@ import (
 // Debian 12's pocketsphinx-en-us model.
 const (
 	debianModelDir = "/usr/share/pocketsphinx/model/en-us"
-	localTimeout   = 2 * time.Minute
+	localTimeout   = 2 * time.Minute // 5 minutes of speech take ~1 minute of a core
 	maxLocalInput  = 64 << 20 // bytes of audio written to the work file
 	maxLocalOutput = 256 << 10
 )
-
-// sphinxSpeed narrows pocketsphinx's search (fewer active HMMs and words per
-// frame, phone-loop lookahead, top 2 Gaussians): 5 minutes of speech took
-// 46 s instead of 71 s on a busy 2-core machine, with the same words on
-// Debian's test recordings.
-var sphinxSpeed = []string{"-maxhmmpf", "3000", "-maxwpf", "5", "-pl_window", "10", "-topn", "2"}
 
 // ffmpegFormats are the demuxers ffmpeg may use on a customer's file: audio
 // containers only. Playlists and concat scripts (HLS, ffconcat) would make
@@ -94,8 +88,10 @@ func (l *Local) Transcribe(ctx context.Context, audio io.Reader, filename, conte
 	if _, err := l.run(ctx, l.FFmpeg, args...); err != nil {
 		return Result{}, runError(parent, ctx, "the audio could not be decoded", err)
 	}
-	args = append([]string{"-infile", wav, "-hmm", l.HMM, "-lm", l.LM, "-dict", l.Dict, "-logfn", os.DevNull}, sphinxSpeed...)
-	out, err := l.run(ctx, l.Sphinx, args...)
+	// pocketsphinx's default search: narrower ones (-maxhmmpf, -maxwpf,
+	// -topn) were ~30% faster but lost ~10 points of word accuracy
+	// (BENCHMARKS.md, "Local transcription").
+	out, err := l.run(ctx, l.Sphinx, "-infile", wav, "-hmm", l.HMM, "-lm", l.LM, "-dict", l.Dict, "-logfn", os.DevNull)
 	if err != nil {
 		return Result{}, runError(parent, ctx, "the speech engine failed", err)
 	}
