@@ -17,7 +17,7 @@ import (
 const (
 	debianModelDir = "/usr/share/pocketsphinx/model/en-us"
 	localTimeout   = 2 * time.Minute // 5 minutes of speech take ~1 minute of a core
-	maxLocalInput  = 64 << 20 // bytes of audio written to the work file
+	maxLocalInput  = 64 << 20        // bytes of audio written to the work file
 	maxLocalOutput = 256 << 10
 )
 
