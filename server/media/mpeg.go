@@ -132,6 +132,7 @@ func confirmMPEG(s *src, off int64, f mpegHeader) bool {
 }
 
 func mp3Duration(s *src, off int64, f mpegHeader) (float64, error) {
+	var ok bool
 	b, err := s.read(off, 4+32+16)
 	if err != nil {
 		return 0, err
@@ -143,15 +144,28 @@ func mp3Duration(s *src, off int64, f mpegHeader) (float64, error) {
 	case !f.mpeg1 && f.mono:
 		side = 9
 	}
+	tagged := false // the first frame is an encoder's tag frame, not audio
 	if x := b[min(4+side, len(b)):]; len(x) >= 12 && (string(x[:4]) == "Xing" || string(x[:4]) == "Info") {
 		if binary.BigEndian.Uint32(x[4:8])&1 != 0 {
 			frames := binary.BigEndian.Uint32(x[8:12])
 			return float64(frames) * float64(f.samples) / float64(f.rate), nil
 		}
+		tagged = true
 	}
 	if v := b[min(4+32, len(b)):]; len(v) >= 18 && string(v[:4]) == "VBRI" {
 		frames := binary.BigEndian.Uint32(v[14:18])
 		return float64(frames) * float64(f.samples) / float64(f.rate), nil
+	}
+	if tagged { // its bitrate is the tag's, not the audio's: estimate from the next frame
+		next := off + int64(f.length)
+		h, err := s.read(next, 4)
+		if err != nil {
+			return 0, err
+		}
+		if f, ok = mpegFrame(h); !ok {
+			return 0, errBad
+		}
+		off = next
 	}
 	end := s.size
 	if t, err := s.read(s.size-128, 3); err == nil && s.size-128 > off && string(t) == "TAG" {
