@@ -8,9 +8,9 @@ import (
 )
 
 // FuzzDuration feeds arbitrary bytes under each content type: Duration must
-// not panic, a known answer is finite and within [0, MaxSeconds], and it
-// reads a bounded multiple of the file (headers are re-read at most a few
-// times; the MP3 sync scan may read its 64 KiB window about five times).
+// not panic, a known answer is finite and within [0, MaxPlausibleSeconds],
+// and it reads a bounded multiple of the file (headers are re-read at most a
+// few times; the MP3 sync scan may read its 64 KiB window about five times).
 func FuzzDuration(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.*"))
 	for _, name := range files {
@@ -26,7 +26,7 @@ func FuzzDuration(f *testing.F) {
 		if err != nil {
 			t.Fatalf("in-memory read failed: %v", err)
 		}
-		if ok && !(d >= 0 && d <= MaxSeconds) {
+		if ok && !(d >= 0 && d <= MaxPlausibleSeconds) {
 			t.Fatalf("duration %v", d)
 		}
 		if !ok && d != 0 {
@@ -48,7 +48,7 @@ func FuzzOggPage(f *testing.F) {
 	f.Add(b[len(b)-200:])
 	f.Fuzz(func(t *testing.T, tail []byte) {
 		file := append(append([]byte{}, b[:200]...), tail...)
-		if d, ok, err := Duration(bytes.NewReader(file), int64(len(file)), "audio/ogg"); err != nil || (ok && d > MaxSeconds) {
+		if d, ok, err := Duration(bytes.NewReader(file), int64(len(file)), "audio/ogg"); err != nil || (ok && d > MaxPlausibleSeconds) {
 			t.Fatalf("%v %v %v", d, ok, err)
 		}
 	})

@@ -15,9 +15,9 @@ import (
 	"strings"
 )
 
-// MaxSeconds is the longest duration Duration reports; longer claims (a
-// header saying a voice note lasts a century) are treated as unknown.
-const MaxSeconds = 7 * 24 * 3600
+// MaxPlausibleSeconds is the longest duration Duration reports; longer
+// claims (a header saying a voice note lasts a century) are unknown.
+const MaxPlausibleSeconds = 7 * 24 * 3600
 
 // errBad marks a malformed or unsupported file inside the readers; Duration
 // turns it into ok=false.
@@ -66,7 +66,7 @@ func result(d float64, err error) (float64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
-	if math.IsNaN(d) || math.IsInf(d, 0) || d < 0 || d > MaxSeconds {
+	if math.IsNaN(d) || math.IsInf(d, 0) || d < 0 || d > MaxPlausibleSeconds {
 		return 0, false, nil
 	}
 	return d, true, nil

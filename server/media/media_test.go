@@ -97,8 +97,8 @@ func TestDurationUnknownForGarbageAndTruncation(t *testing.T) {
 	}
 }
 
-// A header may claim any length; a claim beyond MaxSeconds is unknown, not a
-// number to trust.
+// A header may claim any length; a claim beyond MaxPlausibleSeconds is
+// unknown, not a number to trust.
 func TestDurationRefusesAbsurdClaims(t *testing.T) {
 	b := fixture(t, "voice.wav")
 	b[28], b[29], b[30], b[31] = 1, 0, 0, 0 // byte rate 1: 7000 s ... still plausible
