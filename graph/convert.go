@@ -86,7 +86,7 @@ func conversationOf(c *ent.Conversation, err error) (model.Conversation, error) 
 
 // own returns the caller's member row of a wrapped conversation.
 func (r *Resolver) own(ctx context.Context, w *model.Viewer, id pulid.ID) *ent.Member {
-	m, err := w.Own(func() (*ent.Member, error) { return r.Core.Member(ctx, viewer(ctx), id) })
+	m, err := w.Own(func() (*ent.Member, error) { return r.Access.Member(ctx, viewer(ctx), id) })
 	if err != nil {
 		return nil
 	}

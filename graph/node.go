@@ -22,13 +22,13 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	case "us":
 		n, err = nilIfErr(r.Directory.Get(ctx, v, id))
 	case "ch", "se":
-		c, cerr := r.Core.Conversation(ctx, v, id)
+		c, cerr := r.Access.Conversation(ctx, v, id)
 		if cerr == nil {
 			return model.Checked(model.Wrap(c)).(ent.Noder), nil // the caller's member row loads if asked for
 		}
 		err = cerr
 	case "ms":
-		n, err = nilIfErr(r.Core.Message(ctx, v, id))
+		n, err = nilIfErr(r.Access.Message(ctx, v, id))
 	case "cn":
 		n, err = nilIfErr(r.Core.Channel(ctx, v, id))
 	case "cu":

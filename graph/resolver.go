@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"parley/graph/model"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/chat"
@@ -26,6 +27,8 @@ type Resolver struct {
 	Directory *users.Service
 	Presence  Presence
 	Core      *chat.Service
+	// Access decides who may see what: node(id:) and nested fields ask it.
+	Access *access.Service
 	// VisitorLimit limits how often one address may start a Live Chat.
 	VisitorLimit *ratelimit.Limiter
 	// VisitorWrites limits how fast one Live Chat visitor (per session)

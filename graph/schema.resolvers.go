@@ -134,7 +134,7 @@ func (r *documentResolver) Session(ctx context.Context, obj *ent.Document) (*mod
 	if obj.SessionID == nil {
 		return nil, nil
 	}
-	c, err := r.Core.Conversation(ctx, viewer(ctx), *obj.SessionID)
+	c, err := r.Access.Conversation(ctx, viewer(ctx), *obj.SessionID)
 	if err != nil {
 		return nil, nil // a session the caller may not see reads as none
 	}

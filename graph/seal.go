@@ -73,7 +73,7 @@ func (r *Resolver) readableNow(ctx context.Context, fc *graphql.FieldContext) bo
 		return w.Readable(func() bool { return r.own(ctx, &w.Viewer, w.ID) != nil })
 	case *model.Session:
 		return w.Readable(func() bool {
-			_, err := r.Core.Conversation(ctx, viewer(ctx), w.ID)
+			_, err := r.Access.Conversation(ctx, viewer(ctx), w.ID)
 			if err != nil && apperr.CodeOf(err) == apperr.Internal {
 				r.Log.Error("graph.SealLost: checking access to a session", "err", err)
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"parley/graph"
+	"parley/server/access"
 	"parley/server/auth"
 	"parley/server/blob"
 	"parley/server/channel"
@@ -43,6 +44,7 @@ type App struct {
 	Presence *live.Presence // Live's: who is online
 	Hub      *pubsub.Hub
 	Relay    *pubsub.Relay
+	Access   *access.Service
 	Chat     *chat.Service
 	Settings *settings.Service
 	// Files is where attachments are stored; Signer signs their download URLs.
@@ -89,9 +91,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		database.Close()
 		return nil, err
 	}
-	a.Chat = chat.New(database, cfg.Now, cfg.Log, a.Relay, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log),
+	a.Access = access.New(database.Client, access.Plan{External: cfg.Plan != "STANDARD"})
+	a.Chat = chat.New(database, a.Access, cfg.Now, cfg.Log, a.Relay, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log),
 		providers(cfg.Senders))
-	a.Chat.ExternalAllowed = cfg.Plan != "STANDARD"
 	if cfg.Outbox != nil {
 		a.Chat.Outbox = *cfg.Outbox
 	}

@@ -12,6 +12,7 @@ import (
 	"parley/ent/predicate"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/auth"
 )
 
@@ -96,7 +97,7 @@ func (s *Service) badgesInto(ctx context.Context, viewers []*auth.Viewer, out ma
 		}
 		out[r.UserID] = b
 	}
-	if !s.ExternalAllowed {
+	if s.access.External() != nil {
 		return nil
 	}
 	if admins {
@@ -134,14 +135,10 @@ func (s *Service) agentMarks(ctx context.Context, agents []pulid.ID, out map[pul
 	for i, a := range agents {
 		args[i], marks[i] = string(a), fmt.Sprintf("$%d", i+1)
 	}
-	in := strings.Join(marks, ", ")
-	q := `SELECT u, reply_state, count(*) FROM (
-		SELECT ca.user_id AS u, c.id, c.reply_state FROM conversations c JOIN channel_agents ca ON ca.channel_id = c.channel_id
-			WHERE ca.user_id IN (` + in + `) AND c.kind = 'EXTERNAL' AND c.status = 'OPEN' AND c.reply_state IN ('UNREAD', 'UNANSWERED')
-		UNION
-		SELECT c.assignee_id AS u, c.id, c.reply_state FROM conversations c
-			WHERE c.assignee_id IN (` + in + `) AND c.kind = 'EXTERNAL' AND c.status = 'OPEN' AND c.reply_state IN ('UNREAD', 'UNANSWERED')
-	) seen GROUP BY u, reply_state`
+	q := `SELECT u, reply_state, count(*) FROM (` +
+		access.AgentSessionsSQL(strings.Join(marks, ", "), "c.id, c.reply_state",
+			"c.status = 'OPEN' AND c.reply_state IN ('UNREAD', 'UNANSWERED')") +
+		`) seen GROUP BY u, reply_state`
 	rows, err := s.db.SQL.QueryContext(ctx, s.db.Rebind(q), args...)
 	if err != nil {
 		return err
@@ -175,23 +172,6 @@ func addMark(b *Badges, state conversation.ReplyState, n int) {
 	case conversation.ReplyStateUNANSWERED:
 		b.ExternalUnanswered += n
 	}
-}
-
-// visibleSessions selects the sessions the viewer may see: all for an
-// admin; those of their channels and those forwarded to them for an agent;
-// its own for a Live Chat visitor.
-func (s *Service) visibleSessions(v *auth.Viewer) predicate.Conversation {
-	kind := conversation.KindEQ(conversation.KindEXTERNAL)
-	switch {
-	case v.IsAdmin():
-		return kind
-	case v.IsVisitor():
-		return conversation.And(kind, conversation.ID(v.VisitorSessionID))
-	}
-	return conversation.And(kind, conversation.Or(
-		conversation.AssigneeID(v.UserID),
-		conversation.HasChannelWith(channelHasAgent(v.UserID)),
-	))
 }
 
 // badgeBatcher gathers the badge requests of many streams for a few

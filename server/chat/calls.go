@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"parley/server/access"
 
 	"parley/ent"
 	"parley/ent/call"
@@ -16,10 +17,10 @@ import (
 // StartCall starts an audio or video call in a chat (every member's devices
 // ring), or a phone call to a session's customer.
 func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID, media call.Media) (*ent.Call, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
-	conv, err := s.Conversation(ctx, v, convID)
+	conv, err := s.access.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +100,7 @@ func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.C
 	if v.IsVisitor() {
 		return nil, apperr.Missing("no such call")
 	}
-	if _, err := s.Conversation(ctx, v, c.ConversationID); err != nil {
+	if _, err := s.access.Conversation(ctx, v, c.ConversationID); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"parley/server/access"
 	"strings"
 
 	"parley/ent"
@@ -13,7 +14,7 @@ import (
 
 // CreateCanned saves a reply: personal, or shared with everyone (admins only).
 func (s *Service) CreateCanned(ctx context.Context, v *auth.Viewer, shortcut, text string, shared bool) (*ent.CannedResponse, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	if shared && !v.IsAdmin() {
@@ -41,7 +42,7 @@ func (s *Service) CreateCanned(ctx context.Context, v *auth.Viewer, shortcut, te
 // CannedResponses lists the viewer's own and the shared canned responses,
 // matching a search by shortcut or text.
 func (s *Service) CannedResponses(ctx context.Context, v *auth.Viewer, search string) ([]*ent.CannedResponse, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	q := s.db.CannedResponse.Query().Where(cannedresponse.Or(cannedresponse.OwnerID(v.UserID), cannedresponse.Shared(true)))
@@ -54,7 +55,7 @@ func (s *Service) CannedResponses(ctx context.Context, v *auth.Viewer, search st
 
 // Canned returns one canned response the viewer may use.
 func (s *Service) Canned(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.CannedResponse, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	c, err := s.db.CannedResponse.Query().Where(cannedresponse.ID(id),

@@ -12,6 +12,7 @@ import (
 	"parley/ent/event"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/channel"
@@ -33,8 +34,8 @@ type ChannelInput struct {
 
 // admin refuses anyone but an admin, and everything on a plan without external chat.
 func (s *Service) admin(v *auth.Viewer) error {
-	if !s.ExternalAllowed {
-		return planRequired()
+	if err := s.access.External(); err != nil {
+		return err
 	}
 	if !v.IsAdmin() {
 		return apperr.Forbid("only an admin can manage channels")
@@ -44,7 +45,7 @@ func (s *Service) admin(v *auth.Viewer) error {
 
 // CreateChannel adds a channel with its kind's defaults.
 func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelInput) (*ent.Channel, error) {
-	if err := s.admin(v); err != nil {
+	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
 	if err := entchannel.KindValidator(in.Kind); err != nil {
@@ -147,7 +148,7 @@ func (s *Service) checkAgents(ctx context.Context, tx *ent.Tx, ids []pulid.ID) e
 
 // UpdateChannel changes a channel's settings.
 func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, in ChannelInput) (*ent.Channel, error) {
-	if err := s.admin(v); err != nil {
+	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
 	ch, err := s.channel(ctx, id)
@@ -168,7 +169,7 @@ func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID
 
 // SetChannelAgents replaces who has access to a channel.
 func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid.ID, userIDs []pulid.ID) (*ent.Channel, error) {
-	if err := s.admin(v); err != nil {
+	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
 	if _, err := s.channel(ctx, id); err != nil {
@@ -234,7 +235,7 @@ func (s *Service) tellAgentsChanged(ctx context.Context, tx *ent.Tx, channelID p
 
 // ReconnectChannel stores new credentials and marks the channel connected.
 func (s *Service) ReconnectChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, creds map[string]string) (*ent.Channel, error) {
-	if err := s.admin(v); err != nil {
+	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
 	ch, err := s.channel(ctx, id)
@@ -258,25 +259,21 @@ func (s *Service) SetConnected(ctx context.Context, id pulid.ID, connected bool)
 
 // Channels lists the channels the viewer works in (all of them for an admin).
 func (s *Service) Channels(ctx context.Context, v *auth.Viewer) ([]*ent.Channel, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	q := s.db.Channel.Query().Order(ent.Asc(entchannel.FieldName), ent.Asc(entchannel.FieldID))
-	if !v.IsAdmin() {
-		q.Where(entchannel.HasAgentsWith(user.ID(v.UserID)))
-	}
+	q.Where(access.WorkedChannels(v))
 	return q.All(ctx)
 }
 
 // Channel returns one channel the viewer works in.
 func (s *Service) Channel(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Channel, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	q := s.db.Channel.Query().Where(entchannel.ID(id))
-	if !v.IsAdmin() {
-		q.Where(entchannel.HasAgentsWith(user.ID(v.UserID)))
-	}
+	q.Where(access.WorkedChannels(v))
 	ch, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such channel")

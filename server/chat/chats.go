@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"parley/server/access"
 	"strings"
 
 	"parley/ent"
@@ -18,7 +19,7 @@ import (
 // CreateDirect returns the viewer's direct chat with another user, creating
 // it the first time. The same pair always gets the same chat.
 func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.ID) (*ent.Conversation, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	if other == v.UserID {
@@ -75,7 +76,7 @@ func directKey(a, b pulid.ID) string {
 
 // CreateGroup makes a group chat; the creator is its admin.
 func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string, memberIDs []pulid.ID) (*ent.Conversation, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	title, err := groupTitle(title)
@@ -226,7 +227,7 @@ func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, t
 // Leave takes the viewer out of a group. An admin who leaves hands the
 // group to the longest-standing member; the last one out ends it.
 func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) error {
-	conv, err := s.chatFor(ctx, v, chatID)
+	conv, err := s.access.Chat(ctx, v, chatID)
 	if err != nil {
 		return err
 	}
@@ -283,7 +284,7 @@ func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) er
 // adminChange runs a change of a group that only its admin may make, with
 // the group's row locked.
 func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.ID, change func(*ent.Tx, *ent.Conversation) error) error {
-	if _, err := s.chatFor(ctx, v, chatID); err != nil {
+	if _, err := s.access.Chat(ctx, v, chatID); err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx *ent.Tx) error {
@@ -391,14 +392,6 @@ func groupTitle(t string) (string, error) {
 		return "", apperr.BadInput("a group's title must be 1 to 200 characters").With("field", "title")
 	}
 	return t, nil
-}
-
-// colleague refuses Live Chat visitors.
-func colleague(v *auth.Viewer) error {
-	if v.IsVisitor() || v.UserID == "" {
-		return apperr.Forbid("a visitor token can only use its own session")
-	}
-	return nil
 }
 
 func nameOf(users []*ent.User, id pulid.ID) string {

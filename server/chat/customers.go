@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"parley/server/access"
 	"strings"
 	"unicode"
 
@@ -26,7 +27,7 @@ type CustomerInput struct {
 
 // CreateCustomer adds a customer record.
 func (s *Service) CreateCustomer(ctx context.Context, v *auth.Viewer, in CustomerInput) (*ent.Customer, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	name := strings.TrimSpace(in.Name)
@@ -76,7 +77,7 @@ func searchText(name string, phones, emails []string) string {
 
 // CustomersQuery returns the customers matching a search by name, phone or e-mail.
 func (s *Service) CustomersQuery(v *auth.Viewer, search string) (*ent.CustomerQuery, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	q := s.db.Customer.Query()
@@ -94,7 +95,7 @@ func (s *Service) CustomersQuery(v *auth.Viewer, search string) (*ent.CustomerQu
 
 // Customer returns a customer record.
 func (s *Service) Customer(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Customer, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	c, err := s.db.Customer.Get(ctx, id)
@@ -153,10 +154,10 @@ func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID 
 
 // agentSession loads a session an agent (not its visitor) may work on.
 func (s *Service) agentSession(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	return s.sessionFor(ctx, v, id)
+	return s.access.Session(ctx, v, id)
 }
 
 // SessionCustomer is the customer a session is linked to (never shown to a visitor).
@@ -174,10 +175,10 @@ func (s *Service) SessionCustomer(ctx context.Context, v *auth.Viewer, conv *ent
 // CustomerSessions lists every session with the customer, on every channel,
 // that the viewer may see, newest first.
 func (s *Service) CustomerSessions(ctx context.Context, v *auth.Viewer, c *ent.Customer) ([]*ent.Conversation, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	return s.db.Conversation.Query().Where(s.visibleSessions(v),
+	return s.db.Conversation.Query().Where(access.VisibleSessions(v),
 		conversation.HasContactWith(contact.HasLinkWith(customerlink.CustomerID(c.ID)))).
 		Order(ent.Desc(conversation.FieldLastMessageAt)).All(ctx)
 }
@@ -206,7 +207,7 @@ func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in Documen
 		return nil, apperr.BadInput("a document's title must be 1 to 300 characters").With("field", "title")
 	}
 	if in.SessionID != nil {
-		conv, err := s.sessionFor(ctx, v, *in.SessionID)
+		conv, err := s.access.Session(ctx, v, *in.SessionID)
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +254,7 @@ func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in Documen
 
 // Document returns a document record.
 func (s *Service) Document(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Document, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	d, err := s.db.Document.Get(ctx, id)

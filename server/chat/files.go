@@ -107,7 +107,7 @@ func (s *Service) Upload(ctx context.Context, v *auth.Viewer, convID pulid.ID, r
 	if s.Files.Store == nil {
 		return nil, errors.New("chat: no file storage configured")
 	}
-	conv, err := s.Conversation(ctx, v, convID)
+	conv, err := s.access.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -171,12 +171,12 @@ func (s *Service) Attachment(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 		if a.UploaderKey != v.AuthorKey() {
 			return nil, apperr.Missing("no such attachment")
 		}
-		if _, err := s.Conversation(ctx, v, a.ConversationID); err != nil {
+		if _, err := s.access.Conversation(ctx, v, a.ConversationID); err != nil {
 			return nil, err
 		}
 		return a, nil
 	}
-	if _, err := s.Message(ctx, v, *a.MessageID); err != nil {
+	if _, err := s.access.Message(ctx, v, *a.MessageID); err != nil {
 		return nil, err
 	}
 	return a, nil

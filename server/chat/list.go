@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"parley/server/access"
 	"time"
 
 	"parley/ent"
@@ -38,7 +39,7 @@ func CursorOf(it ChatItem) ChatCursor {
 // newest activity. It returns up to first items after the cursor, whether
 // more follow, and how many there are in all.
 func (s *Service) Chats(ctx context.Context, v *auth.Viewer, archived bool, first int, after *ChatCursor) ([]ChatItem, bool, int, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, false, 0, err
 	}
 	base := s.db.Member.Query().Where(member.UserID(v.UserID), member.Archived(archived),
@@ -177,7 +178,7 @@ func (s *Service) ReplyTo(ctx context.Context, v *auth.Viewer, m *ent.Message) (
 	if m.ReplyToID == nil {
 		return nil, nil
 	}
-	r, err := s.Message(ctx, v, *m.ReplyToID)
+	r, err := s.access.Message(ctx, v, *m.ReplyToID)
 	if _, ok := apperr.As(err); ok {
 		return nil, nil // gone, or not for this viewer: it reads as none
 	}

@@ -21,8 +21,8 @@ type IssueVisitorToken func(ctx context.Context, tx *ent.Client, sessionID pulid
 // returns a token that can send to, read and subscribe to that session only.
 // Agents see the session once the visitor writes.
 func (s *Service) StartLiveChat(ctx context.Context, channelID pulid.ID, name, email *string, issue IssueVisitorToken) (string, *ent.Conversation, error) {
-	if !s.ExternalAllowed {
-		return "", nil, planRequired()
+	if err := s.access.External(); err != nil {
+		return "", nil, err
 	}
 	ch, err := s.db.Channel.Get(ctx, channelID)
 	if ent.IsNotFound(err) || (err == nil && ch.Kind != entchannel.KindLIVE_CHAT) {

@@ -14,7 +14,7 @@ import (
 // session, before anything is stored. A private note obeys none of them:
 // it is never sent out.
 func (s *Service) checkOutbound(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, in SendInput, spec *messageSpec) error {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return err
 	}
 	spec.SenderID = &v.UserID

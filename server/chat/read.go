@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"parley/server/access"
 
 	"parley/ent"
 	"parley/ent/conversation"
@@ -18,7 +19,7 @@ import (
 // The horizon only moves forward. In a session it is the inbox that is read
 // (for every agent), or, for a visitor, the agents' replies.
 func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID, messageID *pulid.ID) (*ent.Conversation, error) {
-	conv, err := s.Conversation(ctx, v, convID)
+	conv, err := s.access.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +37,7 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 	if conv.Kind == conversation.KindEXTERNAL {
 		return s.markSessionRead(ctx, v, conv, seq)
 	}
-	m, err := s.Member(ctx, v, conv.ID)
+	m, err := s.access.Member(ctx, v, conv.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -92,10 +93,10 @@ func (s *Service) SetPinned(ctx context.Context, v *auth.Viewer, convID pulid.ID
 // setOwn changes the viewer's own row of a conversation. In a session, where
 // agents are not members, the row is made on first use.
 func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, update func(*ent.MemberUpdate), create func(*ent.MemberCreate)) (*ent.Conversation, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
-	conv, err := s.Conversation(ctx, v, convID)
+	conv, err := s.access.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +135,7 @@ func (s *Service) Archive(ctx context.Context, v *auth.Viewer, convID pulid.ID, 
 	if convID.Prefix() == "se" {
 		return s.archiveSession(ctx, v, convID, archived)
 	}
-	if _, err := s.chatFor(ctx, v, convID); err != nil {
+	if _, err := s.access.Chat(ctx, v, convID); err != nil {
 		return nil, err
 	}
 	return s.setOwn(ctx, v, convID, func(u *ent.MemberUpdate) { u.SetArchived(archived) }, func(c *ent.MemberCreate) { c.SetArchived(archived) })

@@ -11,6 +11,7 @@ import (
 	"parley/ent"
 	"parley/ent/event"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/channel"
 	"parley/server/db"
 	"parley/server/pubsub"
@@ -30,6 +31,7 @@ var DefaultLimits = Limits{GroupMembers: 200, GroupsPerUser: 100, InternalText: 
 // Service is the messaging core.
 type Service struct {
 	db      *db.DB
+	access  *access.Service
 	now     func() time.Time
 	log     *slog.Logger
 	limits  Limits
@@ -39,8 +41,6 @@ type Service struct {
 	providers *channel.Registry
 	// BadgeInterval is the least time between two badge updates of one stream.
 	BadgeInterval time.Duration
-	// ExternalAllowed says whether the plan includes external chat.
-	ExternalAllowed bool
 	// Transcriber, when set, is handed AUDIO messages to transcribe.
 	Transcriber func(messageID pulid.ID)
 	// Outbox sets how replies to customers are delivered.
@@ -52,10 +52,10 @@ type Service struct {
 }
 
 // New returns the core.
-func New(d *db.DB, now func() time.Time, log *slog.Logger, relay *pubsub.Relay, streams *pubsub.Streams, providers *channel.Registry) *Service {
-	s := &Service{db: d, now: now, log: log, limits: DefaultLimits, relay: relay, streams: streams, providers: providers,
-		BadgeInterval: 250 * time.Millisecond, ExternalAllowed: true,
-		Outbox: DefaultOutbox, outboxWake: make(chan struct{}, 1)}
+func New(d *db.DB, acc *access.Service, now func() time.Time, log *slog.Logger, relay *pubsub.Relay, streams *pubsub.Streams, providers *channel.Registry) *Service {
+	s := &Service{db: d, access: acc, now: now, log: log, limits: DefaultLimits, relay: relay, streams: streams, providers: providers,
+		BadgeInterval: 250 * time.Millisecond,
+		Outbox:        DefaultOutbox, outboxWake: make(chan struct{}, 1)}
 	s.badges = &badgeBatcher{s: s, window: 10 * time.Millisecond}
 	return s
 }

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"parley/server/access"
 	"strings"
 	"time"
 
@@ -49,8 +50,8 @@ type Inbound struct {
 // reopens an archived session, marks it UNREAD, and tells every agent who
 // may see it.
 func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error) {
-	if !s.ExternalAllowed {
-		return nil, planRequired()
+	if err := s.access.External(); err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(in.Contact.ExternalID) == "" || in.ProviderMessageID == "" {
 		return nil, apperr.BadInput("an inbound message needs the customer's identity and the provider's message id")
@@ -176,10 +177,10 @@ type SessionCursor struct {
 
 // Sessions lists the sessions the viewer may see, newest activity first.
 func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, f SessionFilter, first int, after *SessionCursor) ([]*ent.Conversation, bool, int, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, false, 0, err
 	}
-	q := s.db.Conversation.Query().Where(s.visibleSessions(v), announced)
+	q := s.db.Conversation.Query().Where(access.VisibleSessions(v), announced)
 	if f.Status != nil {
 		q.Where(conversation.StatusEQ(*f.Status))
 	}
@@ -213,8 +214,8 @@ func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, f SessionFilter,
 
 // agent refuses visitors and members: external chat is for agents and admins.
 func (s *Service) agent(v *auth.Viewer) error {
-	if !s.ExternalAllowed {
-		return planRequired()
+	if err := s.access.External(); err != nil {
+		return err
 	}
 	if v.IsVisitor() || v.UserID == "" || (v.Role != user.RoleAGENT && v.Role != user.RoleADMIN) {
 		return apperr.Forbid("external chat is for agents and admins")
@@ -229,7 +230,7 @@ func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent
 	if v.IsVisitor() {
 		return s.visitorRead(ctx, conv, seq)
 	}
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	err := s.write(ctx, func(tx *ent.Tx) error {
@@ -326,10 +327,10 @@ func (s *Service) advance(ctx context.Context, tx *ent.Tx, conv *ent.Conversatio
 // archiveSession archives a session for everyone, recording who and when,
 // or reopens it.
 func (s *Service) archiveSession(ctx context.Context, v *auth.Viewer, id pulid.ID, archived bool) (*ent.Conversation, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	if _, err := s.sessionFor(ctx, v, id); err != nil {
+	if _, err := s.access.Session(ctx, v, id); err != nil {
 		return nil, err
 	}
 	err := s.write(ctx, func(tx *ent.Tx) error {
@@ -372,10 +373,10 @@ func (s *Service) lockSession(ctx context.Context, tx *ent.Tx, id pulid.ID) (*en
 // Forward makes a colleague the session's assignee, with a note only agents
 // see. The colleague sees the whole history from then on, and is told.
 func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, note *string) (*ent.Conversation, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	if _, err := s.sessionFor(ctx, v, id); err != nil {
+	if _, err := s.access.Session(ctx, v, id); err != nil {
 		return nil, err
 	}
 	target, err := s.db.User.Get(ctx, to)

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"parley/server/access"
 	"strings"
 
 	"parley/ent"
@@ -33,7 +34,7 @@ type StartInput struct {
 // Messenger, Instagram and Live Chat can only answer customers who wrote
 // first. It returns the session (the existing one, if there is one).
 func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInput) (*ent.Conversation, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	ch, err := s.Channel(ctx, v, in.ChannelID)
@@ -189,10 +190,10 @@ func (s *Service) sessionOf(ctx context.Context, channelID, contactID pulid.ID) 
 
 // ReplyToComment answers a customer's comment under a post, in public.
 func (s *Service) ReplyToComment(ctx context.Context, v *auth.Viewer, commentID pulid.ID, text string) (*ent.Message, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	c, err := s.Message(ctx, v, commentID)
+	c, err := s.access.Message(ctx, v, commentID)
 	if err != nil {
 		return nil, err
 	}
@@ -238,10 +239,10 @@ const MaxTranscriptionSeconds = 300
 // Transcribe asks for the text of an AUDIO message. Parley has no speech
 // engine of its own: without one configured the transcription is FAILED.
 func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Message, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
-	m, err := s.Message(ctx, v, id)
+	m, err := s.access.Message(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}

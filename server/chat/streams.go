@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"parley/server/access"
 	"time"
 
 	"parley/ent"
@@ -24,17 +25,12 @@ type Event struct {
 	Badges       *Badges
 }
 
-func principal(v *auth.Viewer) pubsub.Principal {
-	return pubsub.Principal{UserID: v.UserID, IsAdmin: v.IsAdmin(),
-		VisitorSessionID: v.VisitorSessionID, VisitorContactID: v.VisitorContactID}
-}
-
 // MessageAdded streams the new messages of a conversation the viewer may read.
 func (s *Service) MessageAdded(ctx context.Context, v *auth.Viewer, convID pulid.ID) (<-chan *ent.Message, error) {
-	if _, err := s.Conversation(ctx, v, convID); err != nil {
+	if _, err := s.access.Conversation(ctx, v, convID); err != nil {
 		return nil, err
 	}
-	return pubsub.Open(ctx, s.streams, principal(v),
+	return pubsub.Open(ctx, s.streams, v,
 		pubsub.Filter{ConversationID: convID, Types: []event.Type{event.TypeMESSAGE_ADDED}}, nil,
 		&messageSink{visitor: v.IsVisitor()})
 }
@@ -61,7 +57,7 @@ func (*messageSink) Fire(context.Context) []*ent.Message { return nil }
 // BADGES_UPDATED after changes that move the badges; convert makes each
 // entry what the subscriber receives.
 func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *string, resume string, convert func(Event) T) (<-chan T, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	var from *pubsub.Cursor
@@ -84,15 +80,15 @@ func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *strin
 		sink.cursor = from.String()
 		sink.arm()
 	}
-	return pubsub.Open(ctx, s.streams, principal(v), pubsub.Filter{}, from, sink)
+	return pubsub.Open(ctx, s.streams, v, pubsub.Filter{}, from, sink)
 }
 
 // BadgesUpdated streams the viewer's badges whenever they may have changed.
 func BadgesUpdated[T any](ctx context.Context, s *Service, v *auth.Viewer, convert func(Event) T) (<-chan T, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
-	return pubsub.Open(ctx, s.streams, principal(v), pubsub.Filter{}, nil,
+	return pubsub.Open(ctx, s.streams, v, pubsub.Filter{}, nil,
 		&eventSink[T]{badgeTimer: badgeTimer{s: s, v: v}, convert: convert})
 }
 

@@ -11,7 +11,6 @@ import (
 	"parley/ent/conversation"
 	"parley/ent/predicate"
 	"parley/ent/schema/pulid"
-	"parley/ent/user"
 )
 
 func channelID(id pulid.ID) predicate.Channel { return channel.ID(id) }
@@ -20,10 +19,6 @@ func channelID(id pulid.ID) predicate.Channel { return channel.ID(id) }
 func textLen(s string) int { return utf8.RuneCountInString(s) }
 
 func ptr[T any](v T) *T { return &v }
-
-func channelHasAgent(userID pulid.ID) predicate.Channel {
-	return channel.HasAgentsWith(user.ID(userID))
-}
 
 // forUpdate locks the rows a query reads until commit, on PostgreSQL. SQLite
 // has no row locks and needs none: its writers take turns (see db.Tx).
