@@ -7,12 +7,12 @@ import (
 
 	"parley/ent/channel"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/member"
 	"parley/ent/predicate"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"parley/server/auth"
+	"parley/server/history/events"
 )
 
 // The visibility rule — who may see a conversation, and so hear of what
@@ -67,11 +67,11 @@ func MessageVisible(v *auth.Viewer, agentsOnly bool) bool { return !v.IsVisitor(
 
 // visitorHears says whether a session's visitor receives an event of it:
 // the messages, not those for agents only.
-func visitorHears(t event.Type, agentsOnly bool) bool {
+func visitorHears(t events.Type, agentsOnly bool) bool {
 	return !agentsOnly && slices.Contains(visitorEventTypes, t)
 }
 
-var visitorEventTypes = []event.Type{event.TypeMESSAGE_ADDED, event.TypeMESSAGE_UPDATED}
+var visitorEventTypes = []events.Type{events.MessageAdded, events.MessageUpdated}
 
 // LogWhere is the condition on the event log (alias e: events; members m,
 // channel_agents ca and conversations c in subqueries) selecting the entries
@@ -115,7 +115,7 @@ func ReadableSQL(v *auth.Viewer, external bool, col string, arg func(any) string
 
 // EventFacts are what the relay knows of an event when it delivers it.
 type EventFacts struct {
-	Type           event.Type
+	Type           events.Type
 	UserID         pulid.ID // addressed to this user alone
 	ChannelID      pulid.ID // set for a session's events
 	AgentsOnly     bool

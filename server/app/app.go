@@ -26,6 +26,7 @@ import (
 	"parley/server/chat"
 	"parley/server/db"
 	"parley/server/files"
+	"parley/server/history"
 	"parley/server/live"
 	"parley/server/pubsub"
 	"parley/server/retention"
@@ -45,6 +46,7 @@ type App struct {
 	Hub      *pubsub.Hub
 	Relay    *pubsub.Relay
 	Access   *access.Service
+	History  *history.Writer // the one way to write events
 	Chat     *chat.Service
 	Settings *settings.Service
 	// Files is where attachments are stored; Signer signs their download URLs.
@@ -92,7 +94,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Access = access.New(database.Client, access.Plan{External: cfg.Plan != "STANDARD"})
-	a.Chat = chat.New(database, a.Access, cfg.Now, cfg.Log, a.Relay, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log),
+	a.History = history.New(database, cfg.Now, a.Relay.Notify)
+	a.Chat = chat.New(database, a.Access, a.History, cfg.Now, cfg.Log, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log),
 		providers(cfg.Senders))
 	if cfg.Outbox != nil {
 		a.Chat.Outbox = *cfg.Outbox
@@ -103,7 +106,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Chat.Files = chat.Files{Store: a.Files, InternalMax: cfg.InternalFileLimit}
-	a.Retention = retention.New(database, a.Files, a.Settings, cfg.Log, cfg.Now, a.Relay.Notify)
+	a.Retention = retention.New(database, a.History, a.Files, a.Settings, cfg.Log, cfg.Now)
 	a.handler = a.routes()
 	a.logCORS()
 	return a, nil

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"parley/server/access"
+	"parley/server/history"
+	"parley/server/history/events"
 
 	"parley/ent"
 	"parley/ent/call"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/schema/pulid"
 	"parley/server/apperr"
 	"parley/server/auth"
@@ -33,7 +34,7 @@ func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID
 	if media == call.MediaPHONE {
 		return nil, apperr.BadInput("colleagues are called with AUDIO or VIDEO").With("field", "media")
 	}
-	return s.newCall(ctx, v, conv, media, nil, conversationEvent(event.TypeCALL_UPDATED, conv))
+	return s.newCall(ctx, v, conv, media, nil, history.ConversationEvent(events.CallUpdated, conv))
 }
 
 // Escalate calls a session's customer by phone: the contact's number, or
@@ -48,7 +49,7 @@ func (s *Service) Escalate(ctx context.Context, v *auth.Viewer, sessionID pulid.
 		return nil, err
 	}
 	// The call rings on the agent's own devices, which dial the customer.
-	return s.newCall(ctx, v, conv, call.MediaPHONE, &number, userEvent(event.TypeCALL_UPDATED, v.UserID, conv))
+	return s.newCall(ctx, v, conv, call.MediaPHONE, &number, history.UserEvent(events.CallUpdated, v.UserID, conv))
 }
 
 func (s *Service) dialNumber(ctx context.Context, v *auth.Viewer, conv *ent.Conversation) (string, error) {
@@ -69,9 +70,9 @@ func (s *Service) dialNumber(ctx context.Context, v *auth.Viewer, conv *ent.Conv
 	return "", apperr.BadInput("there is no phone number for this customer: link a customer record with one").With("field", "sessionId")
 }
 
-func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, media call.Media, number *string, e ev) (*ent.Call, error) {
+func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, media call.Media, number *string, e history.Event) (*ent.Call, error) {
 	var c *ent.Call
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
 		c, err = tx.Call.Create().SetID(pulid.MustNew("ca")).SetConversationID(conv.ID).SetMedia(media).
 			SetNillableDialNumber(number).SetStartedByID(v.UserID).Save(ctx)
@@ -79,7 +80,7 @@ func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Convers
 			return err
 		}
 		e.CallID = c.ID
-		s.emit(tx, e)
+		tx.Emit(e)
 		return nil
 	})
 	if err != nil {
@@ -183,12 +184,12 @@ func (s *Service) callee(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent
 // moveCall changes a call's state if it is still in state from, and tells
 // the devices that rang: a chat's members, or for a phone call the agent.
 func (s *Service) moveCall(ctx context.Context, c *ent.Call, conv *ent.Conversation, from, to call.State) (*ent.Call, error) {
-	e := conversationEvent(event.TypeCALL_UPDATED, conv)
+	e := history.ConversationEvent(events.CallUpdated, conv)
 	if c.Media == call.MediaPHONE {
-		e = userEvent(event.TypeCALL_UPDATED, c.StartedByID, conv)
+		e = history.UserEvent(events.CallUpdated, c.StartedByID, conv)
 	}
 	e.CallID = c.ID
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		upd := tx.Call.Update().Where(call.ID(c.ID), call.StateEQ(from)).SetState(to)
 		if to != call.StateACTIVE {
 			upd.SetEndedAt(s.now())
@@ -200,7 +201,7 @@ func (s *Service) moveCall(ctx context.Context, c *ent.Call, conv *ent.Conversat
 		if n == 0 {
 			return errCallMoved
 		}
-		s.emit(tx, e)
+		tx.Emit(e)
 		return nil
 	})
 	if errors.Is(err, errCallMoved) {

@@ -3,13 +3,14 @@ package chat
 import (
 	"context"
 	"maps"
+	"parley/server/history"
+	"parley/server/history/events"
 	"slices"
 	"strings"
 
 	"parley/ent"
 	entchannel "parley/ent/channel"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"parley/server/access"
@@ -59,7 +60,7 @@ func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelI
 		return nil, err
 	}
 	var ch *ent.Channel
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		if err := s.checkAgents(ctx, tx, in.AgentIDs); err != nil {
 			return err
 		}
@@ -126,7 +127,7 @@ func applyChannelInput(in ChannelInput, d channel.Defaults, m *ent.ChannelMutati
 }
 
 // checkAgents makes sure every user exists and may work in external chat.
-func (s *Service) checkAgents(ctx context.Context, tx *ent.Tx, ids []pulid.ID) error {
+func (s *Service) checkAgents(ctx context.Context, tx *history.Tx, ids []pulid.ID) error {
 	ids = uniqIDs(ids)
 	if len(ids) == 0 {
 		return nil
@@ -175,7 +176,7 @@ func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid
 	if _, err := s.channel(ctx, id); err != nil {
 		return nil, err
 	}
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		if err := s.checkAgents(ctx, tx, userIDs); err != nil {
 			return err
 		}
@@ -197,16 +198,16 @@ func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid
 // tellAgentsChanged tells agents who gained or lost a channel of its open
 // sessions (CONVERSATION_ADDED, CONVERSATION_REMOVED), except those they
 // see anyway as their assignee; admins see everything either way.
-func (s *Service) tellAgentsChanged(ctx context.Context, tx *ent.Tx, channelID pulid.ID, before, after []pulid.ID) error {
-	changed := map[pulid.ID]event.Type{}
+func (s *Service) tellAgentsChanged(ctx context.Context, tx *history.Tx, channelID pulid.ID, before, after []pulid.ID) error {
+	changed := map[pulid.ID]events.Type{}
 	for _, u := range before {
-		changed[u] = event.TypeCONVERSATION_REMOVED
+		changed[u] = events.ConversationRemoved
 	}
 	for _, u := range after {
-		if changed[u] == event.TypeCONVERSATION_REMOVED {
+		if changed[u] == events.ConversationRemoved {
 			delete(changed, u)
 		} else {
-			changed[u] = event.TypeCONVERSATION_ADDED
+			changed[u] = events.ConversationAdded
 		}
 	}
 	if len(changed) == 0 {
@@ -221,15 +222,15 @@ func (s *Service) tellAgentsChanged(ctx context.Context, tx *ent.Tx, channelID p
 	if err != nil {
 		return err
 	}
-	var evs []ev
+	var evs []history.Event
 	for _, a := range agents {
 		for _, c := range sessions {
 			if c.AssigneeID == nil || *c.AssigneeID != a {
-				evs = append(evs, userEvent(changed[a], a, c))
+				evs = append(evs, history.UserEvent(changed[a], a, c))
 			}
 		}
 	}
-	s.emit(tx, evs...)
+	tx.Emit(evs...)
 	return nil
 }
 

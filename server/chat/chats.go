@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"parley/server/access"
+	"parley/server/history"
+	"parley/server/history/events"
 	"strings"
 
 	"parley/ent"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/member"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
@@ -33,7 +34,7 @@ func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.
 		return c, err
 	}
 	var conv *ent.Conversation
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
 		conv, err = tx.Conversation.Create().SetID(pulid.MustNew("ch")).SetKind(conversation.KindDIRECT).
 			SetDirectKey(key).Save(ctx)
@@ -47,7 +48,7 @@ func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.
 		).Exec(ctx); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+		tx.Emit(history.ConversationEvent(events.ConversationAdded, conv))
 		return nil
 	})
 	if ent.IsConstraintError(err) { // created concurrently by the other side
@@ -88,7 +89,7 @@ func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string,
 		return nil, s.membersLimit()
 	}
 	var conv *ent.Conversation
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		users, err := s.lockUsers(ctx, tx, ids)
 		if err != nil {
 			return err
@@ -104,12 +105,12 @@ func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string,
 		if err := s.addMembers(ctx, tx, conv, ids); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+		tx.Emit(history.ConversationEvent(events.ConversationAdded, conv))
 		text := fmt.Sprintf("%s created the group %q", nameOf(users, v.UserID), title)
 		if others := names(users, ids[1:]); others != "" {
 			text += " with " + others
 		}
-		_, err = s.system(ctx, tx, conv, text, false)
+		_, err = tx.System(ctx, conv, text, false)
 		return err
 	})
 	if err != nil {
@@ -123,7 +124,7 @@ func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.I
 	if len(userIDs) == 0 {
 		return nil, apperr.BadInput("name at least one user").With("field", "userIds")
 	}
-	err := s.adminChange(ctx, v, chatID, func(tx *ent.Tx, conv *ent.Conversation) error {
+	err := s.adminChange(ctx, v, chatID, func(tx *history.Tx, conv *ent.Conversation) error {
 		current, err := tx.Member.Query().Where(member.ConversationID(conv.ID)).Select(member.FieldUserID).Strings(ctx)
 		if err != nil {
 			return err
@@ -154,12 +155,12 @@ func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.I
 		if err := s.addMembers(ctx, tx, conv, add); err != nil {
 			return err
 		}
-		evs := []ev{conversationEvent(event.TypeCONVERSATION_UPDATED, conv)}
+		evs := []history.Event{history.ConversationEvent(events.ConversationUpdated, conv)}
 		for _, id := range add {
-			evs = append(evs, userEvent(event.TypeCONVERSATION_ADDED, id, conv))
+			evs = append(evs, history.UserEvent(events.ConversationAdded, id, conv))
 		}
-		s.emit(tx, evs...)
-		_, err = s.system(ctx, tx, conv, fmt.Sprintf("%s added %s", nameOf(users, v.UserID), names(users, add)), false)
+		tx.Emit(evs...)
+		_, err = tx.System(ctx, conv, fmt.Sprintf("%s added %s", nameOf(users, v.UserID), names(users, add)), false)
 		return err
 	})
 	if err != nil {
@@ -173,7 +174,7 @@ func (s *Service) RemoveMember(ctx context.Context, v *auth.Viewer, chatID, user
 	if userID == v.UserID {
 		return nil, apperr.BadInput("to remove yourself, leave the chat").With("field", "userId")
 	}
-	err := s.adminChange(ctx, v, chatID, func(tx *ent.Tx, conv *ent.Conversation) error {
+	err := s.adminChange(ctx, v, chatID, func(tx *history.Tx, conv *ent.Conversation) error {
 		n, err := tx.Member.Delete().Where(member.ConversationID(conv.ID), member.UserID(userID)).Exec(ctx)
 		if err != nil {
 			return err
@@ -185,10 +186,10 @@ func (s *Service) RemoveMember(ctx context.Context, v *auth.Viewer, chatID, user
 		if err != nil {
 			return err
 		}
-		s.emit(tx,
-			conversationEvent(event.TypeCONVERSATION_UPDATED, conv),
-			userEvent(event.TypeCONVERSATION_REMOVED, userID, conv))
-		_, err = s.system(ctx, tx, conv, fmt.Sprintf("%s removed %s", nameOf(users, v.UserID), nameOf(users, userID)), false)
+		tx.Emit(
+			history.ConversationEvent(events.ConversationUpdated, conv),
+			history.UserEvent(events.ConversationRemoved, userID, conv))
+		_, err = tx.System(ctx, conv, fmt.Sprintf("%s removed %s", nameOf(users, v.UserID), nameOf(users, userID)), false)
 		return err
 	})
 	if err != nil {
@@ -203,7 +204,7 @@ func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, t
 	if err != nil {
 		return nil, err
 	}
-	err = s.adminChange(ctx, v, chatID, func(tx *ent.Tx, conv *ent.Conversation) error {
+	err = s.adminChange(ctx, v, chatID, func(tx *history.Tx, conv *ent.Conversation) error {
 		if conv.Title == title {
 			return nil
 		}
@@ -214,8 +215,8 @@ func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, t
 		if err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, conv))
-		_, err = s.system(ctx, tx, conv, fmt.Sprintf("%s renamed the group to %q", me.Name, title), false)
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, conv))
+		_, err = tx.System(ctx, conv, fmt.Sprintf("%s renamed the group to %q", me.Name, title), false)
 		return err
 	})
 	if err != nil {
@@ -234,7 +235,7 @@ func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) er
 	if conv.Kind != conversation.KindGROUP {
 		return apperr.BadInput("a direct chat cannot be left; archive it instead").With("field", "chatId")
 	}
-	return s.write(ctx, func(tx *ent.Tx) error {
+	return s.history.Write(ctx, func(tx *history.Tx) error {
 		conv, err := s.lockConversation(ctx, tx, chatID)
 		if err != nil {
 			return err
@@ -246,14 +247,14 @@ func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) er
 		if n == 0 {
 			return apperr.Forbid("you are not a member of this chat")
 		}
-		evs := []ev{userEvent(event.TypeCONVERSATION_REMOVED, v.UserID, conv)}
+		evs := []history.Event{history.UserEvent(events.ConversationRemoved, v.UserID, conv)}
 		next, err := tx.Member.Query().Where(member.ConversationID(chatID)).
 			Order(ent.Asc(member.FieldJoinedAt), ent.Asc(member.FieldID)).First(ctx)
 		if ent.IsNotFound(err) { // the last one out
 			if err := tx.Conversation.UpdateOneID(chatID).SetEndedAt(s.now()).ClearAdminID().Exec(ctx); err != nil {
 				return err
 			}
-			s.emit(tx, evs...)
+			tx.Emit(evs...)
 			return nil
 		}
 		if err != nil {
@@ -274,20 +275,20 @@ func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) er
 			}
 			text += "; " + heir.Name + " is now the admin"
 		}
-		evs = append(evs, conversationEvent(event.TypeCONVERSATION_UPDATED, conv))
-		s.emit(tx, evs...)
-		_, err = s.system(ctx, tx, conv, text, false)
+		evs = append(evs, history.ConversationEvent(events.ConversationUpdated, conv))
+		tx.Emit(evs...)
+		_, err = tx.System(ctx, conv, text, false)
 		return err
 	})
 }
 
 // adminChange runs a change of a group that only its admin may make, with
 // the group's row locked.
-func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.ID, change func(*ent.Tx, *ent.Conversation) error) error {
+func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.ID, change func(*history.Tx, *ent.Conversation) error) error {
 	if _, err := s.access.Chat(ctx, v, chatID); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *ent.Tx) error {
+	return s.history.Write(ctx, func(tx *history.Tx) error {
 		conv, err := s.lockConversation(ctx, tx, chatID)
 		if err != nil {
 			return err
@@ -304,7 +305,7 @@ func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.
 
 // lockConversation reads a conversation's row for update: membership
 // changes of one group happen one at a time.
-func (s *Service) lockConversation(ctx context.Context, tx *ent.Tx, id pulid.ID) (*ent.Conversation, error) {
+func (s *Service) lockConversation(ctx context.Context, tx *history.Tx, id pulid.ID) (*ent.Conversation, error) {
 	c, err := forUpdate(s, tx.Conversation.Query().Where(conversation.ID(id), conversation.EndedAtIsNil())).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such chat")
@@ -314,7 +315,7 @@ func (s *Service) lockConversation(ctx context.Context, tx *ent.Tx, id pulid.ID)
 
 // lockUsers loads the users (in the order given), locking their rows so two
 // groups cannot take one user past the limit at once.
-func (s *Service) lockUsers(ctx context.Context, tx *ent.Tx, ids []pulid.ID) ([]*ent.User, error) {
+func (s *Service) lockUsers(ctx context.Context, tx *history.Tx, ids []pulid.ID) ([]*ent.User, error) {
 	found, err := forUpdate(s, tx.User.Query().Where(user.IDIn(ids...))).All(ctx)
 	if err != nil {
 		return nil, err
@@ -335,7 +336,7 @@ func (s *Service) lockUsers(ctx context.Context, tx *ent.Tx, ids []pulid.ID) ([]
 }
 
 // checkGroupsPerUser refuses if any of the users is already in as many groups as allowed.
-func (s *Service) checkGroupsPerUser(ctx context.Context, tx *ent.Tx, users []*ent.User) error {
+func (s *Service) checkGroupsPerUser(ctx context.Context, tx *history.Tx, users []*ent.User) error {
 	ids := make([]pulid.ID, len(users))
 	for i, u := range users {
 		ids[i] = u.ID
@@ -372,7 +373,7 @@ func (s *Service) membersLimit() error {
 }
 
 // addMembers inserts member rows; new members start with everything read.
-func (s *Service) addMembers(ctx context.Context, tx *ent.Tx, conv *ent.Conversation, ids []pulid.ID) error {
+func (s *Service) addMembers(ctx context.Context, tx *history.Tx, conv *ent.Conversation, ids []pulid.ID) error {
 	now := s.now()
 	cur, err := tx.Conversation.Query().Where(conversation.ID(conv.ID)).Select(conversation.FieldLastSeq).Only(ctx)
 	if err != nil {

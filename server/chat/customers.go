@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"parley/server/access"
+	"parley/server/history"
+	"parley/server/history/events"
 	"strings"
 	"unicode"
 
@@ -115,11 +117,11 @@ func (s *Service) LinkCustomer(ctx context.Context, v *auth.Viewer, sessionID, c
 	if _, err := s.Customer(ctx, v, customerID); err != nil {
 		return nil, err
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		if err := s.link(ctx, tx, v, *conv.ContactID, customerID); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent("CONVERSATION_UPDATED", conv))
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, conv))
 		return nil
 	})
 	if err != nil {
@@ -128,7 +130,7 @@ func (s *Service) LinkCustomer(ctx context.Context, v *auth.Viewer, sessionID, c
 	return conv, nil
 }
 
-func (s *Service) link(ctx context.Context, tx *ent.Tx, v *auth.Viewer, contactID, customerID pulid.ID) error {
+func (s *Service) link(ctx context.Context, tx *history.Tx, v *auth.Viewer, contactID, customerID pulid.ID) error {
 	return tx.CustomerLink.Create().SetContactID(contactID).SetCustomerID(customerID).SetLinkedByID(v.UserID).
 		OnConflictColumns(customerlink.FieldContactID).UpdateNewValues().Exec(ctx)
 }
@@ -139,11 +141,11 @@ func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID 
 	if err != nil {
 		return nil, err
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		if _, err := tx.CustomerLink.Delete().Where(customerlink.ContactID(*conv.ContactID)).Exec(ctx); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent("CONVERSATION_UPDATED", conv))
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, conv))
 		return nil
 	})
 	if err != nil {
@@ -224,7 +226,7 @@ func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in Documen
 	// index stays the guarantee; a refusal takes the next number.
 	for attempt := 0; ; attempt++ {
 		var doc *ent.Document
-		err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+		err := s.history.Write(ctx, func(tx *history.Tx) error {
 			if s.db.IsPostgres() {
 				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "parley.documents."+string(in.Kind)); err != nil {
 					return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"parley/server/history"
 	"time"
 
 	"parley/ent"
@@ -137,7 +138,7 @@ func (s *Service) saveAttachment(ctx context.Context, v *auth.Viewer, conv *ent.
 		return nil, err
 	}
 	var att *ent.Attachment
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
 		att, err = tx.Attachment.Create().SetConversationID(conv.ID).SetUploaderKey(v.AuthorKey()).
 			SetFilename(name).SetContentType(info.ContentType).SetSize(size).SetStorageKey(key).

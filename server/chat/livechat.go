@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"parley/server/history"
 	"strings"
 
 	"parley/ent"
@@ -55,7 +56,7 @@ func (s *Service) StartLiveChat(ctx context.Context, channelID pulid.ID, name, e
 		token string
 		conv  *ent.Conversation
 	)
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		ct, err := s.upsertContact(ctx, tx, ch.ID, info)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"parley/server/history"
 
 	"parley/ent"
 	entchannel "parley/ent/channel"
@@ -13,7 +14,7 @@ import (
 // checkOutbound applies the channel's rules to an agent's message in a
 // session, before anything is stored. A private note obeys none of them:
 // it is never sent out.
-func (s *Service) checkOutbound(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, in SendInput, spec *messageSpec) error {
+func (s *Service) checkOutbound(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, in SendInput, spec *history.MessageSpec) error {
 	if err := s.access.Agent(v); err != nil {
 		return err
 	}

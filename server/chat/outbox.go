@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"parley/server/history"
 	"time"
 
 	"parley/ent"
@@ -63,12 +64,9 @@ func (s *Service) RunOutbox(ctx context.Context) {
 // sent again. Only errors the adapter calls temporary are retried.
 func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	now := s.now()
-	var (
-		claimed []*ent.Outbox
-		failed  bool
-	)
-	// A plain transaction: claiming records no event, so it wakes nobody.
-	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+	var claimed []*ent.Outbox
+	// Claiming records no event; failing a stale entry does (Write wakes the relay then).
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		stale, err := tx.Outbox.Query().Where(outbox.StateEQ(outbox.StateSENDING), outbox.LeaseUntilLT(now)).All(ctx)
 		if err != nil {
 			return err
@@ -77,7 +75,6 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 			if err := s.finish(ctx, tx, e, outbox.StateFAILED, "delivery was interrupted; it may or may not have reached the customer"); err != nil {
 				return err
 			}
-			failed = true
 		}
 		claimed, err = forUpdate(s, tx.Outbox.Query().
 			Where(outbox.StateEQ(outbox.StatePENDING), outbox.NextAttemptAtLTE(now)).
@@ -94,9 +91,6 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	})
 	if err != nil {
 		return 0, err
-	}
-	if failed {
-		s.relay.Notify()
 	}
 	for _, e := range claimed {
 		e.Attempts++
@@ -123,7 +117,7 @@ func (s *Service) deliver(ctx context.Context, e *ent.Outbox) error {
 			}
 		}
 	}
-	return s.write(ctx, func(tx *ent.Tx) error {
+	return s.history.Write(ctx, func(tx *history.Tx) error {
 		switch {
 		case err == nil:
 			if providerID != "" {
@@ -153,7 +147,7 @@ func (s *Service) deliver(ctx context.Context, e *ent.Outbox) error {
 }
 
 // finish closes an entry and moves its message forward (SENT) or to FAILED.
-func (s *Service) finish(ctx context.Context, tx *ent.Tx, e *ent.Outbox, state outbox.State, reason string) error {
+func (s *Service) finish(ctx context.Context, tx *history.Tx, e *ent.Outbox, state outbox.State, reason string) error {
 	u := tx.Outbox.UpdateOneID(e.ID).SetState(state).ClearLeaseUntil()
 	if reason != "" {
 		u.SetLastError(reason)
@@ -173,7 +167,7 @@ func (s *Service) finish(ctx context.Context, tx *ent.Tx, e *ent.Outbox, state o
 	if state == outbox.StateFAILED {
 		to = message.StatusFAILED
 	}
-	_, err = s.advance(ctx, tx, conv, m.ID, to, reason)
+	_, err = tx.Advance(ctx, conv, m.ID, to, reason)
 	return err
 }
 

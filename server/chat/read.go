@@ -3,10 +3,11 @@ package chat
 import (
 	"context"
 	"parley/server/access"
+	"parley/server/history"
+	"parley/server/history/events"
 
 	"parley/ent"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
@@ -44,7 +45,7 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 	if m == nil || seq <= m.ReadSeq {
 		return conv, nil // already read (or just left)
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		// Read the newest state under the row lock: messages may have arrived.
 		cur, err := s.lockConversation(ctx, tx, conv.ID)
 		if err != nil {
@@ -71,7 +72,7 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 		if err := upd.Exec(ctx); err != nil {
 			return err
 		}
-		s.emit(tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
+		tx.Emit(history.UserEvent(events.ConversationUpdated, v.UserID, conv))
 		return nil
 	})
 	if err != nil {
@@ -100,7 +101,7 @@ func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, u
 	if err != nil {
 		return nil, err
 	}
-	change := func(tx *ent.Tx) error {
+	change := func(tx *history.Tx) error {
 		u := tx.Member.Update().Where(member.ConversationID(conv.ID), member.UserID(v.UserID))
 		update(u)
 		n, err := u.Save(ctx)
@@ -114,14 +115,14 @@ func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, u
 				return err
 			}
 		}
-		s.emit(tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
+		tx.Emit(history.UserEvent(events.ConversationUpdated, v.UserID, conv))
 		return nil
 	}
-	err = s.write(ctx, change)
+	err = s.history.Write(ctx, change)
 	if ent.IsConstraintError(err) {
 		// A concurrent call made the row (an agent's first mute of a
 		// session): now it is there to update.
-		err = s.write(ctx, change)
+		err = s.history.Write(ctx, change)
 	}
 	if err != nil {
 		return nil, err

@@ -4,16 +4,14 @@
 package chat
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
-	"parley/ent"
-	"parley/ent/event"
 	"parley/ent/schema/pulid"
 	"parley/server/access"
 	"parley/server/channel"
 	"parley/server/db"
+	"parley/server/history"
 	"parley/server/pubsub"
 )
 
@@ -35,7 +33,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	limits  Limits
-	relay   *pubsub.Relay
+	history *history.Writer
 	streams *pubsub.Streams
 	// providers are the channel kinds: their defaults, rules and senders.
 	providers *channel.Registry
@@ -52,8 +50,8 @@ type Service struct {
 }
 
 // New returns the core.
-func New(d *db.DB, acc *access.Service, now func() time.Time, log *slog.Logger, relay *pubsub.Relay, streams *pubsub.Streams, providers *channel.Registry) *Service {
-	s := &Service{db: d, access: acc, now: now, log: log, limits: DefaultLimits, relay: relay, streams: streams, providers: providers,
+func New(d *db.DB, acc *access.Service, hist *history.Writer, now func() time.Time, log *slog.Logger, streams *pubsub.Streams, providers *channel.Registry) *Service {
+	s := &Service{db: d, access: acc, now: now, log: log, limits: DefaultLimits, history: hist, streams: streams, providers: providers,
 		BadgeInterval: 250 * time.Millisecond,
 		Outbox:        DefaultOutbox, outboxWake: make(chan struct{}, 1)}
 	s.badges = &badgeBatcher{s: s, window: 10 * time.Millisecond}
@@ -62,57 +60,3 @@ func New(d *db.DB, acc *access.Service, now func() time.Time, log *slog.Logger, 
 
 // Limits returns the limits in force.
 func (s *Service) Limits() Limits { return s.limits }
-
-// write runs fn in a transaction and, once it has committed, wakes the relay
-// so subscribers hear of it: events are never published before commit.
-func (s *Service) write(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	if err := s.db.Tx(ctx, fn); err != nil {
-		return err
-	}
-	s.relay.Notify()
-	return nil
-}
-
-// ev is one event to record with a change.
-type ev struct {
-	Type           event.Type
-	UserID         pulid.ID // only for this user; else everyone who sees the conversation
-	ConversationID pulid.ID
-	ChannelID      *pulid.ID
-	MessageID      pulid.ID
-	CallID         pulid.ID
-	AgentsOnly     bool
-}
-
-// emit records events with the change they report, in its transaction:
-// they are written when it commits (pubsub.Append), in the order emitted.
-func (s *Service) emit(tx *ent.Tx, evs ...ev) {
-	builders := make([]*ent.EventCreate, len(evs))
-	for i, e := range evs {
-		c := tx.Event.Create().SetType(e.Type).SetAgentsOnly(e.AgentsOnly).SetNillableChannelID(e.ChannelID)
-		if e.UserID != "" {
-			c.SetUserID(e.UserID)
-		}
-		if e.ConversationID != "" {
-			c.SetConversationID(e.ConversationID)
-		}
-		if e.MessageID != "" {
-			c.SetMessageID(e.MessageID)
-		}
-		if e.CallID != "" {
-			c.SetCallID(e.CallID)
-		}
-		builders[i] = c
-	}
-	pubsub.Append(s.db, tx, builders...)
-}
-
-// conversationEvent is an event for everyone who sees the conversation.
-func conversationEvent(t event.Type, c *ent.Conversation) ev {
-	return ev{Type: t, ConversationID: c.ID, ChannelID: c.ChannelID}
-}
-
-// userEvent is an event about a conversation for one user only.
-func userEvent(t event.Type, userID pulid.ID, c *ent.Conversation) ev {
-	return ev{Type: t, UserID: userID, ConversationID: c.ID}
-}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"parley/server/access"
+	"parley/server/history"
+	"parley/server/history/events"
 	"strings"
 	"time"
 
@@ -11,7 +13,6 @@ import (
 	entchannel "parley/ent/channel"
 	"parley/ent/contact"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/message"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
@@ -71,7 +72,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error)
 		kind = message.KindTEXT
 	}
 	var msg *ent.Message
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		ct, err := s.upsertContact(ctx, tx, ch.ID, in.Contact)
 		if err != nil {
 			return err
@@ -80,7 +81,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error)
 		if err != nil {
 			return err
 		}
-		msg, err = s.appendMessage(ctx, tx, conv, messageSpec{
+		msg, err = tx.AppendMessage(ctx, conv, history.MessageSpec{
 			ID: pulid.MustNew("ms"), AuthorKey: "contact:" + string(ct.ID), Direction: message.DirectionINBOUND,
 			Kind: kind, Text: in.Text, Post: in.Post, Status: message.StatusDELIVERED, ChannelID: &ch.ID,
 			ProviderMessageID: &in.ProviderMessageID, ClientMessageID: in.ClientMessageID, CountsAsUnread: true,
@@ -89,7 +90,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error)
 			return err
 		}
 		if created {
-			s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+			tx.Emit(history.ConversationEvent(events.ConversationAdded, conv))
 			return nil
 		}
 		return nil
@@ -115,7 +116,7 @@ func (s *Service) byProviderID(ctx context.Context, channelID pulid.ID, id strin
 
 // upsertContact finds the contact by its provider identity, refreshing what
 // the channel now says about them, or creates it.
-func (s *Service) upsertContact(ctx context.Context, tx *ent.Tx, channelID pulid.ID, in ContactInfo) (*ent.Contact, error) {
+func (s *Service) upsertContact(ctx context.Context, tx *history.Tx, channelID pulid.ID, in ContactInfo) (*ent.Contact, error) {
 	id, err := tx.Contact.Create().SetID(pulid.MustNew("ct")).SetChannelID(channelID).SetExternalID(in.ExternalID).
 		SetNillableDisplayName(in.DisplayName).SetNillablePhone(in.Phone).SetNillableEmail(in.Email).
 		SetNillableNickname(in.Nickname).SetNillableAvatarURL(in.AvatarURL).SetPrivacyRestricted(in.PrivacyRestricted).
@@ -130,7 +131,7 @@ func (s *Service) upsertContact(ctx context.Context, tx *ent.Tx, channelID pulid
 // findOrCreateSession returns the session of a contact on a channel. Two
 // first messages racing make one session: the unique (channel, contact)
 // index decides, and the loser reads the winner's.
-func (s *Service) findOrCreateSession(ctx context.Context, tx *ent.Tx, channelID, contactID pulid.ID) (*ent.Conversation, bool, error) {
+func (s *Service) findOrCreateSession(ctx context.Context, tx *history.Tx, channelID, contactID pulid.ID) (*ent.Conversation, bool, error) {
 	newID := pulid.MustNew("se")
 	now := s.now()
 	id, err := tx.Conversation.Create().SetID(newID).SetKind(conversation.KindEXTERNAL).
@@ -143,22 +144,6 @@ func (s *Service) findOrCreateSession(ctx context.Context, tx *ent.Tx, channelID
 	}
 	conv, err := tx.Conversation.Get(ctx, id)
 	return conv, id == newID, err
-}
-
-// sessionChange updates a session's state with a message written to it:
-// a customer's message makes it UNREAD, an agent's reply ANSWERED, and
-// either reopens it. Notes and system messages change nothing.
-func sessionChange(ctx context.Context, tx *ent.Tx, conv *ent.Conversation, spec messageSpec, now time.Time) error {
-	u := tx.Conversation.UpdateOneID(conv.ID)
-	switch {
-	case spec.Direction == message.DirectionINBOUND:
-		u.SetReplyState(conversation.ReplyStateUNREAD).SetLastInboundAt(now).AddSessionUnread(1)
-	case spec.Direction == message.DirectionOUTBOUND && !spec.AgentsOnly:
-		u.SetReplyState(conversation.ReplyStateANSWERED).SetSessionUnread(0)
-	default:
-		return nil
-	}
-	return u.SetStatus(conversation.StatusOPEN).ClearArchivedAt().ClearArchivedByID().Exec(ctx)
 }
 
 // SessionFilter narrows the inbox.
@@ -233,7 +218,7 @@ func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		cur, err := s.lockSession(ctx, tx, conv.ID)
 		if err != nil {
 			return err
@@ -258,7 +243,7 @@ func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent
 		if err := u.Exec(ctx); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, cur))
 		return nil
 	})
 	if err != nil {
@@ -277,51 +262,15 @@ func (s *Service) visitorRead(ctx context.Context, conv *ent.Conversation, seq i
 	if err != nil || len(ids) == 0 {
 		return conv, err
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		for _, id := range ids {
-			if _, err := s.advance(ctx, tx, conv, id, message.StatusREAD, ""); err != nil {
+			if _, err := tx.Advance(ctx, conv, id, message.StatusREAD, ""); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	return conv, err
-}
-
-// statusRank orders delivery statuses: a status only moves forward.
-var statusRank = map[message.Status]int{
-	message.StatusPENDING: 0, message.StatusSENT: 1, message.StatusDELIVERED: 2, message.StatusREAD: 3,
-}
-
-// advance moves a message's delivery status forward (PENDING, SENT,
-// DELIVERED, READ; FAILED only from PENDING or SENT) and records the change.
-// It reports whether anything changed: a step back is ignored.
-func (s *Service) advance(ctx context.Context, tx *ent.Tx, conv *ent.Conversation, id pulid.ID, to message.Status, reason string) (bool, error) {
-	var from []message.Status
-	if to == message.StatusFAILED {
-		from = []message.Status{message.StatusPENDING, message.StatusSENT}
-	} else {
-		for st, r := range statusRank {
-			if r < statusRank[to] {
-				from = append(from, st)
-			}
-		}
-	}
-	u := tx.Message.Update().Where(message.ID(id), message.StatusIn(from...)).SetStatus(to).SetUpdatedAt(s.now())
-	switch to {
-	case message.StatusREAD:
-		u.SetReadAt(s.now())
-	case message.StatusFAILED:
-		u.SetFailureReason(reason)
-	}
-	n, err := u.Save(ctx)
-	if err != nil || n == 0 {
-		return false, err
-	}
-	e := conversationEvent(event.TypeMESSAGE_UPDATED, conv)
-	e.MessageID = id
-	s.emit(tx, e)
-	return true, nil
 }
 
 // archiveSession archives a session for everyone, recording who and when,
@@ -333,7 +282,7 @@ func (s *Service) archiveSession(ctx context.Context, v *auth.Viewer, id pulid.I
 	if _, err := s.access.Session(ctx, v, id); err != nil {
 		return nil, err
 	}
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		cur, err := s.lockSession(ctx, tx, id)
 		if err != nil {
 			return err
@@ -353,7 +302,7 @@ func (s *Service) archiveSession(ctx context.Context, v *auth.Viewer, id pulid.I
 		if err := u.Exec(ctx); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, cur))
 		return nil
 	})
 	if err != nil {
@@ -362,7 +311,7 @@ func (s *Service) archiveSession(ctx context.Context, v *auth.Viewer, id pulid.I
 	return s.db.Conversation.Get(ctx, id)
 }
 
-func (s *Service) lockSession(ctx context.Context, tx *ent.Tx, id pulid.ID) (*ent.Conversation, error) {
+func (s *Service) lockSession(ctx context.Context, tx *history.Tx, id pulid.ID) (*ent.Conversation, error) {
 	c, err := forUpdate(s, tx.Conversation.Query().Where(conversation.ID(id), conversation.KindEQ(conversation.KindEXTERNAL))).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such session")
@@ -396,7 +345,7 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 	if textLen(text) > s.limits.InternalText {
 		return nil, apperr.New(apperr.TextTooLong, "the note is too long").With("max", s.limits.InternalText)
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		cur, err := s.lockSession(ctx, tx, id)
 		if err != nil {
 			return err
@@ -411,15 +360,15 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 		prev := cur.AssigneeID
 		cur.AssigneeID = &to
 		// The colleague hears of the session before its first new message.
-		s.emit(tx, userEvent(event.TypeCONVERSATION_ADDED, to, cur))
+		tx.Emit(history.UserEvent(events.ConversationAdded, to, cur))
 		msg := fmt.Sprintf("%s forwarded this chat to %s", me.Name, target.Name)
 		if text != "" {
 			msg += ": " + text
 		}
-		if _, err := s.system(ctx, tx, cur, msg, true); err != nil {
+		if _, err := tx.System(ctx, cur, msg, true); err != nil {
 			return err
 		}
-		evs := []ev{conversationEvent(event.TypeCONVERSATION_UPDATED, cur)}
+		evs := []history.Event{history.ConversationEvent(events.ConversationUpdated, cur)}
 		if prev != nil && *prev != to {
 			// The one it was forwarded to before may have seen it only as its assignee.
 			still, err := tx.User.Query().Where(user.ID(*prev), user.Or(user.RoleEQ(user.RoleADMIN),
@@ -428,10 +377,10 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 				return err
 			}
 			if !still {
-				evs = append(evs, userEvent(event.TypeCONVERSATION_REMOVED, *prev, cur))
+				evs = append(evs, history.UserEvent(events.ConversationRemoved, *prev, cur))
 			}
 		}
-		s.emit(tx, evs...)
+		tx.Emit(evs...)
 		return nil
 	})
 	if err != nil {
@@ -456,7 +405,7 @@ func (s *Service) CloseInactive(ctx context.Context) (int, error) {
 			return closed, err
 		}
 		for _, id := range ids {
-			err := s.write(ctx, func(tx *ent.Tx) error {
+			err := s.history.Write(ctx, func(tx *history.Tx) error {
 				cur, err := s.lockSession(ctx, tx, id)
 				if err != nil {
 					return err
@@ -470,10 +419,10 @@ func (s *Service) CloseInactive(ctx context.Context) (int, error) {
 					return err
 				}
 				closed++
-				if _, err := s.system(ctx, tx, cur, fmt.Sprintf("Closed after %d hours without activity", *ch.AutoCloseAfterHours), true); err != nil {
+				if _, err := tx.System(ctx, cur, fmt.Sprintf("Closed after %d hours without activity", *ch.AutoCloseAfterHours), true); err != nil {
 					return err
 				}
-				s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+				tx.Emit(history.ConversationEvent(events.ConversationUpdated, cur))
 				return nil
 			})
 			if err != nil {

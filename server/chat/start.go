@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"parley/server/access"
+	"parley/server/history"
+	"parley/server/history/events"
 	"strings"
 
 	"parley/ent"
 	entchannel "parley/ent/channel"
 	"parley/ent/contact"
 	"parley/ent/customerlink"
-	"parley/ent/event"
 	"parley/ent/message"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
@@ -91,7 +92,7 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 	if !p.CanReply && !(in.Template != nil && p.Reason != apperr.ChannelSyncLost) {
 		return nil, p.Err()
 	}
-	spec := messageSpec{
+	spec := history.MessageSpec{
 		ID: pulid.MustNew("ms"), SenderID: &v.UserID, AuthorKey: v.AuthorKey(), Direction: message.DirectionOUTBOUND,
 		Kind: message.KindTEXT, Status: message.StatusPENDING, ChannelID: &ch.ID, Outbox: true, CountsAsUnread: true,
 	}
@@ -108,7 +109,7 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 	}
 	spec.Text = &text
 	var sessionID pulid.ID
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		ct, err := s.upsertContact(ctx, tx, ch.ID, contactInfo)
 		if err != nil {
 			return err
@@ -122,14 +123,14 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 			if err := tx.Conversation.UpdateOneID(conv.ID).SetAssigneeID(v.UserID).Exec(ctx); err != nil {
 				return err
 			}
-			s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+			tx.Emit(history.ConversationEvent(events.ConversationAdded, conv))
 		}
 		if cust != nil {
 			if err := s.link(ctx, tx, v, ct.ID, cust.ID); err != nil {
 				return err
 			}
 		}
-		_, err = s.appendMessage(ctx, tx, conv, spec)
+		_, err = tx.AppendMessage(ctx, conv, spec)
 		return err
 	})
 	if err != nil {
@@ -217,14 +218,14 @@ func (s *Service) ReplyToComment(ctx context.Context, v *auth.Viewer, commentID 
 	if !ch.Connected {
 		return nil, errSyncLost(ch)
 	}
-	spec := messageSpec{
+	spec := history.MessageSpec{
 		ID: pulid.MustNew("ms"), SenderID: &v.UserID, AuthorKey: v.AuthorKey(), Direction: message.DirectionOUTBOUND,
 		Kind: message.KindCOMMENT, Text: &text, Status: message.StatusPENDING, ChannelID: &ch.ID,
 		ReplyToID: &c.ID, Post: c.Post, Outbox: true, CountsAsUnread: true,
 	}
 	var m *ent.Message
-	if err := s.write(ctx, func(tx *ent.Tx) (err error) {
-		m, err = s.appendMessage(ctx, tx, conv, spec)
+	if err := s.history.Write(ctx, func(tx *history.Tx) (err error) {
+		m, err = tx.AppendMessage(ctx, conv, spec)
 		return err
 	}); err != nil {
 		return nil, err
@@ -270,13 +271,13 @@ func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 	if s.Transcriber != nil {
 		status = schema.TranscriptionPending
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		if err := tx.Message.UpdateOneID(id).SetTranscription(&schema.Transcription{Status: status}).Exec(ctx); err != nil {
 			return err
 		}
-		e := conversationEvent(event.TypeMESSAGE_UPDATED, conv)
+		e := history.ConversationEvent(events.MessageUpdated, conv)
 		e.MessageID = id
-		s.emit(tx, e)
+		tx.Emit(e)
 		return nil
 	})
 	if err != nil {

@@ -3,10 +3,10 @@ package chat
 import (
 	"context"
 	"parley/server/access"
+	"parley/server/history/events"
 	"time"
 
 	"parley/ent"
-	"parley/ent/event"
 	"parley/ent/schema/pulid"
 	"parley/server/apperr"
 	"parley/server/auth"
@@ -17,7 +17,7 @@ import (
 type Event struct {
 	Cursor string
 	// Type is one of API.md's EventType values.
-	Type         string
+	Type         events.Type
 	Conversation *ent.Conversation
 	Member       *ent.Member
 	Message      *ent.Message
@@ -31,7 +31,7 @@ func (s *Service) MessageAdded(ctx context.Context, v *auth.Viewer, convID pulid
 		return nil, err
 	}
 	return pubsub.Open(ctx, s.streams, v,
-		pubsub.Filter{ConversationID: convID, Types: []event.Type{event.TypeMESSAGE_ADDED}}, nil,
+		pubsub.Filter{ConversationID: convID, Types: []events.Type{events.MessageAdded}}, nil,
 		&messageSink{visitor: v.IsVisitor()})
 }
 
@@ -105,7 +105,7 @@ func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
 	e.cursor = d.Cursor.String()
 	if d.Resync {
 		if e.withEvents {
-			return []T{e.convert(Event{Cursor: e.cursor, Type: "RESYNC_REQUIRED"})}
+			return []T{e.convert(Event{Cursor: e.cursor, Type: events.ResyncRequired})}
 		}
 		return nil
 	}
@@ -115,7 +115,7 @@ func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
 	if !e.withEvents {
 		return nil
 	}
-	return []T{e.convert(Event{Cursor: e.cursor, Type: string(d.Type), Conversation: d.Conversation,
+	return []T{e.convert(Event{Cursor: e.cursor, Type: d.Type, Conversation: d.Conversation,
 		Member: d.Member, Message: d.Message, Call: d.Call})}
 }
 
@@ -128,7 +128,7 @@ func (e *eventSink[T]) Fire(ctx context.Context) []T {
 		}
 		return nil
 	}
-	return []T{e.convert(Event{Cursor: e.cursor, Type: "BADGES_UPDATED", Badges: &b})}
+	return []T{e.convert(Event{Cursor: e.cursor, Type: events.BadgesUpdated, Badges: &b})}
 }
 
 // badgeTimer schedules a badge update after a change, once per interval.
@@ -151,6 +151,6 @@ type noTimer struct{}
 
 func (noTimer) Due() <-chan time.Time { return nil }
 
-func movesBadges(t event.Type) bool {
-	return t != event.TypeCALL_UPDATED && t != event.TypeMESSAGE_UPDATED
+func movesBadges(t events.Type) bool {
+	return t != events.CallUpdated && t != events.MessageUpdated
 }

@@ -130,3 +130,19 @@ func matches(path, pattern string) bool {
 	}
 	return path == pattern
 }
+
+// Events are written only through history's transaction handle (Tx.Emit),
+// whose Write wakes the relay after commit: nobody else appends to the log.
+func TestOnlyHistoryWritesEvents(t *testing.T) {
+	out, err := exec.Command("git", "-C", "../..", "grep", "--untracked", "-n", "-E", `pubsub\.Append\(|\.Event\.Create(Bulk)?\(`, "--", "*.go").Output()
+	if err != nil && len(out) > 0 {
+		t.Fatalf("git grep: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line == "" || strings.HasPrefix(line, "server/history/") || strings.HasPrefix(line, "ent/") ||
+			strings.HasPrefix(line, "server/pubsub/append.go:") || strings.Contains(line, "_test.go:") {
+			continue
+		}
+		t.Errorf("%s: events are written through history.Tx.Emit only", line)
+	}
+}

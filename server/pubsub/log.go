@@ -7,17 +7,17 @@ import (
 	"strings"
 
 	"parley/ent"
-	"parley/ent/event"
 	"parley/ent/schema/pulid"
 	"parley/server/access"
 	"parley/server/auth"
 	"parley/server/db"
+	"parley/server/history/events"
 )
 
 // entry is one row of the event log.
 type entry struct {
 	Cursor
-	Type           event.Type
+	Type           events.Type
 	UserID         pulid.ID
 	ConversationID pulid.ID
 	ChannelID      pulid.ID
