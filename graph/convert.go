@@ -13,16 +13,17 @@ import (
 	"parley/graph/model"
 	"parley/server/apperr"
 	"parley/server/chat"
+	"parley/server/feed"
 )
 
 // badges converts the core's badges to GraphQL's.
-func badges(b chat.Badges) *model.Badges {
+func badges(b feed.Badges) *model.Badges {
 	return &model.Badges{InternalUnread: b.InternalUnread, Mentions: b.Mentions, MutedWithUnread: b.MutedWithUnread,
 		ExternalUnread: b.ExternalUnread, ExternalUnanswered: b.ExternalUnanswered, Total: b.Total()}
 }
 
 // event converts one entry of the core's stream.
-func event(e chat.Event) *model.Event {
+func event(e feed.Event) *model.Event {
 	out := &model.Event{Cursor: e.Cursor, Type: model.EventType(e.Type), Message: e.Message, Call: e.Call}
 	if e.Conversation != nil {
 		out.Conversation = model.WrapWith(e.Conversation, e.Member)

@@ -38,7 +38,7 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	case "cr":
 		n, err = nilIfErr(r.Core.Canned(ctx, v, id))
 	case "ca":
-		n, err = nilIfErr(r.Core.Call(ctx, v, id))
+		n, err = nilIfErr(r.Calls.Call(ctx, v, id))
 	case "at":
 		n, err = nilIfErr(r.Core.Attachment(ctx, v, id))
 	default:

@@ -12,7 +12,9 @@ import (
 	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/calls"
 	"parley/server/chat"
+	"parley/server/feed"
 	"parley/server/files"
 	"parley/server/ratelimit"
 	"parley/server/settings"
@@ -29,6 +31,10 @@ type Resolver struct {
 	Core      *chat.Service
 	// Access decides who may see what: node(id:) and nested fields ask it.
 	Access *access.Service
+	// Feed is the caller's live feed: events, badges, messageAdded.
+	Feed *feed.Service
+	// Calls are calls between colleagues and to customers.
+	Calls *calls.Service
 	// VisitorLimit limits how often one address may start a Live Chat.
 	VisitorLimit *ratelimit.Limiter
 	// VisitorWrites limits how fast one Live Chat visitor (per session)

@@ -7,6 +7,11 @@ package graph
 
 import (
 	"context"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+
 	"parley/ent"
 	"parley/ent/call"
 	"parley/ent/channel"
@@ -18,14 +23,11 @@ import (
 	"parley/server/apperr"
 	provider "parley/server/channel"
 	"parley/server/chat"
+	"parley/server/feed"
 	"parley/server/files/upload"
 	"parley/server/ratelimit"
 	"parley/server/settings"
 	"parley/server/users"
-	"time"
-
-	"entgo.io/contrib/entgql"
-	"github.com/99designs/gqlgen/graphql"
 )
 
 func (r *attachmentResolver) URL(ctx context.Context, obj *ent.Attachment) (*string, error) {
@@ -301,23 +303,23 @@ func (r *mutationResolver) TranscribeMessage(ctx context.Context, messageID puli
 }
 
 func (r *mutationResolver) StartCall(ctx context.Context, conversationID pulid.ID, media call.Media) (*ent.Call, error) {
-	return r.Core.StartCall(ctx, viewer(ctx), conversationID, media)
+	return r.Calls.StartCall(ctx, viewer(ctx), conversationID, media)
 }
 
 func (r *mutationResolver) EscalateToCall(ctx context.Context, sessionID pulid.ID) (*ent.Call, error) {
-	return r.Core.Escalate(ctx, viewer(ctx), sessionID)
+	return r.Calls.Escalate(ctx, viewer(ctx), sessionID)
 }
 
 func (r *mutationResolver) AnswerCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
-	return r.Core.Answer(ctx, viewer(ctx), id)
+	return r.Calls.Answer(ctx, viewer(ctx), id)
 }
 
 func (r *mutationResolver) DeclineCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
-	return r.Core.Decline(ctx, viewer(ctx), id)
+	return r.Calls.Decline(ctx, viewer(ctx), id)
 }
 
 func (r *mutationResolver) EndCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
-	return r.Core.End(ctx, viewer(ctx), id)
+	return r.Calls.End(ctx, viewer(ctx), id)
 }
 
 func (r *mutationResolver) CreateChannel(ctx context.Context, input model.CreateChannelInput) (*ent.Channel, error) {
@@ -517,7 +519,7 @@ func (r *queryResolver) CannedResponses(ctx context.Context, search *string) ([]
 }
 
 func (r *queryResolver) Badges(ctx context.Context) (*model.Badges, error) {
-	b, err := r.Core.Badges(ctx, viewer(ctx))
+	b, err := r.Feed.Badges(ctx, viewer(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -605,15 +607,15 @@ func (r *sessionResolver) Customer(ctx context.Context, obj *model.Session) (*en
 }
 
 func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID pulid.ID) (<-chan *ent.Message, error) {
-	return r.Core.MessageAdded(ctx, viewer(ctx), conversationID)
+	return r.Feed.MessageAdded(ctx, viewer(ctx), conversationID)
 }
 
 func (r *subscriptionResolver) Events(ctx context.Context, since *string) (<-chan *model.Event, error) {
-	return chat.Events(ctx, r.Core, viewer(ctx), since, connectionSince(ctx), event)
+	return feed.Events(ctx, r.Feed, viewer(ctx), since, connectionSince(ctx), event)
 }
 
 func (r *subscriptionResolver) BadgesUpdated(ctx context.Context) (<-chan *model.Badges, error) {
-	return chat.BadgesUpdated(ctx, r.Core, viewer(ctx), func(e chat.Event) *model.Badges { return badges(*e.Badges) })
+	return feed.BadgesUpdated(ctx, r.Feed, viewer(ctx), func(e feed.Event) *model.Badges { return badges(*e.Badges) })
 }
 
 func (r *userResolver) Email(ctx context.Context, obj *ent.User) (string, error) {

@@ -133,6 +133,14 @@ func (s *Service) Session(ctx context.Context, v *auth.Viewer, id pulid.ID) (*en
 	return s.Conversation(ctx, v, id)
 }
 
+// AgentSession loads a session an agent (not its visitor) may work on.
+func (s *Service) AgentSession(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
+	if err := s.Agent(v); err != nil {
+		return nil, err
+	}
+	return s.Session(ctx, v, id)
+}
+
 // Message loads a message the viewer may read.
 func (s *Service) Message(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Message, error) {
 	m, err := s.db.Message.Get(ctx, id)

@@ -2,12 +2,12 @@ package chat
 
 import (
 	"context"
-	"parley/server/access"
 	"strings"
 
 	"parley/ent"
 	"parley/ent/cannedresponse"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 )

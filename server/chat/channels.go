@@ -3,8 +3,6 @@ package chat
 import (
 	"context"
 	"maps"
-	"parley/server/history"
-	"parley/server/history/events"
 	"slices"
 	"strings"
 
@@ -17,6 +15,8 @@ import (
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/channel"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // ChannelInput creates or changes a channel; nil fields keep their value

@@ -3,9 +3,6 @@ package chat
 import (
 	"context"
 	"fmt"
-	"parley/server/access"
-	"parley/server/history"
-	"parley/server/history/events"
 	"strings"
 
 	"parley/ent"
@@ -13,8 +10,11 @@ import (
 	"parley/ent/member"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // CreateDirect returns the viewer's direct chat with another user, creating
@@ -306,7 +306,7 @@ func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.
 // lockConversation reads a conversation's row for update: membership
 // changes of one group happen one at a time.
 func (s *Service) lockConversation(ctx context.Context, tx *history.Tx, id pulid.ID) (*ent.Conversation, error) {
-	c, err := forUpdate(s, tx.Conversation.Query().Where(conversation.ID(id), conversation.EndedAtIsNil())).Only(ctx)
+	c, err := history.ForUpdate(tx, tx.Conversation.Query().Where(conversation.ID(id), conversation.EndedAtIsNil())).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such chat")
 	}
@@ -316,7 +316,7 @@ func (s *Service) lockConversation(ctx context.Context, tx *history.Tx, id pulid
 // lockUsers loads the users (in the order given), locking their rows so two
 // groups cannot take one user past the limit at once.
 func (s *Service) lockUsers(ctx context.Context, tx *history.Tx, ids []pulid.ID) ([]*ent.User, error) {
-	found, err := forUpdate(s, tx.User.Query().Where(user.IDIn(ids...))).All(ctx)
+	found, err := history.ForUpdate(tx, tx.User.Query().Where(user.IDIn(ids...))).All(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -3,9 +3,6 @@ package chat
 import (
 	"context"
 	"fmt"
-	"parley/server/access"
-	"parley/server/history"
-	"parley/server/history/events"
 	"strings"
 	"unicode"
 
@@ -16,8 +13,11 @@ import (
 	"parley/ent/customerlink"
 	"parley/ent/document"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // CustomerInput is a customer record as an agent enters it.
@@ -110,7 +110,7 @@ func (s *Service) Customer(ctx context.Context, v *auth.Viewer, id pulid.ID) (*e
 // LinkCustomer ties a session's contact (and so every later session of that
 // contact on the channel) to a customer record.
 func (s *Service) LinkCustomer(ctx context.Context, v *auth.Viewer, sessionID, customerID pulid.ID) (*ent.Conversation, error) {
-	conv, err := s.agentSession(ctx, v, sessionID)
+	conv, err := s.access.AgentSession(ctx, v, sessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (s *Service) link(ctx context.Context, tx *history.Tx, v *auth.Viewer, cont
 
 // UnlinkCustomer removes a session's customer link.
 func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (*ent.Conversation, error) {
-	conv, err := s.agentSession(ctx, v, sessionID)
+	conv, err := s.access.AgentSession(ctx, v, sessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -152,14 +152,6 @@ func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID 
 		return nil, err
 	}
 	return conv, nil
-}
-
-// agentSession loads a session an agent (not its visitor) may work on.
-func (s *Service) agentSession(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
-	if err := s.access.Agent(v); err != nil {
-		return nil, err
-	}
-	return s.access.Session(ctx, v, id)
 }
 
 // SessionCustomer is the customer a session is linked to (never shown to a visitor).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"parley/server/history"
 	"time"
 
 	"parley/ent"
@@ -16,6 +15,7 @@ import (
 	"parley/server/blob"
 	provider "parley/server/channel"
 	"parley/server/files"
+	"parley/server/history"
 )
 
 // File sizes are in bytes. API.md's "100 MB" is read as 100 MiB

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"parley/server/access"
 	"time"
 
 	"parley/ent"
@@ -11,6 +10,7 @@ import (
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 )

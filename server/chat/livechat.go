@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"parley/server/history"
 	"strings"
 
 	"parley/ent"
@@ -12,6 +11,7 @@ import (
 	"parley/ent/conversation"
 	"parley/ent/schema/pulid"
 	"parley/server/apperr"
+	"parley/server/history"
 )
 
 // IssueVisitorToken creates a visitor's token for a session, in the

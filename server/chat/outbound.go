@@ -2,13 +2,13 @@ package chat
 
 import (
 	"context"
-	"parley/server/history"
 
 	"parley/ent"
 	entchannel "parley/ent/channel"
 	"parley/ent/message"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
 )
 
 // checkOutbound applies the channel's rules to an agent's message in a

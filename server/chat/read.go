@@ -2,9 +2,6 @@ package chat
 
 import (
 	"context"
-	"parley/server/access"
-	"parley/server/history"
-	"parley/server/history/events"
 
 	"parley/ent"
 	"parley/ent/conversation"
@@ -12,8 +9,11 @@ import (
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // MarkRead moves the viewer's read horizon up to a message (or to the end).

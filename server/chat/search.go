@@ -3,13 +3,13 @@ package chat
 import (
 	"context"
 	"fmt"
-	"parley/server/access"
 	"strings"
 	"unicode"
 
 	"parley/ent"
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 )

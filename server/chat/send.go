@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"parley/server/history"
 	"strings"
 
 	"parley/ent"
@@ -13,6 +12,7 @@ import (
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/files"
+	"parley/server/history"
 )
 
 // SendInput is a message as a client sends it.

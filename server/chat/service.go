@@ -12,7 +12,6 @@ import (
 	"parley/server/channel"
 	"parley/server/db"
 	"parley/server/history"
-	"parley/server/pubsub"
 )
 
 // Limits are the numbers API.md fixes (defaults in DefaultLimits).
@@ -34,27 +33,20 @@ type Service struct {
 	log     *slog.Logger
 	limits  Limits
 	history *history.Writer
-	streams *pubsub.Streams
 	// providers are the channel kinds: their defaults, rules and senders.
 	providers *channel.Registry
-	// BadgeInterval is the least time between two badge updates of one stream.
-	BadgeInterval time.Duration
 	// Transcriber, when set, is handed AUDIO messages to transcribe.
 	Transcriber func(messageID pulid.ID)
-	// Outbox sets how replies to customers are delivered.
-	Outbox     OutboxConfig
-	outboxWake chan struct{}
-	badges     *badgeBatcher
+	// wakeOutbox tells the delivery worker a reply was committed.
+	wakeOutbox func()
 	// Files stores attachments (files.go).
 	Files Files
 }
 
 // New returns the core.
-func New(d *db.DB, acc *access.Service, hist *history.Writer, now func() time.Time, log *slog.Logger, streams *pubsub.Streams, providers *channel.Registry) *Service {
-	s := &Service{db: d, access: acc, now: now, log: log, limits: DefaultLimits, history: hist, streams: streams, providers: providers,
-		BadgeInterval: 250 * time.Millisecond,
-		Outbox:        DefaultOutbox, outboxWake: make(chan struct{}, 1)}
-	s.badges = &badgeBatcher{s: s, window: 10 * time.Millisecond}
+func New(d *db.DB, acc *access.Service, hist *history.Writer, now func() time.Time, log *slog.Logger, providers *channel.Registry, wakeOutbox func()) *Service {
+	s := &Service{db: d, access: acc, now: now, log: log, limits: DefaultLimits, history: hist, providers: providers,
+		wakeOutbox: wakeOutbox}
 	return s
 }
 

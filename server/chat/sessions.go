@@ -3,9 +3,6 @@ package chat
 import (
 	"context"
 	"fmt"
-	"parley/server/access"
-	"parley/server/history"
-	"parley/server/history/events"
 	"strings"
 	"time"
 
@@ -17,8 +14,11 @@ import (
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // ContactInfo is a customer as a channel describes them.
@@ -312,7 +312,7 @@ func (s *Service) archiveSession(ctx context.Context, v *auth.Viewer, id pulid.I
 }
 
 func (s *Service) lockSession(ctx context.Context, tx *history.Tx, id pulid.ID) (*ent.Conversation, error) {
-	c, err := forUpdate(s, tx.Conversation.Query().Where(conversation.ID(id), conversation.KindEQ(conversation.KindEXTERNAL))).Only(ctx)
+	c, err := history.ForUpdate(tx, tx.Conversation.Query().Where(conversation.ID(id), conversation.KindEQ(conversation.KindEXTERNAL))).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such session")
 	}

@@ -3,9 +3,6 @@ package chat
 import (
 	"context"
 	"fmt"
-	"parley/server/access"
-	"parley/server/history"
-	"parley/server/history/events"
 	"strings"
 
 	"parley/ent"
@@ -15,9 +12,12 @@ import (
 	"parley/ent/message"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/channel"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // StartInput is the "+ Chat" button: write to a customer first.
@@ -201,7 +201,7 @@ func (s *Service) ReplyToComment(ctx context.Context, v *auth.Viewer, commentID 
 	if c.Kind != message.KindCOMMENT || c.Direction != message.DirectionINBOUND {
 		return nil, apperr.BadInput("that message is not a customer's comment").With("field", "messageId")
 	}
-	conv, err := s.agentSession(ctx, v, c.ConversationID)
+	conv, err := s.access.AgentSession(ctx, v, c.ConversationID)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,8 @@ import (
 	"context"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"parley/ent"
 	"parley/ent/schema/pulid"
 	"parley/server/db"
@@ -105,4 +107,13 @@ func (tx *Tx) Emit(evs ...Event) {
 		builders[i] = c
 	}
 	pubsub.Append(tx.w.db, tx.Tx, builders...)
+}
+
+// ForUpdate locks the rows a query in tx reads until commit, on PostgreSQL.
+// SQLite has no row locks and needs none: its writers take turns (db.Tx).
+func ForUpdate[Q interface{ ForUpdate(...entsql.LockOption) Q }](tx *Tx, q Q) Q {
+	if tx.w.db.IsPostgres() {
+		return q.ForUpdate()
+	}
+	return q
 }

@@ -3,10 +3,10 @@ package retention
 import (
 	"context"
 	"database/sql"
-	"parley/server/history"
 	"time"
 
 	"parley/ent/setting"
+	"parley/server/history"
 	"parley/server/pubsub"
 )
 

@@ -3,8 +3,6 @@ package retention
 import (
 	"context"
 	"fmt"
-	"parley/server/history"
-	"parley/server/history/events"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -14,6 +12,8 @@ import (
 	"parley/ent/conversation"
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // expireSessionFiles removes the files of sent attachments whose expires_at

@@ -1,15 +1,15 @@
-package chat
+package feed
 
 import (
 	"context"
-	"parley/server/access"
-	"parley/server/history/events"
 	"time"
 
 	"parley/ent"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history/events"
 	"parley/server/pubsub"
 )
 

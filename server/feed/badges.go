@@ -1,12 +1,16 @@
-package chat
+// Package feed is a user's live feed: the resumable `events` stream,
+// badges and their updates, and a conversation's messageAdded.
+package feed
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
+	"parley/ent"
 	"parley/ent/conversation"
 	"parley/ent/member"
 	"parley/ent/predicate"
@@ -14,7 +18,27 @@ import (
 	"parley/ent/user"
 	"parley/server/access"
 	"parley/server/auth"
+	"parley/server/db"
+	"parley/server/pubsub"
 )
+
+// Service is the feed.
+type Service struct {
+	db      *db.DB
+	access  *access.Service
+	streams *pubsub.Streams
+	log     *slog.Logger
+	// BadgeInterval is the least time between two badge updates of one stream.
+	BadgeInterval time.Duration
+	badges        *badgeBatcher
+}
+
+// New returns the feed.
+func New(d *db.DB, acc *access.Service, streams *pubsub.Streams, log *slog.Logger) *Service {
+	s := &Service{db: d, access: acc, streams: streams, log: log, BadgeInterval: 250 * time.Millisecond}
+	s.badges = &badgeBatcher{s: s, window: 10 * time.Millisecond}
+	return s
+}
 
 // Badges are the caller's marks (API.md Badges).
 type Badges struct {
@@ -221,3 +245,7 @@ func (bb *badgeBatcher) flush(r *badgeRound) {
 	r.result, r.err = bb.s.badgesOf(context.Background(), viewers)
 	close(r.done)
 }
+
+func entSum(field, as string) ent.AggregateFunc { return ent.As(ent.Sum(field), as) }
+
+func entCount(as string) ent.AggregateFunc { return ent.As(ent.Count(), as) }

@@ -1,19 +1,37 @@
-package chat
+// Package calls is audio and video calls between colleagues, and phone
+// calls an agent makes to a session's customer.
+package calls
 
 import (
 	"context"
 	"errors"
-	"parley/server/access"
-	"parley/server/history"
-	"parley/server/history/events"
+	"time"
 
 	"parley/ent"
 	"parley/ent/call"
 	"parley/ent/conversation"
+	"parley/ent/customer"
+	"parley/ent/customerlink"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
+	"parley/server/history/events"
 )
+
+// Service is the calls.
+type Service struct {
+	db      *ent.Client
+	access  *access.Service
+	history *history.Writer
+	now     func() time.Time
+}
+
+// New returns the calls.
+func New(client *ent.Client, acc *access.Service, hist *history.Writer, now func() time.Time) *Service {
+	return &Service{db: client, access: acc, history: hist, now: now}
+}
 
 // StartCall starts an audio or video call in a chat (every member's devices
 // ring), or a phone call to a session's customer.
@@ -40,11 +58,11 @@ func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID
 // Escalate calls a session's customer by phone: the contact's number, or
 // the linked customer's.
 func (s *Service) Escalate(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (*ent.Call, error) {
-	conv, err := s.agentSession(ctx, v, sessionID)
+	conv, err := s.access.AgentSession(ctx, v, sessionID)
 	if err != nil {
 		return nil, err
 	}
-	number, err := s.dialNumber(ctx, v, conv)
+	number, err := s.dialNumber(ctx, conv)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +70,7 @@ func (s *Service) Escalate(ctx context.Context, v *auth.Viewer, sessionID pulid.
 	return s.newCall(ctx, v, conv, call.MediaPHONE, &number, history.UserEvent(events.CallUpdated, v.UserID, conv))
 }
 
-func (s *Service) dialNumber(ctx context.Context, v *auth.Viewer, conv *ent.Conversation) (string, error) {
+func (s *Service) dialNumber(ctx context.Context, conv *ent.Conversation) (string, error) {
 	ct, err := s.db.Contact.Get(ctx, *conv.ContactID)
 	if err != nil {
 		return "", err
@@ -60,8 +78,8 @@ func (s *Service) dialNumber(ctx context.Context, v *auth.Viewer, conv *ent.Conv
 	if ct.Phone != nil && *ct.Phone != "" {
 		return *ct.Phone, nil
 	}
-	cust, err := s.SessionCustomer(ctx, v, conv)
-	if err != nil {
+	cust, err := s.db.Customer.Query().Where(customer.HasLinksWith(customerlink.ContactID(ct.ID))).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
 		return "", err
 	}
 	if cust != nil && len(cust.Phones) > 0 {
