@@ -38,7 +38,8 @@ func PlanRequired() error {
 }
 
 // External refuses everything external on a plan without external chat.
-func (s *Service) External() error {
+func (s *Service) External() (err error) {
+	defer apperr.At("access.External", &err)
 	if !s.Plan.External {
 		return PlanRequired()
 	}
@@ -54,7 +55,8 @@ func Colleague(v *auth.Viewer) error {
 }
 
 // Agent refuses visitors and members: external chat is for agents and admins.
-func (s *Service) Agent(v *auth.Viewer) error {
+func (s *Service) Agent(v *auth.Viewer) (err error) {
+	defer apperr.At("access.Agent", &err)
 	if err := s.External(); err != nil {
 		return err
 	}
@@ -66,7 +68,8 @@ func (s *Service) Agent(v *auth.Viewer) error {
 
 // ChannelAdmin refuses anyone but an admin, and everything on a plan
 // without external chat.
-func (s *Service) ChannelAdmin(v *auth.Viewer) error {
+func (s *Service) ChannelAdmin(v *auth.Viewer) (err error) {
+	defer apperr.At("access.ChannelAdmin", &err)
 	if err := s.External(); err != nil {
 		return err
 	}
@@ -79,7 +82,8 @@ func (s *Service) ChannelAdmin(v *auth.Viewer) error {
 // Conversation loads a conversation the viewer may read (visibility.go).
 // One query when they may; a second only to tell FORBIDDEN from NOT_FOUND
 // when they may not.
-func (s *Service) Conversation(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
+func (s *Service) Conversation(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("access.Conversation", &err)
 	var (
 		kind, allowed predicate.Conversation
 		what, denied  string
@@ -115,7 +119,8 @@ func (s *Service) Conversation(ctx context.Context, v *auth.Viewer, id pulid.ID)
 }
 
 // Chat loads a chat the viewer is a member of.
-func (s *Service) Chat(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
+func (s *Service) Chat(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("access.Chat", &err)
 	if id.Prefix() != "ch" {
 		return nil, apperr.Missing("no such chat")
 	}
@@ -123,7 +128,8 @@ func (s *Service) Chat(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.C
 }
 
 // Session loads a session the viewer may see.
-func (s *Service) Session(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
+func (s *Service) Session(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("access.Session", &err)
 	if id.Prefix() != "se" {
 		if err := s.External(); err != nil {
 			return nil, err
@@ -134,7 +140,8 @@ func (s *Service) Session(ctx context.Context, v *auth.Viewer, id pulid.ID) (*en
 }
 
 // AgentSession loads a session an agent (not its visitor) may work on.
-func (s *Service) AgentSession(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
+func (s *Service) AgentSession(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("access.AgentSession", &err)
 	if err := s.Agent(v); err != nil {
 		return nil, err
 	}
@@ -142,7 +149,8 @@ func (s *Service) AgentSession(ctx context.Context, v *auth.Viewer, id pulid.ID)
 }
 
 // Message loads a message the viewer may read.
-func (s *Service) Message(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Message, error) {
+func (s *Service) Message(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Message, err error) {
+	defer apperr.At("access.Message", &err)
 	m, err := s.db.Message.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such message")
@@ -160,7 +168,8 @@ func (s *Service) Message(ctx context.Context, v *auth.Viewer, id pulid.ID) (*en
 }
 
 // Member returns the viewer's own row of a conversation, or nil if none.
-func (s *Service) Member(ctx context.Context, v *auth.Viewer, conversationID pulid.ID) (*ent.Member, error) {
+func (s *Service) Member(ctx context.Context, v *auth.Viewer, conversationID pulid.ID) (_ *ent.Member, err error) {
+	defer apperr.At("access.Member", &err)
 	if v.UserID == "" {
 		return nil, nil
 	}

@@ -35,7 +35,8 @@ func New(client *ent.Client, acc *access.Service, hist *history.Writer, now func
 
 // StartCall starts an audio or video call in a chat (every member's devices
 // ring), or a phone call to a session's customer.
-func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID, media call.Media) (*ent.Call, error) {
+func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID, media call.Media) (_ *ent.Call, err error) {
+	defer apperr.At("calls.StartCall", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
@@ -57,7 +58,8 @@ func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID
 
 // Escalate calls a session's customer by phone: the contact's number, or
 // the linked customer's.
-func (s *Service) Escalate(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (*ent.Call, error) {
+func (s *Service) Escalate(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (_ *ent.Call, err error) {
+	defer apperr.At("calls.Escalate", &err)
 	conv, err := s.access.AgentSession(ctx, v, sessionID)
 	if err != nil {
 		return nil, err
@@ -108,7 +110,8 @@ func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Convers
 }
 
 // Call returns a call the viewer may see: one in a conversation they read.
-func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Call, err error) {
+	defer apperr.At("calls.Call", &err)
 	c, err := s.db.Call.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such call")
@@ -128,7 +131,8 @@ func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.C
 // Answer picks up a RINGING call from another device or member: ACTIVE.
 // Colleagues do not answer their own AUDIO or VIDEO calls; a PHONE call
 // rings on the agent's own devices, one of which answers it.
-func (s *Service) Answer(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+func (s *Service) Answer(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Call, err error) {
+	defer apperr.At("calls.Answer", &err)
 	c, conv, err := s.callee(ctx, v, id)
 	if err != nil {
 		return nil, err
@@ -139,7 +143,8 @@ func (s *Service) Answer(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent
 // Decline turns down a RINGING call. In a direct chat or on a phone call
 // that ends it (DECLINED); in a group the others' devices go on ringing,
 // so the call is returned as it is and only the caller's devices stop.
-func (s *Service) Decline(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+func (s *Service) Decline(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Call, err error) {
+	defer apperr.At("calls.Decline", &err)
 	c, conv, err := s.callee(ctx, v, id)
 	if err != nil {
 		return nil, err
@@ -156,7 +161,8 @@ func (s *Service) Decline(ctx context.Context, v *auth.Viewer, id pulid.ID) (*en
 // End hangs up: an ACTIVE call is ENDED; a RINGING one nobody answered is
 // MISSED. Anyone in the call's conversation may end it, but a PHONE call
 // only its agent.
-func (s *Service) End(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+func (s *Service) End(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Call, err error) {
+	defer apperr.At("calls.End", &err)
 	c, err := s.Call(ctx, v, id)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,8 @@ import (
 )
 
 // CreateCanned saves a reply: personal, or shared with everyone (admins only).
-func (s *Service) CreateCanned(ctx context.Context, v *auth.Viewer, shortcut, text string, shared bool) (*ent.CannedResponse, error) {
+func (s *Service) CreateCanned(ctx context.Context, v *auth.Viewer, shortcut, text string, shared bool) (_ *ent.CannedResponse, err error) {
+	defer apperr.At("chat.CreateCanned", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
@@ -41,7 +42,8 @@ func (s *Service) CreateCanned(ctx context.Context, v *auth.Viewer, shortcut, te
 
 // CannedResponses lists the viewer's own and the shared canned responses,
 // matching a search by shortcut or text.
-func (s *Service) CannedResponses(ctx context.Context, v *auth.Viewer, search string) ([]*ent.CannedResponse, error) {
+func (s *Service) CannedResponses(ctx context.Context, v *auth.Viewer, search string) (_ []*ent.CannedResponse, err error) {
+	defer apperr.At("chat.CannedResponses", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
@@ -54,7 +56,8 @@ func (s *Service) CannedResponses(ctx context.Context, v *auth.Viewer, search st
 }
 
 // Canned returns one canned response the viewer may use.
-func (s *Service) Canned(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.CannedResponse, error) {
+func (s *Service) Canned(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.CannedResponse, err error) {
+	defer apperr.At("chat.Canned", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
@@ -67,7 +70,8 @@ func (s *Service) Canned(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent
 }
 
 // DeleteCanned removes one's own canned response; shared ones, admins only.
-func (s *Service) DeleteCanned(ctx context.Context, v *auth.Viewer, id pulid.ID) error {
+func (s *Service) DeleteCanned(ctx context.Context, v *auth.Viewer, id pulid.ID) (err error) {
+	defer apperr.At("chat.DeleteCanned", &err)
 	c, err := s.Canned(ctx, v, id)
 	if err != nil {
 		return err

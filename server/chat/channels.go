@@ -45,7 +45,8 @@ func (s *Service) admin(v *auth.Viewer) error {
 }
 
 // CreateChannel adds a channel with its kind's defaults.
-func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelInput) (*ent.Channel, error) {
+func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelInput) (_ *ent.Channel, err error) {
+	defer apperr.At("chat.CreateChannel", &err)
 	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
@@ -148,7 +149,8 @@ func (s *Service) checkAgents(ctx context.Context, tx *history.Tx, ids []pulid.I
 }
 
 // UpdateChannel changes a channel's settings.
-func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, in ChannelInput) (*ent.Channel, error) {
+func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, in ChannelInput) (_ *ent.Channel, err error) {
+	defer apperr.At("chat.UpdateChannel", &err)
 	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
@@ -169,14 +171,15 @@ func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID
 }
 
 // SetChannelAgents replaces who has access to a channel.
-func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid.ID, userIDs []pulid.ID) (*ent.Channel, error) {
+func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid.ID, userIDs []pulid.ID) (_ *ent.Channel, err error) {
+	defer apperr.At("chat.SetChannelAgents", &err)
 	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
 	if _, err := s.channel(ctx, id); err != nil {
 		return nil, err
 	}
-	err := s.history.Write(ctx, func(tx *history.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		if err := s.checkAgents(ctx, tx, userIDs); err != nil {
 			return err
 		}
@@ -235,7 +238,8 @@ func (s *Service) tellAgentsChanged(ctx context.Context, tx *history.Tx, channel
 }
 
 // ReconnectChannel stores new credentials and marks the channel connected.
-func (s *Service) ReconnectChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, creds map[string]string) (*ent.Channel, error) {
+func (s *Service) ReconnectChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, creds map[string]string) (_ *ent.Channel, err error) {
+	defer apperr.At("chat.ReconnectChannel", &err)
 	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
@@ -254,12 +258,14 @@ func (s *Service) ReconnectChannel(ctx context.Context, v *auth.Viewer, id pulid
 }
 
 // SetConnected records that a channel lost (or regained) its provider.
-func (s *Service) SetConnected(ctx context.Context, id pulid.ID, connected bool) error {
+func (s *Service) SetConnected(ctx context.Context, id pulid.ID, connected bool) (err error) {
+	defer apperr.At("chat.SetConnected", &err)
 	return s.db.Channel.UpdateOneID(id).SetConnected(connected).Exec(ctx)
 }
 
 // Channels lists the channels the viewer works in (all of them for an admin).
-func (s *Service) Channels(ctx context.Context, v *auth.Viewer) ([]*ent.Channel, error) {
+func (s *Service) Channels(ctx context.Context, v *auth.Viewer) (_ []*ent.Channel, err error) {
+	defer apperr.At("chat.Channels", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -269,7 +275,8 @@ func (s *Service) Channels(ctx context.Context, v *auth.Viewer) ([]*ent.Channel,
 }
 
 // Channel returns one channel the viewer works in.
-func (s *Service) Channel(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Channel, error) {
+func (s *Service) Channel(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Channel, err error) {
+	defer apperr.At("chat.Channel", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -294,7 +301,8 @@ func (s *Service) channel(ctx context.Context, id pulid.ID) (*ent.Channel, error
 // agents. Anyone else (a visitor, a caller with no token, a member, an agent
 // without the channel) reads an empty list: a channel's id is public, its
 // team is not.
-func (s *Service) ChannelAgents(ctx context.Context, v *auth.Viewer, ch *ent.Channel) ([]*ent.User, error) {
+func (s *Service) ChannelAgents(ctx context.Context, v *auth.Viewer, ch *ent.Channel) (_ []*ent.User, err error) {
+	defer apperr.At("chat.ChannelAgents", &err)
 	agents, err := ch.QueryAgents().Order(ent.Asc(user.FieldName)).All(ctx)
 	if err != nil || v.IsAdmin() {
 		return agents, err

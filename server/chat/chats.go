@@ -19,7 +19,8 @@ import (
 
 // CreateDirect returns the viewer's direct chat with another user, creating
 // it the first time. The same pair always gets the same chat.
-func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.ID) (*ent.Conversation, error) {
+func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.CreateDirect", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
@@ -34,7 +35,7 @@ func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.
 		return c, err
 	}
 	var conv *ent.Conversation
-	err := s.history.Write(ctx, func(tx *history.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
 		conv, err = tx.Conversation.Create().SetID(pulid.MustNew("ch")).SetKind(conversation.KindDIRECT).
 			SetDirectKey(key).Save(ctx)
@@ -76,11 +77,12 @@ func directKey(a, b pulid.ID) string {
 }
 
 // CreateGroup makes a group chat; the creator is its admin.
-func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string, memberIDs []pulid.ID) (*ent.Conversation, error) {
+func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string, memberIDs []pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.CreateGroup", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
-	title, err := groupTitle(title)
+	title, err = groupTitle(title)
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +122,12 @@ func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string,
 }
 
 // AddMembers adds users to a group; only its admin may.
-func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.ID, userIDs []pulid.ID) (*ent.Conversation, error) {
+func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.ID, userIDs []pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.AddMembers", &err)
 	if len(userIDs) == 0 {
 		return nil, apperr.BadInput("name at least one user").With("field", "userIds")
 	}
-	err := s.adminChange(ctx, v, chatID, func(tx *history.Tx, conv *ent.Conversation) error {
+	err = s.adminChange(ctx, v, chatID, func(tx *history.Tx, conv *ent.Conversation) error {
 		current, err := tx.Member.Query().Where(member.ConversationID(conv.ID)).Select(member.FieldUserID).Strings(ctx)
 		if err != nil {
 			return err
@@ -170,11 +173,12 @@ func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.I
 }
 
 // RemoveMember takes a user out of a group; only its admin may.
-func (s *Service) RemoveMember(ctx context.Context, v *auth.Viewer, chatID, userID pulid.ID) (*ent.Conversation, error) {
+func (s *Service) RemoveMember(ctx context.Context, v *auth.Viewer, chatID, userID pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.RemoveMember", &err)
 	if userID == v.UserID {
 		return nil, apperr.BadInput("to remove yourself, leave the chat").With("field", "userId")
 	}
-	err := s.adminChange(ctx, v, chatID, func(tx *history.Tx, conv *ent.Conversation) error {
+	err = s.adminChange(ctx, v, chatID, func(tx *history.Tx, conv *ent.Conversation) error {
 		n, err := tx.Member.Delete().Where(member.ConversationID(conv.ID), member.UserID(userID)).Exec(ctx)
 		if err != nil {
 			return err
@@ -199,8 +203,9 @@ func (s *Service) RemoveMember(ctx context.Context, v *auth.Viewer, chatID, user
 }
 
 // Rename changes a group's title; only its admin may.
-func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, title string) (*ent.Conversation, error) {
-	title, err := groupTitle(title)
+func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, title string) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.Rename", &err)
+	title, err = groupTitle(title)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +232,8 @@ func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, t
 
 // Leave takes the viewer out of a group. An admin who leaves hands the
 // group to the longest-standing member; the last one out ends it.
-func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) error {
+func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) (err error) {
+	defer apperr.At("chat.Leave", &err)
 	conv, err := s.access.Chat(ctx, v, chatID)
 	if err != nil {
 		return err

@@ -70,7 +70,8 @@ type FileRules struct {
 // FileRulesFor returns the limit and expiry of a new upload to conv: the
 // internal limit for a chat; for a session its channel's max_file_size
 // (capped at MaxFileSize) and file_retention_hours.
-func (s *Service) FileRulesFor(ctx context.Context, conv *ent.Conversation) (FileRules, error) {
+func (s *Service) FileRulesFor(ctx context.Context, conv *ent.Conversation) (_ FileRules, err error) {
+	defer apperr.At("chat.FileRulesFor", &err)
 	if conv.Kind != conversation.KindEXTERNAL || conv.ChannelID == nil {
 		return FileRules{MaxSize: s.Files.internalMax()}, nil
 	}
@@ -100,7 +101,8 @@ func (s *Service) FileRulesFor(ctx context.Context, conv *ent.Conversation) (Fil
 // its type is sniffed from its content, never taken from the client. On any
 // failure nothing is kept: no row and no blob. Upload consumes (and closes,
 // if it can) r.
-func (s *Service) Upload(ctx context.Context, v *auth.Viewer, convID pulid.ID, r io.Reader, filename string) (*ent.Attachment, error) {
+func (s *Service) Upload(ctx context.Context, v *auth.Viewer, convID pulid.ID, r io.Reader, filename string) (_ *ent.Attachment, err error) {
+	defer apperr.At("chat.Upload", &err)
 	if c, ok := r.(io.Closer); ok {
 		// Tells the streaming transport to skip a file that is refused unread.
 		defer c.Close()
@@ -159,7 +161,8 @@ func positive(n int) *int {
 
 // Attachment loads an attachment the viewer may read: one of a message
 // they may read, or their own unsent upload.
-func (s *Service) Attachment(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Attachment, error) {
+func (s *Service) Attachment(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Attachment, err error) {
+	defer apperr.At("chat.Attachment", &err)
 	a, err := s.db.Attachment.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such attachment")

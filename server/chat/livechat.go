@@ -21,7 +21,8 @@ type IssueVisitorToken func(ctx context.Context, tx *ent.Client, sessionID pulid
 // StartLiveChat opens a website visitor's session on a Live Chat channel and
 // returns a token that can send to, read and subscribe to that session only.
 // Agents see the session once the visitor writes.
-func (s *Service) StartLiveChat(ctx context.Context, channelID pulid.ID, name, email *string, issue IssueVisitorToken) (string, *ent.Conversation, error) {
+func (s *Service) StartLiveChat(ctx context.Context, channelID pulid.ID, name, email *string, issue IssueVisitorToken) (_ string, _ *ent.Conversation, err error) {
+	defer apperr.At("chat.StartLiveChat", &err)
 	if err := s.access.External(); err != nil {
 		return "", nil, err
 	}

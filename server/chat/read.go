@@ -19,7 +19,8 @@ import (
 // MarkRead moves the viewer's read horizon up to a message (or to the end).
 // The horizon only moves forward. In a session it is the inbox that is read
 // (for every agent), or, for a visitor, the agents' replies.
-func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID, messageID *pulid.ID) (*ent.Conversation, error) {
+func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID, messageID *pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.MarkRead", &err)
 	conv, err := s.access.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
@@ -82,12 +83,14 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 }
 
 // SetMuted mutes or unmutes a conversation for the viewer.
-func (s *Service) SetMuted(ctx context.Context, v *auth.Viewer, convID pulid.ID, muted bool) (*ent.Conversation, error) {
+func (s *Service) SetMuted(ctx context.Context, v *auth.Viewer, convID pulid.ID, muted bool) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.SetMuted", &err)
 	return s.setOwn(ctx, v, convID, func(u *ent.MemberUpdate) { u.SetMuted(muted) }, func(c *ent.MemberCreate) { c.SetMuted(muted) })
 }
 
 // SetPinned pins or unpins a conversation for the viewer.
-func (s *Service) SetPinned(ctx context.Context, v *auth.Viewer, convID pulid.ID, pinned bool) (*ent.Conversation, error) {
+func (s *Service) SetPinned(ctx context.Context, v *auth.Viewer, convID pulid.ID, pinned bool) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.SetPinned", &err)
 	return s.setOwn(ctx, v, convID, func(u *ent.MemberUpdate) { u.SetPinned(pinned) }, func(c *ent.MemberCreate) { c.SetPinned(pinned) })
 }
 
@@ -132,7 +135,8 @@ func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, u
 
 // Archive hides a chat for the viewer until its next message; a session is
 // archived for everyone (see archiveSession).
-func (s *Service) Archive(ctx context.Context, v *auth.Viewer, convID pulid.ID, archived bool) (*ent.Conversation, error) {
+func (s *Service) Archive(ctx context.Context, v *auth.Viewer, convID pulid.ID, archived bool) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.Archive", &err)
 	if convID.Prefix() == "se" {
 		return s.archiveSession(ctx, v, convID, archived)
 	}

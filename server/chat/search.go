@@ -22,6 +22,7 @@ const maxSearchTerms = 8
 // read — or only in conversationID. after is the id of the last message of
 // the previous page. It never scans conversations the viewer cannot read.
 func (s *Service) Search(ctx context.Context, v *auth.Viewer, query string, conversationID *pulid.ID, first int, after *pulid.ID) (msgs []*ent.Message, more bool, total int, err error) {
+	defer apperr.At("chat.Search", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, false, 0, err
 	}

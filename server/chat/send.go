@@ -32,7 +32,8 @@ const maxClientMessageID = 128
 
 // Send writes a message from a colleague or a Live Chat visitor. A retry
 // with the same clientMessageId returns the first message and writes nothing.
-func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (*ent.Message, error) {
+func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (_ *ent.Message, err error) {
+	defer apperr.At("chat.Send", &err)
 	conv, err := s.access.Conversation(ctx, v, in.ConversationID)
 	if err != nil {
 		return nil, err

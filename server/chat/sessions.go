@@ -50,7 +50,8 @@ type Inbound struct {
 // first messages race), drops a provider message id it already stored,
 // reopens an archived session, marks it UNREAD, and tells every agent who
 // may see it.
-func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error) {
+func (s *Service) Receive(ctx context.Context, in Inbound) (_ *ent.Message, err error) {
+	defer apperr.At("chat.Receive", &err)
 	if err := s.access.External(); err != nil {
 		return nil, err
 	}
@@ -161,7 +162,8 @@ type SessionCursor struct {
 }
 
 // Sessions lists the sessions the viewer may see, newest activity first.
-func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, f SessionFilter, first int, after *SessionCursor) ([]*ent.Conversation, bool, int, error) {
+func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, f SessionFilter, first int, after *SessionCursor) (_ []*ent.Conversation, _ bool, _ int, err error) {
+	defer apperr.At("chat.Sessions", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, false, 0, err
 	}
@@ -321,7 +323,8 @@ func (s *Service) lockSession(ctx context.Context, tx *history.Tx, id pulid.ID) 
 
 // Forward makes a colleague the session's assignee, with a note only agents
 // see. The colleague sees the whole history from then on, and is told.
-func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, note *string) (*ent.Conversation, error) {
+func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, note *string) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.Forward", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -391,7 +394,8 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 
 // CloseInactive archives open sessions of channels with an inactivity
 // period once nothing has happened in them for that long.
-func (s *Service) CloseInactive(ctx context.Context) (int, error) {
+func (s *Service) CloseInactive(ctx context.Context) (_ int, err error) {
+	defer apperr.At("chat.CloseInactive", &err)
 	chans, err := s.db.Channel.Query().Where(entchannel.AutoCloseAfterHoursNotNil(), entchannel.AutoCloseAfterHoursGT(0)).All(ctx)
 	if err != nil {
 		return 0, err

@@ -34,7 +34,8 @@ type StartInput struct {
 // SMS and WhatsApp reach a phone number (WhatsApp only with a template);
 // Messenger, Instagram and Live Chat can only answer customers who wrote
 // first. It returns the session (the existing one, if there is one).
-func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInput) (*ent.Conversation, error) {
+func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInput) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.StartSession", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -190,7 +191,8 @@ func (s *Service) sessionOf(ctx context.Context, channelID, contactID pulid.ID) 
 }
 
 // ReplyToComment answers a customer's comment under a post, in public.
-func (s *Service) ReplyToComment(ctx context.Context, v *auth.Viewer, commentID pulid.ID, text string) (*ent.Message, error) {
+func (s *Service) ReplyToComment(ctx context.Context, v *auth.Viewer, commentID pulid.ID, text string) (_ *ent.Message, err error) {
+	defer apperr.At("chat.ReplyToComment", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -239,7 +241,8 @@ const MaxTranscriptionSeconds = 300
 
 // Transcribe asks for the text of an AUDIO message. Parley has no speech
 // engine of its own: without one configured the transcription is FAILED.
-func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Message, error) {
+func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Message, err error) {
+	defer apperr.At("chat.Transcribe", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"parley/server/access"
+	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/db"
 	"parley/server/pubsub"
@@ -54,7 +55,8 @@ func (b Badges) Total() int { return b.InternalUnread + b.ExternalUnread + b.Ext
 
 // Badges reads the viewer's badges from the per-member counters and the
 // sessions' states: it never counts messages.
-func (s *Service) Badges(ctx context.Context, v *auth.Viewer) (Badges, error) {
+func (s *Service) Badges(ctx context.Context, v *auth.Viewer) (_ Badges, err error) {
+	defer apperr.At("feed.Badges", &err)
 	if v.UserID == "" {
 		return Badges{}, nil
 	}

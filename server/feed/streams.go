@@ -56,7 +56,8 @@ func (*messageSink) Fire(context.Context) []*ent.Message { return nil }
 // reconnect goes on from where it was: README "Reconnecting"), with a
 // BADGES_UPDATED after changes that move the badges; convert makes each
 // entry what the subscriber receives.
-func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *string, resume string, convert func(Event) T) (<-chan T, error) {
+func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *string, resume string, convert func(Event) T) (_ <-chan T, err error) {
+	defer apperr.At("feed.Events", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
@@ -84,7 +85,8 @@ func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *strin
 }
 
 // BadgesUpdated streams the viewer's badges whenever they may have changed.
-func BadgesUpdated[T any](ctx context.Context, s *Service, v *auth.Viewer, convert func(Event) T) (<-chan T, error) {
+func BadgesUpdated[T any](ctx context.Context, s *Service, v *auth.Viewer, convert func(Event) T) (_ <-chan T, err error) {
+	defer apperr.At("feed.BadgesUpdated", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}

@@ -86,11 +86,12 @@ func (s *Service) Run(ctx context.Context) {
 // the adapter is called, and an entry whose lease ran out while SENDING —
 // the process died mid-send, so the provider may have it — is failed, never
 // sent again. Only errors the adapter calls temporary are retried.
-func (s *Service) DeliverDue(ctx context.Context) (int, error) {
+func (s *Service) DeliverDue(ctx context.Context) (_ int, err error) {
+	defer apperr.At("outbox.DeliverDue", &err)
 	now := s.now()
 	var claimed []*ent.Outbox
 	// Claiming records no event; failing a stale entry does (Write wakes the relay then).
-	err := s.history.Write(ctx, func(tx *history.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		stale, err := tx.Outbox.Query().Where(entoutbox.StateEQ(entoutbox.StateSENDING), entoutbox.LeaseUntilLT(now)).All(ctx)
 		if err != nil {
 			return err
