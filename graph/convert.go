@@ -14,6 +14,7 @@ import (
 	"parley/server/apperr"
 	"parley/server/chat"
 	"parley/server/feed"
+	"parley/server/inbox"
 )
 
 // badges converts the core's badges to GraphQL's.
@@ -145,7 +146,7 @@ func sessionCursor(c *ent.Conversation) ent.Cursor {
 	return ent.Cursor{ID: c.ID, Value: strconv.FormatInt(at, 10)}
 }
 
-func parseSessionCursor(c *ent.Cursor) (*chat.SessionCursor, error) {
+func parseSessionCursor(c *ent.Cursor) (*inbox.SessionCursor, error) {
 	if c == nil {
 		return nil, nil
 	}
@@ -154,7 +155,7 @@ func parseSessionCursor(c *ent.Cursor) (*chat.SessionCursor, error) {
 	if err != nil {
 		return nil, apperr.BadInput("after is not a cursor of this list").With("field", "after")
 	}
-	return &chat.SessionCursor{At: time.Unix(0, nanos).UTC(), ID: c.ID}, nil
+	return &inbox.SessionCursor{At: time.Unix(0, nanos).UTC(), ID: c.ID}, nil
 }
 
 // credentials flattens the provider credentials an admin typed.

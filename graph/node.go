@@ -30,13 +30,13 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	case "ms":
 		n, err = nilIfErr(r.Access.Message(ctx, v, id))
 	case "cn":
-		n, err = nilIfErr(r.Core.Channel(ctx, v, id))
+		n, err = nilIfErr(r.Inbox.Channel(ctx, v, id))
 	case "cu":
-		n, err = nilIfErr(r.Core.Customer(ctx, v, id))
+		n, err = nilIfErr(r.Inbox.Customer(ctx, v, id))
 	case "dc":
-		n, err = nilIfErr(r.Core.Document(ctx, v, id))
+		n, err = nilIfErr(r.Inbox.Document(ctx, v, id))
 	case "cr":
-		n, err = nilIfErr(r.Core.Canned(ctx, v, id))
+		n, err = nilIfErr(r.Inbox.Canned(ctx, v, id))
 	case "ca":
 		n, err = nilIfErr(r.Calls.Call(ctx, v, id))
 	case "at":

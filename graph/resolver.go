@@ -16,6 +16,7 @@ import (
 	"parley/server/chat"
 	"parley/server/feed"
 	"parley/server/files"
+	"parley/server/inbox"
 	"parley/server/ratelimit"
 	"parley/server/settings"
 	"parley/server/users"
@@ -29,6 +30,8 @@ type Resolver struct {
 	Directory *users.Service
 	Presence  Presence
 	Core      *chat.Service
+	// Inbox is work with customers: sessions, channels, customers.
+	Inbox *inbox.Service
 	// Access decides who may see what: node(id:) and nested fields ask it.
 	Access *access.Service
 	// Feed is the caller's live feed: events, badges, messageAdded.

@@ -25,6 +25,7 @@ import (
 	"parley/server/chat"
 	"parley/server/feed"
 	"parley/server/files/upload"
+	"parley/server/inbox"
 	"parley/server/ratelimit"
 	"parley/server/settings"
 	"parley/server/users"
@@ -49,7 +50,7 @@ func (r *callResolver) Conversation(ctx context.Context, obj *ent.Call) (model.C
 }
 
 func (r *channelResolver) Agents(ctx context.Context, obj *ent.Channel) ([]*ent.User, error) {
-	return r.Core.ChannelAgents(ctx, viewer(ctx), obj)
+	return r.Inbox.ChannelAgents(ctx, viewer(ctx), obj)
 }
 
 func (r *chatResolver) Title(ctx context.Context, obj *model.Chat) (string, error) {
@@ -121,7 +122,7 @@ func (r *contactResolver) PageName(ctx context.Context, obj *ent.Contact) (*stri
 }
 
 func (r *customerResolver) Sessions(ctx context.Context, obj *ent.Customer) ([]*model.Session, error) {
-	convs, err := r.Core.CustomerSessions(ctx, viewer(ctx), obj)
+	convs, err := r.Inbox.CustomerSessions(ctx, viewer(ctx), obj)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func (r *customerResolver) Sessions(ctx context.Context, obj *ent.Customer) ([]*
 }
 
 func (r *customerResolver) Documents(ctx context.Context, obj *ent.Customer) ([]*ent.Document, error) {
-	return r.Core.CustomerDocuments(ctx, obj)
+	return r.Inbox.CustomerDocuments(ctx, obj)
 }
 
 func (r *documentResolver) Session(ctx context.Context, obj *ent.Document) (*model.Session, error) {
@@ -230,7 +231,7 @@ func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMess
 	if err := r.limitVisitor(ctx); err != nil {
 		return nil, err
 	}
-	return r.Core.Send(ctx, viewer(ctx), chat.SendInput{
+	return r.send(ctx, viewer(ctx), chat.SendInput{
 		ConversationID: input.ConversationID, Text: input.Text, AttachmentIDs: input.AttachmentIds,
 		ClientMessageID: input.ClientMessageID, ReplyToID: input.ReplyToID, MessageTag: input.MessageTag,
 		Note: deref(input.Note),
@@ -245,7 +246,7 @@ func (r *mutationResolver) UploadFile(ctx context.Context, conversationID pulid.
 }
 
 func (r *mutationResolver) MarkRead(ctx context.Context, conversationID pulid.ID, messageID *pulid.ID) (model.Conversation, error) {
-	return conversationOf(r.Core.MarkRead(ctx, viewer(ctx), conversationID, messageID))
+	return conversationOf(r.markRead(ctx, viewer(ctx), conversationID, messageID))
 }
 
 func (r *mutationResolver) SetMuted(ctx context.Context, conversationID pulid.ID, muted bool) (model.Conversation, error) {
@@ -257,45 +258,45 @@ func (r *mutationResolver) SetPinned(ctx context.Context, conversationID pulid.I
 }
 
 func (r *mutationResolver) ArchiveConversation(ctx context.Context, id pulid.ID) (model.Conversation, error) {
-	return conversationOf(r.Core.Archive(ctx, viewer(ctx), id, true))
+	return conversationOf(r.archive(ctx, viewer(ctx), id, true))
 }
 
 func (r *mutationResolver) UnarchiveConversation(ctx context.Context, id pulid.ID) (model.Conversation, error) {
-	return conversationOf(r.Core.Archive(ctx, viewer(ctx), id, false))
+	return conversationOf(r.archive(ctx, viewer(ctx), id, false))
 }
 
 func (r *mutationResolver) ForwardSession(ctx context.Context, input model.ForwardSessionInput) (*model.Session, error) {
-	return sessionOf(r.Core.Forward(ctx, viewer(ctx), input.SessionID, input.ToUserID, input.Note))
+	return sessionOf(r.Inbox.Forward(ctx, viewer(ctx), input.SessionID, input.ToUserID, input.Note))
 }
 
 func (r *mutationResolver) StartSession(ctx context.Context, input model.StartSessionInput) (*model.Session, error) {
-	in := chat.StartInput{ChannelID: input.ChannelID, CustomerID: input.CustomerID, To: input.To, Text: input.Text}
+	in := inbox.StartInput{ChannelID: input.ChannelID, CustomerID: input.CustomerID, To: input.To, Text: input.Text}
 	if t := input.Template; t != nil {
 		in.Template = &provider.Template{Name: t.Name, Language: deref(t.Language), Parameters: t.Parameters}
 	}
-	return sessionOf(r.Core.StartSession(ctx, viewer(ctx), in))
+	return sessionOf(r.Inbox.StartSession(ctx, viewer(ctx), in))
 }
 
 func (r *mutationResolver) LinkCustomer(ctx context.Context, sessionID pulid.ID, customerID pulid.ID) (*model.Session, error) {
-	return sessionOf(r.Core.LinkCustomer(ctx, viewer(ctx), sessionID, customerID))
+	return sessionOf(r.Inbox.LinkCustomer(ctx, viewer(ctx), sessionID, customerID))
 }
 
 func (r *mutationResolver) UnlinkCustomer(ctx context.Context, sessionID pulid.ID) (*model.Session, error) {
-	return sessionOf(r.Core.UnlinkCustomer(ctx, viewer(ctx), sessionID))
+	return sessionOf(r.Inbox.UnlinkCustomer(ctx, viewer(ctx), sessionID))
 }
 
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*ent.Customer, error) {
-	return r.Core.CreateCustomer(ctx, viewer(ctx), chat.CustomerInput{Name: input.Name, Phones: input.Phones, Emails: input.Emails})
+	return r.Inbox.CreateCustomer(ctx, viewer(ctx), inbox.CustomerInput{Name: input.Name, Phones: input.Phones, Emails: input.Emails})
 }
 
 func (r *mutationResolver) CreateDocument(ctx context.Context, input model.CreateDocumentInput) (*ent.Document, error) {
-	return r.Core.CreateDocument(ctx, viewer(ctx), chat.DocumentInput{
+	return r.Inbox.CreateDocument(ctx, viewer(ctx), inbox.DocumentInput{
 		CustomerID: input.CustomerID, Kind: input.Kind, Title: input.Title, SessionID: input.SessionID,
 	})
 }
 
 func (r *mutationResolver) ReplyToComment(ctx context.Context, messageID pulid.ID, text string) (*ent.Message, error) {
-	return r.Core.ReplyToComment(ctx, viewer(ctx), messageID, text)
+	return r.Inbox.ReplyToComment(ctx, viewer(ctx), messageID, text)
 }
 
 func (r *mutationResolver) TranscribeMessage(ctx context.Context, messageID pulid.ID) (*ent.Message, error) {
@@ -323,7 +324,7 @@ func (r *mutationResolver) EndCall(ctx context.Context, id pulid.ID) (*ent.Call,
 }
 
 func (r *mutationResolver) CreateChannel(ctx context.Context, input model.CreateChannelInput) (*ent.Channel, error) {
-	return r.Core.CreateChannel(ctx, viewer(ctx), chat.ChannelInput{
+	return r.Inbox.CreateChannel(ctx, viewer(ctx), inbox.ChannelInput{
 		Kind: input.Kind, Name: &input.Name, ExternalID: input.ExternalID, PageName: input.PageName,
 		MaxFileSize: int64p(input.MaxFileSize), AutoCloseAfterHours: input.AutoCloseAfterHours,
 		FileRetentionHours: input.FileRetentionHours, Credentials: credentials(input.Credentials), AgentIDs: input.AgentIds,
@@ -331,26 +332,26 @@ func (r *mutationResolver) CreateChannel(ctx context.Context, input model.Create
 }
 
 func (r *mutationResolver) UpdateChannel(ctx context.Context, id pulid.ID, input model.UpdateChannelInput) (*ent.Channel, error) {
-	return r.Core.UpdateChannel(ctx, viewer(ctx), id, chat.ChannelInput{
+	return r.Inbox.UpdateChannel(ctx, viewer(ctx), id, inbox.ChannelInput{
 		Name: input.Name, ExternalID: input.ExternalID, PageName: input.PageName, MaxFileSize: int64p(input.MaxFileSize),
 		AutoCloseAfterHours: input.AutoCloseAfterHours, FileRetentionHours: input.FileRetentionHours,
 	})
 }
 
 func (r *mutationResolver) SetChannelAgents(ctx context.Context, channelID pulid.ID, userIds []pulid.ID) (*ent.Channel, error) {
-	return r.Core.SetChannelAgents(ctx, viewer(ctx), channelID, userIds)
+	return r.Inbox.SetChannelAgents(ctx, viewer(ctx), channelID, userIds)
 }
 
 func (r *mutationResolver) ReconnectChannel(ctx context.Context, id pulid.ID, input model.ChannelCredentialsInput) (*ent.Channel, error) {
-	return r.Core.ReconnectChannel(ctx, viewer(ctx), id, credentials(&input))
+	return r.Inbox.ReconnectChannel(ctx, viewer(ctx), id, credentials(&input))
 }
 
 func (r *mutationResolver) CreateCannedResponse(ctx context.Context, input model.CannedResponseInput) (*ent.CannedResponse, error) {
-	return r.Core.CreateCanned(ctx, viewer(ctx), input.Shortcut, input.Text, deref(input.Shared))
+	return r.Inbox.CreateCanned(ctx, viewer(ctx), input.Shortcut, input.Text, deref(input.Shared))
 }
 
 func (r *mutationResolver) DeleteCannedResponse(ctx context.Context, id pulid.ID) (bool, error) {
-	if err := r.Core.DeleteCanned(ctx, viewer(ctx), id); err != nil {
+	if err := r.Inbox.DeleteCanned(ctx, viewer(ctx), id); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -362,7 +363,7 @@ func (r *mutationResolver) StartLiveChat(ctx context.Context, channelID pulid.ID
 		return nil, apperr.New(apperr.RateLimited, "too many chats started from this address; try again in %d seconds", wait).
 			With("retryAfter", wait)
 	}
-	token, conv, err := r.Core.StartLiveChat(ctx, channelID, name, email, r.Auth.IssueVisitorToken)
+	token, conv, err := r.Inbox.StartLiveChat(ctx, channelID, name, email, r.Auth.IssueVisitorToken)
 	if err != nil {
 		return nil, err
 	}
@@ -451,8 +452,8 @@ func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Statu
 	if err != nil {
 		return nil, err
 	}
-	filter := chat.SessionFilter{Status: status, ChannelKind: channelKind, ChannelID: channelID, ReplyState: replyState}
-	convs, more, total, err := r.Core.Sessions(ctx, viewer(ctx), filter, *f, cur)
+	filter := inbox.SessionFilter{Status: status, ChannelKind: channelKind, ChannelID: channelID, ReplyState: replyState}
+	convs, more, total, err := r.Inbox.Sessions(ctx, viewer(ctx), filter, *f, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -490,7 +491,7 @@ func (r *queryResolver) SearchMessages(ctx context.Context, query string, conver
 }
 
 func (r *queryResolver) Channels(ctx context.Context) ([]*ent.Channel, error) {
-	return r.Core.Channels(ctx, viewer(ctx))
+	return r.Inbox.Channels(ctx, viewer(ctx))
 }
 
 func (r *queryResolver) Customers(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID]) (*ent.CustomerConnection, error) {
@@ -502,7 +503,7 @@ func (r *queryResolver) Customers(ctx context.Context, search *string, first *in
 	if err != nil {
 		return nil, err
 	}
-	q, err := r.Core.CustomersQuery(viewer(ctx), term)
+	q, err := r.Inbox.CustomersQuery(viewer(ctx), term)
 	if err != nil {
 		return nil, err
 	}
@@ -515,7 +516,7 @@ func (r *queryResolver) CannedResponses(ctx context.Context, search *string) ([]
 	if err != nil {
 		return nil, err
 	}
-	return r.Core.CannedResponses(ctx, viewer(ctx), term)
+	return r.Inbox.CannedResponses(ctx, viewer(ctx), term)
 }
 
 func (r *queryResolver) Badges(ctx context.Context) (*model.Badges, error) {
@@ -591,7 +592,7 @@ func (r *sessionResolver) ReplyPolicy(ctx context.Context, obj *model.Session) (
 	if viewer(ctx).IsVisitor() {
 		return &model.ReplyPolicy{CanReply: true, AllowedTags: []message.MessageTag{}}, nil
 	}
-	p, err := r.Core.ReplyPolicy(ctx, obj.Conversation)
+	p, err := r.Inbox.ReplyPolicy(ctx, obj.Conversation)
 	if err != nil {
 		return nil, err
 	}
@@ -603,7 +604,7 @@ func (r *sessionResolver) ReplyPolicy(ctx context.Context, obj *model.Session) (
 }
 
 func (r *sessionResolver) Customer(ctx context.Context, obj *model.Session) (*ent.Customer, error) {
-	return r.Core.SessionCustomer(ctx, viewer(ctx), obj.Conversation)
+	return r.Inbox.SessionCustomer(ctx, viewer(ctx), obj.Conversation)
 }
 
 func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID pulid.ID) (<-chan *ent.Message, error) {

@@ -9,7 +9,7 @@ import (
 
 	"parley/ent/schema/pulid"
 	"parley/server/apitest"
-	"parley/server/chat"
+	"parley/server/inbox"
 )
 
 // The visibility rule is written in several languages (visibility.go); a
@@ -210,9 +210,9 @@ type messageRef struct{ ID, ConversationID pulid.ID }
 
 func inbound(t *testing.T, env *apitest.Env, channelID, who, providerID, text string) messageRef {
 	t.Helper()
-	m, err := env.App.Chat.Receive(context.Background(), chat.Inbound{
+	m, err := env.App.Inbox.Receive(context.Background(), inbox.Inbound{
 		ChannelID: pulid.ID(channelID), ProviderMessageID: providerID, Text: &text,
-		Contact: chat.ContactInfo{ExternalID: who, Phone: &who},
+		Contact: inbox.ContactInfo{ExternalID: who, Phone: &who},
 	})
 	if err != nil {
 		t.Fatalf("inbound: %v", err)

@@ -29,6 +29,7 @@ import (
 	"parley/server/feed"
 	"parley/server/files"
 	"parley/server/history"
+	"parley/server/inbox"
 	"parley/server/jobs"
 	"parley/server/live"
 	"parley/server/outbox"
@@ -52,6 +53,7 @@ type App struct {
 	Access   *access.Service
 	History  *history.Writer // the one way to write events
 	Chat     *chat.Service
+	Inbox    *inbox.Service
 	Feed     *feed.Service
 	Calls    *calls.Service
 	Outbox   *outbox.Service // delivers replies to customers
@@ -108,6 +110,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.Outbox.Config = *cfg.Outbox
 	}
 	a.Chat = chat.New(database, a.Access, a.History, cfg.Now, cfg.Log, reg, a.Outbox.Wake)
+	a.Inbox = inbox.New(database, a.Access, a.History, cfg.Now, cfg.Log, reg, a.Outbox.Wake)
 	a.Calls = calls.New(database.Client, a.Access, a.History, cfg.Now)
 	a.Feed = feed.New(database, a.Access, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log), cfg.Log)
 	a.Settings = settings.New(database.Client)
@@ -206,7 +209,7 @@ func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); a.Relay.Run(ctx) }()
-	jobs.Schedule{Log: a.log, Outbox: a.Outbox, Sessions: a.Chat, Retention: a.Retention,
+	jobs.Schedule{Log: a.log, Outbox: a.Outbox, Sessions: a.Inbox, Retention: a.Retention,
 		RetentionInterval: a.cfg.RetentionInterval, Tokens: a.Live}.Run(ctx)
 	wg.Wait()
 	return nil

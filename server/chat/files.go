@@ -38,11 +38,11 @@ const (
 // provider's Defaults): SMS and WhatsApp 100 MB, Messenger 25 MB,
 // Instagram and Live Chat 10 MB.
 func (s *Service) DefaultChannelFileSize(kind channel.Kind) int64 {
-	d, err := s.defaults(string(kind))
+	p, err := s.providers.For(provider.Kind(kind))
 	if err != nil {
 		return MaxFileSize
 	}
-	return d.MaxFileSize
+	return p.Defaults().MaxFileSize
 }
 
 // Files is what the core needs for attachments (set in app.go).

@@ -16,28 +16,20 @@ import (
 	"parley/server/history/events"
 )
 
-// MarkRead moves the viewer's read horizon up to a message (or to the end).
-// The horizon only moves forward. In a session it is the inbox that is read
-// (for every agent), or, for a visitor, the agents' replies.
+// MarkRead moves the viewer's read horizon in a chat up to a message (or to
+// the end). The horizon only moves forward.
 func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID, messageID *pulid.ID) (_ *ent.Conversation, err error) {
 	defer apperr.At("chat.MarkRead", &err)
 	conv, err := s.access.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
-	seq := conv.LastSeq
-	if messageID != nil {
-		msg, err := s.db.Message.Query().Where(message.ID(*messageID), message.ConversationID(conv.ID)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil, apperr.BadInput("messageId is not a message of this conversation").With("field", "messageId")
-		}
-		if err != nil {
-			return nil, err
-		}
-		seq = msg.Seq
-	}
 	if conv.Kind == conversation.KindEXTERNAL {
-		return s.markSessionRead(ctx, v, conv, seq)
+		return nil, apperr.Missing("no such chat") // sessions are read through inbox.MarkRead
+	}
+	seq, err := s.history.ReadUpTo(ctx, conv, messageID)
+	if err != nil {
+		return nil, err
 	}
 	m, err := s.access.Member(ctx, v, conv.ID)
 	if err != nil {
@@ -133,13 +125,10 @@ func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, u
 	return conv, nil
 }
 
-// Archive hides a chat for the viewer until its next message; a session is
-// archived for everyone (see archiveSession).
+// Archive hides a chat for the viewer until its next message (a session is
+// archived for everyone: inbox.Archive).
 func (s *Service) Archive(ctx context.Context, v *auth.Viewer, convID pulid.ID, archived bool) (_ *ent.Conversation, err error) {
 	defer apperr.At("chat.Archive", &err)
-	if convID.Prefix() == "se" {
-		return s.archiveSession(ctx, v, convID, archived)
-	}
 	if _, err := s.access.Chat(ctx, v, convID); err != nil {
 		return nil, err
 	}

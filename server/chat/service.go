@@ -1,6 +1,8 @@
-// Package chat is the messaging core: chats and their members, the one path
-// every message is written by, read state and counters, badges, and the
-// live streams. It knows nothing of GraphQL or HTTP.
+// Package chat is work between colleagues: direct and group chats and their
+// members, sending to a chat (with mentions), read/mute/pin/archive, search,
+// files and transcriptions (of either kind of conversation: they are the
+// same for both). Sessions with customers are server/inbox's. It knows
+// nothing of GraphQL or HTTP.
 package chat
 
 import (
@@ -19,11 +21,10 @@ type Limits struct {
 	GroupMembers  int // members of a group chat, the admin included
 	GroupsPerUser int // group chats one user belongs to
 	InternalText  int // characters of an internal message
-	ExternalText  int // characters of a message to a customer
 }
 
 // DefaultLimits are API.md's defaults.
-var DefaultLimits = Limits{GroupMembers: 200, GroupsPerUser: 100, InternalText: 10_000, ExternalText: 1_000}
+var DefaultLimits = Limits{GroupMembers: 200, GroupsPerUser: 100, InternalText: 10_000}
 
 // Service is the messaging core.
 type Service struct {

@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 // CreateCanned saves a reply: personal, or shared with everyone (admins only).
 func (s *Service) CreateCanned(ctx context.Context, v *auth.Viewer, shortcut, text string, shared bool) (_ *ent.CannedResponse, err error) {
-	defer apperr.At("chat.CreateCanned", &err)
+	defer apperr.At("inbox.CreateCanned", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (s *Service) CreateCanned(ctx context.Context, v *auth.Viewer, shortcut, te
 // CannedResponses lists the viewer's own and the shared canned responses,
 // matching a search by shortcut or text.
 func (s *Service) CannedResponses(ctx context.Context, v *auth.Viewer, search string) (_ []*ent.CannedResponse, err error) {
-	defer apperr.At("chat.CannedResponses", &err)
+	defer apperr.At("inbox.CannedResponses", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func (s *Service) CannedResponses(ctx context.Context, v *auth.Viewer, search st
 
 // Canned returns one canned response the viewer may use.
 func (s *Service) Canned(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.CannedResponse, err error) {
-	defer apperr.At("chat.Canned", &err)
+	defer apperr.At("inbox.Canned", &err)
 	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (s *Service) Canned(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *e
 
 // DeleteCanned removes one's own canned response; shared ones, admins only.
 func (s *Service) DeleteCanned(ctx context.Context, v *auth.Viewer, id pulid.ID) (err error) {
-	defer apperr.At("chat.DeleteCanned", &err)
+	defer apperr.At("inbox.DeleteCanned", &err)
 	c, err := s.Canned(ctx, v, id)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -22,7 +22,7 @@ type IssueVisitorToken func(ctx context.Context, tx *ent.Client, sessionID pulid
 // returns a token that can send to, read and subscribe to that session only.
 // Agents see the session once the visitor writes.
 func (s *Service) StartLiveChat(ctx context.Context, channelID pulid.ID, name, email *string, issue IssueVisitorToken) (_ string, _ *ent.Conversation, err error) {
-	defer apperr.At("chat.StartLiveChat", &err)
+	defer apperr.At("inbox.StartLiveChat", &err)
 	if err := s.access.External(); err != nil {
 		return "", nil, err
 	}

@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func (s *Service) admin(v *auth.Viewer) error {
 
 // CreateChannel adds a channel with its kind's defaults.
 func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelInput) (_ *ent.Channel, err error) {
-	defer apperr.At("chat.CreateChannel", &err)
+	defer apperr.At("inbox.CreateChannel", &err)
 	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (s *Service) checkAgents(ctx context.Context, tx *history.Tx, ids []pulid.I
 
 // UpdateChannel changes a channel's settings.
 func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, in ChannelInput) (_ *ent.Channel, err error) {
-	defer apperr.At("chat.UpdateChannel", &err)
+	defer apperr.At("inbox.UpdateChannel", &err)
 	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID
 
 // SetChannelAgents replaces who has access to a channel.
 func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid.ID, userIDs []pulid.ID) (_ *ent.Channel, err error) {
-	defer apperr.At("chat.SetChannelAgents", &err)
+	defer apperr.At("inbox.SetChannelAgents", &err)
 	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func (s *Service) tellAgentsChanged(ctx context.Context, tx *history.Tx, channel
 
 // ReconnectChannel stores new credentials and marks the channel connected.
 func (s *Service) ReconnectChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, creds map[string]string) (_ *ent.Channel, err error) {
-	defer apperr.At("chat.ReconnectChannel", &err)
+	defer apperr.At("inbox.ReconnectChannel", &err)
 	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
@@ -259,13 +259,13 @@ func (s *Service) ReconnectChannel(ctx context.Context, v *auth.Viewer, id pulid
 
 // SetConnected records that a channel lost (or regained) its provider.
 func (s *Service) SetConnected(ctx context.Context, id pulid.ID, connected bool) (err error) {
-	defer apperr.At("chat.SetConnected", &err)
+	defer apperr.At("inbox.SetConnected", &err)
 	return s.db.Channel.UpdateOneID(id).SetConnected(connected).Exec(ctx)
 }
 
 // Channels lists the channels the viewer works in (all of them for an admin).
 func (s *Service) Channels(ctx context.Context, v *auth.Viewer) (_ []*ent.Channel, err error) {
-	defer apperr.At("chat.Channels", &err)
+	defer apperr.At("inbox.Channels", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (s *Service) Channels(ctx context.Context, v *auth.Viewer) (_ []*ent.Channe
 
 // Channel returns one channel the viewer works in.
 func (s *Service) Channel(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Channel, err error) {
-	defer apperr.At("chat.Channel", &err)
+	defer apperr.At("inbox.Channel", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -302,7 +302,7 @@ func (s *Service) channel(ctx context.Context, id pulid.ID) (*ent.Channel, error
 // without the channel) reads an empty list: a channel's id is public, its
 // team is not.
 func (s *Service) ChannelAgents(ctx context.Context, v *auth.Viewer, ch *ent.Channel) (_ []*ent.User, err error) {
-	defer apperr.At("chat.ChannelAgents", &err)
+	defer apperr.At("inbox.ChannelAgents", &err)
 	agents, err := ch.QueryAgents().Order(ent.Asc(user.FieldName)).All(ctx)
 	if err != nil || v.IsAdmin() {
 		return agents, err

@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -29,7 +29,7 @@ type CustomerInput struct {
 
 // CreateCustomer adds a customer record.
 func (s *Service) CreateCustomer(ctx context.Context, v *auth.Viewer, in CustomerInput) (_ *ent.Customer, err error) {
-	defer apperr.At("chat.CreateCustomer", &err)
+	defer apperr.At("inbox.CreateCustomer", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func searchText(name string, phones, emails []string) string {
 
 // CustomersQuery returns the customers matching a search by name, phone or e-mail.
 func (s *Service) CustomersQuery(v *auth.Viewer, search string) (_ *ent.CustomerQuery, err error) {
-	defer apperr.At("chat.CustomersQuery", &err)
+	defer apperr.At("inbox.CustomersQuery", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (s *Service) CustomersQuery(v *auth.Viewer, search string) (_ *ent.Customer
 
 // Customer returns a customer record.
 func (s *Service) Customer(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Customer, err error) {
-	defer apperr.At("chat.Customer", &err)
+	defer apperr.At("inbox.Customer", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func (s *Service) Customer(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ 
 // LinkCustomer ties a session's contact (and so every later session of that
 // contact on the channel) to a customer record.
 func (s *Service) LinkCustomer(ctx context.Context, v *auth.Viewer, sessionID, customerID pulid.ID) (_ *ent.Conversation, err error) {
-	defer apperr.At("chat.LinkCustomer", &err)
+	defer apperr.At("inbox.LinkCustomer", &err)
 	conv, err := s.access.AgentSession(ctx, v, sessionID)
 	if err != nil {
 		return nil, err
@@ -141,7 +141,7 @@ func (s *Service) link(ctx context.Context, tx *history.Tx, v *auth.Viewer, cont
 
 // UnlinkCustomer removes a session's customer link.
 func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (_ *ent.Conversation, err error) {
-	defer apperr.At("chat.UnlinkCustomer", &err)
+	defer apperr.At("inbox.UnlinkCustomer", &err)
 	conv, err := s.access.AgentSession(ctx, v, sessionID)
 	if err != nil {
 		return nil, err
@@ -161,7 +161,7 @@ func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID 
 
 // SessionCustomer is the customer a session is linked to (never shown to a visitor).
 func (s *Service) SessionCustomer(ctx context.Context, v *auth.Viewer, conv *ent.Conversation) (_ *ent.Customer, err error) {
-	defer apperr.At("chat.SessionCustomer", &err)
+	defer apperr.At("inbox.SessionCustomer", &err)
 	if v.IsVisitor() || conv.ContactID == nil {
 		return nil, nil
 	}
@@ -175,7 +175,7 @@ func (s *Service) SessionCustomer(ctx context.Context, v *auth.Viewer, conv *ent
 // CustomerSessions lists every session with the customer, on every channel,
 // that the viewer may see, newest first.
 func (s *Service) CustomerSessions(ctx context.Context, v *auth.Viewer, c *ent.Customer) (_ []*ent.Conversation, err error) {
-	defer apperr.At("chat.CustomerSessions", &err)
+	defer apperr.At("inbox.CustomerSessions", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ var documentPrefix = map[document.Kind]string{document.KindORDER: "ORD", documen
 // CreateDocument records a document for a customer, numbered per kind
 // (ORD-000001, EST-000001, …), optionally from the session it came up in.
 func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in DocumentInput) (_ *ent.Document, err error) {
-	defer apperr.At("chat.CreateDocument", &err)
+	defer apperr.At("inbox.CreateDocument", &err)
 	if _, err := s.Customer(ctx, v, in.CustomerID); err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in Documen
 
 // Document returns a document record.
 func (s *Service) Document(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Document, err error) {
-	defer apperr.At("chat.Document", &err)
+	defer apperr.At("inbox.Document", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func (s *Service) Document(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ 
 
 // CustomerDocuments lists a customer's documents, newest first.
 func (s *Service) CustomerDocuments(ctx context.Context, c *ent.Customer) (_ []*ent.Document, err error) {
-	defer apperr.At("chat.CustomerDocuments", &err)
+	defer apperr.At("inbox.CustomerDocuments", &err)
 	return s.db.Document.Query().Where(document.CustomerID(c.ID)).Order(ent.Desc(document.FieldCreatedAt), ent.Desc(document.FieldID)).All(ctx)
 }
 

@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -51,7 +51,7 @@ type Inbound struct {
 // reopens an archived session, marks it UNREAD, and tells every agent who
 // may see it.
 func (s *Service) Receive(ctx context.Context, in Inbound) (_ *ent.Message, err error) {
-	defer apperr.At("chat.Receive", &err)
+	defer apperr.At("inbox.Receive", &err)
 	if err := s.access.External(); err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ type SessionCursor struct {
 
 // Sessions lists the sessions the viewer may see, newest activity first.
 func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, f SessionFilter, first int, after *SessionCursor) (_ []*ent.Conversation, _ bool, _ int, err error) {
-	defer apperr.At("chat.Sessions", &err)
+	defer apperr.At("inbox.Sessions", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, false, 0, err
 	}
@@ -208,6 +208,27 @@ func (s *Service) agent(v *auth.Viewer) error {
 		return apperr.Forbid("external chat is for agents and admins")
 	}
 	return nil
+}
+
+// MarkRead marks a session read up to a message (or to the end).
+func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, id pulid.ID, messageID *pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("inbox.MarkRead", &err)
+	conv, err := s.access.Session(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	seq, err := s.history.ReadUpTo(ctx, conv, messageID)
+	if err != nil {
+		return nil, err
+	}
+	return s.markSessionRead(ctx, v, conv, seq)
+}
+
+// Archive archives a session for everyone, recording who and when, or
+// reopens it.
+func (s *Service) Archive(ctx context.Context, v *auth.Viewer, id pulid.ID, archived bool) (_ *ent.Conversation, err error) {
+	defer apperr.At("inbox.Archive", &err)
+	return s.archiveSession(ctx, v, id, archived)
 }
 
 // markSessionRead: an agent reads the shared inbox (UNREAD becomes
@@ -324,7 +345,7 @@ func (s *Service) lockSession(ctx context.Context, tx *history.Tx, id pulid.ID) 
 // Forward makes a colleague the session's assignee, with a note only agents
 // see. The colleague sees the whole history from then on, and is told.
 func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, note *string) (_ *ent.Conversation, err error) {
-	defer apperr.At("chat.Forward", &err)
+	defer apperr.At("inbox.Forward", &err)
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
@@ -395,7 +416,7 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 // CloseInactive archives open sessions of channels with an inactivity
 // period once nothing has happened in them for that long.
 func (s *Service) CloseInactive(ctx context.Context) (_ int, err error) {
-	defer apperr.At("chat.CloseInactive", &err)
+	defer apperr.At("inbox.CloseInactive", &err)
 	chans, err := s.db.Channel.Query().Where(entchannel.AutoCloseAfterHoursNotNil(), entchannel.AutoCloseAfterHoursGT(0)).All(ctx)
 	if err != nil {
 		return 0, err
