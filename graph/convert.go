@@ -17,13 +17,13 @@ import (
 	"parley/server/inbox"
 )
 
-// badges converts the core's badges to GraphQL's.
+// badges converts the feed's badges to GraphQL's.
 func badges(b feed.Badges) *model.Badges {
 	return &model.Badges{InternalUnread: b.InternalUnread, Mentions: b.Mentions, MutedWithUnread: b.MutedWithUnread,
 		ExternalUnread: b.ExternalUnread, ExternalUnanswered: b.ExternalUnanswered, Total: b.Total()}
 }
 
-// event converts one entry of the core's stream.
+// event converts one entry of the feed's stream.
 func event(e feed.Event) *model.Event {
 	out := &model.Event{Cursor: e.Cursor, Type: model.EventType(e.Type), Message: e.Message, Call: e.Call}
 	if e.Conversation != nil {
@@ -66,7 +66,7 @@ func parseChatCursor(c *ent.Cursor) (*chat.ChatCursor, error) {
 	return &chat.ChatCursor{Pinned: p == "1", ActivityAt: time.Unix(0, nanos).UTC(), ID: c.ID}, nil
 }
 
-// chatOf wraps a conversation the core returned as a Chat.
+// chatOf wraps a conversation a service returned as a Chat.
 func chatOf(c *ent.Conversation, err error) (*model.Chat, error) {
 	if err != nil {
 		return nil, err
@@ -78,7 +78,7 @@ func chatOf(c *ent.Conversation, err error) (*model.Chat, error) {
 	return ch, nil
 }
 
-// conversationOf wraps a conversation the core returned.
+// conversationOf wraps a conversation a service returned.
 func conversationOf(c *ent.Conversation, err error) (model.Conversation, error) {
 	if err != nil {
 		return nil, err
@@ -112,11 +112,11 @@ func (r *Resolver) messagesOf(ctx context.Context, c *ent.Conversation, first *i
 	if err != nil {
 		return nil, err
 	}
-	return r.Core.Messages(ctx, viewer(ctx), c).Paginate(exactPage(ctx), after, f, before, l,
+	return r.ChatService.Messages(ctx, viewer(ctx), c).Paginate(exactPage(ctx), after, f, before, l,
 		ent.WithMessageOrder(&ent.MessageOrder{Field: ent.MessageOrderFieldSeq, Direction: "ASC"}))
 }
 
-// sessionOf wraps a conversation the core returned as a Session.
+// sessionOf wraps a conversation a service returned as a Session.
 func sessionOf(c *ent.Conversation, err error) (*model.Session, error) {
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func sessionOf(c *ent.Conversation, err error) (*model.Session, error) {
 	return checkedSession(c), nil
 }
 
-// checkedSession wraps a session the core returned after checking the caller's access.
+// checkedSession wraps a session a service returned after checking the caller's access.
 func checkedSession(c *ent.Conversation) *model.Session {
 	return model.Checked(&model.Session{Conversation: c}).(*model.Session)
 }

@@ -20,19 +20,19 @@ func (r *Resolver) send(ctx context.Context, v *auth.Viewer, in chat.SendInput) 
 	if isSession(in.ConversationID) {
 		return r.Inbox.Send(ctx, v, in)
 	}
-	return r.Core.Send(ctx, v, in)
+	return r.ChatService.Send(ctx, v, in)
 }
 
 func (r *Resolver) markRead(ctx context.Context, v *auth.Viewer, id pulid.ID, messageID *pulid.ID) (*ent.Conversation, error) {
 	if isSession(id) {
 		return r.Inbox.MarkRead(ctx, v, id, messageID)
 	}
-	return r.Core.MarkRead(ctx, v, id, messageID)
+	return r.ChatService.MarkRead(ctx, v, id, messageID)
 }
 
 func (r *Resolver) archive(ctx context.Context, v *auth.Viewer, id pulid.ID, archived bool) (*ent.Conversation, error) {
 	if isSession(id) {
 		return r.Inbox.Archive(ctx, v, id, archived)
 	}
-	return r.Core.Archive(ctx, v, id, archived)
+	return r.ChatService.Archive(ctx, v, id, archived)
 }

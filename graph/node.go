@@ -40,7 +40,7 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	case "ca":
 		n, err = nilIfErr(r.Calls.Call(ctx, v, id))
 	case "at":
-		n, err = nilIfErr(r.Core.Attachment(ctx, v, id))
+		n, err = nilIfErr(r.ChatService.Attachment(ctx, v, id))
 	default:
 		return nil, nil
 	}

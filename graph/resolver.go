@@ -1,5 +1,5 @@
 // Package graph is the GraphQL layer: gqlgen's executor, thin resolvers that
-// translate GraphQL to calls on the core and back, the root-field auth guard
+// translate GraphQL to calls on the services (one field each) and back, the root-field auth guard
 // and the error presenter.
 package graph
 
@@ -29,7 +29,8 @@ type Resolver struct {
 	Auth      *auth.Service
 	Directory *users.Service
 	Presence  Presence
-	Core      *chat.Service
+	// ChatService is work between colleagues (gqlgen takes Chat and Chats).
+	ChatService *chat.Service
 	// Inbox is work with customers: sessions, channels, customers.
 	Inbox *inbox.Service
 	// Access decides who may see what: node(id:) and nested fields ask it.

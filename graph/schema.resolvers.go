@@ -54,11 +54,11 @@ func (r *channelResolver) Agents(ctx context.Context, obj *ent.Channel) ([]*ent.
 }
 
 func (r *chatResolver) Title(ctx context.Context, obj *model.Chat) (string, error) {
-	return r.Core.Title(ctx, viewer(ctx), obj.Conversation, obj.Peer)
+	return r.ChatService.Title(ctx, viewer(ctx), obj.Conversation, obj.Peer)
 }
 
 func (r *chatResolver) LastMessage(ctx context.Context, obj *model.Chat) (*ent.Message, error) {
-	return r.Core.LastMessage(ctx, viewer(ctx), obj.Conversation)
+	return r.ChatService.LastMessage(ctx, viewer(ctx), obj.Conversation)
 }
 
 func (r *chatResolver) UnreadCount(ctx context.Context, obj *model.Chat) (int, error) {
@@ -103,7 +103,7 @@ func (r *chatResolver) Messages(ctx context.Context, obj *model.Chat, first *int
 }
 
 func (r *chatResolver) Members(ctx context.Context, obj *model.Chat) ([]*ent.User, error) {
-	return r.Core.Members(ctx, obj.Conversation)
+	return r.ChatService.Members(ctx, obj.Conversation)
 }
 
 func (r *contactResolver) DisplayName(ctx context.Context, obj *ent.Contact) (string, error) {
@@ -161,7 +161,7 @@ func (r *messageResolver) Attachments(ctx context.Context, obj *ent.Message) ([]
 }
 
 func (r *messageResolver) ReplyTo(ctx context.Context, obj *ent.Message) (*ent.Message, error) {
-	return r.Core.ReplyTo(ctx, viewer(ctx), obj)
+	return r.ChatService.ReplyTo(ctx, viewer(ctx), obj)
 }
 
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
@@ -201,30 +201,30 @@ func (r *mutationResolver) UpdateOrganizationSettings(ctx context.Context, input
 }
 
 func (r *mutationResolver) CreateDirectChat(ctx context.Context, userID pulid.ID) (*model.Chat, error) {
-	return chatOf(r.Core.CreateDirect(ctx, viewer(ctx), userID))
+	return chatOf(r.ChatService.CreateDirect(ctx, viewer(ctx), userID))
 }
 
 func (r *mutationResolver) CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*model.Chat, error) {
-	return chatOf(r.Core.CreateGroup(ctx, viewer(ctx), input.Title, input.MemberIds))
+	return chatOf(r.ChatService.CreateGroup(ctx, viewer(ctx), input.Title, input.MemberIds))
 }
 
 func (r *mutationResolver) AddChatMembers(ctx context.Context, chatID pulid.ID, userIds []pulid.ID) (*model.Chat, error) {
-	return chatOf(r.Core.AddMembers(ctx, viewer(ctx), chatID, userIds))
+	return chatOf(r.ChatService.AddMembers(ctx, viewer(ctx), chatID, userIds))
 }
 
 func (r *mutationResolver) RemoveChatMember(ctx context.Context, chatID pulid.ID, userID pulid.ID) (*model.Chat, error) {
-	return chatOf(r.Core.RemoveMember(ctx, viewer(ctx), chatID, userID))
+	return chatOf(r.ChatService.RemoveMember(ctx, viewer(ctx), chatID, userID))
 }
 
 func (r *mutationResolver) LeaveChat(ctx context.Context, chatID pulid.ID) (bool, error) {
-	if err := r.Core.Leave(ctx, viewer(ctx), chatID); err != nil {
+	if err := r.ChatService.Leave(ctx, viewer(ctx), chatID); err != nil {
 		return false, err
 	}
 	return true, nil
 }
 
 func (r *mutationResolver) RenameChat(ctx context.Context, chatID pulid.ID, title string) (*model.Chat, error) {
-	return chatOf(r.Core.Rename(ctx, viewer(ctx), chatID, title))
+	return chatOf(r.ChatService.Rename(ctx, viewer(ctx), chatID, title))
 }
 
 func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMessageInput) (*ent.Message, error) {
@@ -242,7 +242,7 @@ func (r *mutationResolver) UploadFile(ctx context.Context, conversationID pulid.
 	if err := r.limitVisitor(ctx); err != nil {
 		return nil, err
 	}
-	return r.Core.Upload(ctx, viewer(ctx), conversationID, file.File, upload.Filename(file))
+	return r.ChatService.Upload(ctx, viewer(ctx), conversationID, file.File, upload.Filename(file))
 }
 
 func (r *mutationResolver) MarkRead(ctx context.Context, conversationID pulid.ID, messageID *pulid.ID) (model.Conversation, error) {
@@ -250,11 +250,11 @@ func (r *mutationResolver) MarkRead(ctx context.Context, conversationID pulid.ID
 }
 
 func (r *mutationResolver) SetMuted(ctx context.Context, conversationID pulid.ID, muted bool) (model.Conversation, error) {
-	return conversationOf(r.Core.SetMuted(ctx, viewer(ctx), conversationID, muted))
+	return conversationOf(r.ChatService.SetMuted(ctx, viewer(ctx), conversationID, muted))
 }
 
 func (r *mutationResolver) SetPinned(ctx context.Context, conversationID pulid.ID, pinned bool) (model.Conversation, error) {
-	return conversationOf(r.Core.SetPinned(ctx, viewer(ctx), conversationID, pinned))
+	return conversationOf(r.ChatService.SetPinned(ctx, viewer(ctx), conversationID, pinned))
 }
 
 func (r *mutationResolver) ArchiveConversation(ctx context.Context, id pulid.ID) (model.Conversation, error) {
@@ -300,7 +300,7 @@ func (r *mutationResolver) ReplyToComment(ctx context.Context, messageID pulid.I
 }
 
 func (r *mutationResolver) TranscribeMessage(ctx context.Context, messageID pulid.ID) (*ent.Message, error) {
-	return r.Core.Transcribe(ctx, viewer(ctx), messageID)
+	return r.ChatService.Transcribe(ctx, viewer(ctx), messageID)
 }
 
 func (r *mutationResolver) StartCall(ctx context.Context, conversationID pulid.ID, media call.Media) (*ent.Call, error) {
@@ -427,7 +427,7 @@ func (r *queryResolver) Chats(ctx context.Context, archived *bool, first *int, a
 	if err != nil {
 		return nil, err
 	}
-	items, more, total, err := r.Core.Chats(ctx, viewer(ctx), archived == nil || *archived, *f, cur)
+	items, more, total, err := r.ChatService.Chats(ctx, viewer(ctx), archived == nil || *archived, *f, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -476,7 +476,7 @@ func (r *queryResolver) SearchMessages(ctx context.Context, query string, conver
 	if after != nil {
 		afterID = &after.ID
 	}
-	msgs, more, total, err := r.Core.Search(ctx, viewer(ctx), query, conversationID, *f, afterID)
+	msgs, more, total, err := r.ChatService.Search(ctx, viewer(ctx), query, conversationID, *f, afterID)
 	if err != nil {
 		return nil, err
 	}
@@ -532,11 +532,11 @@ func (r *queryResolver) Plan(ctx context.Context) (model.Plan, error) {
 }
 
 func (r *sessionResolver) Title(ctx context.Context, obj *model.Session) (string, error) {
-	return r.Core.Title(ctx, viewer(ctx), obj.Conversation, nil)
+	return r.ChatService.Title(ctx, viewer(ctx), obj.Conversation, nil)
 }
 
 func (r *sessionResolver) LastMessage(ctx context.Context, obj *model.Session) (*ent.Message, error) {
-	return r.Core.LastMessage(ctx, viewer(ctx), obj.Conversation)
+	return r.ChatService.LastMessage(ctx, viewer(ctx), obj.Conversation)
 }
 
 func (r *sessionResolver) UnreadCount(ctx context.Context, obj *model.Session) (int, error) {

@@ -45,7 +45,7 @@ var (
 )
 
 // SealLost is a field middleware that applies the rule above to every field
-// of a Chat or Session, asking the core once per conversation whether the
+// of a Chat or Session, asking access once per conversation whether the
 // caller may read it now.
 func (r *Resolver) SealLost(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
