@@ -13,16 +13,18 @@ import (
 	"parley/graph/model"
 	"parley/server/apperr"
 	"parley/server/chat"
+	"parley/server/feed"
+	"parley/server/inbox"
 )
 
-// badges converts the core's badges to GraphQL's.
-func badges(b chat.Badges) *model.Badges {
+// badges converts the feed's badges to GraphQL's.
+func badges(b feed.Badges) *model.Badges {
 	return &model.Badges{InternalUnread: b.InternalUnread, Mentions: b.Mentions, MutedWithUnread: b.MutedWithUnread,
 		ExternalUnread: b.ExternalUnread, ExternalUnanswered: b.ExternalUnanswered, Total: b.Total()}
 }
 
-// event converts one entry of the core's stream.
-func event(e chat.Event) *model.Event {
+// event converts one entry of the feed's stream.
+func event(e feed.Event) *model.Event {
 	out := &model.Event{Cursor: e.Cursor, Type: model.EventType(e.Type), Message: e.Message, Call: e.Call}
 	if e.Conversation != nil {
 		out.Conversation = model.WrapWith(e.Conversation, e.Member)
@@ -64,7 +66,7 @@ func parseChatCursor(c *ent.Cursor) (*chat.ChatCursor, error) {
 	return &chat.ChatCursor{Pinned: p == "1", ActivityAt: time.Unix(0, nanos).UTC(), ID: c.ID}, nil
 }
 
-// chatOf wraps a conversation the core returned as a Chat.
+// chatOf wraps a conversation a service returned as a Chat.
 func chatOf(c *ent.Conversation, err error) (*model.Chat, error) {
 	if err != nil {
 		return nil, err
@@ -76,7 +78,7 @@ func chatOf(c *ent.Conversation, err error) (*model.Chat, error) {
 	return ch, nil
 }
 
-// conversationOf wraps a conversation the core returned.
+// conversationOf wraps a conversation a service returned.
 func conversationOf(c *ent.Conversation, err error) (model.Conversation, error) {
 	if err != nil {
 		return nil, err
@@ -86,7 +88,7 @@ func conversationOf(c *ent.Conversation, err error) (model.Conversation, error) 
 
 // own returns the caller's member row of a wrapped conversation.
 func (r *Resolver) own(ctx context.Context, w *model.Viewer, id pulid.ID) *ent.Member {
-	m, err := w.Own(func() (*ent.Member, error) { return r.Core.Member(ctx, viewer(ctx), id) })
+	m, err := w.Own(func() (*ent.Member, error) { return r.Access.Member(ctx, viewer(ctx), id) })
 	if err != nil {
 		return nil
 	}
@@ -110,11 +112,11 @@ func (r *Resolver) messagesOf(ctx context.Context, c *ent.Conversation, first *i
 	if err != nil {
 		return nil, err
 	}
-	return r.Core.Messages(ctx, viewer(ctx), c).Paginate(exactPage(ctx), after, f, before, l,
+	return r.ChatService.Messages(ctx, viewer(ctx), c).Paginate(exactPage(ctx), after, f, before, l,
 		ent.WithMessageOrder(&ent.MessageOrder{Field: ent.MessageOrderFieldSeq, Direction: "ASC"}))
 }
 
-// sessionOf wraps a conversation the core returned as a Session.
+// sessionOf wraps a conversation a service returned as a Session.
 func sessionOf(c *ent.Conversation, err error) (*model.Session, error) {
 	if err != nil {
 		return nil, err
@@ -122,7 +124,7 @@ func sessionOf(c *ent.Conversation, err error) (*model.Session, error) {
 	return checkedSession(c), nil
 }
 
-// checkedSession wraps a session the core returned after checking the caller's access.
+// checkedSession wraps a session a service returned after checking the caller's access.
 func checkedSession(c *ent.Conversation) *model.Session {
 	return model.Checked(&model.Session{Conversation: c}).(*model.Session)
 }
@@ -144,7 +146,7 @@ func sessionCursor(c *ent.Conversation) ent.Cursor {
 	return ent.Cursor{ID: c.ID, Value: strconv.FormatInt(at, 10)}
 }
 
-func parseSessionCursor(c *ent.Cursor) (*chat.SessionCursor, error) {
+func parseSessionCursor(c *ent.Cursor) (*inbox.SessionCursor, error) {
 	if c == nil {
 		return nil, nil
 	}
@@ -153,7 +155,7 @@ func parseSessionCursor(c *ent.Cursor) (*chat.SessionCursor, error) {
 	if err != nil {
 		return nil, apperr.BadInput("after is not a cursor of this list").With("field", "after")
 	}
-	return &chat.SessionCursor{At: time.Unix(0, nanos).UTC(), ID: c.ID}, nil
+	return &inbox.SessionCursor{At: time.Unix(0, nanos).UTC(), ID: c.ID}, nil
 }
 
 // credentials flattens the provider credentials an admin typed.

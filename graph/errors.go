@@ -21,7 +21,7 @@ import (
 const Complexity = 2000
 
 // ErrorPresenter turns every error into one with an API.md code. Errors of
-// the core keep their code and message; GraphQL's own (parse, validation,
+// the services keep their code and message; GraphQL's own (parse, validation,
 // complexity, persisted queries) become BAD_USER_INPUT or LIMIT_EXCEEDED;
 // anything else is logged and shown as INTERNAL "internal error".
 func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
@@ -49,7 +49,7 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	return out
 }
 
-// classify maps an error of the core or of ent to a client error.
+// classify maps an error of a service or of ent to a client error.
 func classify(err error) *apperr.Error {
 	if e, ok := apperr.As(err); ok {
 		return e

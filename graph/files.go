@@ -26,7 +26,7 @@ func ResponseTime(now func() time.Time) graphql.ResponseMiddleware {
 // working: the URL's expiry, or the file's if sooner. Both are nil once the
 // file has expired.
 func (r *Resolver) download(ctx context.Context, a *ent.Attachment) (*string, *time.Time) {
-	if r.Core.FileExpired(a) || r.Downloads == nil {
+	if r.ChatService.FileExpired(a) || r.Downloads == nil {
 		return nil, nil
 	}
 	now, ok := ctx.Value(responseTimeKey{}).(time.Time)

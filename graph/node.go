@@ -22,25 +22,25 @@ func (r *Resolver) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	case "us":
 		n, err = nilIfErr(r.Directory.Get(ctx, v, id))
 	case "ch", "se":
-		c, cerr := r.Core.Conversation(ctx, v, id)
+		c, cerr := r.Access.Conversation(ctx, v, id)
 		if cerr == nil {
 			return model.Checked(model.Wrap(c)).(ent.Noder), nil // the caller's member row loads if asked for
 		}
 		err = cerr
 	case "ms":
-		n, err = nilIfErr(r.Core.Message(ctx, v, id))
+		n, err = nilIfErr(r.Access.Message(ctx, v, id))
 	case "cn":
-		n, err = nilIfErr(r.Core.Channel(ctx, v, id))
+		n, err = nilIfErr(r.Inbox.Channel(ctx, v, id))
 	case "cu":
-		n, err = nilIfErr(r.Core.Customer(ctx, v, id))
+		n, err = nilIfErr(r.Inbox.Customer(ctx, v, id))
 	case "dc":
-		n, err = nilIfErr(r.Core.Document(ctx, v, id))
+		n, err = nilIfErr(r.Inbox.Document(ctx, v, id))
 	case "cr":
-		n, err = nilIfErr(r.Core.Canned(ctx, v, id))
+		n, err = nilIfErr(r.Inbox.Canned(ctx, v, id))
 	case "ca":
-		n, err = nilIfErr(r.Core.Call(ctx, v, id))
+		n, err = nilIfErr(r.Calls.Call(ctx, v, id))
 	case "at":
-		n, err = nilIfErr(r.Core.Attachment(ctx, v, id))
+		n, err = nilIfErr(r.ChatService.Attachment(ctx, v, id))
 	default:
 		return nil, nil
 	}

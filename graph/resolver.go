@@ -1,5 +1,5 @@
 // Package graph is the GraphQL layer: gqlgen's executor, thin resolvers that
-// translate GraphQL to calls on the core and back, the root-field auth guard
+// translate GraphQL to calls on the services (one field each) and back, the root-field auth guard
 // and the error presenter.
 package graph
 
@@ -9,10 +9,14 @@ import (
 	"time"
 
 	"parley/graph/model"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/calls"
 	"parley/server/chat"
+	"parley/server/feed"
 	"parley/server/files"
+	"parley/server/inbox"
 	"parley/server/ratelimit"
 	"parley/server/settings"
 	"parley/server/users"
@@ -25,7 +29,16 @@ type Resolver struct {
 	Auth      *auth.Service
 	Directory *users.Service
 	Presence  Presence
-	Core      *chat.Service
+	// ChatService is work between colleagues (gqlgen takes Chat and Chats).
+	ChatService *chat.Service
+	// Inbox is work with customers: sessions, channels, customers.
+	Inbox *inbox.Service
+	// Access decides who may see what: node(id:) and nested fields ask it.
+	Access *access.Service
+	// Feed is the caller's live feed: events, badges, messageAdded.
+	Feed *feed.Service
+	// Calls are calls between colleagues and to customers.
+	Calls *calls.Service
 	// VisitorLimit limits how often one address may start a Live Chat.
 	VisitorLimit *ratelimit.Limiter
 	// VisitorWrites limits how fast one Live Chat visitor (per session)

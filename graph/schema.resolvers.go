@@ -7,6 +7,11 @@ package graph
 
 import (
 	"context"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+
 	"parley/ent"
 	"parley/ent/call"
 	"parley/ent/channel"
@@ -18,14 +23,12 @@ import (
 	"parley/server/apperr"
 	provider "parley/server/channel"
 	"parley/server/chat"
+	"parley/server/feed"
 	"parley/server/files/upload"
+	"parley/server/inbox"
 	"parley/server/ratelimit"
 	"parley/server/settings"
 	"parley/server/users"
-	"time"
-
-	"entgo.io/contrib/entgql"
-	"github.com/99designs/gqlgen/graphql"
 )
 
 func (r *attachmentResolver) URL(ctx context.Context, obj *ent.Attachment) (*string, error) {
@@ -47,15 +50,15 @@ func (r *callResolver) Conversation(ctx context.Context, obj *ent.Call) (model.C
 }
 
 func (r *channelResolver) Agents(ctx context.Context, obj *ent.Channel) ([]*ent.User, error) {
-	return r.Core.ChannelAgents(ctx, viewer(ctx), obj)
+	return r.Inbox.ChannelAgents(ctx, viewer(ctx), obj)
 }
 
 func (r *chatResolver) Title(ctx context.Context, obj *model.Chat) (string, error) {
-	return r.Core.Title(ctx, viewer(ctx), obj.Conversation, obj.Peer)
+	return r.ChatService.Title(ctx, viewer(ctx), obj.Conversation, obj.Peer)
 }
 
 func (r *chatResolver) LastMessage(ctx context.Context, obj *model.Chat) (*ent.Message, error) {
-	return r.Core.LastMessage(ctx, viewer(ctx), obj.Conversation)
+	return r.ChatService.LastMessage(ctx, viewer(ctx), obj.Conversation)
 }
 
 func (r *chatResolver) UnreadCount(ctx context.Context, obj *model.Chat) (int, error) {
@@ -100,7 +103,7 @@ func (r *chatResolver) Messages(ctx context.Context, obj *model.Chat, first *int
 }
 
 func (r *chatResolver) Members(ctx context.Context, obj *model.Chat) ([]*ent.User, error) {
-	return r.Core.Members(ctx, obj.Conversation)
+	return r.ChatService.Members(ctx, obj.Conversation)
 }
 
 func (r *contactResolver) DisplayName(ctx context.Context, obj *ent.Contact) (string, error) {
@@ -119,7 +122,7 @@ func (r *contactResolver) PageName(ctx context.Context, obj *ent.Contact) (*stri
 }
 
 func (r *customerResolver) Sessions(ctx context.Context, obj *ent.Customer) ([]*model.Session, error) {
-	convs, err := r.Core.CustomerSessions(ctx, viewer(ctx), obj)
+	convs, err := r.Inbox.CustomerSessions(ctx, viewer(ctx), obj)
 	if err != nil {
 		return nil, err
 	}
@@ -127,14 +130,14 @@ func (r *customerResolver) Sessions(ctx context.Context, obj *ent.Customer) ([]*
 }
 
 func (r *customerResolver) Documents(ctx context.Context, obj *ent.Customer) ([]*ent.Document, error) {
-	return r.Core.CustomerDocuments(ctx, obj)
+	return r.Inbox.CustomerDocuments(ctx, obj)
 }
 
 func (r *documentResolver) Session(ctx context.Context, obj *ent.Document) (*model.Session, error) {
 	if obj.SessionID == nil {
 		return nil, nil
 	}
-	c, err := r.Core.Conversation(ctx, viewer(ctx), *obj.SessionID)
+	c, err := r.Access.Conversation(ctx, viewer(ctx), *obj.SessionID)
 	if err != nil {
 		return nil, nil // a session the caller may not see reads as none
 	}
@@ -158,7 +161,7 @@ func (r *messageResolver) Attachments(ctx context.Context, obj *ent.Message) ([]
 }
 
 func (r *messageResolver) ReplyTo(ctx context.Context, obj *ent.Message) (*ent.Message, error) {
-	return r.Core.ReplyTo(ctx, viewer(ctx), obj)
+	return r.ChatService.ReplyTo(ctx, viewer(ctx), obj)
 }
 
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
@@ -198,37 +201,37 @@ func (r *mutationResolver) UpdateOrganizationSettings(ctx context.Context, input
 }
 
 func (r *mutationResolver) CreateDirectChat(ctx context.Context, userID pulid.ID) (*model.Chat, error) {
-	return chatOf(r.Core.CreateDirect(ctx, viewer(ctx), userID))
+	return chatOf(r.ChatService.CreateDirect(ctx, viewer(ctx), userID))
 }
 
 func (r *mutationResolver) CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*model.Chat, error) {
-	return chatOf(r.Core.CreateGroup(ctx, viewer(ctx), input.Title, input.MemberIds))
+	return chatOf(r.ChatService.CreateGroup(ctx, viewer(ctx), input.Title, input.MemberIds))
 }
 
 func (r *mutationResolver) AddChatMembers(ctx context.Context, chatID pulid.ID, userIds []pulid.ID) (*model.Chat, error) {
-	return chatOf(r.Core.AddMembers(ctx, viewer(ctx), chatID, userIds))
+	return chatOf(r.ChatService.AddMembers(ctx, viewer(ctx), chatID, userIds))
 }
 
 func (r *mutationResolver) RemoveChatMember(ctx context.Context, chatID pulid.ID, userID pulid.ID) (*model.Chat, error) {
-	return chatOf(r.Core.RemoveMember(ctx, viewer(ctx), chatID, userID))
+	return chatOf(r.ChatService.RemoveMember(ctx, viewer(ctx), chatID, userID))
 }
 
 func (r *mutationResolver) LeaveChat(ctx context.Context, chatID pulid.ID) (bool, error) {
-	if err := r.Core.Leave(ctx, viewer(ctx), chatID); err != nil {
+	if err := r.ChatService.Leave(ctx, viewer(ctx), chatID); err != nil {
 		return false, err
 	}
 	return true, nil
 }
 
 func (r *mutationResolver) RenameChat(ctx context.Context, chatID pulid.ID, title string) (*model.Chat, error) {
-	return chatOf(r.Core.Rename(ctx, viewer(ctx), chatID, title))
+	return chatOf(r.ChatService.Rename(ctx, viewer(ctx), chatID, title))
 }
 
 func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMessageInput) (*ent.Message, error) {
 	if err := r.limitVisitor(ctx); err != nil {
 		return nil, err
 	}
-	return r.Core.Send(ctx, viewer(ctx), chat.SendInput{
+	return r.send(ctx, viewer(ctx), chat.SendInput{
 		ConversationID: input.ConversationID, Text: input.Text, AttachmentIDs: input.AttachmentIds,
 		ClientMessageID: input.ClientMessageID, ReplyToID: input.ReplyToID, MessageTag: input.MessageTag,
 		Note: deref(input.Note),
@@ -239,89 +242,89 @@ func (r *mutationResolver) UploadFile(ctx context.Context, conversationID pulid.
 	if err := r.limitVisitor(ctx); err != nil {
 		return nil, err
 	}
-	return r.Core.Upload(ctx, viewer(ctx), conversationID, file.File, upload.Filename(file))
+	return r.ChatService.Upload(ctx, viewer(ctx), conversationID, file.File, upload.Filename(file))
 }
 
 func (r *mutationResolver) MarkRead(ctx context.Context, conversationID pulid.ID, messageID *pulid.ID) (model.Conversation, error) {
-	return conversationOf(r.Core.MarkRead(ctx, viewer(ctx), conversationID, messageID))
+	return conversationOf(r.markRead(ctx, viewer(ctx), conversationID, messageID))
 }
 
 func (r *mutationResolver) SetMuted(ctx context.Context, conversationID pulid.ID, muted bool) (model.Conversation, error) {
-	return conversationOf(r.Core.SetMuted(ctx, viewer(ctx), conversationID, muted))
+	return conversationOf(r.ChatService.SetMuted(ctx, viewer(ctx), conversationID, muted))
 }
 
 func (r *mutationResolver) SetPinned(ctx context.Context, conversationID pulid.ID, pinned bool) (model.Conversation, error) {
-	return conversationOf(r.Core.SetPinned(ctx, viewer(ctx), conversationID, pinned))
+	return conversationOf(r.ChatService.SetPinned(ctx, viewer(ctx), conversationID, pinned))
 }
 
 func (r *mutationResolver) ArchiveConversation(ctx context.Context, id pulid.ID) (model.Conversation, error) {
-	return conversationOf(r.Core.Archive(ctx, viewer(ctx), id, true))
+	return conversationOf(r.archive(ctx, viewer(ctx), id, true))
 }
 
 func (r *mutationResolver) UnarchiveConversation(ctx context.Context, id pulid.ID) (model.Conversation, error) {
-	return conversationOf(r.Core.Archive(ctx, viewer(ctx), id, false))
+	return conversationOf(r.archive(ctx, viewer(ctx), id, false))
 }
 
 func (r *mutationResolver) ForwardSession(ctx context.Context, input model.ForwardSessionInput) (*model.Session, error) {
-	return sessionOf(r.Core.Forward(ctx, viewer(ctx), input.SessionID, input.ToUserID, input.Note))
+	return sessionOf(r.Inbox.Forward(ctx, viewer(ctx), input.SessionID, input.ToUserID, input.Note))
 }
 
 func (r *mutationResolver) StartSession(ctx context.Context, input model.StartSessionInput) (*model.Session, error) {
-	in := chat.StartInput{ChannelID: input.ChannelID, CustomerID: input.CustomerID, To: input.To, Text: input.Text}
+	in := inbox.StartInput{ChannelID: input.ChannelID, CustomerID: input.CustomerID, To: input.To, Text: input.Text}
 	if t := input.Template; t != nil {
 		in.Template = &provider.Template{Name: t.Name, Language: deref(t.Language), Parameters: t.Parameters}
 	}
-	return sessionOf(r.Core.StartSession(ctx, viewer(ctx), in))
+	return sessionOf(r.Inbox.StartSession(ctx, viewer(ctx), in))
 }
 
 func (r *mutationResolver) LinkCustomer(ctx context.Context, sessionID pulid.ID, customerID pulid.ID) (*model.Session, error) {
-	return sessionOf(r.Core.LinkCustomer(ctx, viewer(ctx), sessionID, customerID))
+	return sessionOf(r.Inbox.LinkCustomer(ctx, viewer(ctx), sessionID, customerID))
 }
 
 func (r *mutationResolver) UnlinkCustomer(ctx context.Context, sessionID pulid.ID) (*model.Session, error) {
-	return sessionOf(r.Core.UnlinkCustomer(ctx, viewer(ctx), sessionID))
+	return sessionOf(r.Inbox.UnlinkCustomer(ctx, viewer(ctx), sessionID))
 }
 
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*ent.Customer, error) {
-	return r.Core.CreateCustomer(ctx, viewer(ctx), chat.CustomerInput{Name: input.Name, Phones: input.Phones, Emails: input.Emails})
+	return r.Inbox.CreateCustomer(ctx, viewer(ctx), inbox.CustomerInput{Name: input.Name, Phones: input.Phones, Emails: input.Emails})
 }
 
 func (r *mutationResolver) CreateDocument(ctx context.Context, input model.CreateDocumentInput) (*ent.Document, error) {
-	return r.Core.CreateDocument(ctx, viewer(ctx), chat.DocumentInput{
+	return r.Inbox.CreateDocument(ctx, viewer(ctx), inbox.DocumentInput{
 		CustomerID: input.CustomerID, Kind: input.Kind, Title: input.Title, SessionID: input.SessionID,
 	})
 }
 
 func (r *mutationResolver) ReplyToComment(ctx context.Context, messageID pulid.ID, text string) (*ent.Message, error) {
-	return r.Core.ReplyToComment(ctx, viewer(ctx), messageID, text)
+	return r.Inbox.ReplyToComment(ctx, viewer(ctx), messageID, text)
 }
 
 func (r *mutationResolver) TranscribeMessage(ctx context.Context, messageID pulid.ID) (*ent.Message, error) {
-	return r.Core.Transcribe(ctx, viewer(ctx), messageID)
+	return r.ChatService.Transcribe(ctx, viewer(ctx), messageID)
 }
 
 func (r *mutationResolver) StartCall(ctx context.Context, conversationID pulid.ID, media call.Media) (*ent.Call, error) {
-	return r.Core.StartCall(ctx, viewer(ctx), conversationID, media)
+	return r.Calls.StartCall(ctx, viewer(ctx), conversationID, media)
 }
 
 func (r *mutationResolver) EscalateToCall(ctx context.Context, sessionID pulid.ID) (*ent.Call, error) {
-	return r.Core.Escalate(ctx, viewer(ctx), sessionID)
+	return r.Calls.Escalate(ctx, viewer(ctx), sessionID)
 }
 
 func (r *mutationResolver) AnswerCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
-	return r.Core.Answer(ctx, viewer(ctx), id)
+	return r.Calls.Answer(ctx, viewer(ctx), id)
 }
 
 func (r *mutationResolver) DeclineCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
-	return r.Core.Decline(ctx, viewer(ctx), id)
+	return r.Calls.Decline(ctx, viewer(ctx), id)
 }
 
 func (r *mutationResolver) EndCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
-	return r.Core.End(ctx, viewer(ctx), id)
+	return r.Calls.End(ctx, viewer(ctx), id)
 }
 
 func (r *mutationResolver) CreateChannel(ctx context.Context, input model.CreateChannelInput) (*ent.Channel, error) {
-	return r.Core.CreateChannel(ctx, viewer(ctx), chat.ChannelInput{
+	return r.Inbox.CreateChannel(ctx, viewer(ctx), inbox.ChannelInput{
 		Kind: input.Kind, Name: &input.Name, ExternalID: input.ExternalID, PageName: input.PageName,
 		MaxFileSize: int64p(input.MaxFileSize), AutoCloseAfterHours: input.AutoCloseAfterHours,
 		FileRetentionHours: input.FileRetentionHours, Credentials: credentials(input.Credentials), AgentIDs: input.AgentIds,
@@ -329,26 +332,26 @@ func (r *mutationResolver) CreateChannel(ctx context.Context, input model.Create
 }
 
 func (r *mutationResolver) UpdateChannel(ctx context.Context, id pulid.ID, input model.UpdateChannelInput) (*ent.Channel, error) {
-	return r.Core.UpdateChannel(ctx, viewer(ctx), id, chat.ChannelInput{
+	return r.Inbox.UpdateChannel(ctx, viewer(ctx), id, inbox.ChannelInput{
 		Name: input.Name, ExternalID: input.ExternalID, PageName: input.PageName, MaxFileSize: int64p(input.MaxFileSize),
 		AutoCloseAfterHours: input.AutoCloseAfterHours, FileRetentionHours: input.FileRetentionHours,
 	})
 }
 
 func (r *mutationResolver) SetChannelAgents(ctx context.Context, channelID pulid.ID, userIds []pulid.ID) (*ent.Channel, error) {
-	return r.Core.SetChannelAgents(ctx, viewer(ctx), channelID, userIds)
+	return r.Inbox.SetChannelAgents(ctx, viewer(ctx), channelID, userIds)
 }
 
 func (r *mutationResolver) ReconnectChannel(ctx context.Context, id pulid.ID, input model.ChannelCredentialsInput) (*ent.Channel, error) {
-	return r.Core.ReconnectChannel(ctx, viewer(ctx), id, credentials(&input))
+	return r.Inbox.ReconnectChannel(ctx, viewer(ctx), id, credentials(&input))
 }
 
 func (r *mutationResolver) CreateCannedResponse(ctx context.Context, input model.CannedResponseInput) (*ent.CannedResponse, error) {
-	return r.Core.CreateCanned(ctx, viewer(ctx), input.Shortcut, input.Text, deref(input.Shared))
+	return r.Inbox.CreateCanned(ctx, viewer(ctx), input.Shortcut, input.Text, deref(input.Shared))
 }
 
 func (r *mutationResolver) DeleteCannedResponse(ctx context.Context, id pulid.ID) (bool, error) {
-	if err := r.Core.DeleteCanned(ctx, viewer(ctx), id); err != nil {
+	if err := r.Inbox.DeleteCanned(ctx, viewer(ctx), id); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -360,7 +363,7 @@ func (r *mutationResolver) StartLiveChat(ctx context.Context, channelID pulid.ID
 		return nil, apperr.New(apperr.RateLimited, "too many chats started from this address; try again in %d seconds", wait).
 			With("retryAfter", wait)
 	}
-	token, conv, err := r.Core.StartLiveChat(ctx, channelID, name, email, r.Auth.IssueVisitorToken)
+	token, conv, err := r.Inbox.StartLiveChat(ctx, channelID, name, email, r.Auth.IssueVisitorToken)
 	if err != nil {
 		return nil, err
 	}
@@ -424,7 +427,7 @@ func (r *queryResolver) Chats(ctx context.Context, archived *bool, first *int, a
 	if err != nil {
 		return nil, err
 	}
-	items, more, total, err := r.Core.Chats(ctx, viewer(ctx), archived == nil || *archived, *f, cur)
+	items, more, total, err := r.ChatService.Chats(ctx, viewer(ctx), archived == nil || *archived, *f, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -449,8 +452,8 @@ func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Statu
 	if err != nil {
 		return nil, err
 	}
-	filter := chat.SessionFilter{Status: status, ChannelKind: channelKind, ChannelID: channelID, ReplyState: replyState}
-	convs, more, total, err := r.Core.Sessions(ctx, viewer(ctx), filter, *f, cur)
+	filter := inbox.SessionFilter{Status: status, ChannelKind: channelKind, ChannelID: channelID, ReplyState: replyState}
+	convs, more, total, err := r.Inbox.Sessions(ctx, viewer(ctx), filter, *f, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -473,7 +476,7 @@ func (r *queryResolver) SearchMessages(ctx context.Context, query string, conver
 	if after != nil {
 		afterID = &after.ID
 	}
-	msgs, more, total, err := r.Core.Search(ctx, viewer(ctx), query, conversationID, *f, afterID)
+	msgs, more, total, err := r.ChatService.Search(ctx, viewer(ctx), query, conversationID, *f, afterID)
 	if err != nil {
 		return nil, err
 	}
@@ -488,7 +491,7 @@ func (r *queryResolver) SearchMessages(ctx context.Context, query string, conver
 }
 
 func (r *queryResolver) Channels(ctx context.Context) ([]*ent.Channel, error) {
-	return r.Core.Channels(ctx, viewer(ctx))
+	return r.Inbox.Channels(ctx, viewer(ctx))
 }
 
 func (r *queryResolver) Customers(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID]) (*ent.CustomerConnection, error) {
@@ -500,7 +503,7 @@ func (r *queryResolver) Customers(ctx context.Context, search *string, first *in
 	if err != nil {
 		return nil, err
 	}
-	q, err := r.Core.CustomersQuery(viewer(ctx), term)
+	q, err := r.Inbox.CustomersQuery(viewer(ctx), term)
 	if err != nil {
 		return nil, err
 	}
@@ -513,11 +516,11 @@ func (r *queryResolver) CannedResponses(ctx context.Context, search *string) ([]
 	if err != nil {
 		return nil, err
 	}
-	return r.Core.CannedResponses(ctx, viewer(ctx), term)
+	return r.Inbox.CannedResponses(ctx, viewer(ctx), term)
 }
 
 func (r *queryResolver) Badges(ctx context.Context) (*model.Badges, error) {
-	b, err := r.Core.Badges(ctx, viewer(ctx))
+	b, err := r.Feed.Badges(ctx, viewer(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -529,11 +532,11 @@ func (r *queryResolver) Plan(ctx context.Context) (model.Plan, error) {
 }
 
 func (r *sessionResolver) Title(ctx context.Context, obj *model.Session) (string, error) {
-	return r.Core.Title(ctx, viewer(ctx), obj.Conversation, nil)
+	return r.ChatService.Title(ctx, viewer(ctx), obj.Conversation, nil)
 }
 
 func (r *sessionResolver) LastMessage(ctx context.Context, obj *model.Session) (*ent.Message, error) {
-	return r.Core.LastMessage(ctx, viewer(ctx), obj.Conversation)
+	return r.ChatService.LastMessage(ctx, viewer(ctx), obj.Conversation)
 }
 
 func (r *sessionResolver) UnreadCount(ctx context.Context, obj *model.Session) (int, error) {
@@ -589,7 +592,7 @@ func (r *sessionResolver) ReplyPolicy(ctx context.Context, obj *model.Session) (
 	if viewer(ctx).IsVisitor() {
 		return &model.ReplyPolicy{CanReply: true, AllowedTags: []message.MessageTag{}}, nil
 	}
-	p, err := r.Core.ReplyPolicy(ctx, obj.Conversation)
+	p, err := r.Inbox.ReplyPolicy(ctx, obj.Conversation)
 	if err != nil {
 		return nil, err
 	}
@@ -601,19 +604,19 @@ func (r *sessionResolver) ReplyPolicy(ctx context.Context, obj *model.Session) (
 }
 
 func (r *sessionResolver) Customer(ctx context.Context, obj *model.Session) (*ent.Customer, error) {
-	return r.Core.SessionCustomer(ctx, viewer(ctx), obj.Conversation)
+	return r.Inbox.SessionCustomer(ctx, viewer(ctx), obj.Conversation)
 }
 
 func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID pulid.ID) (<-chan *ent.Message, error) {
-	return r.Core.MessageAdded(ctx, viewer(ctx), conversationID)
+	return r.Feed.MessageAdded(ctx, viewer(ctx), conversationID)
 }
 
 func (r *subscriptionResolver) Events(ctx context.Context, since *string) (<-chan *model.Event, error) {
-	return chat.Events(ctx, r.Core, viewer(ctx), since, connectionSince(ctx), event)
+	return feed.Events(ctx, r.Feed, viewer(ctx), since, connectionSince(ctx), event)
 }
 
 func (r *subscriptionResolver) BadgesUpdated(ctx context.Context) (<-chan *model.Badges, error) {
-	return chat.BadgesUpdated(ctx, r.Core, viewer(ctx), func(e chat.Event) *model.Badges { return badges(*e.Badges) })
+	return feed.BadgesUpdated(ctx, r.Feed, viewer(ctx), func(e feed.Event) *model.Badges { return badges(*e.Badges) })
 }
 
 func (r *userResolver) Email(ctx context.Context, obj *ent.User) (string, error) {

@@ -45,7 +45,7 @@ var (
 )
 
 // SealLost is a field middleware that applies the rule above to every field
-// of a Chat or Session, asking the core once per conversation whether the
+// of a Chat or Session, asking access once per conversation whether the
 // caller may read it now.
 func (r *Resolver) SealLost(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
@@ -73,7 +73,7 @@ func (r *Resolver) readableNow(ctx context.Context, fc *graphql.FieldContext) bo
 		return w.Readable(func() bool { return r.own(ctx, &w.Viewer, w.ID) != nil })
 	case *model.Session:
 		return w.Readable(func() bool {
-			_, err := r.Core.Conversation(ctx, viewer(ctx), w.ID)
+			_, err := r.Access.Conversation(ctx, viewer(ctx), w.ID)
 			if err != nil && apperr.CodeOf(err) == apperr.Internal {
 				r.Log.Error("graph.SealLost: checking access to a session", "err", err)
 			}

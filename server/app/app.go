@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"parley/graph"
+	"parley/server/access"
 	"parley/server/auth"
 	"parley/server/blob"
+	"parley/server/calls"
 	"parley/server/channel"
 	"parley/server/channel/instagram"
 	"parley/server/channel/livechat"
@@ -24,8 +26,13 @@ import (
 	"parley/server/channel/whatsapp"
 	"parley/server/chat"
 	"parley/server/db"
+	"parley/server/feed"
 	"parley/server/files"
+	"parley/server/history"
+	"parley/server/inbox"
+	"parley/server/jobs"
 	"parley/server/live"
+	"parley/server/outbox"
 	"parley/server/pubsub"
 	"parley/server/retention"
 	"parley/server/settings"
@@ -43,7 +50,13 @@ type App struct {
 	Presence *live.Presence // Live's: who is online
 	Hub      *pubsub.Hub
 	Relay    *pubsub.Relay
+	Access   *access.Service
+	History  *history.Writer // the one way to write events
 	Chat     *chat.Service
+	Inbox    *inbox.Service
+	Feed     *feed.Service
+	Calls    *calls.Service
+	Outbox   *outbox.Service // delivers replies to customers
 	Settings *settings.Service
 	// Files is where attachments are stored; Signer signs their download URLs.
 	Files     blob.Store
@@ -89,19 +102,24 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		database.Close()
 		return nil, err
 	}
-	a.Chat = chat.New(database, cfg.Now, cfg.Log, a.Relay, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log),
-		providers(cfg.Senders))
-	a.Chat.ExternalAllowed = cfg.Plan != "STANDARD"
+	a.Access = access.New(database.Client, access.Plan{External: cfg.Plan != "STANDARD"})
+	a.History = history.New(database, cfg.Now, a.Relay.Notify)
+	reg := providers(cfg.Senders)
+	a.Outbox = outbox.New(database, a.History, reg, cfg.Now, cfg.Log)
 	if cfg.Outbox != nil {
-		a.Chat.Outbox = *cfg.Outbox
+		a.Outbox.Config = *cfg.Outbox
 	}
+	a.Chat = chat.New(database, a.Access, a.History, cfg.Now, cfg.Log, reg, a.Outbox.Wake)
+	a.Inbox = inbox.New(database, a.Access, a.History, cfg.Now, cfg.Log, reg, a.Outbox.Wake)
+	a.Calls = calls.New(database.Client, a.Access, a.History, cfg.Now)
+	a.Feed = feed.New(database, a.Access, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log), cfg.Log)
 	a.Settings = settings.New(database.Client)
 	if err := a.openFiles(ctx); err != nil {
 		database.Close()
 		return nil, err
 	}
 	a.Chat.Files = chat.Files{Store: a.Files, InternalMax: cfg.InternalFileLimit}
-	a.Retention = retention.New(database, a.Files, a.Settings, cfg.Log, cfg.Now, a.Relay.Notify)
+	a.Retention = retention.New(database, a.History, a.Files, a.Settings, cfg.Log, cfg.Now)
 	a.handler = a.routes()
 	a.logCORS()
 	return a, nil
@@ -186,47 +204,15 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	return err
 }
 
-// Run runs the background work until ctx ends.
+// Run runs the event relay and the background schedule until ctx ends.
 func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	run := func(f func(context.Context)) {
-		wg.Add(1)
-		go func() { defer wg.Done(); f(ctx) }()
-	}
-	run(a.Relay.Run)
-	run(a.Chat.RunOutbox)
-	run(func(ctx context.Context) { every(ctx, time.Minute, a.closeInactive) })
-	run(a.Live.Run)
-	if a.cfg.RetentionInterval >= 0 {
-		run(func(ctx context.Context) { a.Retention.Run(ctx, a.cfg.RetentionInterval) })
-	}
+	wg.Add(1)
+	go func() { defer wg.Done(); a.Relay.Run(ctx) }()
+	jobs.Schedule{Log: a.log, Outbox: a.Outbox, Sessions: a.Inbox, Retention: a.Retention,
+		RetentionInterval: a.cfg.RetentionInterval, Tokens: a.Live}.Run(ctx)
 	wg.Wait()
 	return nil
-}
-
-// closeInactive archives sessions idle past their channel's period.
-func (a *App) closeInactive(ctx context.Context) {
-	n, err := a.Chat.CloseInactive(ctx)
-	if err != nil && ctx.Err() == nil {
-		a.log.Error("closing inactive sessions", "err", err)
-	}
-	if n > 0 {
-		a.log.Info("closed inactive sessions", "sessions", n)
-	}
-}
-
-// every runs f at once and then at each interval until ctx ends.
-func every(ctx context.Context, interval time.Duration, f func(context.Context)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		f(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // Close releases the database and file storage.

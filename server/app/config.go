@@ -13,7 +13,7 @@ import (
 
 	"parley/graph/model"
 	"parley/server/channel"
-	"parley/server/chat"
+	"parley/server/outbox"
 )
 
 // Config is everything the server is told from outside (API.md "Running").
@@ -53,7 +53,7 @@ type Config struct {
 	// provider's API in tests).
 	Senders map[channel.Kind]channel.Sender
 	// Outbox replaces the outbox's retry settings.
-	Outbox *chat.OutboxConfig
+	Outbox *outbox.Config
 	// VisitorBurst is how many Live Chats one address may start at once (default 20).
 	VisitorBurst int
 	// VisitorWriteInterval replaces how often a Live Chat visitor may send

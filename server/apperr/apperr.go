@@ -82,3 +82,16 @@ func CodeOf(err error) Code {
 	}
 	return Internal
 }
+
+// At names the operation an internal error came from, so its log line says
+// where ("inbox.Forward: ..."): deferred at a service method's boundary
+// with the method's named error result. Errors with a code pass unchanged,
+// and whatever is wrapped stays reachable (errors.As, errors.Is, CodeOf).
+func At(op string, err *error) {
+	if *err == nil {
+		return
+	}
+	if _, ok := As(*err); !ok {
+		*err = fmt.Errorf("%s: %w", op, *err)
+	}
+}

@@ -11,7 +11,7 @@ import (
 	"parley/server/apitest"
 	"parley/server/app"
 	"parley/server/channel"
-	"parley/server/chat"
+	"parley/server/inbox"
 )
 
 type callOut struct {
@@ -93,10 +93,10 @@ func TestReplyToComment(t *testing.T) {
 			ann, bob, mo := env.NewUser("AGENT", "Ann"), env.NewUser("AGENT", "Bob"), env.NewUser("MEMBER", "Mo")
 			ig := createChannel(t, env, "INSTAGRAM", "Shop", ann.ID)
 			text := "Is this in blue?"
-			comment, err := env.App.Chat.Receive(t.Context(), chat.Inbound{
+			comment, err := env.App.Inbox.Receive(t.Context(), inbox.Inbound{
 				ChannelID: pulid.ID(ig), ProviderMessageID: "ig-comment-1", Kind: message.KindCOMMENT, Text: &text,
 				Post:    &schema.Post{ID: "post-17", URL: ptr("https://instagram.example/p/17"), Text: ptr("New sofa")},
-				Contact: chat.ContactInfo{ExternalID: "igsid-1"},
+				Contact: inbox.ContactInfo{ExternalID: "igsid-1"},
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -7,18 +7,21 @@ import (
 
 	"parley/ent"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/member"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // CreateDirect returns the viewer's direct chat with another user, creating
 // it the first time. The same pair always gets the same chat.
-func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.ID) (*ent.Conversation, error) {
-	if err := colleague(v); err != nil {
+func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.CreateDirect", &err)
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	if other == v.UserID {
@@ -32,7 +35,7 @@ func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.
 		return c, err
 	}
 	var conv *ent.Conversation
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
 		conv, err = tx.Conversation.Create().SetID(pulid.MustNew("ch")).SetKind(conversation.KindDIRECT).
 			SetDirectKey(key).Save(ctx)
@@ -46,7 +49,7 @@ func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.
 		).Exec(ctx); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+		tx.Emit(history.ConversationEvent(events.ConversationAdded, conv))
 		return nil
 	})
 	if ent.IsConstraintError(err) { // created concurrently by the other side
@@ -74,11 +77,12 @@ func directKey(a, b pulid.ID) string {
 }
 
 // CreateGroup makes a group chat; the creator is its admin.
-func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string, memberIDs []pulid.ID) (*ent.Conversation, error) {
-	if err := colleague(v); err != nil {
+func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string, memberIDs []pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.CreateGroup", &err)
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
-	title, err := groupTitle(title)
+	title, err = groupTitle(title)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +91,7 @@ func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string,
 		return nil, s.membersLimit()
 	}
 	var conv *ent.Conversation
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		users, err := s.lockUsers(ctx, tx, ids)
 		if err != nil {
 			return err
@@ -103,12 +107,12 @@ func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string,
 		if err := s.addMembers(ctx, tx, conv, ids); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+		tx.Emit(history.ConversationEvent(events.ConversationAdded, conv))
 		text := fmt.Sprintf("%s created the group %q", nameOf(users, v.UserID), title)
 		if others := names(users, ids[1:]); others != "" {
 			text += " with " + others
 		}
-		_, err = s.system(ctx, tx, conv, text, false)
+		_, err = tx.System(ctx, conv, text, false)
 		return err
 	})
 	if err != nil {
@@ -118,11 +122,12 @@ func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string,
 }
 
 // AddMembers adds users to a group; only its admin may.
-func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.ID, userIDs []pulid.ID) (*ent.Conversation, error) {
+func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.ID, userIDs []pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.AddMembers", &err)
 	if len(userIDs) == 0 {
 		return nil, apperr.BadInput("name at least one user").With("field", "userIds")
 	}
-	err := s.adminChange(ctx, v, chatID, func(tx *ent.Tx, conv *ent.Conversation) error {
+	err = s.adminChange(ctx, v, chatID, func(tx *history.Tx, conv *ent.Conversation) error {
 		current, err := tx.Member.Query().Where(member.ConversationID(conv.ID)).Select(member.FieldUserID).Strings(ctx)
 		if err != nil {
 			return err
@@ -153,12 +158,12 @@ func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.I
 		if err := s.addMembers(ctx, tx, conv, add); err != nil {
 			return err
 		}
-		evs := []ev{conversationEvent(event.TypeCONVERSATION_UPDATED, conv)}
+		evs := []history.Event{history.ConversationEvent(events.ConversationUpdated, conv)}
 		for _, id := range add {
-			evs = append(evs, userEvent(event.TypeCONVERSATION_ADDED, id, conv))
+			evs = append(evs, history.UserEvent(events.ConversationAdded, id, conv))
 		}
-		s.emit(tx, evs...)
-		_, err = s.system(ctx, tx, conv, fmt.Sprintf("%s added %s", nameOf(users, v.UserID), names(users, add)), false)
+		tx.Emit(evs...)
+		_, err = tx.System(ctx, conv, fmt.Sprintf("%s added %s", nameOf(users, v.UserID), names(users, add)), false)
 		return err
 	})
 	if err != nil {
@@ -168,11 +173,12 @@ func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.I
 }
 
 // RemoveMember takes a user out of a group; only its admin may.
-func (s *Service) RemoveMember(ctx context.Context, v *auth.Viewer, chatID, userID pulid.ID) (*ent.Conversation, error) {
+func (s *Service) RemoveMember(ctx context.Context, v *auth.Viewer, chatID, userID pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.RemoveMember", &err)
 	if userID == v.UserID {
 		return nil, apperr.BadInput("to remove yourself, leave the chat").With("field", "userId")
 	}
-	err := s.adminChange(ctx, v, chatID, func(tx *ent.Tx, conv *ent.Conversation) error {
+	err = s.adminChange(ctx, v, chatID, func(tx *history.Tx, conv *ent.Conversation) error {
 		n, err := tx.Member.Delete().Where(member.ConversationID(conv.ID), member.UserID(userID)).Exec(ctx)
 		if err != nil {
 			return err
@@ -184,10 +190,10 @@ func (s *Service) RemoveMember(ctx context.Context, v *auth.Viewer, chatID, user
 		if err != nil {
 			return err
 		}
-		s.emit(tx,
-			conversationEvent(event.TypeCONVERSATION_UPDATED, conv),
-			userEvent(event.TypeCONVERSATION_REMOVED, userID, conv))
-		_, err = s.system(ctx, tx, conv, fmt.Sprintf("%s removed %s", nameOf(users, v.UserID), nameOf(users, userID)), false)
+		tx.Emit(
+			history.ConversationEvent(events.ConversationUpdated, conv),
+			history.UserEvent(events.ConversationRemoved, userID, conv))
+		_, err = tx.System(ctx, conv, fmt.Sprintf("%s removed %s", nameOf(users, v.UserID), nameOf(users, userID)), false)
 		return err
 	})
 	if err != nil {
@@ -197,12 +203,13 @@ func (s *Service) RemoveMember(ctx context.Context, v *auth.Viewer, chatID, user
 }
 
 // Rename changes a group's title; only its admin may.
-func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, title string) (*ent.Conversation, error) {
-	title, err := groupTitle(title)
+func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, title string) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.Rename", &err)
+	title, err = groupTitle(title)
 	if err != nil {
 		return nil, err
 	}
-	err = s.adminChange(ctx, v, chatID, func(tx *ent.Tx, conv *ent.Conversation) error {
+	err = s.adminChange(ctx, v, chatID, func(tx *history.Tx, conv *ent.Conversation) error {
 		if conv.Title == title {
 			return nil
 		}
@@ -213,8 +220,8 @@ func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, t
 		if err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, conv))
-		_, err = s.system(ctx, tx, conv, fmt.Sprintf("%s renamed the group to %q", me.Name, title), false)
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, conv))
+		_, err = tx.System(ctx, conv, fmt.Sprintf("%s renamed the group to %q", me.Name, title), false)
 		return err
 	})
 	if err != nil {
@@ -225,15 +232,16 @@ func (s *Service) Rename(ctx context.Context, v *auth.Viewer, chatID pulid.ID, t
 
 // Leave takes the viewer out of a group. An admin who leaves hands the
 // group to the longest-standing member; the last one out ends it.
-func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) error {
-	conv, err := s.chatFor(ctx, v, chatID)
+func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) (err error) {
+	defer apperr.At("chat.Leave", &err)
+	conv, err := s.access.Chat(ctx, v, chatID)
 	if err != nil {
 		return err
 	}
 	if conv.Kind != conversation.KindGROUP {
 		return apperr.BadInput("a direct chat cannot be left; archive it instead").With("field", "chatId")
 	}
-	return s.write(ctx, func(tx *ent.Tx) error {
+	return s.history.Write(ctx, func(tx *history.Tx) error {
 		conv, err := s.lockConversation(ctx, tx, chatID)
 		if err != nil {
 			return err
@@ -245,14 +253,14 @@ func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) er
 		if n == 0 {
 			return apperr.Forbid("you are not a member of this chat")
 		}
-		evs := []ev{userEvent(event.TypeCONVERSATION_REMOVED, v.UserID, conv)}
+		evs := []history.Event{history.UserEvent(events.ConversationRemoved, v.UserID, conv)}
 		next, err := tx.Member.Query().Where(member.ConversationID(chatID)).
 			Order(ent.Asc(member.FieldJoinedAt), ent.Asc(member.FieldID)).First(ctx)
 		if ent.IsNotFound(err) { // the last one out
 			if err := tx.Conversation.UpdateOneID(chatID).SetEndedAt(s.now()).ClearAdminID().Exec(ctx); err != nil {
 				return err
 			}
-			s.emit(tx, evs...)
+			tx.Emit(evs...)
 			return nil
 		}
 		if err != nil {
@@ -273,20 +281,20 @@ func (s *Service) Leave(ctx context.Context, v *auth.Viewer, chatID pulid.ID) er
 			}
 			text += "; " + heir.Name + " is now the admin"
 		}
-		evs = append(evs, conversationEvent(event.TypeCONVERSATION_UPDATED, conv))
-		s.emit(tx, evs...)
-		_, err = s.system(ctx, tx, conv, text, false)
+		evs = append(evs, history.ConversationEvent(events.ConversationUpdated, conv))
+		tx.Emit(evs...)
+		_, err = tx.System(ctx, conv, text, false)
 		return err
 	})
 }
 
 // adminChange runs a change of a group that only its admin may make, with
 // the group's row locked.
-func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.ID, change func(*ent.Tx, *ent.Conversation) error) error {
-	if _, err := s.chatFor(ctx, v, chatID); err != nil {
+func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.ID, change func(*history.Tx, *ent.Conversation) error) error {
+	if _, err := s.access.Chat(ctx, v, chatID); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *ent.Tx) error {
+	return s.history.Write(ctx, func(tx *history.Tx) error {
 		conv, err := s.lockConversation(ctx, tx, chatID)
 		if err != nil {
 			return err
@@ -303,8 +311,8 @@ func (s *Service) adminChange(ctx context.Context, v *auth.Viewer, chatID pulid.
 
 // lockConversation reads a conversation's row for update: membership
 // changes of one group happen one at a time.
-func (s *Service) lockConversation(ctx context.Context, tx *ent.Tx, id pulid.ID) (*ent.Conversation, error) {
-	c, err := forUpdate(s, tx.Conversation.Query().Where(conversation.ID(id), conversation.EndedAtIsNil())).Only(ctx)
+func (s *Service) lockConversation(ctx context.Context, tx *history.Tx, id pulid.ID) (*ent.Conversation, error) {
+	c, err := history.ForUpdate(tx, tx.Conversation.Query().Where(conversation.ID(id), conversation.EndedAtIsNil())).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such chat")
 	}
@@ -313,8 +321,8 @@ func (s *Service) lockConversation(ctx context.Context, tx *ent.Tx, id pulid.ID)
 
 // lockUsers loads the users (in the order given), locking their rows so two
 // groups cannot take one user past the limit at once.
-func (s *Service) lockUsers(ctx context.Context, tx *ent.Tx, ids []pulid.ID) ([]*ent.User, error) {
-	found, err := forUpdate(s, tx.User.Query().Where(user.IDIn(ids...))).All(ctx)
+func (s *Service) lockUsers(ctx context.Context, tx *history.Tx, ids []pulid.ID) ([]*ent.User, error) {
+	found, err := history.ForUpdate(tx, tx.User.Query().Where(user.IDIn(ids...))).All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +342,7 @@ func (s *Service) lockUsers(ctx context.Context, tx *ent.Tx, ids []pulid.ID) ([]
 }
 
 // checkGroupsPerUser refuses if any of the users is already in as many groups as allowed.
-func (s *Service) checkGroupsPerUser(ctx context.Context, tx *ent.Tx, users []*ent.User) error {
+func (s *Service) checkGroupsPerUser(ctx context.Context, tx *history.Tx, users []*ent.User) error {
 	ids := make([]pulid.ID, len(users))
 	for i, u := range users {
 		ids[i] = u.ID
@@ -371,7 +379,7 @@ func (s *Service) membersLimit() error {
 }
 
 // addMembers inserts member rows; new members start with everything read.
-func (s *Service) addMembers(ctx context.Context, tx *ent.Tx, conv *ent.Conversation, ids []pulid.ID) error {
+func (s *Service) addMembers(ctx context.Context, tx *history.Tx, conv *ent.Conversation, ids []pulid.ID) error {
 	now := s.now()
 	cur, err := tx.Conversation.Query().Where(conversation.ID(conv.ID)).Select(conversation.FieldLastSeq).Only(ctx)
 	if err != nil {
@@ -391,14 +399,6 @@ func groupTitle(t string) (string, error) {
 		return "", apperr.BadInput("a group's title must be 1 to 200 characters").With("field", "title")
 	}
 	return t, nil
-}
-
-// colleague refuses Live Chat visitors.
-func colleague(v *auth.Viewer) error {
-	if v.IsVisitor() || v.UserID == "" {
-		return apperr.Forbid("a visitor token can only use its own session")
-	}
-	return nil
 }
 
 func nameOf(users []*ent.User, id pulid.ID) string {

@@ -1,20 +1,7 @@
 package chat
 
-import (
-	"context"
-
-	"parley/ent/schema/pulid"
-	"parley/server/auth"
-)
-
 // Exported for tests.
 const (
 	AccentFrom = accentFrom
 	AccentTo   = accentTo
 )
-
-// BadgesInChunks computes the badges of many users at once, chunk users per
-// round of queries, as the streams' badge batcher does.
-func (s *Service) BadgesInChunks(ctx context.Context, viewers []*auth.Viewer, chunk int) (map[pulid.ID]Badges, error) {
-	return s.badgesInChunks(ctx, viewers, chunk)
-}

@@ -15,6 +15,7 @@ import (
 	"parley/server/blob"
 	provider "parley/server/channel"
 	"parley/server/files"
+	"parley/server/history"
 )
 
 // File sizes are in bytes. API.md's "100 MB" is read as 100 MiB
@@ -37,11 +38,11 @@ const (
 // provider's Defaults): SMS and WhatsApp 100 MB, Messenger 25 MB,
 // Instagram and Live Chat 10 MB.
 func (s *Service) DefaultChannelFileSize(kind channel.Kind) int64 {
-	d, err := s.defaults(string(kind))
+	p, err := s.providers.For(provider.Kind(kind))
 	if err != nil {
 		return MaxFileSize
 	}
-	return d.MaxFileSize
+	return p.Defaults().MaxFileSize
 }
 
 // Files is what the core needs for attachments (set in app.go).
@@ -69,7 +70,8 @@ type FileRules struct {
 // FileRulesFor returns the limit and expiry of a new upload to conv: the
 // internal limit for a chat; for a session its channel's max_file_size
 // (capped at MaxFileSize) and file_retention_hours.
-func (s *Service) FileRulesFor(ctx context.Context, conv *ent.Conversation) (FileRules, error) {
+func (s *Service) FileRulesFor(ctx context.Context, conv *ent.Conversation) (_ FileRules, err error) {
+	defer apperr.At("chat.FileRulesFor", &err)
 	if conv.Kind != conversation.KindEXTERNAL || conv.ChannelID == nil {
 		return FileRules{MaxSize: s.Files.internalMax()}, nil
 	}
@@ -99,7 +101,8 @@ func (s *Service) FileRulesFor(ctx context.Context, conv *ent.Conversation) (Fil
 // its type is sniffed from its content, never taken from the client. On any
 // failure nothing is kept: no row and no blob. Upload consumes (and closes,
 // if it can) r.
-func (s *Service) Upload(ctx context.Context, v *auth.Viewer, convID pulid.ID, r io.Reader, filename string) (*ent.Attachment, error) {
+func (s *Service) Upload(ctx context.Context, v *auth.Viewer, convID pulid.ID, r io.Reader, filename string) (_ *ent.Attachment, err error) {
+	defer apperr.At("chat.Upload", &err)
 	if c, ok := r.(io.Closer); ok {
 		// Tells the streaming transport to skip a file that is refused unread.
 		defer c.Close()
@@ -107,7 +110,7 @@ func (s *Service) Upload(ctx context.Context, v *auth.Viewer, convID pulid.ID, r
 	if s.Files.Store == nil {
 		return nil, errors.New("chat: no file storage configured")
 	}
-	conv, err := s.Conversation(ctx, v, convID)
+	conv, err := s.access.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +140,7 @@ func (s *Service) saveAttachment(ctx context.Context, v *auth.Viewer, conv *ent.
 		return nil, err
 	}
 	var att *ent.Attachment
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
 		att, err = tx.Attachment.Create().SetConversationID(conv.ID).SetUploaderKey(v.AuthorKey()).
 			SetFilename(name).SetContentType(info.ContentType).SetSize(size).SetStorageKey(key).
@@ -158,7 +161,8 @@ func positive(n int) *int {
 
 // Attachment loads an attachment the viewer may read: one of a message
 // they may read, or their own unsent upload.
-func (s *Service) Attachment(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Attachment, error) {
+func (s *Service) Attachment(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Attachment, err error) {
+	defer apperr.At("chat.Attachment", &err)
 	a, err := s.db.Attachment.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such attachment")
@@ -171,12 +175,12 @@ func (s *Service) Attachment(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 		if a.UploaderKey != v.AuthorKey() {
 			return nil, apperr.Missing("no such attachment")
 		}
-		if _, err := s.Conversation(ctx, v, a.ConversationID); err != nil {
+		if _, err := s.access.Conversation(ctx, v, a.ConversationID); err != nil {
 			return nil, err
 		}
 		return a, nil
 	}
-	if _, err := s.Message(ctx, v, *a.MessageID); err != nil {
+	if _, err := s.access.Message(ctx, v, *a.MessageID); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -10,6 +10,7 @@ import (
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 )
@@ -37,8 +38,9 @@ func CursorOf(it ChatItem) ChatCursor {
 // Chats lists the viewer's chats (archived or not): pinned first, then
 // newest activity. It returns up to first items after the cursor, whether
 // more follow, and how many there are in all.
-func (s *Service) Chats(ctx context.Context, v *auth.Viewer, archived bool, first int, after *ChatCursor) ([]ChatItem, bool, int, error) {
-	if err := colleague(v); err != nil {
+func (s *Service) Chats(ctx context.Context, v *auth.Viewer, archived bool, first int, after *ChatCursor) (_ []ChatItem, _ bool, _ int, err error) {
+	defer apperr.At("chat.Chats", &err)
+	if err := access.Colleague(v); err != nil {
 		return nil, false, 0, err
 	}
 	base := s.db.Member.Query().Where(member.UserID(v.UserID), member.Archived(archived),
@@ -94,7 +96,8 @@ func (s *Service) Chats(ctx context.Context, v *auth.Viewer, archived bool, firs
 
 // Title is the name of a conversation as the viewer sees it: a group's
 // title, the other person of a direct chat, the customer of a session.
-func (s *Service) Title(ctx context.Context, v *auth.Viewer, c *ent.Conversation, peer *ent.User) (string, error) {
+func (s *Service) Title(ctx context.Context, v *auth.Viewer, c *ent.Conversation, peer *ent.User) (_ string, err error) {
+	defer apperr.At("chat.Title", &err)
 	switch c.Kind {
 	case conversation.KindGROUP:
 		return c.Title, nil
@@ -128,7 +131,8 @@ func ContactName(ct *ent.Contact) string {
 }
 
 // Members lists a chat's members in the order they joined.
-func (s *Service) Members(ctx context.Context, c *ent.Conversation) ([]*ent.User, error) {
+func (s *Service) Members(ctx context.Context, c *ent.Conversation) (_ []*ent.User, err error) {
+	defer apperr.At("chat.Members", &err)
 	ms, err := s.db.Member.Query().Where(member.ConversationID(c.ID)).
 		Order(ent.Asc(member.FieldJoinedAt), ent.Asc(member.FieldID)).WithUser().All(ctx)
 	if err != nil {
@@ -154,7 +158,8 @@ func (s *Service) Messages(ctx context.Context, v *auth.Viewer, c *ent.Conversat
 // LastMessage returns a conversation's newest message the viewer may read
 // (nil if none, or if retention removed it): for a Live Chat visitor, the
 // newest that is not for agents only.
-func (s *Service) LastMessage(ctx context.Context, v *auth.Viewer, c *ent.Conversation) (*ent.Message, error) {
+func (s *Service) LastMessage(ctx context.Context, v *auth.Viewer, c *ent.Conversation) (_ *ent.Message, err error) {
+	defer apperr.At("chat.LastMessage", &err)
 	if c.LastMessageID == nil {
 		return nil, nil
 	}
@@ -173,11 +178,12 @@ func (s *Service) LastMessage(ctx context.Context, v *auth.Viewer, c *ent.Conver
 }
 
 // ReplyTo returns the message m answers, if the viewer may read it.
-func (s *Service) ReplyTo(ctx context.Context, v *auth.Viewer, m *ent.Message) (*ent.Message, error) {
+func (s *Service) ReplyTo(ctx context.Context, v *auth.Viewer, m *ent.Message) (_ *ent.Message, err error) {
+	defer apperr.At("chat.ReplyTo", &err)
 	if m.ReplyToID == nil {
 		return nil, nil
 	}
-	r, err := s.Message(ctx, v, *m.ReplyToID)
+	r, err := s.access.Message(ctx, v, *m.ReplyToID)
 	if _, ok := apperr.As(err); ok {
 		return nil, nil // gone, or not for this viewer: it reads as none
 	}

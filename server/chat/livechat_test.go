@@ -198,7 +198,7 @@ func TestSessionsCloseAfterTheChannelsInactivityPeriod(t *testing.T) {
 		waSession, _ := customerWrites(t, env, wa, "+15550400", "wamid.1", "hi")
 		smsSession, _ := customerWrites(t, env, sms, "+15550401", "SM1", "hi")
 		closeNow := func() {
-			if _, err := env.App.Chat.CloseInactive(t.Context()); err != nil {
+			if _, err := env.App.Inbox.CloseInactive(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"parley/server/apitest"
 	"parley/server/app"
 	"parley/server/channel"
-	"parley/server/chat"
+	delivery "parley/server/outbox"
 )
 
 // runSMS runs a test on each backend with its own recorder in place of the
@@ -28,7 +28,7 @@ func runSMS(t *testing.T, fails func(int) error, fn func(t *testing.T, env *apit
 func withSMS(rec *recorder) apitest.Options {
 	return apitest.Options{Configure: func(c *app.Config) {
 		c.Senders = map[channel.Kind]channel.Sender{channel.SMS: rec}
-		c.Outbox = &chat.OutboxConfig{MaxAttempts: 3, Backoff: 50 * time.Millisecond, MaxBackoff: time.Second,
+		c.Outbox = &delivery.Config{MaxAttempts: 3, Backoff: 50 * time.Millisecond, MaxBackoff: time.Second,
 			Lease: time.Minute, SendTimeout: 5 * time.Second}
 	}}
 }
@@ -83,7 +83,7 @@ func TestOutboxDeliversOnce(t *testing.T) {
 			}
 		}
 		// Running the outbox again sends nothing twice.
-		if _, err := env.App.Chat.DeliverDue(t.Context()); err != nil {
+		if _, err := env.App.Outbox.DeliverDue(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		n := 0
@@ -185,7 +185,7 @@ func TestADeliveryInterruptedByACrashIsNeverSentAgain(t *testing.T) {
 		if err := env.App.DB.Message.UpdateOneID(pulidOf(out.SendMessage.ID)).SetStatus("PENDING").Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := env.App.Chat.DeliverDue(ctx); err != nil {
+		if _, err := env.App.Outbox.DeliverDue(ctx); err != nil {
 			t.Fatal(err)
 		}
 		st := waitStatus(t, ann, out.SendMessage.ID, "FAILED")

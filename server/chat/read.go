@@ -5,45 +5,40 @@ import (
 
 	"parley/ent"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
-// MarkRead moves the viewer's read horizon up to a message (or to the end).
-// The horizon only moves forward. In a session it is the inbox that is read
-// (for every agent), or, for a visitor, the agents' replies.
-func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID, messageID *pulid.ID) (*ent.Conversation, error) {
-	conv, err := s.Conversation(ctx, v, convID)
+// MarkRead moves the viewer's read horizon in a chat up to a message (or to
+// the end). The horizon only moves forward.
+func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID, messageID *pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.MarkRead", &err)
+	conv, err := s.access.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
-	seq := conv.LastSeq
-	if messageID != nil {
-		msg, err := s.db.Message.Query().Where(message.ID(*messageID), message.ConversationID(conv.ID)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil, apperr.BadInput("messageId is not a message of this conversation").With("field", "messageId")
-		}
-		if err != nil {
-			return nil, err
-		}
-		seq = msg.Seq
-	}
 	if conv.Kind == conversation.KindEXTERNAL {
-		return s.markSessionRead(ctx, v, conv, seq)
+		return nil, apperr.Missing("no such chat") // sessions are read through inbox.MarkRead
 	}
-	m, err := s.Member(ctx, v, conv.ID)
+	seq, err := s.history.ReadUpTo(ctx, conv, messageID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.access.Member(ctx, v, conv.ID)
 	if err != nil {
 		return nil, err
 	}
 	if m == nil || seq <= m.ReadSeq {
 		return conv, nil // already read (or just left)
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		// Read the newest state under the row lock: messages may have arrived.
 		cur, err := s.lockConversation(ctx, tx, conv.ID)
 		if err != nil {
@@ -70,7 +65,7 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 		if err := upd.Exec(ctx); err != nil {
 			return err
 		}
-		s.emit(tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
+		tx.Emit(history.UserEvent(events.ConversationUpdated, v.UserID, conv))
 		return nil
 	})
 	if err != nil {
@@ -80,26 +75,28 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 }
 
 // SetMuted mutes or unmutes a conversation for the viewer.
-func (s *Service) SetMuted(ctx context.Context, v *auth.Viewer, convID pulid.ID, muted bool) (*ent.Conversation, error) {
+func (s *Service) SetMuted(ctx context.Context, v *auth.Viewer, convID pulid.ID, muted bool) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.SetMuted", &err)
 	return s.setOwn(ctx, v, convID, func(u *ent.MemberUpdate) { u.SetMuted(muted) }, func(c *ent.MemberCreate) { c.SetMuted(muted) })
 }
 
 // SetPinned pins or unpins a conversation for the viewer.
-func (s *Service) SetPinned(ctx context.Context, v *auth.Viewer, convID pulid.ID, pinned bool) (*ent.Conversation, error) {
+func (s *Service) SetPinned(ctx context.Context, v *auth.Viewer, convID pulid.ID, pinned bool) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.SetPinned", &err)
 	return s.setOwn(ctx, v, convID, func(u *ent.MemberUpdate) { u.SetPinned(pinned) }, func(c *ent.MemberCreate) { c.SetPinned(pinned) })
 }
 
 // setOwn changes the viewer's own row of a conversation. In a session, where
 // agents are not members, the row is made on first use.
 func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, update func(*ent.MemberUpdate), create func(*ent.MemberCreate)) (*ent.Conversation, error) {
-	if err := colleague(v); err != nil {
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
-	conv, err := s.Conversation(ctx, v, convID)
+	conv, err := s.access.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
-	change := func(tx *ent.Tx) error {
+	change := func(tx *history.Tx) error {
 		u := tx.Member.Update().Where(member.ConversationID(conv.ID), member.UserID(v.UserID))
 		update(u)
 		n, err := u.Save(ctx)
@@ -113,14 +110,14 @@ func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, u
 				return err
 			}
 		}
-		s.emit(tx, userEvent(event.TypeCONVERSATION_UPDATED, v.UserID, conv))
+		tx.Emit(history.UserEvent(events.ConversationUpdated, v.UserID, conv))
 		return nil
 	}
-	err = s.write(ctx, change)
+	err = s.history.Write(ctx, change)
 	if ent.IsConstraintError(err) {
 		// A concurrent call made the row (an agent's first mute of a
 		// session): now it is there to update.
-		err = s.write(ctx, change)
+		err = s.history.Write(ctx, change)
 	}
 	if err != nil {
 		return nil, err
@@ -128,13 +125,11 @@ func (s *Service) setOwn(ctx context.Context, v *auth.Viewer, convID pulid.ID, u
 	return conv, nil
 }
 
-// Archive hides a chat for the viewer until its next message; a session is
-// archived for everyone (see archiveSession).
-func (s *Service) Archive(ctx context.Context, v *auth.Viewer, convID pulid.ID, archived bool) (*ent.Conversation, error) {
-	if convID.Prefix() == "se" {
-		return s.archiveSession(ctx, v, convID, archived)
-	}
-	if _, err := s.chatFor(ctx, v, convID); err != nil {
+// Archive hides a chat for the viewer until its next message (a session is
+// archived for everyone: inbox.Archive).
+func (s *Service) Archive(ctx context.Context, v *auth.Viewer, convID pulid.ID, archived bool) (_ *ent.Conversation, err error) {
+	defer apperr.At("chat.Archive", &err)
+	if _, err := s.access.Chat(ctx, v, convID); err != nil {
 		return nil, err
 	}
 	return s.setOwn(ctx, v, convID, func(u *ent.MemberUpdate) { u.SetArchived(archived) }, func(c *ent.MemberCreate) { c.SetArchived(archived) })

@@ -117,7 +117,7 @@ func TestAChannelThatLostSyncStillReceivesButSendsNothing(t *testing.T) {
 		ann := env.NewUser("AGENT", "Ann")
 		sms := createChannel(t, env, "SMS", "SMS", ann.ID)
 		s, _ := customerWrites(t, env, sms, "+15550202", "SM1", "hi")
-		if err := env.App.Chat.SetConnected(t.Context(), pulid.ID(sms), false); err != nil {
+		if err := env.App.Inbox.SetConnected(t.Context(), pulid.ID(sms), false); err != nil {
 			t.Fatal(err)
 		}
 		var ch struct{ Node struct{ Connected bool } }

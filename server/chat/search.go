@@ -9,6 +9,7 @@ import (
 	"parley/ent"
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 )
@@ -21,7 +22,8 @@ const maxSearchTerms = 8
 // read — or only in conversationID. after is the id of the last message of
 // the previous page. It never scans conversations the viewer cannot read.
 func (s *Service) Search(ctx context.Context, v *auth.Viewer, query string, conversationID *pulid.ID, first int, after *pulid.ID) (msgs []*ent.Message, more bool, total int, err error) {
-	if err := colleague(v); err != nil {
+	defer apperr.At("chat.Search", &err)
+	if err := access.Colleague(v); err != nil {
 		return nil, false, 0, err
 	}
 	terms := searchTerms(query)
@@ -32,7 +34,7 @@ func (s *Service) Search(ctx context.Context, v *auth.Viewer, query string, conv
 		return nil, false, 0, apperr.BadInput("search for at most %d words", maxSearchTerms).With("field", "query")
 	}
 	if conversationID != nil {
-		if _, err := s.Conversation(ctx, v, *conversationID); err != nil {
+		if _, err := s.access.Conversation(ctx, v, *conversationID); err != nil {
 			return nil, false, 0, err
 		}
 	}
@@ -60,17 +62,7 @@ func (s *Service) Search(ctx context.Context, v *auth.Viewer, query string, conv
 	if conversationID != nil {
 		fmt.Fprintf(&q, ` AND m.conversation_id = %s`, arg(string(*conversationID)))
 	} else {
-		me := arg(string(v.UserID))
-		fmt.Fprintf(&q, ` AND (m.conversation_id IN (SELECT mb.conversation_id FROM members mb JOIN conversations c ON c.id = mb.conversation_id WHERE mb.user_id = %s AND c.kind <> 'EXTERNAL')`, me)
-		if s.ExternalAllowed {
-			switch {
-			case v.IsAdmin():
-				q.WriteString(` OR m.conversation_id IN (SELECT c.id FROM conversations c WHERE c.kind = 'EXTERNAL')`)
-			case v.Role == "AGENT":
-				fmt.Fprintf(&q, ` OR m.conversation_id IN (SELECT c.id FROM conversations c WHERE c.kind = 'EXTERNAL' AND (c.assignee_id = %[1]s OR c.channel_id IN (SELECT ca.channel_id FROM channel_agents ca WHERE ca.user_id = %[1]s)))`, me)
-			}
-		}
-		q.WriteString(`)`)
+		q.WriteString(` AND ` + access.ReadableSQL(v, s.access.Plan.External, "m.conversation_id", arg))
 	}
 	matching := q.String()
 	countArgs := append([]any(nil), args...)

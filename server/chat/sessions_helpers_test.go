@@ -9,7 +9,7 @@ import (
 	"parley/ent/schema/pulid"
 	"parley/server/apitest"
 	"parley/server/channel"
-	"parley/server/chat"
+	"parley/server/inbox"
 )
 
 func createChannel(t *testing.T, env *apitest.Env, kind, name string, agents ...string) string {
@@ -36,9 +36,9 @@ func customerWrites(t *testing.T, env *apitest.Env, channelID, who, providerID, 
 
 func receive(env *apitest.Env, channelID, who, providerID, text string) (*messageRef, error) {
 	name := "Customer " + who
-	m, err := env.App.Chat.Receive(context.Background(), chat.Inbound{
+	m, err := env.App.Inbox.Receive(context.Background(), inbox.Inbound{
 		ChannelID: pulid.ID(channelID), ProviderMessageID: providerID, Text: &text,
-		Contact: chat.ContactInfo{ExternalID: who, DisplayName: &name, Phone: &who, Nickname: &who},
+		Contact: inbox.ContactInfo{ExternalID: who, DisplayName: &name, Phone: &who, Nickname: &who},
 	})
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"parley/ent/user"
 	"parley/server/auth"
 	"parley/server/chat"
+	"parley/server/inbox"
 	"parley/server/users"
 )
 
@@ -31,6 +32,7 @@ type Deps struct {
 	Auth  *auth.Service
 	Users *users.Service
 	Chat  *chat.Service
+	Inbox *inbox.Service
 }
 
 type person struct {
@@ -90,7 +92,12 @@ func seed(ctx context.Context, d Deps) error {
 	ada, alex, bea := ids["admin@demo.parley"], ids["alex@demo.parley"], ids["bea@demo.parley"]
 	mo, nia := ids["mo@demo.parley"], ids["nia@demo.parley"]
 	say := func(v *auth.Viewer, conv pulid.ID, text string) error {
-		_, err := d.Chat.Send(ctx, v, chat.SendInput{ConversationID: conv, Text: &text})
+		in := chat.SendInput{ConversationID: conv, Text: &text}
+		if conv.Prefix() == "se" {
+			_, err := d.Inbox.Send(ctx, v, in)
+			return err
+		}
+		_, err := d.Chat.Send(ctx, v, in)
 		return err
 	}
 
@@ -139,7 +146,7 @@ func seed(ctx context.Context, d Deps) error {
 		{entchannel.KindLIVE_CHAT, "Website chat", "parley.example"},
 	} {
 		name, page := c.name, c.page
-		ch, err := d.Chat.CreateChannel(ctx, ada, chat.ChannelInput{Kind: c.kind, Name: &name, PageName: &page, AgentIDs: agents})
+		ch, err := d.Inbox.CreateChannel(ctx, ada, inbox.ChannelInput{Kind: c.kind, Name: &name, PageName: &page, AgentIDs: agents})
 		if err != nil {
 			return err
 		}
@@ -160,7 +167,7 @@ func seed(ctx context.Context, d Deps) error {
 	for i, in := range inbound {
 		var sessionID pulid.ID
 		for j, text := range in.texts {
-			info := chat.ContactInfo{ExternalID: in.who}
+			info := inbox.ContactInfo{ExternalID: in.who}
 			if in.name != "" {
 				info.DisplayName = &in.name
 			} else {
@@ -172,7 +179,7 @@ func seed(ctx context.Context, d Deps) error {
 				info.Nickname = &in.who
 			}
 			text := text
-			m, err := d.Chat.Receive(ctx, chat.Inbound{ChannelID: channels[in.kind], Contact: info,
+			m, err := d.Inbox.Receive(ctx, inbox.Inbound{ChannelID: channels[in.kind], Contact: info,
 				ProviderMessageID: fmt.Sprintf("demo-%d-%d", i, j), Text: &text})
 			if err != nil {
 				return err
@@ -188,21 +195,21 @@ func seed(ctx context.Context, d Deps) error {
 	// A comment under an Instagram post, for replyToComment.
 	url, caption, comment := "https://www.instagram.com/p/demo1/", "Our new oak chair", "Does it come in white?"
 	nick := "sophie.shops"
-	if _, err := d.Chat.Receive(ctx, chat.Inbound{ChannelID: channels[entchannel.KindINSTAGRAM], Kind: "COMMENT",
-		Contact: chat.ContactInfo{ExternalID: nick, Nickname: &nick}, ProviderMessageID: "demo-comment-1", Text: &comment,
+	if _, err := d.Inbox.Receive(ctx, inbox.Inbound{ChannelID: channels[entchannel.KindINSTAGRAM], Kind: "COMMENT",
+		Contact: inbox.ContactInfo{ExternalID: nick, Nickname: &nick}, ProviderMessageID: "demo-comment-1", Text: &comment,
 		Post: &schema.Post{ID: "demo1", URL: &url, Text: &caption}}); err != nil {
 		return err
 	}
-	carla, err := d.Chat.CreateCustomer(ctx, alex, chat.CustomerInput{Name: "Carla Diaz", Phones: []string{"+15550142"}, Emails: []string{"carla@example.com"}})
+	carla, err := d.Inbox.CreateCustomer(ctx, alex, inbox.CustomerInput{Name: "Carla Diaz", Phones: []string{"+15550142"}, Emails: []string{"carla@example.com"}})
 	if err != nil {
 		return err
 	}
-	if _, err := d.Chat.CreateDocument(ctx, alex, chat.DocumentInput{CustomerID: carla.ID, Kind: "ORDER", Title: "Blue sofa, 3 seats"}); err != nil {
+	if _, err := d.Inbox.CreateDocument(ctx, alex, inbox.DocumentInput{CustomerID: carla.ID, Kind: "ORDER", Title: "Blue sofa, 3 seats"}); err != nil {
 		return err
 	}
-	if _, err := d.Chat.CreateCanned(ctx, ada, "/hours", "We're open Monday to Saturday, 9:00 to 18:00.", true); err != nil {
+	if _, err := d.Inbox.CreateCanned(ctx, ada, "/hours", "We're open Monday to Saturday, 9:00 to 18:00.", true); err != nil {
 		return err
 	}
-	_, err = d.Chat.CreateCanned(ctx, alex, "/thanks", "Thanks for your patience!", false)
+	_, err = d.Inbox.CreateCanned(ctx, alex, "/thanks", "Thanks for your patience!", false)
 	return err
 }

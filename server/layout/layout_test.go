@@ -57,6 +57,22 @@ type rule struct {
 	why        string
 }
 
+// rooms are the services the resolvers call, and the GraphQL layer above them.
+var rooms = []string{"parley/graph", "parley/server/chat", "parley/server/inbox", "parley/server/calls",
+	"parley/server/feed", "parley/server/outbox", "parley/server/jobs", "parley/server/app"}
+
+// notAny allows every dependency but those under the paths given.
+func notAny(paths ...string) func(string, bool) bool {
+	return func(dep string, _ bool) bool {
+		for _, no := range paths {
+			if under(dep, no) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 var rules = []rule{
 	{pkg: "parley/server", allowed: func(dep string, std bool) bool { return std || !ours(dep) || dep == "parley/server/app" },
 		why: "main only wires the app together"},
@@ -66,13 +82,30 @@ var rules = []rule{
 		},
 		why: "the provider seam and the providers know their wire format and nothing of GraphQL, ent or the core"},
 	{pkg: "parley/graph", allowed: func(dep string, std bool) bool {
-		for _, no := range []string{"parley/server/pubsub", "parley/server/db", "parley/server/app"} {
+		for _, no := range []string{"parley/server/pubsub", "parley/server/db", "parley/server/app", "parley/server/history", "parley/server/outbox"} {
 			if under(dep, no) {
 				return false
 			}
 		}
-		return !under(dep, "parley/server/channel/") // a provider's folder: resolvers ask the core
-	}, why: "resolvers translate GraphQL to calls on the core, never reach past it"},
+		return !strings.HasPrefix(dep, "parley/server/channel/") // a provider's folder (under() would need the folder itself)
+	}, why: "resolvers translate GraphQL to calls on the rooms, never reach past them: not the log, the database, the write kernel, the delivery worker or a provider"},
+	{pkg: "parley/server/chat", allowed: notAny("parley/server/inbox", "parley/graph", "parley/server/pubsub"),
+		why: "chat (colleagues) and inbox (customers) never import each other, the GraphQL layer or the event log: they write through history"},
+	{pkg: "parley/server/inbox", allowed: notAny("parley/server/chat", "parley/graph", "parley/server/pubsub"),
+		why: "chat (colleagues) and inbox (customers) never import each other, the GraphQL layer or the event log: they write through history"},
+	{pkg: "parley/server/calls", allowed: notAny(rooms...), why: "a room never imports another room or the GraphQL layer"},
+	{pkg: "parley/server/feed", allowed: notAny(rooms...), why: "a room never imports another room or the GraphQL layer"},
+	{pkg: "parley/server/outbox", allowed: notAny(rooms...), why: "a room never imports another room or the GraphQL layer"},
+	{pkg: "parley/server/jobs", allowed: func(dep string, std bool) bool { return std || !ours(dep) },
+		why: "the schedule is handed the work it runs: it imports none of ours"},
+	{pkg: "parley/server/history", allowed: notAny(append(rooms, "parley/server/access")...),
+		why: "the write kernel lies beneath the rooms and knows nothing of who may see what"},
+	{pkg: "parley/server/access", transitive: true,
+		allowed: func(dep string, std bool) bool {
+			return dep == "parley/server/history/events" ||
+				notAny(append(rooms, "parley/server/db", "parley/server/pubsub", "parley/server/history")...)(dep, std)
+		},
+		why: "the visibility rule lies beneath everything that asks it: the rooms, the log, the relay"},
 	{pkg: "parley/server/live", transitive: true,
 		allowed: func(dep string, std bool) bool {
 			for _, no := range []string{"parley/ent", "parley/graph", "parley/server/chat"} {
@@ -129,4 +162,20 @@ func matches(path, pattern string) bool {
 		return under(path, dir)
 	}
 	return path == pattern
+}
+
+// Events are written only through history's transaction handle (Tx.Emit),
+// whose Write wakes the relay after commit: nobody else appends to the log.
+func TestOnlyHistoryWritesEvents(t *testing.T) {
+	out, err := exec.Command("git", "-C", "../..", "grep", "--untracked", "-n", "-E", `pubsub\.Append\(|\.Event\.Create(Bulk)?\(`, "--", "*.go").Output()
+	if err != nil && len(out) > 0 {
+		t.Fatalf("git grep: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line == "" || strings.HasPrefix(line, "server/history/") || strings.HasPrefix(line, "ent/") ||
+			strings.HasPrefix(line, "server/pubsub/append.go:") || strings.Contains(line, "_test.go:") {
+			continue
+		}
+		t.Errorf("%s: events are written through history.Tx.Emit only", line)
+	}
 }

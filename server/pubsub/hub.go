@@ -5,15 +5,15 @@ import (
 	"sync/atomic"
 
 	"parley/ent"
-	"parley/ent/event"
 	"parley/ent/schema/pulid"
+	"parley/server/history/events"
 )
 
 // Delivery is one event as one principal receives it. The ent objects are
 // shared between all receivers and must not be modified.
 type Delivery struct {
 	Cursor         Cursor
-	Type           event.Type
+	Type           events.Type
 	ConversationID pulid.ID
 	Conversation   *ent.Conversation
 	// Member is the receiver's own row of the conversation, when it has one.
@@ -27,8 +27,8 @@ type Delivery struct {
 
 // Filter narrows what a subscription receives.
 type Filter struct {
-	ConversationID pulid.ID     // only this conversation ("" for all)
-	Types          []event.Type // only these types (nil for all)
+	ConversationID pulid.ID      // only this conversation ("" for all)
+	Types          []events.Type // only these types (nil for all)
 }
 
 func (f Filter) match(d *Delivery) bool {

@@ -7,15 +7,17 @@ import (
 	"strings"
 
 	"parley/ent"
-	"parley/ent/event"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
+	"parley/server/auth"
 	"parley/server/db"
+	"parley/server/history/events"
 )
 
 // entry is one row of the event log.
 type entry struct {
 	Cursor
-	Type           event.Type
+	Type           events.Type
 	UserID         pulid.ID
 	ConversationID pulid.ID
 	ChannelID      pulid.ID
@@ -24,21 +26,13 @@ type entry struct {
 	AgentsOnly     bool
 }
 
-// Principal is who reads the log: a colleague, or a Live Chat visitor.
-type Principal struct {
-	UserID  pulid.ID
-	IsAdmin bool
-	// For a visitor: their session and contact.
-	VisitorSessionID pulid.ID
-	VisitorContactID pulid.ID
-}
-
-// Key names the principal in the hub.
-func (p Principal) Key() string {
-	if p.VisitorSessionID != "" {
-		return VisitorKey(p.VisitorContactID)
+// key names who reads in the hub: a colleague by their id, a Live Chat
+// visitor by their contact.
+func key(v *auth.Viewer) string {
+	if v.IsVisitor() {
+		return VisitorKey(v.VisitorContactID)
 	}
-	return string(p.UserID)
+	return string(v.UserID)
 }
 
 // VisitorKey names a Live Chat visitor (a contact) in the hub.
@@ -78,25 +72,14 @@ func (l *Log) after(ctx context.Context, c, head Cursor, limit int) ([]entry, er
 	return l.query(ctx, q, c.ID, head.ID)
 }
 
-// forPrincipal returns the entries after c up to head that the principal
-// may see and the filter selects, in order: what a reconnecting client missed.
-func (l *Log) forPrincipal(ctx context.Context, p Principal, f Filter, c, head Cursor, limit int) ([]entry, error) {
+// forViewer returns the entries after c up to head that the viewer may
+// see (access.LogWhere) and the filter selects, in order: what a reconnecting client missed.
+func (l *Log) forViewer(ctx context.Context, v *auth.Viewer, f Filter, c, head Cursor, limit int) ([]entry, error) {
 	args := []any{c.ID, head.ID}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	var b strings.Builder
 	b.WriteString(`SELECT ` + entryColumns + ` FROM events e WHERE e.id > $1 AND e.id <= $2`)
-	if p.VisitorSessionID != "" {
-		fmt.Fprintf(&b, ` AND e.conversation_id = %s AND e.user_id IS NULL AND e.agents_only = %s AND e.type IN ('MESSAGE_ADDED', 'MESSAGE_UPDATED')`,
-			arg(string(p.VisitorSessionID)), arg(false))
-	} else {
-		u := arg(string(p.UserID))
-		fmt.Fprintf(&b, ` AND (e.user_id = %[1]s
-			OR (e.user_id IS NULL AND e.channel_id IS NULL AND e.conversation_id IN (SELECT m.conversation_id FROM members m WHERE m.user_id = %[1]s))
-			OR (e.user_id IS NULL AND e.channel_id IS NOT NULL AND (%[2]s
-				OR e.channel_id IN (SELECT ca.channel_id FROM channel_agents ca WHERE ca.user_id = %[1]s)
-				OR e.conversation_id IN (SELECT c.id FROM conversations c WHERE c.assignee_id = %[1]s))))`,
-			u, arg(p.IsAdmin))
-	}
+	b.WriteString(` AND ` + access.LogWhere(v, arg))
 	if f.ConversationID != "" {
 		b.WriteString(` AND e.conversation_id = ` + arg(string(f.ConversationID)))
 	}

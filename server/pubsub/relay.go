@@ -14,6 +14,7 @@ import (
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/db"
 )
 
@@ -245,41 +246,23 @@ func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool
 	return b, nil
 }
 
-// audience lists the principal keys that receive an entry.
+// audience lists the hub keys that receive an entry (access.Audience).
 func (b *batch) audience(e entry) []string {
-	if e.UserID != "" {
-		return []string{string(e.UserID)}
-	}
-	if e.ChannelID == "" { // a chat: its members
-		keys := make([]string, 0, len(b.members[e.ConversationID]))
-		for uid := range b.members[e.ConversationID] {
-			keys = append(keys, string(uid))
-		}
-		return keys
-	}
-	// A session: agents of its channel, admins, its assignee, and — unless it
-	// is for agents only — the visitor.
-	seen := map[string]bool{}
-	var keys []string
-	add := func(k string) {
-		if k != "" && !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
-		}
-	}
-	for _, a := range b.channelAgents[e.ChannelID] {
-		add(string(a))
-	}
-	for _, a := range b.admins {
-		add(string(a))
+	f := access.EventFacts{Type: e.Type, UserID: e.UserID, ChannelID: e.ChannelID, AgentsOnly: e.AgentsOnly,
+		ChannelAgents: b.channelAgents[e.ChannelID], Admins: b.admins}
+	for uid := range b.members[e.ConversationID] {
+		f.Members = append(f.Members, uid)
 	}
 	if cv := b.conversations[e.ConversationID]; cv != nil {
-		if cv.AssigneeID != nil {
-			add(string(*cv.AssigneeID))
-		}
-		if cv.ContactID != nil && !e.AgentsOnly && (e.Type == "MESSAGE_ADDED" || e.Type == "MESSAGE_UPDATED") {
-			add(VisitorKey(*cv.ContactID))
-		}
+		f.AssigneeID, f.VisitorContact = cv.AssigneeID, cv.ContactID
+	}
+	users, visitor := access.Audience(f)
+	keys := make([]string, 0, len(users)+1)
+	for _, u := range users {
+		keys = append(keys, string(u))
+	}
+	if visitor != nil {
+		keys = append(keys, VisitorKey(*visitor))
 	}
 	return keys
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"parley/ent/setting"
+	"parley/server/auth"
 	"parley/server/db"
 )
 
@@ -48,7 +49,7 @@ type Sink[T any] interface {
 // without duplicates, through the sink. If since is older than the log
 // keeps, or unknown here, the first delivery has Resync set and the stream
 // goes on from now. The channel is closed when ctx ends.
-func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *Cursor, sink Sink[T]) (<-chan T, error) {
+func Open[T any](ctx context.Context, s *Streams, v *auth.Viewer, f Filter, since *Cursor, sink Sink[T]) (<-chan T, error) {
 	// Read the starting point before subscribing, so nothing published in
 	// between is lost: the first catch-up covers it, duplicates are skipped.
 	// A new stream starts at the log's head, which the relay may not have
@@ -76,7 +77,7 @@ func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *
 			resync = &Delivery{Cursor: head, Resync: true}
 		}
 	}
-	st := &stream[T]{s: s, p: p, f: f, sink: sink, sub: s.hub.Subscribe(p.Key(), f), last: start,
+	st := &stream[T]{s: s, v: v, f: f, sink: sink, sub: s.hub.Subscribe(key(v), f), last: start,
 		out: make(chan T)}
 	go st.run(ctx, resync)
 	return st.out, nil
@@ -85,7 +86,7 @@ func Open[T any](ctx context.Context, s *Streams, p Principal, f Filter, since *
 // stream is one subscription's state, owned by its goroutine.
 type stream[T any] struct {
 	s    *Streams
-	p    Principal
+	v    *auth.Viewer
 	f    Filter
 	sink Sink[T]
 	sub  *Sub
@@ -139,7 +140,7 @@ func (st *stream[T]) run(ctx context.Context, first *Delivery) {
 		case <-st.sub.dropped:
 			// Fell behind: take a fresh inbox and read what was missed from the log.
 			st.s.hub.Unsubscribe(st.sub)
-			st.sub = st.s.hub.Subscribe(st.p.Key(), st.f)
+			st.sub = st.s.hub.Subscribe(key(st.v), st.f)
 			if !st.catchUp(ctx) {
 				return
 			}
@@ -180,12 +181,12 @@ func (st *stream[T]) send(ctx context.Context, xs []T) bool {
 // after arrives live.
 func (st *stream[T]) catchUp(ctx context.Context) bool {
 	for {
-		entries, err := st.s.log.forPrincipal(ctx, st.p, st.f, st.last, st.s.relay.Position(), pageSize)
+		entries, err := st.s.log.forViewer(ctx, st.v, st.f, st.last, st.s.relay.Position(), pageSize)
 		if err == nil && len(entries) > 0 {
 			var b *batch
 			if b, err = load(ctx, st.s.db.Client, entries, false); err == nil {
 				for _, e := range entries {
-					if !st.deliver(ctx, b.delivery(e, st.p.Key())) {
+					if !st.deliver(ctx, b.delivery(e, key(st.v))) {
 						return false
 					}
 				}

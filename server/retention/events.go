@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"time"
 
-	"parley/ent"
 	"parley/ent/setting"
+	"parley/server/history"
 	"parley/server/pubsub"
 )
 
@@ -83,7 +83,7 @@ func (j *Job) lastOf(ctx context.Context, q string, args ...any) (pubsub.Cursor,
 // when several instances prune at once.
 func (j *Job) deleteThrough(ctx context.Context, c pubsub.Cursor) (int, error) {
 	var n int64
-	err := j.db.Tx(ctx, func(tx *ent.Tx) error {
+	err := j.history.Write(ctx, func(tx *history.Tx) error {
 		if err := tx.Setting.Create().SetKey(pubsub.PrunedSetting).SetValue(pubsub.StoredCursor(pubsub.Cursor{})).
 			OnConflictColumns(setting.FieldKey).Ignore().Exec(ctx); err != nil {
 			return err

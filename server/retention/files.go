@@ -10,10 +10,10 @@ import (
 	"parley/ent"
 	"parley/ent/attachment"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
-	"parley/server/pubsub"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // expireSessionFiles removes the files of sent attachments whose expires_at
@@ -58,25 +58,19 @@ func (j *Job) markExpired(ctx context.Context, atts []*ent.Attachment, gone map[
 		}
 	}
 	var n int
-	err := j.db.Tx(ctx, func(tx *ent.Tx) error {
+	err := j.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
 		n, err = tx.Attachment.Update().Where(attachment.IDIn(ids...), attachment.Expired(false)).
 			SetExpired(true).Save(ctx)
 		if err != nil || n == 0 {
 			return err
 		}
-		evs := make([]*ent.EventCreate, 0, len(msgs))
 		for _, m := range msgs {
-			evs = append(evs, tx.Event.Create().SetType(event.TypeMESSAGE_UPDATED).
-				SetConversationID(m.ConversationID).SetNillableChannelID(m.ChannelID).
-				SetMessageID(m.ID).SetAgentsOnly(m.AgentsOnly))
+			tx.Emit(history.Event{Type: events.MessageUpdated, ConversationID: m.ConversationID,
+				ChannelID: m.ChannelID, MessageID: m.ID, AgentsOnly: m.AgentsOnly})
 		}
-		pubsub.Append(j.db, tx, evs...)
 		return nil
 	})
-	if err == nil {
-		j.notify()
-	}
 	return n, err
 }
 
@@ -164,7 +158,7 @@ func (j *Job) deleteMessages(ctx context.Context, msgs []*ent.Message) (int, err
 		top[m.ConversationID] = max(top[m.ConversationID], m.Seq)
 	}
 	var n int
-	err := j.db.Tx(ctx, func(tx *ent.Tx) error {
+	err := j.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
 		// Attachments, mentions and outbox rows go by cascade; replies
 		// keep their text and lose the link.
@@ -189,7 +183,7 @@ func (j *Job) removeUnsent(ctx context.Context, now time.Time, r *Report) error 
 	cutoff := now.Add(-UnsentUploadTTL)
 	for {
 		var atts []*ent.Attachment
-		err := j.db.Tx(ctx, func(tx *ent.Tx) error {
+		err := j.history.Write(ctx, func(tx *history.Tx) error {
 			q := tx.Attachment.Query().
 				Where(attachment.MessageIDIsNil(),
 					attachment.Or(attachment.CreatedAtLT(cutoff), attachment.ExpiresAtLTE(now))).

@@ -20,6 +20,7 @@ import (
 
 	"parley/server/blob"
 	"parley/server/db"
+	"parley/server/history"
 	"parley/server/settings"
 )
 
@@ -50,18 +51,15 @@ type Job struct {
 	settings *settings.Service
 	log      *slog.Logger
 	now      func() time.Time
-	// notify wakes the event relay after new events are committed.
-	notify func()
+	// history writes: it wakes the event relay after events are committed.
+	history *history.Writer
 
 	mu sync.Mutex // one run at a time in this process
 }
 
-// New returns the job. notify may be nil.
-func New(d *db.DB, store blob.Store, st *settings.Service, log *slog.Logger, now func() time.Time, notify func()) *Job {
-	if notify == nil {
-		notify = func() {}
-	}
-	return &Job{db: d, store: store, settings: st, log: log, now: now, notify: notify}
+// New returns the job.
+func New(d *db.DB, hist *history.Writer, store blob.Store, st *settings.Service, log *slog.Logger, now func() time.Time) *Job {
+	return &Job{db: d, history: hist, store: store, settings: st, log: log, now: now}
 }
 
 // Report is what one run removed.

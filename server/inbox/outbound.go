@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -8,13 +8,14 @@ import (
 	"parley/ent/message"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
 )
 
 // checkOutbound applies the channel's rules to an agent's message in a
 // session, before anything is stored. A private note obeys none of them:
 // it is never sent out.
-func (s *Service) checkOutbound(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, in SendInput, spec *messageSpec) error {
-	if err := s.agent(v); err != nil {
+func (s *Service) checkOutbound(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, in SendInput, spec *history.MessageSpec) error {
+	if err := s.access.Agent(v); err != nil {
 		return err
 	}
 	spec.SenderID = &v.UserID

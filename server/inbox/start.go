@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	entchannel "parley/ent/channel"
 	"parley/ent/contact"
 	"parley/ent/customerlink"
-	"parley/ent/event"
 	"parley/ent/message"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/channel"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // StartInput is the "+ Chat" button: write to a customer first.
@@ -32,8 +33,9 @@ type StartInput struct {
 // SMS and WhatsApp reach a phone number (WhatsApp only with a template);
 // Messenger, Instagram and Live Chat can only answer customers who wrote
 // first. It returns the session (the existing one, if there is one).
-func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInput) (*ent.Conversation, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInput) (_ *ent.Conversation, err error) {
+	defer apperr.At("inbox.StartSession", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	ch, err := s.Channel(ctx, v, in.ChannelID)
@@ -90,7 +92,7 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 	if !p.CanReply && !(in.Template != nil && p.Reason != apperr.ChannelSyncLost) {
 		return nil, p.Err()
 	}
-	spec := messageSpec{
+	spec := history.MessageSpec{
 		ID: pulid.MustNew("ms"), SenderID: &v.UserID, AuthorKey: v.AuthorKey(), Direction: message.DirectionOUTBOUND,
 		Kind: message.KindTEXT, Status: message.StatusPENDING, ChannelID: &ch.ID, Outbox: true, CountsAsUnread: true,
 	}
@@ -107,7 +109,7 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 	}
 	spec.Text = &text
 	var sessionID pulid.ID
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		ct, err := s.upsertContact(ctx, tx, ch.ID, contactInfo)
 		if err != nil {
 			return err
@@ -121,14 +123,14 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 			if err := tx.Conversation.UpdateOneID(conv.ID).SetAssigneeID(v.UserID).Exec(ctx); err != nil {
 				return err
 			}
-			s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+			tx.Emit(history.ConversationEvent(events.ConversationAdded, conv))
 		}
 		if cust != nil {
 			if err := s.link(ctx, tx, v, ct.ID, cust.ID); err != nil {
 				return err
 			}
 		}
-		_, err = s.appendMessage(ctx, tx, conv, spec)
+		_, err = tx.AppendMessage(ctx, conv, spec)
 		return err
 	})
 	if err != nil {
@@ -188,18 +190,19 @@ func (s *Service) sessionOf(ctx context.Context, channelID, contactID pulid.ID) 
 }
 
 // ReplyToComment answers a customer's comment under a post, in public.
-func (s *Service) ReplyToComment(ctx context.Context, v *auth.Viewer, commentID pulid.ID, text string) (*ent.Message, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) ReplyToComment(ctx context.Context, v *auth.Viewer, commentID pulid.ID, text string) (_ *ent.Message, err error) {
+	defer apperr.At("inbox.ReplyToComment", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	c, err := s.Message(ctx, v, commentID)
+	c, err := s.access.Message(ctx, v, commentID)
 	if err != nil {
 		return nil, err
 	}
 	if c.Kind != message.KindCOMMENT || c.Direction != message.DirectionINBOUND {
 		return nil, apperr.BadInput("that message is not a customer's comment").With("field", "messageId")
 	}
-	conv, err := s.agentSession(ctx, v, c.ConversationID)
+	conv, err := s.access.AgentSession(ctx, v, c.ConversationID)
 	if err != nil {
 		return nil, err
 	}
@@ -216,75 +219,20 @@ func (s *Service) ReplyToComment(ctx context.Context, v *auth.Viewer, commentID 
 	if !ch.Connected {
 		return nil, errSyncLost(ch)
 	}
-	spec := messageSpec{
+	spec := history.MessageSpec{
 		ID: pulid.MustNew("ms"), SenderID: &v.UserID, AuthorKey: v.AuthorKey(), Direction: message.DirectionOUTBOUND,
 		Kind: message.KindCOMMENT, Text: &text, Status: message.StatusPENDING, ChannelID: &ch.ID,
 		ReplyToID: &c.ID, Post: c.Post, Outbox: true, CountsAsUnread: true,
 	}
 	var m *ent.Message
-	if err := s.write(ctx, func(tx *ent.Tx) (err error) {
-		m, err = s.appendMessage(ctx, tx, conv, spec)
+	if err := s.history.Write(ctx, func(tx *history.Tx) (err error) {
+		m, err = tx.AppendMessage(ctx, conv, spec)
 		return err
 	}); err != nil {
 		return nil, err
 	}
 	s.wakeOutbox()
 	return m.Unwrap(), nil
-}
-
-// MaxTranscriptionSeconds is the longest audio that can be transcribed.
-const MaxTranscriptionSeconds = 300
-
-// Transcribe asks for the text of an AUDIO message. Parley has no speech
-// engine of its own: without one configured the transcription is FAILED.
-func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Message, error) {
-	if err := colleague(v); err != nil {
-		return nil, err
-	}
-	m, err := s.Message(ctx, v, id)
-	if err != nil {
-		return nil, err
-	}
-	if m.Kind != message.KindAUDIO {
-		return nil, apperr.BadInput("only AUDIO messages can be transcribed").With("field", "messageId")
-	}
-	atts, err := m.QueryAttachments().All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range atts {
-		if a.DurationSeconds != nil && *a.DurationSeconds > MaxTranscriptionSeconds {
-			return nil, apperr.Limit("transcriptionSeconds", MaxTranscriptionSeconds,
-				"audio longer than %d minutes cannot be transcribed", MaxTranscriptionSeconds/60)
-		}
-	}
-	if m.Transcription != nil && m.Transcription.Status != schema.TranscriptionFailed {
-		return m, nil
-	}
-	conv, err := s.db.Conversation.Get(ctx, m.ConversationID)
-	if err != nil {
-		return nil, err
-	}
-	status := schema.TranscriptionFailed
-	if s.Transcriber != nil {
-		status = schema.TranscriptionPending
-	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
-		if err := tx.Message.UpdateOneID(id).SetTranscription(&schema.Transcription{Status: status}).Exec(ctx); err != nil {
-			return err
-		}
-		e := conversationEvent(event.TypeMESSAGE_UPDATED, conv)
-		e.MessageID = id
-		s.emit(tx, e)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if s.Transcriber != nil {
-		s.Transcriber(id)
-	}
-	return s.db.Message.Get(ctx, id)
 }
 
 // checkTemplate bounds a WhatsApp template as the provider does: a name of

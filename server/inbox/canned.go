@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -7,13 +7,15 @@ import (
 	"parley/ent"
 	"parley/ent/cannedresponse"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 )
 
 // CreateCanned saves a reply: personal, or shared with everyone (admins only).
-func (s *Service) CreateCanned(ctx context.Context, v *auth.Viewer, shortcut, text string, shared bool) (*ent.CannedResponse, error) {
-	if err := colleague(v); err != nil {
+func (s *Service) CreateCanned(ctx context.Context, v *auth.Viewer, shortcut, text string, shared bool) (_ *ent.CannedResponse, err error) {
+	defer apperr.At("inbox.CreateCanned", &err)
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	if shared && !v.IsAdmin() {
@@ -40,8 +42,9 @@ func (s *Service) CreateCanned(ctx context.Context, v *auth.Viewer, shortcut, te
 
 // CannedResponses lists the viewer's own and the shared canned responses,
 // matching a search by shortcut or text.
-func (s *Service) CannedResponses(ctx context.Context, v *auth.Viewer, search string) ([]*ent.CannedResponse, error) {
-	if err := colleague(v); err != nil {
+func (s *Service) CannedResponses(ctx context.Context, v *auth.Viewer, search string) (_ []*ent.CannedResponse, err error) {
+	defer apperr.At("inbox.CannedResponses", &err)
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	q := s.db.CannedResponse.Query().Where(cannedresponse.Or(cannedresponse.OwnerID(v.UserID), cannedresponse.Shared(true)))
@@ -53,8 +56,9 @@ func (s *Service) CannedResponses(ctx context.Context, v *auth.Viewer, search st
 }
 
 // Canned returns one canned response the viewer may use.
-func (s *Service) Canned(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.CannedResponse, error) {
-	if err := colleague(v); err != nil {
+func (s *Service) Canned(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.CannedResponse, err error) {
+	defer apperr.At("inbox.Canned", &err)
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	c, err := s.db.CannedResponse.Query().Where(cannedresponse.ID(id),
@@ -66,7 +70,8 @@ func (s *Service) Canned(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent
 }
 
 // DeleteCanned removes one's own canned response; shared ones, admins only.
-func (s *Service) DeleteCanned(ctx context.Context, v *auth.Viewer, id pulid.ID) error {
+func (s *Service) DeleteCanned(ctx context.Context, v *auth.Viewer, id pulid.ID) (err error) {
+	defer apperr.At("inbox.DeleteCanned", &err)
 	c, err := s.Canned(ctx, v, id)
 	if err != nil {
 		return err

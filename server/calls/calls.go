@@ -1,25 +1,46 @@
-package chat
+// Package calls is audio and video calls between colleagues, and phone
+// calls an agent makes to a session's customer.
+package calls
 
 import (
 	"context"
 	"errors"
+	"time"
 
 	"parley/ent"
 	"parley/ent/call"
 	"parley/ent/conversation"
-	"parley/ent/event"
+	"parley/ent/customer"
+	"parley/ent/customerlink"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
+	"parley/server/history/events"
 )
+
+// Service is the calls.
+type Service struct {
+	db      *ent.Client
+	access  *access.Service
+	history *history.Writer
+	now     func() time.Time
+}
+
+// New returns the calls.
+func New(client *ent.Client, acc *access.Service, hist *history.Writer, now func() time.Time) *Service {
+	return &Service{db: client, access: acc, history: hist, now: now}
+}
 
 // StartCall starts an audio or video call in a chat (every member's devices
 // ring), or a phone call to a session's customer.
-func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID, media call.Media) (*ent.Call, error) {
-	if err := colleague(v); err != nil {
+func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID, media call.Media) (_ *ent.Call, err error) {
+	defer apperr.At("calls.StartCall", &err)
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
-	conv, err := s.Conversation(ctx, v, convID)
+	conv, err := s.access.Conversation(ctx, v, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -32,25 +53,26 @@ func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID
 	if media == call.MediaPHONE {
 		return nil, apperr.BadInput("colleagues are called with AUDIO or VIDEO").With("field", "media")
 	}
-	return s.newCall(ctx, v, conv, media, nil, conversationEvent(event.TypeCALL_UPDATED, conv))
+	return s.newCall(ctx, v, conv, media, nil, history.ConversationEvent(events.CallUpdated, conv))
 }
 
 // Escalate calls a session's customer by phone: the contact's number, or
 // the linked customer's.
-func (s *Service) Escalate(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (*ent.Call, error) {
-	conv, err := s.agentSession(ctx, v, sessionID)
+func (s *Service) Escalate(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (_ *ent.Call, err error) {
+	defer apperr.At("calls.Escalate", &err)
+	conv, err := s.access.AgentSession(ctx, v, sessionID)
 	if err != nil {
 		return nil, err
 	}
-	number, err := s.dialNumber(ctx, v, conv)
+	number, err := s.dialNumber(ctx, conv)
 	if err != nil {
 		return nil, err
 	}
 	// The call rings on the agent's own devices, which dial the customer.
-	return s.newCall(ctx, v, conv, call.MediaPHONE, &number, userEvent(event.TypeCALL_UPDATED, v.UserID, conv))
+	return s.newCall(ctx, v, conv, call.MediaPHONE, &number, history.UserEvent(events.CallUpdated, v.UserID, conv))
 }
 
-func (s *Service) dialNumber(ctx context.Context, v *auth.Viewer, conv *ent.Conversation) (string, error) {
+func (s *Service) dialNumber(ctx context.Context, conv *ent.Conversation) (string, error) {
 	ct, err := s.db.Contact.Get(ctx, *conv.ContactID)
 	if err != nil {
 		return "", err
@@ -58,8 +80,8 @@ func (s *Service) dialNumber(ctx context.Context, v *auth.Viewer, conv *ent.Conv
 	if ct.Phone != nil && *ct.Phone != "" {
 		return *ct.Phone, nil
 	}
-	cust, err := s.SessionCustomer(ctx, v, conv)
-	if err != nil {
+	cust, err := s.db.Customer.Query().Where(customer.HasLinksWith(customerlink.ContactID(ct.ID))).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
 		return "", err
 	}
 	if cust != nil && len(cust.Phones) > 0 {
@@ -68,9 +90,9 @@ func (s *Service) dialNumber(ctx context.Context, v *auth.Viewer, conv *ent.Conv
 	return "", apperr.BadInput("there is no phone number for this customer: link a customer record with one").With("field", "sessionId")
 }
 
-func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, media call.Media, number *string, e ev) (*ent.Call, error) {
+func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, media call.Media, number *string, e history.Event) (*ent.Call, error) {
 	var c *ent.Call
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
 		c, err = tx.Call.Create().SetID(pulid.MustNew("ca")).SetConversationID(conv.ID).SetMedia(media).
 			SetNillableDialNumber(number).SetStartedByID(v.UserID).Save(ctx)
@@ -78,7 +100,7 @@ func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Convers
 			return err
 		}
 		e.CallID = c.ID
-		s.emit(tx, e)
+		tx.Emit(e)
 		return nil
 	})
 	if err != nil {
@@ -88,7 +110,8 @@ func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Convers
 }
 
 // Call returns a call the viewer may see: one in a conversation they read.
-func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Call, err error) {
+	defer apperr.At("calls.Call", &err)
 	c, err := s.db.Call.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such call")
@@ -99,7 +122,7 @@ func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.C
 	if v.IsVisitor() {
 		return nil, apperr.Missing("no such call")
 	}
-	if _, err := s.Conversation(ctx, v, c.ConversationID); err != nil {
+	if _, err := s.access.Conversation(ctx, v, c.ConversationID); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -108,7 +131,8 @@ func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.C
 // Answer picks up a RINGING call from another device or member: ACTIVE.
 // Colleagues do not answer their own AUDIO or VIDEO calls; a PHONE call
 // rings on the agent's own devices, one of which answers it.
-func (s *Service) Answer(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+func (s *Service) Answer(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Call, err error) {
+	defer apperr.At("calls.Answer", &err)
 	c, conv, err := s.callee(ctx, v, id)
 	if err != nil {
 		return nil, err
@@ -119,7 +143,8 @@ func (s *Service) Answer(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent
 // Decline turns down a RINGING call. In a direct chat or on a phone call
 // that ends it (DECLINED); in a group the others' devices go on ringing,
 // so the call is returned as it is and only the caller's devices stop.
-func (s *Service) Decline(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+func (s *Service) Decline(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Call, err error) {
+	defer apperr.At("calls.Decline", &err)
 	c, conv, err := s.callee(ctx, v, id)
 	if err != nil {
 		return nil, err
@@ -136,7 +161,8 @@ func (s *Service) Decline(ctx context.Context, v *auth.Viewer, id pulid.ID) (*en
 // End hangs up: an ACTIVE call is ENDED; a RINGING one nobody answered is
 // MISSED. Anyone in the call's conversation may end it, but a PHONE call
 // only its agent.
-func (s *Service) End(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Call, error) {
+func (s *Service) End(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Call, err error) {
+	defer apperr.At("calls.End", &err)
 	c, err := s.Call(ctx, v, id)
 	if err != nil {
 		return nil, err
@@ -182,12 +208,12 @@ func (s *Service) callee(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent
 // moveCall changes a call's state if it is still in state from, and tells
 // the devices that rang: a chat's members, or for a phone call the agent.
 func (s *Service) moveCall(ctx context.Context, c *ent.Call, conv *ent.Conversation, from, to call.State) (*ent.Call, error) {
-	e := conversationEvent(event.TypeCALL_UPDATED, conv)
+	e := history.ConversationEvent(events.CallUpdated, conv)
 	if c.Media == call.MediaPHONE {
-		e = userEvent(event.TypeCALL_UPDATED, c.StartedByID, conv)
+		e = history.UserEvent(events.CallUpdated, c.StartedByID, conv)
 	}
 	e.CallID = c.ID
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		upd := tx.Call.Update().Where(call.ID(c.ID), call.StateEQ(from)).SetState(to)
 		if to != call.StateACTIVE {
 			upd.SetEndedAt(s.now())
@@ -199,7 +225,7 @@ func (s *Service) moveCall(ctx context.Context, c *ent.Call, conv *ent.Conversat
 		if n == 0 {
 			return errCallMoved
 		}
-		s.emit(tx, e)
+		tx.Emit(e)
 		return nil
 	})
 	if errors.Is(err, errCallMoved) {

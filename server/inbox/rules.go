@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -27,7 +27,8 @@ func (s *Service) policy(ch *ent.Channel, ct *ent.Contact, conv *ent.Conversatio
 }
 
 // ReplyPolicy shows what the channel's rules allow the viewer now.
-func (s *Service) ReplyPolicy(ctx context.Context, conv *ent.Conversation) (Policy, error) {
+func (s *Service) ReplyPolicy(ctx context.Context, conv *ent.Conversation) (_ Policy, err error) {
+	defer apperr.At("inbox.ReplyPolicy", &err)
 	ch, ct, err := s.channelAndContact(ctx, conv)
 	if err != nil {
 		return Policy{}, err

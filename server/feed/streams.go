@@ -1,14 +1,15 @@
-package chat
+package feed
 
 import (
 	"context"
 	"time"
 
 	"parley/ent"
-	"parley/ent/event"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history/events"
 	"parley/server/pubsub"
 )
 
@@ -16,7 +17,7 @@ import (
 type Event struct {
 	Cursor string
 	// Type is one of API.md's EventType values.
-	Type         string
+	Type         events.Type
 	Conversation *ent.Conversation
 	Member       *ent.Member
 	Message      *ent.Message
@@ -24,18 +25,13 @@ type Event struct {
 	Badges       *Badges
 }
 
-func principal(v *auth.Viewer) pubsub.Principal {
-	return pubsub.Principal{UserID: v.UserID, IsAdmin: v.IsAdmin(),
-		VisitorSessionID: v.VisitorSessionID, VisitorContactID: v.VisitorContactID}
-}
-
 // MessageAdded streams the new messages of a conversation the viewer may read.
 func (s *Service) MessageAdded(ctx context.Context, v *auth.Viewer, convID pulid.ID) (<-chan *ent.Message, error) {
-	if _, err := s.Conversation(ctx, v, convID); err != nil {
+	if _, err := s.access.Conversation(ctx, v, convID); err != nil {
 		return nil, err
 	}
-	return pubsub.Open(ctx, s.streams, principal(v),
-		pubsub.Filter{ConversationID: convID, Types: []event.Type{event.TypeMESSAGE_ADDED}}, nil,
+	return pubsub.Open(ctx, s.streams, v,
+		pubsub.Filter{ConversationID: convID, Types: []events.Type{events.MessageAdded}}, nil,
 		&messageSink{visitor: v.IsVisitor()})
 }
 
@@ -60,8 +56,9 @@ func (*messageSink) Fire(context.Context) []*ent.Message { return nil }
 // reconnect goes on from where it was: README "Reconnecting"), with a
 // BADGES_UPDATED after changes that move the badges; convert makes each
 // entry what the subscriber receives.
-func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *string, resume string, convert func(Event) T) (<-chan T, error) {
-	if err := colleague(v); err != nil {
+func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *string, resume string, convert func(Event) T) (_ <-chan T, err error) {
+	defer apperr.At("feed.Events", &err)
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
 	var from *pubsub.Cursor
@@ -84,15 +81,16 @@ func Events[T any](ctx context.Context, s *Service, v *auth.Viewer, since *strin
 		sink.cursor = from.String()
 		sink.arm()
 	}
-	return pubsub.Open(ctx, s.streams, principal(v), pubsub.Filter{}, from, sink)
+	return pubsub.Open(ctx, s.streams, v, pubsub.Filter{}, from, sink)
 }
 
 // BadgesUpdated streams the viewer's badges whenever they may have changed.
-func BadgesUpdated[T any](ctx context.Context, s *Service, v *auth.Viewer, convert func(Event) T) (<-chan T, error) {
-	if err := colleague(v); err != nil {
+func BadgesUpdated[T any](ctx context.Context, s *Service, v *auth.Viewer, convert func(Event) T) (_ <-chan T, err error) {
+	defer apperr.At("feed.BadgesUpdated", &err)
+	if err := access.Colleague(v); err != nil {
 		return nil, err
 	}
-	return pubsub.Open(ctx, s.streams, principal(v), pubsub.Filter{}, nil,
+	return pubsub.Open(ctx, s.streams, v, pubsub.Filter{}, nil,
 		&eventSink[T]{badgeTimer: badgeTimer{s: s, v: v}, convert: convert})
 }
 
@@ -109,7 +107,7 @@ func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
 	e.cursor = d.Cursor.String()
 	if d.Resync {
 		if e.withEvents {
-			return []T{e.convert(Event{Cursor: e.cursor, Type: "RESYNC_REQUIRED"})}
+			return []T{e.convert(Event{Cursor: e.cursor, Type: events.ResyncRequired})}
 		}
 		return nil
 	}
@@ -119,7 +117,7 @@ func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
 	if !e.withEvents {
 		return nil
 	}
-	return []T{e.convert(Event{Cursor: e.cursor, Type: string(d.Type), Conversation: d.Conversation,
+	return []T{e.convert(Event{Cursor: e.cursor, Type: d.Type, Conversation: d.Conversation,
 		Member: d.Member, Message: d.Message, Call: d.Call})}
 }
 
@@ -132,7 +130,7 @@ func (e *eventSink[T]) Fire(ctx context.Context) []T {
 		}
 		return nil
 	}
-	return []T{e.convert(Event{Cursor: e.cursor, Type: "BADGES_UPDATED", Badges: &b})}
+	return []T{e.convert(Event{Cursor: e.cursor, Type: events.BadgesUpdated, Badges: &b})}
 }
 
 // badgeTimer schedules a badge update after a change, once per interval.
@@ -155,6 +153,6 @@ type noTimer struct{}
 
 func (noTimer) Due() <-chan time.Time { return nil }
 
-func movesBadges(t event.Type) bool {
-	return t != event.TypeCALL_UPDATED && t != event.TypeMESSAGE_UPDATED
+func movesBadges(t events.Type) bool {
+	return t != events.CallUpdated && t != events.MessageUpdated
 }

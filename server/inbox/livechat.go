@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"parley/ent/conversation"
 	"parley/ent/schema/pulid"
 	"parley/server/apperr"
+	"parley/server/history"
 )
 
 // IssueVisitorToken creates a visitor's token for a session, in the
@@ -20,9 +21,10 @@ type IssueVisitorToken func(ctx context.Context, tx *ent.Client, sessionID pulid
 // StartLiveChat opens a website visitor's session on a Live Chat channel and
 // returns a token that can send to, read and subscribe to that session only.
 // Agents see the session once the visitor writes.
-func (s *Service) StartLiveChat(ctx context.Context, channelID pulid.ID, name, email *string, issue IssueVisitorToken) (string, *ent.Conversation, error) {
-	if !s.ExternalAllowed {
-		return "", nil, planRequired()
+func (s *Service) StartLiveChat(ctx context.Context, channelID pulid.ID, name, email *string, issue IssueVisitorToken) (_ string, _ *ent.Conversation, err error) {
+	defer apperr.At("inbox.StartLiveChat", &err)
+	if err := s.access.External(); err != nil {
+		return "", nil, err
 	}
 	ch, err := s.db.Channel.Get(ctx, channelID)
 	if ent.IsNotFound(err) || (err == nil && ch.Kind != entchannel.KindLIVE_CHAT) {
@@ -55,7 +57,7 @@ func (s *Service) StartLiveChat(ctx context.Context, channelID pulid.ID, name, e
 		token string
 		conv  *ent.Conversation
 	)
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		ct, err := s.upsertContact(ctx, tx, ch.ID, info)
 		if err != nil {
 			return err

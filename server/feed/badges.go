@@ -1,19 +1,45 @@
-package chat
+// Package feed is a user's live feed: the resumable `events` stream,
+// badges and their updates, and a conversation's messageAdded.
+package feed
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
+	"parley/ent"
 	"parley/ent/conversation"
 	"parley/ent/member"
 	"parley/ent/predicate"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
+	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/db"
+	"parley/server/pubsub"
 )
+
+// Service is the feed.
+type Service struct {
+	db      *db.DB
+	access  *access.Service
+	streams *pubsub.Streams
+	log     *slog.Logger
+	// BadgeInterval is the least time between two badge updates of one stream.
+	BadgeInterval time.Duration
+	badges        *badgeBatcher
+}
+
+// New returns the feed.
+func New(d *db.DB, acc *access.Service, streams *pubsub.Streams, log *slog.Logger) *Service {
+	s := &Service{db: d, access: acc, streams: streams, log: log, BadgeInterval: 250 * time.Millisecond}
+	s.badges = &badgeBatcher{s: s, window: 10 * time.Millisecond}
+	return s
+}
 
 // Badges are the caller's marks (API.md Badges).
 type Badges struct {
@@ -29,7 +55,8 @@ func (b Badges) Total() int { return b.InternalUnread + b.ExternalUnread + b.Ext
 
 // Badges reads the viewer's badges from the per-member counters and the
 // sessions' states: it never counts messages.
-func (s *Service) Badges(ctx context.Context, v *auth.Viewer) (Badges, error) {
+func (s *Service) Badges(ctx context.Context, v *auth.Viewer) (_ Badges, err error) {
+	defer apperr.At("feed.Badges", &err)
 	if v.UserID == "" {
 		return Badges{}, nil
 	}
@@ -96,7 +123,7 @@ func (s *Service) badgesInto(ctx context.Context, viewers []*auth.Viewer, out ma
 		}
 		out[r.UserID] = b
 	}
-	if !s.ExternalAllowed {
+	if s.access.External() != nil {
 		return nil
 	}
 	if admins {
@@ -134,14 +161,10 @@ func (s *Service) agentMarks(ctx context.Context, agents []pulid.ID, out map[pul
 	for i, a := range agents {
 		args[i], marks[i] = string(a), fmt.Sprintf("$%d", i+1)
 	}
-	in := strings.Join(marks, ", ")
-	q := `SELECT u, reply_state, count(*) FROM (
-		SELECT ca.user_id AS u, c.id, c.reply_state FROM conversations c JOIN channel_agents ca ON ca.channel_id = c.channel_id
-			WHERE ca.user_id IN (` + in + `) AND c.kind = 'EXTERNAL' AND c.status = 'OPEN' AND c.reply_state IN ('UNREAD', 'UNANSWERED')
-		UNION
-		SELECT c.assignee_id AS u, c.id, c.reply_state FROM conversations c
-			WHERE c.assignee_id IN (` + in + `) AND c.kind = 'EXTERNAL' AND c.status = 'OPEN' AND c.reply_state IN ('UNREAD', 'UNANSWERED')
-	) seen GROUP BY u, reply_state`
+	q := `SELECT u, reply_state, count(*) FROM (` +
+		access.AgentSessionsSQL(strings.Join(marks, ", "), "c.id, c.reply_state",
+			"c.status = 'OPEN' AND c.reply_state IN ('UNREAD', 'UNANSWERED')") +
+		`) seen GROUP BY u, reply_state`
 	rows, err := s.db.SQL.QueryContext(ctx, s.db.Rebind(q), args...)
 	if err != nil {
 		return err
@@ -175,23 +198,6 @@ func addMark(b *Badges, state conversation.ReplyState, n int) {
 	case conversation.ReplyStateUNANSWERED:
 		b.ExternalUnanswered += n
 	}
-}
-
-// visibleSessions selects the sessions the viewer may see: all for an
-// admin; those of their channels and those forwarded to them for an agent;
-// its own for a Live Chat visitor.
-func (s *Service) visibleSessions(v *auth.Viewer) predicate.Conversation {
-	kind := conversation.KindEQ(conversation.KindEXTERNAL)
-	switch {
-	case v.IsAdmin():
-		return kind
-	case v.IsVisitor():
-		return conversation.And(kind, conversation.ID(v.VisitorSessionID))
-	}
-	return conversation.And(kind, conversation.Or(
-		conversation.AssigneeID(v.UserID),
-		conversation.HasChannelWith(channelHasAgent(v.UserID)),
-	))
 }
 
 // badgeBatcher gathers the badge requests of many streams for a few
@@ -241,3 +247,7 @@ func (bb *badgeBatcher) flush(r *badgeRound) {
 	r.result, r.err = bb.s.badgesOf(context.Background(), viewers)
 	close(r.done)
 }
+
+func entSum(field, as string) ent.AggregateFunc { return ent.As(ent.Sum(field), as) }
+
+func entCount(as string) ent.AggregateFunc { return ent.As(ent.Count(), as) }

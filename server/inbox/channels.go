@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -9,12 +9,14 @@ import (
 	"parley/ent"
 	entchannel "parley/ent/channel"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/channel"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // ChannelInput creates or changes a channel; nil fields keep their value
@@ -33,8 +35,8 @@ type ChannelInput struct {
 
 // admin refuses anyone but an admin, and everything on a plan without external chat.
 func (s *Service) admin(v *auth.Viewer) error {
-	if !s.ExternalAllowed {
-		return planRequired()
+	if err := s.access.External(); err != nil {
+		return err
 	}
 	if !v.IsAdmin() {
 		return apperr.Forbid("only an admin can manage channels")
@@ -43,8 +45,9 @@ func (s *Service) admin(v *auth.Viewer) error {
 }
 
 // CreateChannel adds a channel with its kind's defaults.
-func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelInput) (*ent.Channel, error) {
-	if err := s.admin(v); err != nil {
+func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelInput) (_ *ent.Channel, err error) {
+	defer apperr.At("inbox.CreateChannel", &err)
+	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
 	if err := entchannel.KindValidator(in.Kind); err != nil {
@@ -58,7 +61,7 @@ func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelI
 		return nil, err
 	}
 	var ch *ent.Channel
-	err = s.db.Tx(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		if err := s.checkAgents(ctx, tx, in.AgentIDs); err != nil {
 			return err
 		}
@@ -125,7 +128,7 @@ func applyChannelInput(in ChannelInput, d channel.Defaults, m *ent.ChannelMutati
 }
 
 // checkAgents makes sure every user exists and may work in external chat.
-func (s *Service) checkAgents(ctx context.Context, tx *ent.Tx, ids []pulid.ID) error {
+func (s *Service) checkAgents(ctx context.Context, tx *history.Tx, ids []pulid.ID) error {
 	ids = uniqIDs(ids)
 	if len(ids) == 0 {
 		return nil
@@ -146,8 +149,9 @@ func (s *Service) checkAgents(ctx context.Context, tx *ent.Tx, ids []pulid.ID) e
 }
 
 // UpdateChannel changes a channel's settings.
-func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, in ChannelInput) (*ent.Channel, error) {
-	if err := s.admin(v); err != nil {
+func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, in ChannelInput) (_ *ent.Channel, err error) {
+	defer apperr.At("inbox.UpdateChannel", &err)
+	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
 	ch, err := s.channel(ctx, id)
@@ -167,14 +171,15 @@ func (s *Service) UpdateChannel(ctx context.Context, v *auth.Viewer, id pulid.ID
 }
 
 // SetChannelAgents replaces who has access to a channel.
-func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid.ID, userIDs []pulid.ID) (*ent.Channel, error) {
-	if err := s.admin(v); err != nil {
+func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid.ID, userIDs []pulid.ID) (_ *ent.Channel, err error) {
+	defer apperr.At("inbox.SetChannelAgents", &err)
+	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
 	if _, err := s.channel(ctx, id); err != nil {
 		return nil, err
 	}
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		if err := s.checkAgents(ctx, tx, userIDs); err != nil {
 			return err
 		}
@@ -196,16 +201,16 @@ func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid
 // tellAgentsChanged tells agents who gained or lost a channel of its open
 // sessions (CONVERSATION_ADDED, CONVERSATION_REMOVED), except those they
 // see anyway as their assignee; admins see everything either way.
-func (s *Service) tellAgentsChanged(ctx context.Context, tx *ent.Tx, channelID pulid.ID, before, after []pulid.ID) error {
-	changed := map[pulid.ID]event.Type{}
+func (s *Service) tellAgentsChanged(ctx context.Context, tx *history.Tx, channelID pulid.ID, before, after []pulid.ID) error {
+	changed := map[pulid.ID]events.Type{}
 	for _, u := range before {
-		changed[u] = event.TypeCONVERSATION_REMOVED
+		changed[u] = events.ConversationRemoved
 	}
 	for _, u := range after {
-		if changed[u] == event.TypeCONVERSATION_REMOVED {
+		if changed[u] == events.ConversationRemoved {
 			delete(changed, u)
 		} else {
-			changed[u] = event.TypeCONVERSATION_ADDED
+			changed[u] = events.ConversationAdded
 		}
 	}
 	if len(changed) == 0 {
@@ -220,21 +225,22 @@ func (s *Service) tellAgentsChanged(ctx context.Context, tx *ent.Tx, channelID p
 	if err != nil {
 		return err
 	}
-	var evs []ev
+	var evs []history.Event
 	for _, a := range agents {
 		for _, c := range sessions {
 			if c.AssigneeID == nil || *c.AssigneeID != a {
-				evs = append(evs, userEvent(changed[a], a, c))
+				evs = append(evs, history.UserEvent(changed[a], a, c))
 			}
 		}
 	}
-	s.emit(tx, evs...)
+	tx.Emit(evs...)
 	return nil
 }
 
 // ReconnectChannel stores new credentials and marks the channel connected.
-func (s *Service) ReconnectChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, creds map[string]string) (*ent.Channel, error) {
-	if err := s.admin(v); err != nil {
+func (s *Service) ReconnectChannel(ctx context.Context, v *auth.Viewer, id pulid.ID, creds map[string]string) (_ *ent.Channel, err error) {
+	defer apperr.At("inbox.ReconnectChannel", &err)
+	if err := s.access.ChannelAdmin(v); err != nil {
 		return nil, err
 	}
 	ch, err := s.channel(ctx, id)
@@ -252,31 +258,30 @@ func (s *Service) ReconnectChannel(ctx context.Context, v *auth.Viewer, id pulid
 }
 
 // SetConnected records that a channel lost (or regained) its provider.
-func (s *Service) SetConnected(ctx context.Context, id pulid.ID, connected bool) error {
+func (s *Service) SetConnected(ctx context.Context, id pulid.ID, connected bool) (err error) {
+	defer apperr.At("inbox.SetConnected", &err)
 	return s.db.Channel.UpdateOneID(id).SetConnected(connected).Exec(ctx)
 }
 
 // Channels lists the channels the viewer works in (all of them for an admin).
-func (s *Service) Channels(ctx context.Context, v *auth.Viewer) ([]*ent.Channel, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) Channels(ctx context.Context, v *auth.Viewer) (_ []*ent.Channel, err error) {
+	defer apperr.At("inbox.Channels", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	q := s.db.Channel.Query().Order(ent.Asc(entchannel.FieldName), ent.Asc(entchannel.FieldID))
-	if !v.IsAdmin() {
-		q.Where(entchannel.HasAgentsWith(user.ID(v.UserID)))
-	}
+	q.Where(access.WorkedChannels(v))
 	return q.All(ctx)
 }
 
 // Channel returns one channel the viewer works in.
-func (s *Service) Channel(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Channel, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) Channel(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Channel, err error) {
+	defer apperr.At("inbox.Channel", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	q := s.db.Channel.Query().Where(entchannel.ID(id))
-	if !v.IsAdmin() {
-		q.Where(entchannel.HasAgentsWith(user.ID(v.UserID)))
-	}
+	q.Where(access.WorkedChannels(v))
 	ch, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such channel")
@@ -296,7 +301,8 @@ func (s *Service) channel(ctx context.Context, id pulid.ID) (*ent.Channel, error
 // agents. Anyone else (a visitor, a caller with no token, a member, an agent
 // without the channel) reads an empty list: a channel's id is public, its
 // team is not.
-func (s *Service) ChannelAgents(ctx context.Context, v *auth.Viewer, ch *ent.Channel) ([]*ent.User, error) {
+func (s *Service) ChannelAgents(ctx context.Context, v *auth.Viewer, ch *ent.Channel) (_ []*ent.User, err error) {
+	defer apperr.At("inbox.ChannelAgents", &err)
 	agents, err := ch.QueryAgents().Order(ent.Asc(user.FieldName)).All(ctx)
 	if err != nil || v.IsAdmin() {
 		return agents, err

@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -13,8 +13,11 @@ import (
 	"parley/ent/customerlink"
 	"parley/ent/document"
 	"parley/ent/schema/pulid"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // CustomerInput is a customer record as an agent enters it.
@@ -25,8 +28,9 @@ type CustomerInput struct {
 }
 
 // CreateCustomer adds a customer record.
-func (s *Service) CreateCustomer(ctx context.Context, v *auth.Viewer, in CustomerInput) (*ent.Customer, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) CreateCustomer(ctx context.Context, v *auth.Viewer, in CustomerInput) (_ *ent.Customer, err error) {
+	defer apperr.At("inbox.CreateCustomer", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	name := strings.TrimSpace(in.Name)
@@ -75,8 +79,9 @@ func searchText(name string, phones, emails []string) string {
 }
 
 // CustomersQuery returns the customers matching a search by name, phone or e-mail.
-func (s *Service) CustomersQuery(v *auth.Viewer, search string) (*ent.CustomerQuery, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) CustomersQuery(v *auth.Viewer, search string) (_ *ent.CustomerQuery, err error) {
+	defer apperr.At("inbox.CustomersQuery", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	q := s.db.Customer.Query()
@@ -93,8 +98,9 @@ func (s *Service) CustomersQuery(v *auth.Viewer, search string) (*ent.CustomerQu
 }
 
 // Customer returns a customer record.
-func (s *Service) Customer(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Customer, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) Customer(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Customer, err error) {
+	defer apperr.At("inbox.Customer", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	c, err := s.db.Customer.Get(ctx, id)
@@ -106,19 +112,20 @@ func (s *Service) Customer(ctx context.Context, v *auth.Viewer, id pulid.ID) (*e
 
 // LinkCustomer ties a session's contact (and so every later session of that
 // contact on the channel) to a customer record.
-func (s *Service) LinkCustomer(ctx context.Context, v *auth.Viewer, sessionID, customerID pulid.ID) (*ent.Conversation, error) {
-	conv, err := s.agentSession(ctx, v, sessionID)
+func (s *Service) LinkCustomer(ctx context.Context, v *auth.Viewer, sessionID, customerID pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("inbox.LinkCustomer", &err)
+	conv, err := s.access.AgentSession(ctx, v, sessionID)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := s.Customer(ctx, v, customerID); err != nil {
 		return nil, err
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		if err := s.link(ctx, tx, v, *conv.ContactID, customerID); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent("CONVERSATION_UPDATED", conv))
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, conv))
 		return nil
 	})
 	if err != nil {
@@ -127,22 +134,23 @@ func (s *Service) LinkCustomer(ctx context.Context, v *auth.Viewer, sessionID, c
 	return conv, nil
 }
 
-func (s *Service) link(ctx context.Context, tx *ent.Tx, v *auth.Viewer, contactID, customerID pulid.ID) error {
+func (s *Service) link(ctx context.Context, tx *history.Tx, v *auth.Viewer, contactID, customerID pulid.ID) error {
 	return tx.CustomerLink.Create().SetContactID(contactID).SetCustomerID(customerID).SetLinkedByID(v.UserID).
 		OnConflictColumns(customerlink.FieldContactID).UpdateNewValues().Exec(ctx)
 }
 
 // UnlinkCustomer removes a session's customer link.
-func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (*ent.Conversation, error) {
-	conv, err := s.agentSession(ctx, v, sessionID)
+func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("inbox.UnlinkCustomer", &err)
+	conv, err := s.access.AgentSession(ctx, v, sessionID)
 	if err != nil {
 		return nil, err
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		if _, err := tx.CustomerLink.Delete().Where(customerlink.ContactID(*conv.ContactID)).Exec(ctx); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent("CONVERSATION_UPDATED", conv))
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, conv))
 		return nil
 	})
 	if err != nil {
@@ -151,16 +159,9 @@ func (s *Service) UnlinkCustomer(ctx context.Context, v *auth.Viewer, sessionID 
 	return conv, nil
 }
 
-// agentSession loads a session an agent (not its visitor) may work on.
-func (s *Service) agentSession(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Conversation, error) {
-	if err := s.agent(v); err != nil {
-		return nil, err
-	}
-	return s.sessionFor(ctx, v, id)
-}
-
 // SessionCustomer is the customer a session is linked to (never shown to a visitor).
-func (s *Service) SessionCustomer(ctx context.Context, v *auth.Viewer, conv *ent.Conversation) (*ent.Customer, error) {
+func (s *Service) SessionCustomer(ctx context.Context, v *auth.Viewer, conv *ent.Conversation) (_ *ent.Customer, err error) {
+	defer apperr.At("inbox.SessionCustomer", &err)
 	if v.IsVisitor() || conv.ContactID == nil {
 		return nil, nil
 	}
@@ -173,11 +174,12 @@ func (s *Service) SessionCustomer(ctx context.Context, v *auth.Viewer, conv *ent
 
 // CustomerSessions lists every session with the customer, on every channel,
 // that the viewer may see, newest first.
-func (s *Service) CustomerSessions(ctx context.Context, v *auth.Viewer, c *ent.Customer) ([]*ent.Conversation, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) CustomerSessions(ctx context.Context, v *auth.Viewer, c *ent.Customer) (_ []*ent.Conversation, err error) {
+	defer apperr.At("inbox.CustomerSessions", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	return s.db.Conversation.Query().Where(s.visibleSessions(v),
+	return s.db.Conversation.Query().Where(access.VisibleSessions(v),
 		conversation.HasContactWith(contact.HasLinkWith(customerlink.CustomerID(c.ID)))).
 		Order(ent.Desc(conversation.FieldLastMessageAt)).All(ctx)
 }
@@ -194,7 +196,8 @@ var documentPrefix = map[document.Kind]string{document.KindORDER: "ORD", documen
 
 // CreateDocument records a document for a customer, numbered per kind
 // (ORD-000001, EST-000001, …), optionally from the session it came up in.
-func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in DocumentInput) (*ent.Document, error) {
+func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in DocumentInput) (_ *ent.Document, err error) {
+	defer apperr.At("inbox.CreateDocument", &err)
 	if _, err := s.Customer(ctx, v, in.CustomerID); err != nil {
 		return nil, err
 	}
@@ -206,7 +209,7 @@ func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in Documen
 		return nil, apperr.BadInput("a document's title must be 1 to 300 characters").With("field", "title")
 	}
 	if in.SessionID != nil {
-		conv, err := s.sessionFor(ctx, v, *in.SessionID)
+		conv, err := s.access.Session(ctx, v, *in.SessionID)
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +226,7 @@ func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in Documen
 	// index stays the guarantee; a refusal takes the next number.
 	for attempt := 0; ; attempt++ {
 		var doc *ent.Document
-		err := s.db.Tx(ctx, func(tx *ent.Tx) error {
+		err := s.history.Write(ctx, func(tx *history.Tx) error {
 			if s.db.IsPostgres() {
 				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "parley.documents."+string(in.Kind)); err != nil {
 					return err
@@ -252,8 +255,9 @@ func (s *Service) CreateDocument(ctx context.Context, v *auth.Viewer, in Documen
 }
 
 // Document returns a document record.
-func (s *Service) Document(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Document, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) Document(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Document, err error) {
+	defer apperr.At("inbox.Document", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
 	d, err := s.db.Document.Get(ctx, id)
@@ -264,7 +268,8 @@ func (s *Service) Document(ctx context.Context, v *auth.Viewer, id pulid.ID) (*e
 }
 
 // CustomerDocuments lists a customer's documents, newest first.
-func (s *Service) CustomerDocuments(ctx context.Context, c *ent.Customer) ([]*ent.Document, error) {
+func (s *Service) CustomerDocuments(ctx context.Context, c *ent.Customer) (_ []*ent.Document, err error) {
+	defer apperr.At("inbox.CustomerDocuments", &err)
 	return s.db.Document.Query().Where(document.CustomerID(c.ID)).Order(ent.Desc(document.FieldCreatedAt), ent.Desc(document.FieldID)).All(ctx)
 }
 

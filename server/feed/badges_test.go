@@ -1,4 +1,4 @@
-package chat_test
+package feed_test
 
 import (
 	"fmt"
@@ -96,7 +96,7 @@ func TestBadgesAgreeWithTheLists(t *testing.T) {
 			}
 			viewers = append(viewers, v)
 		}
-		all, err := env.App.Chat.BadgesInChunks(t.Context(), viewers, 2)
+		all, err := env.App.Feed.BadgesInChunks(t.Context(), viewers, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,3 +109,9 @@ func TestBadgesAgreeWithTheLists(t *testing.T) {
 		}
 	})
 }
+
+type badgeSet struct {
+	InternalUnread, Mentions, MutedWithUnread, ExternalUnread, ExternalUnanswered, Total int
+}
+
+const badgeFields = `internalUnread mentions mutedWithUnread externalUnread externalUnanswered total`

@@ -1,4 +1,4 @@
-package chat
+package inbox
 
 import (
 	"context"
@@ -10,13 +10,15 @@ import (
 	entchannel "parley/ent/channel"
 	"parley/ent/contact"
 	"parley/ent/conversation"
-	"parley/ent/event"
 	"parley/ent/message"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
+	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // ContactInfo is a customer as a channel describes them.
@@ -48,9 +50,10 @@ type Inbound struct {
 // first messages race), drops a provider message id it already stored,
 // reopens an archived session, marks it UNREAD, and tells every agent who
 // may see it.
-func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error) {
-	if !s.ExternalAllowed {
-		return nil, planRequired()
+func (s *Service) Receive(ctx context.Context, in Inbound) (_ *ent.Message, err error) {
+	defer apperr.At("inbox.Receive", &err)
+	if err := s.access.External(); err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(in.Contact.ExternalID) == "" || in.ProviderMessageID == "" {
 		return nil, apperr.BadInput("an inbound message needs the customer's identity and the provider's message id")
@@ -70,7 +73,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error)
 		kind = message.KindTEXT
 	}
 	var msg *ent.Message
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		ct, err := s.upsertContact(ctx, tx, ch.ID, in.Contact)
 		if err != nil {
 			return err
@@ -79,7 +82,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error)
 		if err != nil {
 			return err
 		}
-		msg, err = s.appendMessage(ctx, tx, conv, messageSpec{
+		msg, err = tx.AppendMessage(ctx, conv, history.MessageSpec{
 			ID: pulid.MustNew("ms"), AuthorKey: "contact:" + string(ct.ID), Direction: message.DirectionINBOUND,
 			Kind: kind, Text: in.Text, Post: in.Post, Status: message.StatusDELIVERED, ChannelID: &ch.ID,
 			ProviderMessageID: &in.ProviderMessageID, ClientMessageID: in.ClientMessageID, CountsAsUnread: true,
@@ -88,7 +91,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (*ent.Message, error)
 			return err
 		}
 		if created {
-			s.emit(tx, conversationEvent(event.TypeCONVERSATION_ADDED, conv))
+			tx.Emit(history.ConversationEvent(events.ConversationAdded, conv))
 			return nil
 		}
 		return nil
@@ -114,7 +117,7 @@ func (s *Service) byProviderID(ctx context.Context, channelID pulid.ID, id strin
 
 // upsertContact finds the contact by its provider identity, refreshing what
 // the channel now says about them, or creates it.
-func (s *Service) upsertContact(ctx context.Context, tx *ent.Tx, channelID pulid.ID, in ContactInfo) (*ent.Contact, error) {
+func (s *Service) upsertContact(ctx context.Context, tx *history.Tx, channelID pulid.ID, in ContactInfo) (*ent.Contact, error) {
 	id, err := tx.Contact.Create().SetID(pulid.MustNew("ct")).SetChannelID(channelID).SetExternalID(in.ExternalID).
 		SetNillableDisplayName(in.DisplayName).SetNillablePhone(in.Phone).SetNillableEmail(in.Email).
 		SetNillableNickname(in.Nickname).SetNillableAvatarURL(in.AvatarURL).SetPrivacyRestricted(in.PrivacyRestricted).
@@ -129,7 +132,7 @@ func (s *Service) upsertContact(ctx context.Context, tx *ent.Tx, channelID pulid
 // findOrCreateSession returns the session of a contact on a channel. Two
 // first messages racing make one session: the unique (channel, contact)
 // index decides, and the loser reads the winner's.
-func (s *Service) findOrCreateSession(ctx context.Context, tx *ent.Tx, channelID, contactID pulid.ID) (*ent.Conversation, bool, error) {
+func (s *Service) findOrCreateSession(ctx context.Context, tx *history.Tx, channelID, contactID pulid.ID) (*ent.Conversation, bool, error) {
 	newID := pulid.MustNew("se")
 	now := s.now()
 	id, err := tx.Conversation.Create().SetID(newID).SetKind(conversation.KindEXTERNAL).
@@ -142,22 +145,6 @@ func (s *Service) findOrCreateSession(ctx context.Context, tx *ent.Tx, channelID
 	}
 	conv, err := tx.Conversation.Get(ctx, id)
 	return conv, id == newID, err
-}
-
-// sessionChange updates a session's state with a message written to it:
-// a customer's message makes it UNREAD, an agent's reply ANSWERED, and
-// either reopens it. Notes and system messages change nothing.
-func sessionChange(ctx context.Context, tx *ent.Tx, conv *ent.Conversation, spec messageSpec, now time.Time) error {
-	u := tx.Conversation.UpdateOneID(conv.ID)
-	switch {
-	case spec.Direction == message.DirectionINBOUND:
-		u.SetReplyState(conversation.ReplyStateUNREAD).SetLastInboundAt(now).AddSessionUnread(1)
-	case spec.Direction == message.DirectionOUTBOUND && !spec.AgentsOnly:
-		u.SetReplyState(conversation.ReplyStateANSWERED).SetSessionUnread(0)
-	default:
-		return nil
-	}
-	return u.SetStatus(conversation.StatusOPEN).ClearArchivedAt().ClearArchivedByID().Exec(ctx)
 }
 
 // SessionFilter narrows the inbox.
@@ -175,11 +162,12 @@ type SessionCursor struct {
 }
 
 // Sessions lists the sessions the viewer may see, newest activity first.
-func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, f SessionFilter, first int, after *SessionCursor) ([]*ent.Conversation, bool, int, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, f SessionFilter, first int, after *SessionCursor) (_ []*ent.Conversation, _ bool, _ int, err error) {
+	defer apperr.At("inbox.Sessions", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, false, 0, err
 	}
-	q := s.db.Conversation.Query().Where(s.visibleSessions(v), announced)
+	q := s.db.Conversation.Query().Where(access.VisibleSessions(v), announced)
 	if f.Status != nil {
 		q.Where(conversation.StatusEQ(*f.Status))
 	}
@@ -213,13 +201,34 @@ func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, f SessionFilter,
 
 // agent refuses visitors and members: external chat is for agents and admins.
 func (s *Service) agent(v *auth.Viewer) error {
-	if !s.ExternalAllowed {
-		return planRequired()
+	if err := s.access.External(); err != nil {
+		return err
 	}
 	if v.IsVisitor() || v.UserID == "" || (v.Role != user.RoleAGENT && v.Role != user.RoleADMIN) {
 		return apperr.Forbid("external chat is for agents and admins")
 	}
 	return nil
+}
+
+// MarkRead marks a session read up to a message (or to the end).
+func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, id pulid.ID, messageID *pulid.ID) (_ *ent.Conversation, err error) {
+	defer apperr.At("inbox.MarkRead", &err)
+	conv, err := s.access.Session(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	seq, err := s.history.ReadUpTo(ctx, conv, messageID)
+	if err != nil {
+		return nil, err
+	}
+	return s.markSessionRead(ctx, v, conv, seq)
+}
+
+// Archive archives a session for everyone, recording who and when, or
+// reopens it.
+func (s *Service) Archive(ctx context.Context, v *auth.Viewer, id pulid.ID, archived bool) (_ *ent.Conversation, err error) {
+	defer apperr.At("inbox.Archive", &err)
+	return s.archiveSession(ctx, v, id, archived)
 }
 
 // markSessionRead: an agent reads the shared inbox (UNREAD becomes
@@ -229,10 +238,10 @@ func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent
 	if v.IsVisitor() {
 		return s.visitorRead(ctx, conv, seq)
 	}
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		cur, err := s.lockSession(ctx, tx, conv.ID)
 		if err != nil {
 			return err
@@ -257,7 +266,7 @@ func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent
 		if err := u.Exec(ctx); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, cur))
 		return nil
 	})
 	if err != nil {
@@ -276,9 +285,9 @@ func (s *Service) visitorRead(ctx context.Context, conv *ent.Conversation, seq i
 	if err != nil || len(ids) == 0 {
 		return conv, err
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		for _, id := range ids {
-			if _, err := s.advance(ctx, tx, conv, id, message.StatusREAD, ""); err != nil {
+			if _, err := tx.Advance(ctx, conv, id, message.StatusREAD, ""); err != nil {
 				return err
 			}
 		}
@@ -287,52 +296,16 @@ func (s *Service) visitorRead(ctx context.Context, conv *ent.Conversation, seq i
 	return conv, err
 }
 
-// statusRank orders delivery statuses: a status only moves forward.
-var statusRank = map[message.Status]int{
-	message.StatusPENDING: 0, message.StatusSENT: 1, message.StatusDELIVERED: 2, message.StatusREAD: 3,
-}
-
-// advance moves a message's delivery status forward (PENDING, SENT,
-// DELIVERED, READ; FAILED only from PENDING or SENT) and records the change.
-// It reports whether anything changed: a step back is ignored.
-func (s *Service) advance(ctx context.Context, tx *ent.Tx, conv *ent.Conversation, id pulid.ID, to message.Status, reason string) (bool, error) {
-	var from []message.Status
-	if to == message.StatusFAILED {
-		from = []message.Status{message.StatusPENDING, message.StatusSENT}
-	} else {
-		for st, r := range statusRank {
-			if r < statusRank[to] {
-				from = append(from, st)
-			}
-		}
-	}
-	u := tx.Message.Update().Where(message.ID(id), message.StatusIn(from...)).SetStatus(to).SetUpdatedAt(s.now())
-	switch to {
-	case message.StatusREAD:
-		u.SetReadAt(s.now())
-	case message.StatusFAILED:
-		u.SetFailureReason(reason)
-	}
-	n, err := u.Save(ctx)
-	if err != nil || n == 0 {
-		return false, err
-	}
-	e := conversationEvent(event.TypeMESSAGE_UPDATED, conv)
-	e.MessageID = id
-	s.emit(tx, e)
-	return true, nil
-}
-
 // archiveSession archives a session for everyone, recording who and when,
 // or reopens it.
 func (s *Service) archiveSession(ctx context.Context, v *auth.Viewer, id pulid.ID, archived bool) (*ent.Conversation, error) {
-	if err := s.agent(v); err != nil {
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	if _, err := s.sessionFor(ctx, v, id); err != nil {
+	if _, err := s.access.Session(ctx, v, id); err != nil {
 		return nil, err
 	}
-	err := s.write(ctx, func(tx *ent.Tx) error {
+	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		cur, err := s.lockSession(ctx, tx, id)
 		if err != nil {
 			return err
@@ -352,7 +325,7 @@ func (s *Service) archiveSession(ctx context.Context, v *auth.Viewer, id pulid.I
 		if err := u.Exec(ctx); err != nil {
 			return err
 		}
-		s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, cur))
 		return nil
 	})
 	if err != nil {
@@ -361,8 +334,8 @@ func (s *Service) archiveSession(ctx context.Context, v *auth.Viewer, id pulid.I
 	return s.db.Conversation.Get(ctx, id)
 }
 
-func (s *Service) lockSession(ctx context.Context, tx *ent.Tx, id pulid.ID) (*ent.Conversation, error) {
-	c, err := forUpdate(s, tx.Conversation.Query().Where(conversation.ID(id), conversation.KindEQ(conversation.KindEXTERNAL))).Only(ctx)
+func (s *Service) lockSession(ctx context.Context, tx *history.Tx, id pulid.ID) (*ent.Conversation, error) {
+	c, err := history.ForUpdate(tx, tx.Conversation.Query().Where(conversation.ID(id), conversation.KindEQ(conversation.KindEXTERNAL))).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.Missing("no such session")
 	}
@@ -371,11 +344,12 @@ func (s *Service) lockSession(ctx context.Context, tx *ent.Tx, id pulid.ID) (*en
 
 // Forward makes a colleague the session's assignee, with a note only agents
 // see. The colleague sees the whole history from then on, and is told.
-func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, note *string) (*ent.Conversation, error) {
-	if err := s.agent(v); err != nil {
+func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, note *string) (_ *ent.Conversation, err error) {
+	defer apperr.At("inbox.Forward", &err)
+	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	if _, err := s.sessionFor(ctx, v, id); err != nil {
+	if _, err := s.access.Session(ctx, v, id); err != nil {
 		return nil, err
 	}
 	target, err := s.db.User.Get(ctx, to)
@@ -395,7 +369,7 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 	if textLen(text) > s.limits.InternalText {
 		return nil, apperr.New(apperr.TextTooLong, "the note is too long").With("max", s.limits.InternalText)
 	}
-	err = s.write(ctx, func(tx *ent.Tx) error {
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		cur, err := s.lockSession(ctx, tx, id)
 		if err != nil {
 			return err
@@ -410,15 +384,15 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 		prev := cur.AssigneeID
 		cur.AssigneeID = &to
 		// The colleague hears of the session before its first new message.
-		s.emit(tx, userEvent(event.TypeCONVERSATION_ADDED, to, cur))
+		tx.Emit(history.UserEvent(events.ConversationAdded, to, cur))
 		msg := fmt.Sprintf("%s forwarded this chat to %s", me.Name, target.Name)
 		if text != "" {
 			msg += ": " + text
 		}
-		if _, err := s.system(ctx, tx, cur, msg, true); err != nil {
+		if _, err := tx.System(ctx, cur, msg, true); err != nil {
 			return err
 		}
-		evs := []ev{conversationEvent(event.TypeCONVERSATION_UPDATED, cur)}
+		evs := []history.Event{history.ConversationEvent(events.ConversationUpdated, cur)}
 		if prev != nil && *prev != to {
 			// The one it was forwarded to before may have seen it only as its assignee.
 			still, err := tx.User.Query().Where(user.ID(*prev), user.Or(user.RoleEQ(user.RoleADMIN),
@@ -427,10 +401,10 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 				return err
 			}
 			if !still {
-				evs = append(evs, userEvent(event.TypeCONVERSATION_REMOVED, *prev, cur))
+				evs = append(evs, history.UserEvent(events.ConversationRemoved, *prev, cur))
 			}
 		}
-		s.emit(tx, evs...)
+		tx.Emit(evs...)
 		return nil
 	})
 	if err != nil {
@@ -441,7 +415,8 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 
 // CloseInactive archives open sessions of channels with an inactivity
 // period once nothing has happened in them for that long.
-func (s *Service) CloseInactive(ctx context.Context) (int, error) {
+func (s *Service) CloseInactive(ctx context.Context) (_ int, err error) {
+	defer apperr.At("inbox.CloseInactive", &err)
 	chans, err := s.db.Channel.Query().Where(entchannel.AutoCloseAfterHoursNotNil(), entchannel.AutoCloseAfterHoursGT(0)).All(ctx)
 	if err != nil {
 		return 0, err
@@ -455,7 +430,7 @@ func (s *Service) CloseInactive(ctx context.Context) (int, error) {
 			return closed, err
 		}
 		for _, id := range ids {
-			err := s.write(ctx, func(tx *ent.Tx) error {
+			err := s.history.Write(ctx, func(tx *history.Tx) error {
 				cur, err := s.lockSession(ctx, tx, id)
 				if err != nil {
 					return err
@@ -469,10 +444,10 @@ func (s *Service) CloseInactive(ctx context.Context) (int, error) {
 					return err
 				}
 				closed++
-				if _, err := s.system(ctx, tx, cur, fmt.Sprintf("Closed after %d hours without activity", *ch.AutoCloseAfterHours), true); err != nil {
+				if _, err := tx.System(ctx, cur, fmt.Sprintf("Closed after %d hours without activity", *ch.AutoCloseAfterHours), true); err != nil {
 					return err
 				}
-				s.emit(tx, conversationEvent(event.TypeCONVERSATION_UPDATED, cur))
+				tx.Emit(history.ConversationEvent(events.ConversationUpdated, cur))
 				return nil
 			})
 			if err != nil {

@@ -1,19 +1,26 @@
-package chat
+// Package outbox is the delivery worker: it hands replies to customers to
+// their channel's provider after commit, retries what may be retried, and
+// moves each message's delivery status (SENT or FAILED).
+package outbox
 
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"parley/ent"
 	"parley/ent/message"
-	"parley/ent/outbox"
+	entoutbox "parley/ent/outbox"
 	"parley/ent/schema/pulid"
+	"parley/server/apperr"
 	"parley/server/channel"
+	"parley/server/db"
+	"parley/server/history"
 )
 
-// OutboxConfig sets how replies to customers are delivered.
-type OutboxConfig struct {
+// Config sets how replies to customers are delivered.
+type Config struct {
 	MaxAttempts int           // tries before a message is FAILED
 	Backoff     time.Duration // wait after the first failure; doubles each time
 	MaxBackoff  time.Duration
@@ -21,19 +28,37 @@ type OutboxConfig struct {
 	SendTimeout time.Duration
 }
 
-// DefaultOutbox is the production setting.
-var DefaultOutbox = OutboxConfig{MaxAttempts: 6, Backoff: 2 * time.Second, MaxBackoff: 5 * time.Minute,
+// Default is the production setting.
+var Default = Config{MaxAttempts: 6, Backoff: 2 * time.Second, MaxBackoff: 5 * time.Minute,
 	Lease: 2 * time.Minute, SendTimeout: 30 * time.Second}
 
-func (s *Service) wakeOutbox() {
+// Service is the delivery worker.
+type Service struct {
+	db        *db.DB
+	history   *history.Writer
+	providers *channel.Registry
+	now       func() time.Time
+	log       *slog.Logger
+	// Config sets how replies are delivered.
+	Config Config
+	wake   chan struct{}
+}
+
+// New returns the worker; Run starts it.
+func New(d *db.DB, hist *history.Writer, providers *channel.Registry, now func() time.Time, log *slog.Logger) *Service {
+	return &Service{db: d, history: hist, providers: providers, now: now, log: log, Config: Default, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the worker that entries were committed. It never blocks.
+func (s *Service) Wake() {
 	select {
-	case s.outboxWake <- struct{}{}:
+	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-// RunOutbox delivers due outbox entries until ctx ends.
-func (s *Service) RunOutbox(ctx context.Context) {
+// Run delivers due outbox entries until ctx ends.
+func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -49,7 +74,7 @@ func (s *Service) RunOutbox(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.outboxWake:
+		case <-s.wake:
 		case <-t.C:
 		}
 	}
@@ -61,27 +86,24 @@ func (s *Service) RunOutbox(ctx context.Context) {
 // the adapter is called, and an entry whose lease ran out while SENDING —
 // the process died mid-send, so the provider may have it — is failed, never
 // sent again. Only errors the adapter calls temporary are retried.
-func (s *Service) DeliverDue(ctx context.Context) (int, error) {
+func (s *Service) DeliverDue(ctx context.Context) (_ int, err error) {
+	defer apperr.At("outbox.DeliverDue", &err)
 	now := s.now()
-	var (
-		claimed []*ent.Outbox
-		failed  bool
-	)
-	// A plain transaction: claiming records no event, so it wakes nobody.
-	err := s.db.Tx(ctx, func(tx *ent.Tx) error {
-		stale, err := tx.Outbox.Query().Where(outbox.StateEQ(outbox.StateSENDING), outbox.LeaseUntilLT(now)).All(ctx)
+	var claimed []*ent.Outbox
+	// Claiming records no event; failing a stale entry does (Write wakes the relay then).
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
+		stale, err := tx.Outbox.Query().Where(entoutbox.StateEQ(entoutbox.StateSENDING), entoutbox.LeaseUntilLT(now)).All(ctx)
 		if err != nil {
 			return err
 		}
 		for _, e := range stale {
-			if err := s.finish(ctx, tx, e, outbox.StateFAILED, "delivery was interrupted; it may or may not have reached the customer"); err != nil {
+			if err := s.finish(ctx, tx, e, entoutbox.StateFAILED, "delivery was interrupted; it may or may not have reached the customer"); err != nil {
 				return err
 			}
-			failed = true
 		}
-		claimed, err = forUpdate(s, tx.Outbox.Query().
-			Where(outbox.StateEQ(outbox.StatePENDING), outbox.NextAttemptAtLTE(now)).
-			Order(ent.Asc(outbox.FieldNextAttemptAt)).Limit(20)).All(ctx)
+		claimed, err = history.ForUpdate(tx, tx.Outbox.Query().
+			Where(entoutbox.StateEQ(entoutbox.StatePENDING), entoutbox.NextAttemptAtLTE(now)).
+			Order(ent.Asc(entoutbox.FieldNextAttemptAt)).Limit(20)).All(ctx)
 		if err != nil || len(claimed) == 0 {
 			return err
 		}
@@ -89,14 +111,11 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 		for i, e := range claimed {
 			ids[i] = e.ID
 		}
-		return tx.Outbox.Update().Where(outbox.IDIn(ids...), outbox.StateEQ(outbox.StatePENDING)).
-			SetState(outbox.StateSENDING).SetLeaseUntil(now.Add(s.Outbox.Lease)).AddAttempts(1).Exec(ctx)
+		return tx.Outbox.Update().Where(entoutbox.IDIn(ids...), entoutbox.StateEQ(entoutbox.StatePENDING)).
+			SetState(entoutbox.StateSENDING).SetLeaseUntil(now.Add(s.Config.Lease)).AddAttempts(1).Exec(ctx)
 	})
 	if err != nil {
 		return 0, err
-	}
-	if failed {
-		s.relay.Notify()
 	}
 	for _, e := range claimed {
 		e.Attempts++
@@ -117,13 +136,13 @@ func (s *Service) deliver(ctx context.Context, e *ent.Outbox) error {
 			if !ch.Connected {
 				err = channel.ErrSyncLost
 			} else {
-				sendCtx, cancel := context.WithTimeout(ctx, s.Outbox.SendTimeout)
+				sendCtx, cancel := context.WithTimeout(ctx, s.Config.SendTimeout)
 				providerID, err = p.Send(sendCtx, out)
 				cancel()
 			}
 		}
 	}
-	return s.write(ctx, func(tx *ent.Tx) error {
+	return s.history.Write(ctx, func(tx *history.Tx) error {
 		switch {
 		case err == nil:
 			if providerID != "" {
@@ -131,29 +150,29 @@ func (s *Service) deliver(ctx context.Context, e *ent.Outbox) error {
 					return err
 				}
 			}
-			return s.finish(ctx, tx, e, outbox.StateDONE, "")
+			return s.finish(ctx, tx, e, entoutbox.StateDONE, "")
 		case errors.Is(err, channel.ErrSyncLost):
 			if ch != nil && ch.Connected {
 				if err := tx.Channel.UpdateOneID(ch.ID).SetConnected(false).Exec(ctx); err != nil {
 					return err
 				}
 			}
-			return s.finish(ctx, tx, e, outbox.StateFAILED, channel.ErrSyncLost.Error())
-		case channel.IsTemporary(err) && e.Attempts < s.Outbox.MaxAttempts:
-			wait := s.Outbox.Backoff << (e.Attempts - 1)
-			if wait > s.Outbox.MaxBackoff || wait <= 0 {
-				wait = s.Outbox.MaxBackoff
+			return s.finish(ctx, tx, e, entoutbox.StateFAILED, channel.ErrSyncLost.Error())
+		case channel.IsTemporary(err) && e.Attempts < s.Config.MaxAttempts:
+			wait := s.Config.Backoff << (e.Attempts - 1)
+			if wait > s.Config.MaxBackoff || wait <= 0 {
+				wait = s.Config.MaxBackoff
 			}
-			return tx.Outbox.UpdateOneID(e.ID).SetState(outbox.StatePENDING).ClearLeaseUntil().
+			return tx.Outbox.UpdateOneID(e.ID).SetState(entoutbox.StatePENDING).ClearLeaseUntil().
 				SetNextAttemptAt(s.now().Add(wait)).SetLastError(err.Error()).Exec(ctx)
 		default:
-			return s.finish(ctx, tx, e, outbox.StateFAILED, err.Error())
+			return s.finish(ctx, tx, e, entoutbox.StateFAILED, err.Error())
 		}
 	})
 }
 
 // finish closes an entry and moves its message forward (SENT) or to FAILED.
-func (s *Service) finish(ctx context.Context, tx *ent.Tx, e *ent.Outbox, state outbox.State, reason string) error {
+func (s *Service) finish(ctx context.Context, tx *history.Tx, e *ent.Outbox, state entoutbox.State, reason string) error {
 	u := tx.Outbox.UpdateOneID(e.ID).SetState(state).ClearLeaseUntil()
 	if reason != "" {
 		u.SetLastError(reason)
@@ -170,10 +189,10 @@ func (s *Service) finish(ctx context.Context, tx *ent.Tx, e *ent.Outbox, state o
 		return err
 	}
 	to := message.StatusSENT
-	if state == outbox.StateFAILED {
+	if state == entoutbox.StateFAILED {
 		to = message.StatusFAILED
 	}
-	_, err = s.advance(ctx, tx, conv, m.ID, to, reason)
+	_, err = tx.Advance(ctx, conv, m.ID, to, reason)
 	return err
 }
 
@@ -189,7 +208,14 @@ func (s *Service) outbound(ctx context.Context, msgID pulid.ID) (*ent.Channel, c
 	if err != nil {
 		return nil, out, err
 	}
-	ch, ct, err := s.channelAndContact(ctx, conv)
+	if conv.ChannelID == nil || conv.ContactID == nil {
+		return nil, out, apperr.Missing("not a session")
+	}
+	ch, err := s.db.Channel.Get(ctx, *conv.ChannelID)
+	if err != nil {
+		return nil, out, err
+	}
+	ct, err := s.db.Contact.Get(ctx, *conv.ContactID)
 	if err != nil {
 		return nil, out, err
 	}
@@ -213,4 +239,12 @@ func (s *Service) outbound(ctx context.Context, msgID pulid.ID) (*ent.Channel, c
 		out.Template = &channel.Template{Name: t.Name, Language: t.Language, Parameters: t.Parameters}
 	}
 	return ch, out, nil
+}
+
+// deref is the string p points to, or "".
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

@@ -1,0 +1,236 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"parley/ent"
+	"parley/ent/attachment"
+	"parley/ent/conversation"
+	"parley/ent/message"
+	"parley/ent/schema"
+	"parley/ent/schema/pulid"
+	"parley/server/apperr"
+	"parley/server/history/events"
+)
+
+// MessageSpec is a message ready to be written.
+type MessageSpec struct {
+	ID                pulid.ID
+	SenderID          *pulid.ID
+	AuthorKey         string
+	Direction         message.Direction
+	Kind              message.Kind
+	Text              *string
+	Status            message.Status
+	ClientMessageID   *string
+	ChannelID         *pulid.ID
+	ProviderMessageID *string
+	ReplyToID         *pulid.ID
+	MessageTag        *message.MessageTag
+	Post              *schema.Post
+	Template          *schema.Template
+	Mentions          []pulid.ID
+	AttachmentIDs     []pulid.ID
+	// CountsAsUnread is false for SYSTEM messages: they inform, they do not badge.
+	CountsAsUnread bool
+	// AgentsOnly keeps it from a Live Chat visitor (a private note).
+	AgentsOnly bool
+	// Outbox hands it to the channel's provider after commit.
+	Outbox bool
+	// Announce tells agents of the session first, if this is its first
+	// message: a Live Chat visitor's.
+	Announce bool
+}
+
+// AppendMessage is the one path every message takes, whoever sends it:
+// inside the transaction it numbers the message, stores it, moves
+// the counters of every member, and records the event. Subscribers hear of
+// it after commit.
+func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec MessageSpec) (*ent.Message, error) {
+	now := tx.Now()
+	// Taking the next number locks the conversation's row until commit, so
+	// numbers follow commit order within a conversation.
+	seq, err := tx.nextSeq(ctx, conv.ID, spec.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	create := tx.Message.Create().
+		SetID(spec.ID).SetConversationID(conv.ID).SetSeq(seq).
+		SetNillableSenderID(spec.SenderID).SetAuthorKey(spec.AuthorKey).
+		SetDirection(spec.Direction).SetKind(spec.Kind).SetNillableText(spec.Text).SetStatus(spec.Status).
+		SetNillableClientMessageID(spec.ClientMessageID).
+		SetNillableChannelID(spec.ChannelID).SetNillableProviderMessageID(spec.ProviderMessageID).
+		SetNillableReplyToID(spec.ReplyToID).SetNillableMessageTag(spec.MessageTag).
+		AddMentionIDs(spec.Mentions...).SetAgentsOnly(spec.AgentsOnly).
+		SetCreatedAt(now).SetUpdatedAt(now)
+	if spec.Post != nil {
+		create.SetPost(spec.Post)
+	}
+	if spec.Template != nil {
+		create.SetTemplate(spec.Template)
+	}
+	m, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(spec.AttachmentIDs) > 0 {
+		n, err := tx.Attachment.Update().
+			Where(attachment.IDIn(spec.AttachmentIDs...), attachment.MessageIDIsNil()).
+			SetMessageID(m.ID).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if n != len(uniq(spec.AttachmentIDs)) {
+			return nil, apperr.New(apperr.Conflict, "an attachment was sent meanwhile")
+		}
+	}
+	if conv.Kind != conversation.KindEXTERNAL {
+		if err := tx.countMessage(ctx, conv, spec, seq, now); err != nil {
+			return nil, err
+		}
+	} else if err := tx.sessionChange(ctx, conv, spec, now); err != nil {
+		return nil, err
+	}
+	if spec.Outbox && conv.ChannelID != nil {
+		if err := tx.Outbox.Create().SetMessageID(m.ID).SetChannelID(*conv.ChannelID).SetNextAttemptAt(now).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	e := ConversationEvent(events.MessageAdded, conv)
+	e.MessageID, e.AgentsOnly = m.ID, spec.AgentsOnly
+	evs := []Event{e}
+	if spec.Announce && seq == 1 {
+		// Decided on the number taken under the row lock: of several first
+		// messages racing, only the one numbered 1 announces the session.
+		evs = []Event{ConversationEvent(events.ConversationAdded, conv), e}
+	}
+	tx.Emit(evs...)
+	return m, nil
+}
+
+// nextSeq numbers a new message and makes it the conversation's last, in one statement.
+func (tx *Tx) nextSeq(ctx context.Context, convID, msgID pulid.ID, now time.Time) (int64, error) {
+	rows, err := tx.QueryContext(ctx, tx.w.db.Rebind(`UPDATE conversations
+		SET last_seq = last_seq + 1, last_message_id = $1, last_message_at = $2, updated_at = $2
+		WHERE id = $3 RETURNING last_seq`), string(msgID), now, string(convID))
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var seq int64
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		return 0, apperr.Missing("no such conversation")
+	}
+	if err := rows.Scan(&seq); err != nil {
+		return 0, err
+	}
+	return seq, rows.Close()
+}
+
+// countMessage moves the members' counters of a chat in one statement:
+// everyone else gets one more unread (and mention, if named) and sees the
+// chat again if they had archived it; the sender has read everything up to
+// their own message. A SYSTEM message only moves the chat's activity.
+func (tx *Tx) countMessage(ctx context.Context, conv *ent.Conversation, spec MessageSpec, seq int64, now time.Time) error {
+	sender := ""
+	if spec.SenderID != nil {
+		sender = string(*spec.SenderID)
+	}
+	args := []any{string(conv.ID), now, sender, spec.CountsAsUnread, seq}
+	mentioned := "false"
+	if len(spec.Mentions) > 0 {
+		marks := make([]string, len(spec.Mentions))
+		for i, id := range spec.Mentions {
+			args = append(args, string(id))
+			marks[i] = fmt.Sprintf("$%d", len(args))
+		}
+		mentioned = "user_id IN (" + strings.Join(marks, ", ") + ")"
+	}
+	_, err := tx.ExecContext(ctx, tx.w.db.Rebind(`UPDATE members SET
+		activity_at = $2,
+		unread_count = CASE WHEN user_id = $3 THEN 0 WHEN $4 THEN unread_count + 1 ELSE unread_count END,
+		mention_count = CASE WHEN user_id = $3 THEN 0 WHEN `+mentioned+` THEN mention_count + 1 ELSE mention_count END,
+		read_seq = CASE WHEN user_id = $3 THEN $5 ELSE read_seq END,
+		archived = CASE WHEN user_id = $3 OR $4 THEN false ELSE archived END
+		WHERE conversation_id = $1`), args...)
+	return err
+}
+
+// System writes a SYSTEM message (membership changes, forwarding notes) in
+// the transaction.
+func (tx *Tx) System(ctx context.Context, conv *ent.Conversation, text string, agentsOnly bool) (*ent.Message, error) {
+	return tx.AppendMessage(ctx, conv, MessageSpec{
+		ID: pulid.MustNew("ms"), AuthorKey: "system", Direction: message.DirectionINTERNAL,
+		Kind: message.KindSYSTEM, Text: &text, Status: message.StatusSENT, AgentsOnly: agentsOnly,
+	})
+}
+
+// sessionChange updates a session's state with a message written to it:
+// a customer's message makes it UNREAD, an agent's reply ANSWERED, and
+// either reopens it. Notes and system messages change nothing.
+func (tx *Tx) sessionChange(ctx context.Context, conv *ent.Conversation, spec MessageSpec, now time.Time) error {
+	u := tx.Conversation.UpdateOneID(conv.ID)
+	switch {
+	case spec.Direction == message.DirectionINBOUND:
+		u.SetReplyState(conversation.ReplyStateUNREAD).SetLastInboundAt(now).AddSessionUnread(1)
+	case spec.Direction == message.DirectionOUTBOUND && !spec.AgentsOnly:
+		u.SetReplyState(conversation.ReplyStateANSWERED).SetSessionUnread(0)
+	default:
+		return nil
+	}
+	return u.SetStatus(conversation.StatusOPEN).ClearArchivedAt().ClearArchivedByID().Exec(ctx)
+}
+
+// statusRank orders delivery statuses: a status only moves forward.
+var statusRank = map[message.Status]int{
+	message.StatusPENDING: 0, message.StatusSENT: 1, message.StatusDELIVERED: 2, message.StatusREAD: 3,
+}
+
+// Advance moves a message's delivery status forward (PENDING, SENT,
+// DELIVERED, READ; FAILED only from PENDING or SENT) and records the change.
+// It reports whether anything changed: a step back is ignored.
+func (tx *Tx) Advance(ctx context.Context, conv *ent.Conversation, id pulid.ID, to message.Status, reason string) (bool, error) {
+	var from []message.Status
+	if to == message.StatusFAILED {
+		from = []message.Status{message.StatusPENDING, message.StatusSENT}
+	} else {
+		for st, r := range statusRank {
+			if r < statusRank[to] {
+				from = append(from, st)
+			}
+		}
+	}
+	u := tx.Message.Update().Where(message.ID(id), message.StatusIn(from...)).SetStatus(to).SetUpdatedAt(tx.Now())
+	switch to {
+	case message.StatusREAD:
+		u.SetReadAt(tx.Now())
+	case message.StatusFAILED:
+		u.SetFailureReason(reason)
+	}
+	n, err := u.Save(ctx)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	e := ConversationEvent(events.MessageUpdated, conv)
+	e.MessageID = id
+	tx.Emit(e)
+	return true, nil
+}
+
+func uniq(ids []pulid.ID) []pulid.ID {
+	seen := map[pulid.ID]bool{}
+	var out []pulid.ID
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
