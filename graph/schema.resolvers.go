@@ -7,11 +7,6 @@ package graph
 
 import (
 	"context"
-	"time"
-
-	"entgo.io/contrib/entgql"
-	"github.com/99designs/gqlgen/graphql"
-
 	"parley/ent"
 	"parley/ent/call"
 	"parley/ent/channel"
@@ -29,6 +24,10 @@ import (
 	"parley/server/ratelimit"
 	"parley/server/settings"
 	"parley/server/users"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 func (r *attachmentResolver) URL(ctx context.Context, obj *ent.Attachment) (*string, error) {
