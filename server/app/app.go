@@ -62,6 +62,8 @@ type App struct {
 	Files     blob.Store
 	Signer    *files.Signer
 	Retention *retention.Job
+	// receivers are the providers whose webhooks Parley serves, by kind.
+	receivers map[channel.Kind]channel.Receiver
 	handler   http.Handler
 }
 
@@ -104,7 +106,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Access = access.New(database.Client, access.Plan{External: cfg.Plan != "STANDARD"})
 	a.History = history.New(database, cfg.Now, a.Relay.Notify)
-	reg := providers(cfg.Senders)
+	reg, receivers := providers(cfg)
+	a.receivers = receivers
 	a.Outbox = outbox.New(database, a.History, reg, cfg.Now, cfg.Log)
 	if cfg.Outbox != nil {
 		a.Outbox.Config = *cfg.Outbox
@@ -126,15 +129,24 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 // providers are the kinds of channel Parley speaks: a provider is one
-// folder under server/channel and one entry here.
-func providers(senders map[channel.Kind]channel.Sender) *channel.Registry {
-	r := channel.NewRegistry(sms.Provider{}, whatsapp.Provider{}, messenger.Provider{}, instagram.Provider{}, livechat.Provider{})
-	for kind, s := range senders {
+// folder under server/channel and one entry here. Those with webhooks are
+// also receivers (a test's stand-in sender replaces only the sending).
+func providers(cfg Config) (*channel.Registry, map[channel.Kind]channel.Receiver) {
+	all := []channel.Provider{sms.Provider{API: cfg.TwilioAPIURL, PublicURL: cfg.PublicURL},
+		whatsapp.Provider{}, messenger.Provider{}, instagram.Provider{}, livechat.Provider{}}
+	r := channel.NewRegistry(all...)
+	receivers := map[channel.Kind]channel.Receiver{}
+	for _, p := range all {
+		if rc, ok := p.(channel.Receiver); ok {
+			receivers[p.Kind()] = rc
+		}
+	}
+	for kind, s := range cfg.Senders {
 		if p, err := r.For(kind); err == nil {
 			r.Register(channel.WithSender(p, s))
 		}
 	}
-	return r
+	return r, receivers
 }
 
 // openFiles opens attachment storage (PARLEY_STORAGE_URL, or disk under

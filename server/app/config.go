@@ -28,7 +28,10 @@ type Config struct {
 	// TrustedProxies may name the client in X-Forwarded-For (rate limits).
 	TrustedProxies []netip.Prefix
 	PublicURL      string
-	Demo           bool
+	// TwilioAPIURL is Twilio's REST API (PARLEY_TWILIO_API_URL; "" is
+	// https://api.twilio.com), replaced by a stand-in in tests.
+	TwilioAPIURL string
+	Demo         bool
 	// StorageURL is a gocloud.dev bucket URL (s3://, gs://, azblob://,
 	// file://, mem://) for attachments; "" keeps them on local disk in
 	// DataDir/files.
@@ -89,6 +92,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Plan:          model.Plan(strings.ToUpper(or(getenv("PARLEY_PLAN"), "ENTERPRISE"))),
 		PublicURL:     strings.TrimRight(or(getenv("PARLEY_PUBLIC_URL"), "http://localhost:8080"), "/"),
 		StorageURL:    strings.TrimSpace(getenv("PARLEY_STORAGE_URL")),
+		TwilioAPIURL:  strings.TrimRight(strings.TrimSpace(getenv("PARLEY_TWILIO_API_URL")), "/"),
 		FileURLSecret: getenv("PARLEY_FILE_URL_SECRET"),
 	}
 	if c.StorageURL != "" && !strings.Contains(c.StorageURL, "://") {
