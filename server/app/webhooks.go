@@ -45,8 +45,11 @@ func (a *App) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status, text := webhookStatus(err)
-		if status >= 500 {
+		switch {
+		case status == http.StatusInternalServerError:
 			logx.From(r.Context()).Error("webhook not stored", "err", err)
+		case status >= 500:
+			logx.From(r.Context()).Warn("webhook not stored", "err", err)
 		}
 		writeText(w, status, text)
 		return
