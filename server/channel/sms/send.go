@@ -13,6 +13,9 @@ import (
 	"parley/server/channel"
 )
 
+// ErrNoMedia refuses a reply with files: Parley does not send MMS yet.
+var ErrNoMedia = errors.New("SMS replies cannot carry files yet")
+
 // maxReason bounds what of Twilio's error message a failed send keeps.
 const maxReason = 200
 
@@ -20,6 +23,10 @@ const maxReason = 200
 // Messages resource and returns its sid. Twilio's status callbacks for it
 // come to the channel's StatusPath.
 func (p Provider) Send(ctx context.Context, out channel.Outbound) (string, error) {
+	if len(out.Attachments) > 0 {
+		// Not sent at all rather than sent without the files the agent meant.
+		return "", ErrNoMedia
+	}
 	sid, token := out.Channel.Credentials["accountSid"], out.Channel.Credentials["authToken"]
 	if sid == "" || token == "" {
 		return "", channel.ErrSyncLost

@@ -72,3 +72,16 @@ func TestSendWithoutCredentialsIsSyncLost(t *testing.T) {
 		t.Fatalf("err %v, want ErrSyncLost", err)
 	}
 }
+
+// A reply with files fails whole instead of reaching the customer without them.
+func TestSendWithFilesFails(t *testing.T) {
+	called := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called = true }))
+	defer srv.Close()
+	o := out()
+	o.Attachments = []channel.Attachment{{ID: "at_1", Filename: "a.jpg", ContentType: "image/jpeg", Size: 10}}
+	_, err := Provider{API: srv.URL}.Send(context.Background(), o)
+	if !errors.Is(err, ErrNoMedia) || channel.IsTemporary(err) || called {
+		t.Fatalf("err %v, Twilio called %v", err, called)
+	}
+}
