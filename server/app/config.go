@@ -55,6 +55,8 @@ type Config struct {
 	// Senders replace the providers' senders by kind (a stand-in for a
 	// provider's API in tests).
 	Senders map[channel.Kind]channel.Sender
+	// MediaRetry replaces the first wait before an inbound file is fetched again (default 2s).
+	MediaRetry time.Duration
 	// Outbox replaces the outbox's retry settings.
 	Outbox *outbox.Config
 	// VisitorBurst is how many Live Chats one address may start at once (default 20).

@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"image"
+	"image/jpeg"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -315,4 +318,97 @@ func TestTwilioStatusBeforeSendAnswer(t *testing.T) {
 		}
 		waitSMSStatus(t, ann, id, "DELIVERED")
 	})
+}
+
+// tinyJPEG is a 2x1 picture.
+func tinyJPEG(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewRGBA(image.Rect(0, 0, 2, 1)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// An MMS is stored at once with its text; its picture, fetched from
+// Twilio with the account's credentials through Twilio's redirect, joins
+// it, also when the first fetch fails.
+func TestTwilioInboundMMS(t *testing.T) {
+	t.Parallel()
+	for _, b := range apitest.Backends {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			fetches, pic := 0, tinyJPEG(t)
+			media := http.NewServeMux()
+			media.HandleFunc("/media", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				fetches++
+				first := fetches == 1
+				mu.Unlock()
+				if u, p, _ := r.BasicAuth(); u != twilioAccount || p != twilioToken {
+					w.WriteHeader(401)
+					return
+				}
+				if first {
+					w.WriteHeader(503)
+					return
+				}
+				http.Redirect(w, r, "/file", http.StatusTemporaryRedirect)
+			})
+			media.HandleFunc("/file", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(pic) })
+			srv := httptest.NewServer(media)
+			t.Cleanup(srv.Close)
+			env := apitest.Start(t, b, apitest.Options{Configure: func(c *app.Config) { c.MediaRetry = 20 * time.Millisecond }})
+
+			ann := env.NewUser("AGENT", "Ann")
+			smsChannel(t, env, ann.ID)
+			body := fixture(t, "mms_inbound.txt")
+			i := strings.Index(body, "MediaUrl0=")
+			j := i + strings.Index(body[i:], "&")
+			body = body[:i] + "MediaUrl0=" + url.QueryEscape(srv.URL+"/media") + body[j:]
+			if code, _, _ := postTwilio(t, env, "/webhooks/sms", "/webhooks/sms", twilioToken, body); code != 200 {
+				t.Fatalf("MMS: %d", code)
+			}
+			type att struct{ ContentType string }
+			var out struct {
+				Sessions struct {
+					Edges []struct {
+						Node struct {
+							Messages struct {
+								Edges []struct {
+									Node struct {
+										Text        string
+										Attachments []att
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				ann.MustDo(`{ sessions(channelKind:SMS, first:1){ edges { node { messages(last:1){ edges { node {
+					text attachments { contentType } } } } } } } }`, nil, &out)
+				m := out.Sessions.Edges[0].Node.Messages.Edges[0].Node
+				if m.Text != "The box arrived damaged" {
+					t.Fatalf("text %q", m.Text)
+				}
+				if len(m.Attachments) == 1 && m.Attachments[0].ContentType == "image/jpeg" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("attachments %+v", m.Attachments)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			// A replay stores nothing more and fetches nothing more.
+			postTwilio(t, env, "/webhooks/sms", "/webhooks/sms", twilioToken, body)
+			mu.Lock()
+			defer mu.Unlock()
+			if fetches != 2 {
+				t.Fatalf("%d fetches, want 2 (a failed one, then one)", fetches)
+			}
+		})
+	}
 }

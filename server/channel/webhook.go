@@ -3,6 +3,7 @@ package channel
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 )
 
@@ -86,4 +87,11 @@ type StatusUpdate struct {
 	Status            Status
 	// Reason says why a message FAILED.
 	Reason string
+}
+
+// MediaFetcher is a provider whose inbound messages point at files it
+// holds: Parley fetches each once the message is stored. An error wrapped
+// with Temporary is tried again.
+type MediaFetcher interface {
+	FetchMedia(ctx context.Context, ch Channel, ref MediaRef) (io.ReadCloser, error)
 }

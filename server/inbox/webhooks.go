@@ -55,7 +55,8 @@ var StatusWait = 5 * time.Second
 var ErrStatusEarly = errors.New("no message has this provider id yet")
 
 // StoreWebhook stores what a webhook carried: each message through
-// Receive, each receipt moving its message's status forward.
+// Receive (its files fetched afterwards, in the background), each receipt
+// moving its message's status forward.
 func (s *Service) StoreWebhook(ctx context.Context, b channel.Batch) (err error) {
 	defer apperr.At("inbox.StoreWebhook", &err)
 	id := pulid.ID(b.Channel.ID)
@@ -63,8 +64,12 @@ func (s *Service) StoreWebhook(ctx context.Context, b channel.Batch) (err error)
 		in := Inbound{ChannelID: id, ProviderMessageID: m.ProviderID,
 			Contact: ContactInfo{ExternalID: m.Contact.ExternalID, Phone: nonEmpty(m.Contact.Phone), DisplayName: nonEmpty(m.Contact.Name)}}
 		in.Text = nonEmpty(m.Text)
-		if _, err := s.Receive(ctx, in); err != nil {
+		msg, created, err := s.receive(ctx, in)
+		if err != nil {
 			return err
+		}
+		if created {
+			s.fetchMedia(b.Channel, msg, m.Media)
 		}
 	}
 	for _, st := range b.Statuses {
