@@ -107,7 +107,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Access = access.New(database.Client, access.Plan{External: cfg.Plan != "STANDARD"})
 	a.History = history.New(database, cfg.Now, a.Relay.Notify)
-	reg, base := providers(cfg)
+	// The SMS provider links files by signed download URLs, made once the
+	// signer exists (openFiles, below).
+	reg, base := providers(cfg, func(id string) string { return a.Signer.URL(id) })
 	a.receivers = implementing[channel.Receiver](base)
 	a.Outbox = outbox.New(database, a.History, reg, cfg.Now, cfg.Log)
 	if cfg.Outbox != nil {
@@ -138,8 +140,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 // folder under server/channel and one entry here. It returns the registry
 // and the providers themselves, whose webhooks and file fetching serve
 // also when a test's stand-in replaces the sending.
-func providers(cfg Config) (*channel.Registry, []channel.Provider) {
-	all := []channel.Provider{sms.Provider{API: cfg.TwilioAPIURL, PublicURL: cfg.PublicURL},
+func providers(cfg Config, mediaURL func(attachmentID string) string) (*channel.Registry, []channel.Provider) {
+	all := []channel.Provider{sms.Provider{API: cfg.TwilioAPIURL, PublicURL: cfg.PublicURL, MediaURL: mediaURL},
 		whatsapp.Provider{}, messenger.Provider{}, instagram.Provider{}, livechat.Provider{}}
 	r := channel.NewRegistry(all...)
 	for kind, s := range cfg.Senders {

@@ -412,3 +412,36 @@ func TestTwilioInboundMMS(t *testing.T) {
 		})
 	}
 }
+
+// A reply with a file goes out as MMS: Twilio gets a signed download URL
+// that serves the file without a token.
+func TestTwilioSendMMS(t *testing.T) {
+	runTwilio(t, func(t *testing.T, env *apitest.Env, fake *fakeTwilio) {
+		ann := env.NewUser("AGENT", "Ann")
+		smsChannel(t, env, ann.ID)
+		postTwilio(t, env, "/webhooks/sms", "/webhooks/sms", twilioToken, fixture(t, "sms_inbound.txt"))
+		s := sessionsOf(t, ann).Sessions.Edges[0].Node.ID
+		pic := tinyJPEG(t)
+		var up struct{ UploadFile struct{ ID string } }
+		r := ann.Upload(`mutation($c:ID!,$f:Upload!){ uploadFile(conversationId:$c, file:$f){ id } }`,
+			apitest.Vars{"c": s}, apitest.BytesFile("f", "label.jpg", pic))
+		if len(r.Errors) > 0 {
+			t.Fatalf("upload: %+v", r.Errors)
+		}
+		r.Decode(t, &up)
+		var out struct{ SendMessage struct{ ID string } }
+		ann.MustDo(`mutation($c:ID!,$a:[ID!]){ sendMessage(input:{conversationId:$c, text:"The label", attachmentIds:$a}){ id } }`,
+			apitest.Vars{"c": s, "a": []string{up.UploadFile.ID}}, &out)
+		waitSMSStatus(t, ann, out.SendMessage.ID, "SENT")
+		fake.mu.Lock()
+		media := fake.requests[0]["MediaUrl"]
+		fake.mu.Unlock()
+		if len(media) != 1 || !strings.HasPrefix(media[0], env.URL+"/files/"+up.UploadFile.ID+"?") {
+			t.Fatalf("MediaUrl %v", media)
+		}
+		res, body := env.FetchAnonymously(media[0])
+		if res.StatusCode != 200 || !bytes.Equal(body, pic) {
+			t.Fatalf("fetching the MediaUrl: %s, %d bytes", res.Status, len(body))
+		}
+	})
+}

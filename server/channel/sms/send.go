@@ -13,8 +13,9 @@ import (
 	"parley/server/channel"
 )
 
-// ErrNoMedia refuses a reply with files: Parley does not send MMS yet.
-var ErrNoMedia = errors.New("SMS replies cannot carry files yet")
+// ErrNoMedia refuses a reply with files Twilio cannot be handed: no way
+// to link them, or more than an MMS takes.
+var ErrNoMedia = errors.New("this SMS reply cannot carry its files")
 
 // maxReason bounds what of Twilio's error message a failed send keeps.
 const maxReason = 200
@@ -23,7 +24,7 @@ const maxReason = 200
 // Messages resource and returns its sid. Twilio's status callbacks for it
 // come to the channel's StatusPath.
 func (p Provider) Send(ctx context.Context, out channel.Outbound) (string, error) {
-	if len(out.Attachments) > 0 {
+	if len(out.Attachments) > 0 && p.MediaURL == nil || len(out.Attachments) > maxMedia {
 		// Not sent at all rather than sent without the files the agent meant.
 		return "", ErrNoMedia
 	}
@@ -37,6 +38,9 @@ func (p Provider) Send(ctx context.Context, out channel.Outbound) (string, error
 	}
 	form := url.Values{"To": {to}, "From": {out.Channel.ExternalID}, "Body": {out.Text},
 		"StatusCallback": {strings.TrimRight(p.PublicURL, "/") + StatusPath(out.Channel.ID)}}
+	for _, a := range out.Attachments {
+		form.Add("MediaUrl", p.MediaURL(a.ID))
+	}
 	endpoint := strings.TrimRight(p.api(), "/") + "/2010-04-01/Accounts/" + url.PathEscape(sid) + "/Messages.json"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {

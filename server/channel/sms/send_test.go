@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -83,5 +84,26 @@ func TestSendWithFilesFails(t *testing.T) {
 	_, err := Provider{API: srv.URL}.Send(context.Background(), o)
 	if !errors.Is(err, ErrNoMedia) || channel.IsTemporary(err) || called {
 		t.Fatalf("err %v, Twilio called %v", err, called)
+	}
+}
+
+// A reply with files is an MMS: each file as a MediaUrl Twilio fetches.
+func TestSendWithFilesLinksThem(t *testing.T) {
+	var got url.Values
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		got = r.PostForm
+		w.WriteHeader(201)
+		_, _ = io.WriteString(w, `{"sid":"MM1"}`)
+	}))
+	defer srv.Close()
+	o := out()
+	o.Attachments = []channel.Attachment{{ID: "at_1"}, {ID: "at_2"}}
+	p := Provider{API: srv.URL, MediaURL: func(id string) string { return "https://p.example/files/" + id + "?sig=x" }}
+	if sid, err := p.Send(context.Background(), o); err != nil || sid != "MM1" {
+		t.Fatalf("%q %v", sid, err)
+	}
+	if m := got["MediaUrl"]; len(m) != 2 || m[0] != "https://p.example/files/at_1?sig=x" || m[1] != "https://p.example/files/at_2?sig=x" {
+		t.Fatalf("MediaUrl %v", m)
 	}
 }

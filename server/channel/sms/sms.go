@@ -21,6 +21,9 @@ type Provider struct {
 	PublicURL string
 	// Client makes the calls to Twilio (nil: a client with a timeout).
 	Client *http.Client
+	// MediaURL is a short-lived download URL of an attachment, which
+	// Twilio fetches to send it as MMS (nil: replies with files fail).
+	MediaURL func(attachmentID string) string
 }
 
 // Kind implements channel.Provider.
