@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"parley/ent"
 	"parley/graph"
 	"parley/server/access"
 	"parley/server/auth"
@@ -62,6 +63,8 @@ type App struct {
 	Files     blob.Store
 	Signer    *files.Signer
 	Retention *retention.Job
+	// receivers are the providers whose webhooks Parley serves, by kind.
+	receivers map[channel.Kind]channel.Receiver
 	handler   http.Handler
 }
 
@@ -104,7 +107,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Access = access.New(database.Client, access.Plan{External: cfg.Plan != "STANDARD"})
 	a.History = history.New(database, cfg.Now, a.Relay.Notify)
-	reg := providers(cfg.Senders)
+	// The SMS provider links files by signed download URLs, made once the
+	// signer exists (openFiles, below).
+	reg, base := providers(cfg, func(id string) string { return a.Signer.URL(id) })
+	a.receivers = implementing[channel.Receiver](base)
 	a.Outbox = outbox.New(database, a.History, reg, cfg.Now, cfg.Log)
 	if cfg.Outbox != nil {
 		a.Outbox.Config = *cfg.Outbox
@@ -119,6 +125,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Chat.Files = chat.Files{Store: a.Files, InternalMax: cfg.InternalFileLimit}
+	a.Inbox.Media = inbox.Media{Store: a.Files, Fetchers: implementing[channel.MediaFetcher](base), Retry: cfg.MediaRetry,
+		Rules: func(ctx context.Context, conv *ent.Conversation) (int64, *time.Time, error) {
+			r, err := a.Chat.FileRulesFor(ctx, conv)
+			return r.MaxSize, r.ExpiresAt, err
+		}}
 	a.Retention = retention.New(database, a.History, a.Files, a.Settings, cfg.Log, cfg.Now)
 	a.handler = a.routes()
 	a.logCORS()
@@ -126,15 +137,31 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 // providers are the kinds of channel Parley speaks: a provider is one
-// folder under server/channel and one entry here.
-func providers(senders map[channel.Kind]channel.Sender) *channel.Registry {
-	r := channel.NewRegistry(sms.Provider{}, whatsapp.Provider{}, messenger.Provider{}, instagram.Provider{}, livechat.Provider{})
-	for kind, s := range senders {
+// folder under server/channel and one entry here. It returns the registry
+// and the providers themselves, whose webhooks and file fetching serve
+// also when a test's stand-in replaces the sending.
+func providers(cfg Config, mediaURL func(attachmentID string) string) (*channel.Registry, []channel.Provider) {
+	all := []channel.Provider{sms.Provider{API: cfg.TwilioAPIURL, PublicURL: cfg.PublicURL, MediaURL: mediaURL},
+		whatsapp.Provider{}, messenger.Provider{}, instagram.Provider{}, livechat.Provider{}}
+	r := channel.NewRegistry(all...)
+	for kind, s := range cfg.Senders {
 		if p, err := r.For(kind); err == nil {
 			r.Register(channel.WithSender(p, s))
 		}
 	}
-	return r
+	return r, all
+}
+
+// implementing are the providers with an optional part of the seam
+// (webhooks, files), by kind.
+func implementing[T any](providers []channel.Provider) map[channel.Kind]T {
+	out := map[channel.Kind]T{}
+	for _, p := range providers {
+		if t, ok := p.(T); ok {
+			out[p.Kind()] = t
+		}
+	}
+	return out
 }
 
 // openFiles opens attachment storage (PARLEY_STORAGE_URL, or disk under

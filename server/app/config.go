@@ -28,7 +28,10 @@ type Config struct {
 	// TrustedProxies may name the client in X-Forwarded-For (rate limits).
 	TrustedProxies []netip.Prefix
 	PublicURL      string
-	Demo           bool
+	// TwilioAPIURL is Twilio's REST API (PARLEY_TWILIO_API_URL; "" is
+	// https://api.twilio.com), replaced by a stand-in in tests.
+	TwilioAPIURL string
+	Demo         bool
 	// StorageURL is a gocloud.dev bucket URL (s3://, gs://, azblob://,
 	// file://, mem://) for attachments; "" keeps them on local disk in
 	// DataDir/files.
@@ -52,6 +55,8 @@ type Config struct {
 	// Senders replace the providers' senders by kind (a stand-in for a
 	// provider's API in tests).
 	Senders map[channel.Kind]channel.Sender
+	// MediaRetry replaces the first wait before an inbound file is fetched again (default 2s).
+	MediaRetry time.Duration
 	// Outbox replaces the outbox's retry settings.
 	Outbox *outbox.Config
 	// VisitorBurst is how many Live Chats one address may start at once (default 20).
@@ -89,6 +94,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Plan:          model.Plan(strings.ToUpper(or(getenv("PARLEY_PLAN"), "ENTERPRISE"))),
 		PublicURL:     strings.TrimRight(or(getenv("PARLEY_PUBLIC_URL"), "http://localhost:8080"), "/"),
 		StorageURL:    strings.TrimSpace(getenv("PARLEY_STORAGE_URL")),
+		TwilioAPIURL:  strings.TrimRight(strings.TrimSpace(getenv("PARLEY_TWILIO_API_URL")), "/"),
 		FileURLSecret: getenv("PARLEY_FILE_URL_SECRET"),
 	}
 	if c.StorageURL != "" && !strings.Contains(c.StorageURL, "://") {

@@ -40,6 +40,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /{$}", a.playgroundHandler())
 	mux.Handle("GET /playground/", playgroundAssets())
 	mux.Handle(livechat.Path, livechat.Handler())
+	a.webhookRoutes(mux)
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write(parley.SchemaSDL)

@@ -36,6 +36,8 @@ type Service struct {
 	providers *channel.Registry
 	// wakeOutbox tells the delivery worker a reply was committed.
 	wakeOutbox func()
+	// Media stores the files of inbound messages (MMS).
+	Media Media
 }
 
 // New returns the inbox.

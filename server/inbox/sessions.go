@@ -52,21 +52,28 @@ type Inbound struct {
 // may see it.
 func (s *Service) Receive(ctx context.Context, in Inbound) (_ *ent.Message, err error) {
 	defer apperr.At("inbox.Receive", &err)
+	m, _, err := s.receive(ctx, in)
+	return m, err
+}
+
+// receive is Receive, also saying whether the message is new (false: a
+// provider message id already stored).
+func (s *Service) receive(ctx context.Context, in Inbound) (_ *ent.Message, created bool, err error) {
 	if err := s.access.External(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if strings.TrimSpace(in.Contact.ExternalID) == "" || in.ProviderMessageID == "" {
-		return nil, apperr.BadInput("an inbound message needs the customer's identity and the provider's message id")
+		return nil, false, apperr.BadInput("an inbound message needs the customer's identity and the provider's message id")
 	}
 	ch, err := s.db.Channel.Get(ctx, in.ChannelID)
 	if ent.IsNotFound(err) {
-		return nil, apperr.Missing("no such channel")
+		return nil, false, apperr.Missing("no such channel")
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if m, err := s.byProviderID(ctx, ch.ID, in.ProviderMessageID); m != nil || err != nil {
-		return m, err
+		return m, false, err
 	}
 	kind := in.Kind
 	if kind == "" {
@@ -98,13 +105,13 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (_ *ent.Message, err 
 	})
 	if ent.IsConstraintError(err) { // the same provider message, delivered twice at once
 		if m, ferr := s.byProviderID(ctx, ch.ID, in.ProviderMessageID); m != nil || ferr != nil {
-			return m, ferr
+			return m, false, ferr
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return msg.Unwrap(), nil
+	return msg.Unwrap(), true, nil
 }
 
 func (s *Service) byProviderID(ctx context.Context, channelID pulid.ID, id string) (*ent.Message, error) {

@@ -1,16 +1,30 @@
-// Package sms is the SMS channel (Twilio): its defaults and rules. Its wire
-// format comes with the SMS issue; until then a send fails plainly.
+// Package sms is the SMS channel through Twilio: its defaults and rules,
+// its webhooks (signed inbound messages and status callbacks) and its sends.
 package sms
 
 import (
-	"context"
+	"net/http"
 	"time"
 
 	"parley/server/channel"
 )
 
+// DefaultAPI is Twilio's REST API.
+const DefaultAPI = "https://api.twilio.com"
+
 // Provider is the SMS channel.
-type Provider struct{}
+type Provider struct {
+	// API is Twilio's REST API base URL ("" is DefaultAPI).
+	API string
+	// PublicURL is Parley's own address as Twilio calls it: webhook
+	// signatures cover it, and status callbacks are sent to it.
+	PublicURL string
+	// Client makes the calls to Twilio (nil: a client with a timeout).
+	Client *http.Client
+	// MediaURL is a short-lived download URL of an attachment, which
+	// Twilio fetches to send it as MMS (nil: replies with files fail).
+	MediaURL func(attachmentID string) string
+}
 
 // Kind implements channel.Provider.
 func (Provider) Kind() channel.Kind { return channel.SMS }
@@ -28,7 +42,16 @@ func (Provider) Policy(s channel.Session, _ time.Time) channel.Policy {
 	return channel.Open()
 }
 
-// Send implements channel.Provider.
-func (Provider) Send(context.Context, channel.Outbound) (string, error) {
-	return "", channel.ErrNotConnected
+func (p Provider) client() *http.Client {
+	if p.Client != nil {
+		return p.Client
+	}
+	return &http.Client{Timeout: 30 * time.Second}
+}
+
+func (p Provider) api() string {
+	if p.API == "" {
+		return DefaultAPI
+	}
+	return p.API
 }
