@@ -40,6 +40,8 @@ type Contact struct {
 	AvatarURL *string `json:"avatar_url,omitempty"`
 	// PrivacyRestricted holds the value of the "privacy_restricted" field.
 	PrivacyRestricted bool `json:"privacy_restricted,omitempty"`
+	// OptedOutAt holds the value of the "opted_out_at" field.
+	OptedOutAt *time.Time `json:"opted_out_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ContactQuery when eager-loading is set.
 	Edges        ContactEdges `json:"edges"`
@@ -105,7 +107,7 @@ func (*Contact) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case contact.FieldExternalID, contact.FieldDisplayName, contact.FieldPhone, contact.FieldEmail, contact.FieldNickname, contact.FieldAvatarURL:
 			values[i] = new(sql.NullString)
-		case contact.FieldCreatedAt, contact.FieldUpdatedAt:
+		case contact.FieldCreatedAt, contact.FieldUpdatedAt, contact.FieldOptedOutAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -192,6 +194,13 @@ func (_m *Contact) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field privacy_restricted", values[i])
 			} else if value.Valid {
 				_m.PrivacyRestricted = value.Bool
+			}
+		case contact.FieldOptedOutAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field opted_out_at", values[i])
+			} else if value.Valid {
+				_m.OptedOutAt = new(time.Time)
+				*_m.OptedOutAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -283,6 +292,11 @@ func (_m *Contact) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("privacy_restricted=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PrivacyRestricted))
+	builder.WriteString(", ")
+	if v := _m.OptedOutAt; v != nil {
+		builder.WriteString("opted_out_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -151,6 +151,20 @@ func (_c *ContactCreate) SetNillablePrivacyRestricted(v *bool) *ContactCreate {
 	return _c
 }
 
+// SetOptedOutAt sets the "opted_out_at" field.
+func (_c *ContactCreate) SetOptedOutAt(v time.Time) *ContactCreate {
+	_c.mutation.SetOptedOutAt(v)
+	return _c
+}
+
+// SetNillableOptedOutAt sets the "opted_out_at" field if the given value is not nil.
+func (_c *ContactCreate) SetNillableOptedOutAt(v *time.Time) *ContactCreate {
+	if v != nil {
+		_c.SetOptedOutAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ContactCreate) SetID(v pulid.ID) *ContactCreate {
 	_c.mutation.SetID(v)
@@ -384,6 +398,10 @@ func (_c *ContactCreate) createSpec() (*Contact, *sqlgraph.CreateSpec) {
 		_spec.SetField(contact.FieldPrivacyRestricted, field.TypeBool, value)
 		_node.PrivacyRestricted = value
 	}
+	if value, ok := _c.mutation.OptedOutAt(); ok {
+		_spec.SetField(contact.FieldOptedOutAt, field.TypeTime, value)
+		_node.OptedOutAt = &value
+	}
 	if nodes := _c.mutation.ChannelIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -599,6 +617,24 @@ func (u *ContactUpsert) UpdatePrivacyRestricted() *ContactUpsert {
 	return u
 }
 
+// SetOptedOutAt sets the "opted_out_at" field.
+func (u *ContactUpsert) SetOptedOutAt(v time.Time) *ContactUpsert {
+	u.Set(contact.FieldOptedOutAt, v)
+	return u
+}
+
+// UpdateOptedOutAt sets the "opted_out_at" field to the value that was provided on create.
+func (u *ContactUpsert) UpdateOptedOutAt() *ContactUpsert {
+	u.SetExcluded(contact.FieldOptedOutAt)
+	return u
+}
+
+// ClearOptedOutAt clears the value of the "opted_out_at" field.
+func (u *ContactUpsert) ClearOptedOutAt() *ContactUpsert {
+	u.SetNull(contact.FieldOptedOutAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -786,6 +822,27 @@ func (u *ContactUpsertOne) SetPrivacyRestricted(v bool) *ContactUpsertOne {
 func (u *ContactUpsertOne) UpdatePrivacyRestricted() *ContactUpsertOne {
 	return u.Update(func(s *ContactUpsert) {
 		s.UpdatePrivacyRestricted()
+	})
+}
+
+// SetOptedOutAt sets the "opted_out_at" field.
+func (u *ContactUpsertOne) SetOptedOutAt(v time.Time) *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetOptedOutAt(v)
+	})
+}
+
+// UpdateOptedOutAt sets the "opted_out_at" field to the value that was provided on create.
+func (u *ContactUpsertOne) UpdateOptedOutAt() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateOptedOutAt()
+	})
+}
+
+// ClearOptedOutAt clears the value of the "opted_out_at" field.
+func (u *ContactUpsertOne) ClearOptedOutAt() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.ClearOptedOutAt()
 	})
 }
 
@@ -1143,6 +1200,27 @@ func (u *ContactUpsertBulk) SetPrivacyRestricted(v bool) *ContactUpsertBulk {
 func (u *ContactUpsertBulk) UpdatePrivacyRestricted() *ContactUpsertBulk {
 	return u.Update(func(s *ContactUpsert) {
 		s.UpdatePrivacyRestricted()
+	})
+}
+
+// SetOptedOutAt sets the "opted_out_at" field.
+func (u *ContactUpsertBulk) SetOptedOutAt(v time.Time) *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetOptedOutAt(v)
+	})
+}
+
+// UpdateOptedOutAt sets the "opted_out_at" field to the value that was provided on create.
+func (u *ContactUpsertBulk) UpdateOptedOutAt() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateOptedOutAt()
+	})
+}
+
+// ClearOptedOutAt clears the value of the "opted_out_at" field.
+func (u *ContactUpsertBulk) ClearOptedOutAt() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.ClearOptedOutAt()
 	})
 }
 

@@ -152,6 +152,26 @@ func (_u *ContactUpdate) SetNillablePrivacyRestricted(v *bool) *ContactUpdate {
 	return _u
 }
 
+// SetOptedOutAt sets the "opted_out_at" field.
+func (_u *ContactUpdate) SetOptedOutAt(v time.Time) *ContactUpdate {
+	_u.mutation.SetOptedOutAt(v)
+	return _u
+}
+
+// SetNillableOptedOutAt sets the "opted_out_at" field if the given value is not nil.
+func (_u *ContactUpdate) SetNillableOptedOutAt(v *time.Time) *ContactUpdate {
+	if v != nil {
+		_u.SetOptedOutAt(*v)
+	}
+	return _u
+}
+
+// ClearOptedOutAt clears the value of the "opted_out_at" field.
+func (_u *ContactUpdate) ClearOptedOutAt() *ContactUpdate {
+	_u.mutation.ClearOptedOutAt()
+	return _u
+}
+
 // AddSessionIDs adds the "sessions" edge to the Conversation entity by IDs.
 func (_u *ContactUpdate) AddSessionIDs(ids ...pulid.ID) *ContactUpdate {
 	_u.mutation.AddSessionIDs(ids...)
@@ -340,6 +360,12 @@ func (_u *ContactUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.PrivacyRestricted(); ok {
 		_spec.SetField(contact.FieldPrivacyRestricted, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.OptedOutAt(); ok {
+		_spec.SetField(contact.FieldOptedOutAt, field.TypeTime, value)
+	}
+	if _u.mutation.OptedOutAtCleared() {
+		_spec.ClearField(contact.FieldOptedOutAt, field.TypeTime)
 	}
 	if _u.mutation.SessionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -554,6 +580,26 @@ func (_u *ContactUpdateOne) SetNillablePrivacyRestricted(v *bool) *ContactUpdate
 	if v != nil {
 		_u.SetPrivacyRestricted(*v)
 	}
+	return _u
+}
+
+// SetOptedOutAt sets the "opted_out_at" field.
+func (_u *ContactUpdateOne) SetOptedOutAt(v time.Time) *ContactUpdateOne {
+	_u.mutation.SetOptedOutAt(v)
+	return _u
+}
+
+// SetNillableOptedOutAt sets the "opted_out_at" field if the given value is not nil.
+func (_u *ContactUpdateOne) SetNillableOptedOutAt(v *time.Time) *ContactUpdateOne {
+	if v != nil {
+		_u.SetOptedOutAt(*v)
+	}
+	return _u
+}
+
+// ClearOptedOutAt clears the value of the "opted_out_at" field.
+func (_u *ContactUpdateOne) ClearOptedOutAt() *ContactUpdateOne {
+	_u.mutation.ClearOptedOutAt()
 	return _u
 }
 
@@ -775,6 +821,12 @@ func (_u *ContactUpdateOne) sqlSave(ctx context.Context) (_node *Contact, err er
 	}
 	if value, ok := _u.mutation.PrivacyRestricted(); ok {
 		_spec.SetField(contact.FieldPrivacyRestricted, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.OptedOutAt(); ok {
+		_spec.SetField(contact.FieldOptedOutAt, field.TypeTime, value)
+	}
+	if _u.mutation.OptedOutAtCleared() {
+		_spec.ClearField(contact.FieldOptedOutAt, field.TypeTime)
 	}
 	if _u.mutation.SessionsCleared() {
 		edge := &sqlgraph.EdgeSpec{

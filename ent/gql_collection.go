@@ -648,6 +648,11 @@ func (_q *ContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, contact.FieldPrivacyRestricted)
 				fieldSeen[contact.FieldPrivacyRestricted] = struct{}{}
 			}
+		case "optedOutAt":
+			if _, ok := fieldSeen[contact.FieldOptedOutAt]; !ok {
+				selectedFields = append(selectedFields, contact.FieldOptedOutAt)
+				fieldSeen[contact.FieldOptedOutAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

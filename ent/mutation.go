@@ -4210,6 +4210,7 @@ type ContactMutation struct {
 	nickname           *string
 	avatar_url         *string
 	privacy_restricted *bool
+	opted_out_at       *time.Time
 	clearedFields      map[string]struct{}
 	channel            *pulid.ID
 	clearedchannel     bool
@@ -4752,6 +4753,55 @@ func (m *ContactMutation) ResetPrivacyRestricted() {
 	m.privacy_restricted = nil
 }
 
+// SetOptedOutAt sets the "opted_out_at" field.
+func (m *ContactMutation) SetOptedOutAt(t time.Time) {
+	m.opted_out_at = &t
+}
+
+// OptedOutAt returns the value of the "opted_out_at" field in the mutation.
+func (m *ContactMutation) OptedOutAt() (r time.Time, exists bool) {
+	v := m.opted_out_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOptedOutAt returns the old "opted_out_at" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldOptedOutAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOptedOutAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOptedOutAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOptedOutAt: %w", err)
+	}
+	return oldValue.OptedOutAt, nil
+}
+
+// ClearOptedOutAt clears the value of the "opted_out_at" field.
+func (m *ContactMutation) ClearOptedOutAt() {
+	m.opted_out_at = nil
+	m.clearedFields[contact.FieldOptedOutAt] = struct{}{}
+}
+
+// OptedOutAtCleared returns if the "opted_out_at" field was cleared in this mutation.
+func (m *ContactMutation) OptedOutAtCleared() bool {
+	_, ok := m.clearedFields[contact.FieldOptedOutAt]
+	return ok
+}
+
+// ResetOptedOutAt resets all changes to the "opted_out_at" field.
+func (m *ContactMutation) ResetOptedOutAt() {
+	m.opted_out_at = nil
+	delete(m.clearedFields, contact.FieldOptedOutAt)
+}
+
 // ClearChannel clears the "channel" edge to the Channel entity.
 func (m *ContactMutation) ClearChannel() {
 	m.clearedchannel = true
@@ -4906,7 +4956,7 @@ func (m *ContactMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ContactMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, contact.FieldCreatedAt)
 	}
@@ -4937,6 +4987,9 @@ func (m *ContactMutation) Fields() []string {
 	if m.privacy_restricted != nil {
 		fields = append(fields, contact.FieldPrivacyRestricted)
 	}
+	if m.opted_out_at != nil {
+		fields = append(fields, contact.FieldOptedOutAt)
+	}
 	return fields
 }
 
@@ -4965,6 +5018,8 @@ func (m *ContactMutation) Field(name string) (ent.Value, bool) {
 		return m.AvatarURL()
 	case contact.FieldPrivacyRestricted:
 		return m.PrivacyRestricted()
+	case contact.FieldOptedOutAt:
+		return m.OptedOutAt()
 	}
 	return nil, false
 }
@@ -4994,6 +5049,8 @@ func (m *ContactMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldAvatarURL(ctx)
 	case contact.FieldPrivacyRestricted:
 		return m.OldPrivacyRestricted(ctx)
+	case contact.FieldOptedOutAt:
+		return m.OldOptedOutAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Contact field %s", name)
 }
@@ -5073,6 +5130,13 @@ func (m *ContactMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPrivacyRestricted(v)
 		return nil
+	case contact.FieldOptedOutAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOptedOutAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Contact field %s", name)
 }
@@ -5118,6 +5182,9 @@ func (m *ContactMutation) ClearedFields() []string {
 	if m.FieldCleared(contact.FieldAvatarURL) {
 		fields = append(fields, contact.FieldAvatarURL)
 	}
+	if m.FieldCleared(contact.FieldOptedOutAt) {
+		fields = append(fields, contact.FieldOptedOutAt)
+	}
 	return fields
 }
 
@@ -5146,6 +5213,9 @@ func (m *ContactMutation) ClearField(name string) error {
 		return nil
 	case contact.FieldAvatarURL:
 		m.ClearAvatarURL()
+		return nil
+	case contact.FieldOptedOutAt:
+		m.ClearOptedOutAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Contact nullable field %s", name)
@@ -5184,6 +5254,9 @@ func (m *ContactMutation) ResetField(name string) error {
 		return nil
 	case contact.FieldPrivacyRestricted:
 		m.ResetPrivacyRestricted()
+		return nil
+	case contact.FieldOptedOutAt:
+		m.ResetOptedOutAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Contact field %s", name)

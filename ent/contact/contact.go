@@ -35,6 +35,8 @@ const (
 	FieldAvatarURL = "avatar_url"
 	// FieldPrivacyRestricted holds the string denoting the privacy_restricted field in the database.
 	FieldPrivacyRestricted = "privacy_restricted"
+	// FieldOptedOutAt holds the string denoting the opted_out_at field in the database.
+	FieldOptedOutAt = "opted_out_at"
 	// EdgeChannel holds the string denoting the channel edge name in mutations.
 	EdgeChannel = "channel"
 	// EdgeSessions holds the string denoting the sessions edge name in mutations.
@@ -79,6 +81,7 @@ var Columns = []string{
 	FieldNickname,
 	FieldAvatarURL,
 	FieldPrivacyRestricted,
+	FieldOptedOutAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -174,6 +177,11 @@ func ByAvatarURL(opts ...sql.OrderTermOption) OrderOption {
 // ByPrivacyRestricted orders the results by the privacy_restricted field.
 func ByPrivacyRestricted(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPrivacyRestricted, opts...).ToFunc()
+}
+
+// ByOptedOutAt orders the results by the opted_out_at field.
+func ByOptedOutAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOptedOutAt, opts...).ToFunc()
 }
 
 // ByChannelField orders the results by channel field.

@@ -106,6 +106,11 @@ func PrivacyRestricted(v bool) predicate.Contact {
 	return predicate.Contact(sql.FieldEQ(FieldPrivacyRestricted, v))
 }
 
+// OptedOutAt applies equality check predicate on the "opted_out_at" field. It's identical to OptedOutAtEQ.
+func OptedOutAt(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldEQ(FieldOptedOutAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Contact {
 	return predicate.Contact(sql.FieldEQ(FieldCreatedAt, v))
@@ -704,6 +709,56 @@ func PrivacyRestrictedEQ(v bool) predicate.Contact {
 // PrivacyRestrictedNEQ applies the NEQ predicate on the "privacy_restricted" field.
 func PrivacyRestrictedNEQ(v bool) predicate.Contact {
 	return predicate.Contact(sql.FieldNEQ(FieldPrivacyRestricted, v))
+}
+
+// OptedOutAtEQ applies the EQ predicate on the "opted_out_at" field.
+func OptedOutAtEQ(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldEQ(FieldOptedOutAt, v))
+}
+
+// OptedOutAtNEQ applies the NEQ predicate on the "opted_out_at" field.
+func OptedOutAtNEQ(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldNEQ(FieldOptedOutAt, v))
+}
+
+// OptedOutAtIn applies the In predicate on the "opted_out_at" field.
+func OptedOutAtIn(vs ...time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldIn(FieldOptedOutAt, vs...))
+}
+
+// OptedOutAtNotIn applies the NotIn predicate on the "opted_out_at" field.
+func OptedOutAtNotIn(vs ...time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldNotIn(FieldOptedOutAt, vs...))
+}
+
+// OptedOutAtGT applies the GT predicate on the "opted_out_at" field.
+func OptedOutAtGT(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldGT(FieldOptedOutAt, v))
+}
+
+// OptedOutAtGTE applies the GTE predicate on the "opted_out_at" field.
+func OptedOutAtGTE(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldGTE(FieldOptedOutAt, v))
+}
+
+// OptedOutAtLT applies the LT predicate on the "opted_out_at" field.
+func OptedOutAtLT(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldLT(FieldOptedOutAt, v))
+}
+
+// OptedOutAtLTE applies the LTE predicate on the "opted_out_at" field.
+func OptedOutAtLTE(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldLTE(FieldOptedOutAt, v))
+}
+
+// OptedOutAtIsNil applies the IsNil predicate on the "opted_out_at" field.
+func OptedOutAtIsNil() predicate.Contact {
+	return predicate.Contact(sql.FieldIsNull(FieldOptedOutAt))
+}
+
+// OptedOutAtNotNil applies the NotNil predicate on the "opted_out_at" field.
+func OptedOutAtNotNil() predicate.Contact {
+	return predicate.Contact(sql.FieldNotNull(FieldOptedOutAt))
 }
 
 // HasChannel applies the HasEdge predicate on the "channel" edge.

@@ -170,6 +170,7 @@ var (
 		{Name: "nickname", Type: field.TypeString, Nullable: true},
 		{Name: "avatar_url", Type: field.TypeString, Nullable: true},
 		{Name: "privacy_restricted", Type: field.TypeBool, Default: false},
+		{Name: "opted_out_at", Type: field.TypeTime, Nullable: true},
 		{Name: "channel_id", Type: field.TypeString, Size: 28},
 	}
 	// ContactsTable holds the schema information for the "contacts" table.
@@ -180,7 +181,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "contacts_channels_contacts",
-				Columns:    []*schema.Column{ContactsColumns[10]},
+				Columns:    []*schema.Column{ContactsColumns[11]},
 				RefColumns: []*schema.Column{ChannelsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -189,7 +190,7 @@ var (
 			{
 				Name:    "contact_channel_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{ContactsColumns[10], ContactsColumns[3]},
+				Columns: []*schema.Column{ContactsColumns[11], ContactsColumns[3]},
 			},
 		},
 	}

@@ -29,6 +29,9 @@ func (Contact) Fields() []ent.Field {
 		field.String("nickname").Optional().Nillable().Validate(maxChars(200)),
 		field.String("avatar_url").Optional().Nillable().Validate(maxChars(2048)),
 		field.Bool("privacy_restricted").Default(false),
+		// When the customer opted out of the channel (SMS STOP): nothing is
+		// sent to them until they opt in again.
+		field.Time("opted_out_at").Optional().Nillable(),
 	}
 }
 

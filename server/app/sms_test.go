@@ -288,7 +288,40 @@ func TestTwilioSendAndStatus(t *testing.T) {
 		if m.Node.FailureReason == nil || !strings.Contains(*m.Node.FailureReason, "21610") || !strings.Contains(*m.Node.FailureReason, "STOP") {
 			t.Fatalf("failureReason %v, want the opt-out", m.Node.FailureReason)
 		}
+		// Until the customer texts START, the session says so and takes nothing.
+		session := sessionsOf(t, ann).Sessions.Edges[0].Node.ID
+		expectOptedOut(t, ann, session, true)
+		texts := func(sid, body string) {
+			t.Helper()
+			form := url.Values{"MessageSid": {sid}, "From": {"+14155550100"}, "To": {twilioNumber}, "Body": {body}, "NumMedia": {"0"}}
+			if code, _, _ := postTwilio(t, env, "/webhooks/sms", "/webhooks/sms", twilioToken, form.Encode()); code != 200 {
+				t.Fatalf("inbound %q: %d", body, code)
+			}
+		}
+		texts("SMc000000000000000000000000000000c", "why did you write?")
+		expectOptedOut(t, ann, session, true)
+		texts("SMc000000000000000000000000000000d", " start ")
+		expectOptedOut(t, ann, session, false)
+		texts("SMc000000000000000000000000000000e", "STOP")
+		expectOptedOut(t, ann, session, true)
 	})
+}
+
+// expectOptedOut checks a session's replyPolicy and a send against the
+// customer's SMS opt-out.
+func expectOptedOut(t *testing.T, c *apitest.Client, session string, optedOut bool) {
+	t.Helper()
+	var out struct {
+		Node struct{ ReplyPolicy struct{ CanReply bool } }
+	}
+	c.MustDo(`query($s:ID!){ node(id:$s){ ... on Session { replyPolicy { canReply } } } }`, apitest.Vars{"s": session}, &out)
+	if out.Node.ReplyPolicy.CanReply == optedOut {
+		t.Fatalf("opted out %v, but replyPolicy.canReply is %v", optedOut, out.Node.ReplyPolicy.CanReply)
+	}
+	if optedOut {
+		c.MustFail("REPLY_WINDOW_CLOSED", `mutation($c:ID!){ sendMessage(input:{conversationId:$c, text:"hello?"}){ id } }`,
+			apitest.Vars{"c": session})
+	}
 }
 
 // Twilio's callback can arrive before its answer to the send: the

@@ -61,6 +61,9 @@ type Session struct {
 	LastInboundAt *time.Time
 	// ContactNickname is the customer's handle on the provider, if known.
 	ContactNickname string
+	// OptedOut: the customer asked not to be written to (SMS STOP) and has
+	// not opted in again.
+	OptedOut bool
 }
 
 // SinceCustomer is how long ago the customer last wrote, or -1 if never.

@@ -55,7 +55,20 @@ type InboundMessage struct {
 	Contact    InboundContact
 	Text       string
 	Media      []MediaRef
+	// Consent is what the message says of the customer's consent to be
+	// written to (SMS keywords: STOP, START).
+	Consent Consent
 }
+
+// Consent is a customer's word on being written to.
+type Consent int
+
+// What a message can say of consent.
+const (
+	ConsentUnchanged Consent = iota
+	OptOut                   // nothing more may be sent until OptIn
+	OptIn
+)
 
 // InboundContact is the customer as the webhook names them.
 type InboundContact struct {
@@ -87,6 +100,8 @@ type StatusUpdate struct {
 	Status            Status
 	// Reason says why a message FAILED.
 	Reason string
+	// OptedOut: it failed because the customer opted out of the channel.
+	OptedOut bool
 }
 
 // MediaFetcher is a provider whose inbound messages point at files it

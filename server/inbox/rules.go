@@ -23,6 +23,7 @@ func (s *Service) policy(ch *ent.Channel, ct *ent.Contact, conv *ent.Conversatio
 	if ct != nil && ct.Nickname != nil {
 		in.ContactNickname = *ct.Nickname
 	}
+	in.OptedOut = ct != nil && ct.OptedOutAt != nil
 	return p.Policy(in, now), nil
 }
 

@@ -7,11 +7,13 @@ import (
 
 	"parley/ent"
 	entchannel "parley/ent/channel"
+	"parley/ent/contact"
 	"parley/ent/message"
 	"parley/ent/schema/pulid"
 	"parley/server/apperr"
 	"parley/server/channel"
 	"parley/server/history"
+	"parley/server/history/events"
 )
 
 // Webhooks is how a provider's webhook finds its channel.
@@ -69,6 +71,9 @@ func (s *Service) StoreWebhook(ctx context.Context, b channel.Batch) (err error)
 			return err
 		}
 		if created {
+			if err := s.setConsent(ctx, id, m.Contact.ExternalID, m.Consent); err != nil {
+				return err
+			}
 			s.fetchMedia(b.Channel, msg, m.Media)
 		}
 	}
@@ -90,8 +95,31 @@ func (s *Service) applyStatus(ctx context.Context, channelID pulid.ID, st channe
 		if err != nil {
 			return err
 		}
+		if st.OptedOut && conv.ContactID != nil {
+			if err := tx.Contact.UpdateOneID(*conv.ContactID).SetOptedOutAt(s.now()).Exec(ctx); err != nil {
+				return err
+			}
+			tx.Emit(history.ConversationEvent(events.ConversationUpdated, conv)) // its replyPolicy changed
+		}
 		_, err = tx.Advance(ctx, conv, m.ID, message.Status(st.Status), st.Reason)
 		return err
+	})
+}
+
+// setConsent records what a customer's message said of being written to:
+// an opt-out closes the session's replyPolicy until an opt-in.
+func (s *Service) setConsent(ctx context.Context, channelID pulid.ID, externalID string, c channel.Consent) error {
+	if c == channel.ConsentUnchanged {
+		return nil
+	}
+	return s.history.Write(ctx, func(tx *history.Tx) error {
+		u := tx.Contact.Update().Where(contact.ChannelID(channelID), contact.ExternalID(externalID))
+		if c == channel.OptOut {
+			u.SetOptedOutAt(s.now())
+		} else {
+			u.ClearOptedOutAt()
+		}
+		return u.Exec(ctx)
 	})
 }
 

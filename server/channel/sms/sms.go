@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"parley/server/apperr"
 	"parley/server/channel"
 )
 
@@ -34,10 +35,16 @@ func (Provider) Defaults() channel.Defaults {
 	return channel.Defaults{MaxFileSize: 100 * channel.MiB, FileRetentionHours: channel.DefaultFileRetentionHours}
 }
 
-// Policy implements channel.Provider: SMS has no reply window.
+// Policy implements channel.Provider: SMS has no reply window, but a
+// customer who texted STOP (or whose carrier reported the opt-out, Twilio
+// error 21610) cannot be written to until they text START.
 func (Provider) Policy(s channel.Session, _ time.Time) channel.Policy {
-	if !s.Connected {
+	switch {
+	case !s.Connected:
 		return channel.SyncLost()
+	case s.OptedOut:
+		return channel.Closed(apperr.ReplyWindowClosed,
+			"the customer opted out of SMS (STOP): nothing can be sent until they text START")
 	}
 	return channel.Open()
 }

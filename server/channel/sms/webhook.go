@@ -3,6 +3,7 @@ package sms
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,7 +55,8 @@ func (p Provider) Webhook(r *http.Request, channels channel.ChannelLookup) (chan
 	b.Reply = twiml
 	if event == "status" {
 		if st, ok := status(form.Get("MessageStatus")); ok {
-			b.Statuses = []channel.StatusUpdate{{ProviderMessageID: sid, Status: st, Reason: failure(st, form.Get("ErrorCode"))}}
+			b.Statuses = []channel.StatusUpdate{{ProviderMessageID: sid, Status: st, Reason: failure(st, form.Get("ErrorCode")),
+				OptedOut: st == channel.StatusFailed && form.Get("ErrorCode") == optedOutCode}}
 		}
 		return b, nil
 	}
@@ -62,9 +64,31 @@ func (p Provider) Webhook(r *http.Request, channels channel.ChannelLookup) (chan
 	if from == "" {
 		return b, apperr.BadInput("From is missing")
 	}
-	b.Messages = []channel.InboundMessage{{ProviderID: sid, Text: form.Get("Body"),
+	b.Messages = []channel.InboundMessage{{ProviderID: sid, Text: form.Get("Body"), Consent: consent(form.Get("Body")),
 		Contact: channel.InboundContact{ExternalID: from, Phone: from}, Media: media(form.Get, form.Get("NumMedia"))}}
 	return b, nil
+}
+
+// optedOutCode is Twilio's error for a recipient who texted STOP.
+const optedOutCode = "21610"
+
+// Twilio's default opt-out and opt-in keywords: a message that is one of
+// them, in any case and with surrounding blanks, changes consent (Twilio
+// itself then blocks or unblocks the number).
+var (
+	optOutWords = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+	optInWords  = []string{"START", "YES", "UNSTOP"}
+)
+
+func consent(body string) channel.Consent {
+	word := strings.ToUpper(strings.TrimSpace(body))
+	switch {
+	case slices.Contains(optOutWords, word):
+		return channel.OptOut
+	case slices.Contains(optInWords, word):
+		return channel.OptIn
+	}
+	return channel.ConsentUnchanged
 }
 
 // maxMedia is the most media Twilio puts on one message.
