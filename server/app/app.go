@@ -36,6 +36,7 @@ import (
 	"parley/server/pubsub"
 	"parley/server/retention"
 	"parley/server/settings"
+	"parley/server/transcribe"
 	"parley/server/users"
 )
 
@@ -119,6 +120,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Chat.Files = chat.Files{Store: a.Files, InternalMax: cfg.InternalFileLimit}
+	a.Chat.Transcriptions.Engine = cfg.TranscribeEngine
+	if a.Chat.Transcriptions.Engine == nil {
+		a.Chat.Transcriptions.Engine = transcribe.Choose(cfg.Transcribe)
+	}
+	if cfg.TranscribeJob != nil {
+		a.Chat.Transcriptions.Config = *cfg.TranscribeJob
+	}
 	a.Retention = retention.New(database, a.History, a.Files, a.Settings, cfg.Log, cfg.Now)
 	a.handler = a.routes()
 	a.logCORS()
@@ -210,7 +218,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); a.Relay.Run(ctx) }()
 	jobs.Schedule{Log: a.log, Outbox: a.Outbox, Sessions: a.Inbox, Retention: a.Retention,
-		RetentionInterval: a.cfg.RetentionInterval, Tokens: a.Live}.Run(ctx)
+		RetentionInterval: a.cfg.RetentionInterval, Tokens: a.Live, Transcriptions: a.Chat.Transcriptions}.Run(ctx)
 	wg.Wait()
 	return nil
 }
