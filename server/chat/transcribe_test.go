@@ -203,6 +203,21 @@ func TestTranscribeThroughAnEndpoint(t *testing.T) {
 		if n := f.requests.Load(); n != 1 {
 			t.Fatalf("the endpoint was asked %d times, want 1", n)
 		}
+		// The transcript is searchable, by whoever may read the message.
+		var found struct {
+			SearchMessages struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		bob.MustDo(`{ searchMessages(query:"forward meters"){ edges { node { id } } } }`, nil, &found)
+		if e := found.SearchMessages.Edges; len(e) != 1 || e[0].Node.ID != id {
+			t.Fatalf("searching the transcript found %+v", e)
+		}
+		stranger := env.NewUser("MEMBER", "Dan")
+		stranger.MustDo(`{ searchMessages(query:"forward"){ edges { node { id } } } }`, nil, &found)
+		if len(found.SearchMessages.Edges) != 0 {
+			t.Fatal("a stranger found the transcript")
+		}
 	})
 }
 
