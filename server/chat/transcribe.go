@@ -53,13 +53,16 @@ func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 	if err != nil {
 		return nil, err
 	}
+	pending := &schema.Transcription{Status: schema.TranscriptionPending}
+	written := false
 	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		// Only from FAILED or none: a concurrent ask that got here first wins.
 		n, err := tx.Message.Update().Where(message.ID(id), transcriptionIs(m.Transcription)).
-			SetTranscription(&schema.Transcription{Status: schema.TranscriptionPending}).Save(ctx)
+			SetTranscription(pending).Save(ctx)
 		if err != nil || n == 0 {
 			return err
 		}
+		written = true
 		e := history.ConversationEvent(events.MessageUpdated, conv)
 		e.MessageID = id
 		tx.Emit(e)
@@ -68,6 +71,12 @@ func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 	if err != nil {
 		return nil, err
 	}
+	if !written {
+		return s.db.Message.Get(ctx, id)
+	}
 	s.Transcriptions.Wake()
-	return s.db.Message.Get(ctx, id)
+	// The answer is the state written (PENDING), not whatever a quick
+	// engine made of it since.
+	m.Transcription = pending
+	return m, nil
 }
