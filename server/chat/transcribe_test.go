@@ -309,7 +309,14 @@ func TestTranscriptionSurvivesARestart(t *testing.T) {
 			case <-time.After(wait):
 				t.Fatal("the endpoint was never asked")
 			}
+			// Asking again while PENDING starts nothing new.
+			if tr := transcribeAs(t, ann, id); tr.Status != "PENDING" {
+				t.Fatalf("asked again: %+v", tr)
+			}
 			a.Stop()
+			if n := f.requests.Load(); n != 1 {
+				t.Fatalf("the endpoint was asked %d times before the restart, want 1", n)
+			}
 			b := apitest.Start(t, backend, opts)
 			ann = b.WithToken(ann.Token)
 			sub := ann.Connect().Subscribe(transcriptionEvents, nil)
