@@ -347,6 +347,7 @@ type ComplexityRoot struct {
 
 	Transcription struct {
 		Language func(childComplexity int) int
+		Reason   func(childComplexity int) int
 		Status   func(childComplexity int) int
 		Text     func(childComplexity int) int
 	}
@@ -2033,6 +2034,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Transcription.Language(childComplexity), true
+	case "Transcription.reason":
+		if e.ComplexityRoot.Transcription.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transcription.Reason(childComplexity), true
 	case "Transcription.status":
 		if e.ComplexityRoot.Transcription.Status == nil {
 			break
@@ -2612,6 +2619,8 @@ type Transcription {
   status: TranscriptionStatus!
   text: String
   language: String
+  "Why a FAILED transcription failed, for an agent to read."
+  reason: String
 }
 
 type Customer implements Node {
@@ -3422,6 +3431,8 @@ func (ec *executionContext) childFields_Transcription(ctx context.Context, field
 		return ec.fieldContext_Transcription_text(ctx, field)
 	case "language":
 		return ec.fieldContext_Transcription_language(ctx, field)
+	case "reason":
+		return ec.fieldContext_Transcription_reason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Transcription", field.Name)
 }
@@ -10909,6 +10920,29 @@ func (ec *executionContext) fieldContext_Transcription_language(_ context.Contex
 	return graphql.NewScalarFieldContext("Transcription", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Transcription_reason(ctx context.Context, field graphql.CollectedField, obj *schema.Transcription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transcription_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transcription_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transcription", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16942,6 +16976,11 @@ func (ec *executionContext) _Transcription(ctx context.Context, sel ast.Selectio
 			}
 		case "language":
 			out.Values[i] = ec._Transcription_language(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Transcription_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

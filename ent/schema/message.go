@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
@@ -57,6 +58,13 @@ type Transcription struct {
 	Status   TranscriptionStatus `json:"status"`
 	Text     *string             `json:"text,omitempty"`
 	Language *string             `json:"language,omitempty"`
+	// Reason says why a FAILED transcription failed (for an agent to read).
+	Reason *string `json:"reason,omitempty"`
+	// The job's bookkeeping, not in the API: how often an engine was tried,
+	// and when the job may take a PENDING one (again): the end of a retry's
+	// backoff or of the lease of the instance working on it.
+	Attempts int        `json:"attempts,omitempty"`
+	Due      *time.Time `json:"due,omitempty"`
 }
 
 // Template is the pre-approved message (WhatsApp) a conversation was opened with.

@@ -45,7 +45,12 @@ type Env struct {
 	cancel  context.CancelFunc
 	users   atomic.Int64
 	dbProxy *tcpProxy
+	stop    func()
 }
+
+// Stop stops the server now (as a restart would), not at the end of the
+// test: its background work ends, the database stays.
+func (e *Env) Stop() { e.stop() }
 
 // Options change how the server is configured.
 type Options struct {
@@ -144,7 +149,7 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 	env := &Env{T: t, Backend: backend, App: a, Server: srv, URL: srv.URL, Clock: clock, cancel: cancel, dbProxy: proxy}
 	done := make(chan struct{})
 	go func() { _ = a.Run(ctx); close(done) }()
-	t.Cleanup(func() {
+	env.stop = sync.OnceFunc(func() {
 		srv.CloseClientConnections()
 		srv.Close()
 		cancel()
@@ -154,6 +159,7 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 			h.done.Store(true)
 		}
 	})
+	t.Cleanup(env.stop)
 	env.Admin = env.Login(cfg.AdminEmail, cfg.AdminPassword)
 	return env
 }

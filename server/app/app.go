@@ -37,6 +37,7 @@ import (
 	"parley/server/pubsub"
 	"parley/server/retention"
 	"parley/server/settings"
+	"parley/server/transcribe"
 	"parley/server/users"
 )
 
@@ -130,6 +131,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			r, err := a.Chat.FileRulesFor(ctx, conv)
 			return r.MaxSize, r.ExpiresAt, err
 		}}
+	a.Chat.Transcriptions.Engine = cfg.TranscribeEngine
+	if a.Chat.Transcriptions.Engine == nil {
+		a.Chat.Transcriptions.Engine = transcribe.Choose(cfg.Transcribe)
+	}
+	if cfg.TranscribeJob != nil {
+		a.Chat.Transcriptions.Config = *cfg.TranscribeJob
+	}
 	a.Retention = retention.New(database, a.History, a.Files, a.Settings, cfg.Log, cfg.Now)
 	a.handler = a.routes()
 	a.logCORS()
@@ -237,7 +245,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); a.Relay.Run(ctx) }()
 	jobs.Schedule{Log: a.log, Outbox: a.Outbox, Sessions: a.Inbox, Retention: a.Retention,
-		RetentionInterval: a.cfg.RetentionInterval, Tokens: a.Live}.Run(ctx)
+		RetentionInterval: a.cfg.RetentionInterval, Tokens: a.Live, Transcriptions: a.Chat.Transcriptions}.Run(ctx)
 	wg.Wait()
 	return nil
 }

@@ -13,7 +13,9 @@ import (
 
 	"parley/graph/model"
 	"parley/server/channel"
+	"parley/server/chat"
 	"parley/server/outbox"
+	"parley/server/transcribe"
 )
 
 // Config is everything the server is told from outside (API.md "Running").
@@ -45,6 +47,11 @@ type Config struct {
 	// means DefaultMaxBody). Uploads have their own, per-file, limits.
 	MaxBodyBytes int64
 
+	// Transcribe chooses the speech engine (PARLEY_TRANSCRIBE_URL, _KEY,
+	// _MODEL): an OpenAI-compatible endpoint, else the local engine if
+	// installed, else none.
+	Transcribe transcribe.Config
+
 	// BcryptCost is the password hashing cost (PARLEY_BCRYPT_COST; 0 means
 	// bcrypt's default). Lowering it is a load-testing knob, never for production.
 	BcryptCost int
@@ -59,6 +66,10 @@ type Config struct {
 	MediaRetry time.Duration
 	// Outbox replaces the outbox's retry settings.
 	Outbox *outbox.Config
+	// TranscribeEngine replaces the engine Transcribe chooses.
+	TranscribeEngine transcribe.Engine
+	// TranscribeJob replaces the transcription job's timings.
+	TranscribeJob *chat.TranscribeConfig
 	// VisitorBurst is how many Live Chats one address may start at once (default 20).
 	VisitorBurst int
 	// VisitorWriteInterval replaces how often a Live Chat visitor may send
@@ -96,6 +107,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		StorageURL:    strings.TrimSpace(getenv("PARLEY_STORAGE_URL")),
 		TwilioAPIURL:  strings.TrimRight(strings.TrimSpace(getenv("PARLEY_TWILIO_API_URL")), "/"),
 		FileURLSecret: getenv("PARLEY_FILE_URL_SECRET"),
+		Transcribe:    transcribe.ConfigFromEnv(getenv),
 	}
 	if c.StorageURL != "" && !strings.Contains(c.StorageURL, "://") {
 		return c, fmt.Errorf("PARLEY_STORAGE_URL must be a bucket URL such as s3://bucket?region=eu-west-1 (leave it unset to store files under PARLEY_DATA_DIR)")

@@ -12,6 +12,7 @@ import (
 	"parley/server/app"
 	"parley/server/channel"
 	"parley/server/inbox"
+	"parley/server/transcribe"
 )
 
 type callOut struct {
@@ -148,32 +149,30 @@ func TestReplyToComment(t *testing.T) {
 	}
 }
 
-// Parley has no speech engine: transcribing an AUDIO message records a
-// FAILED transcription (and tells the chat); other kinds are refused.
+// Without a speech engine, transcribing an AUDIO message answers PENDING and
+// the chat hears it FAILED with the reason; other kinds are refused, and so
+// is a stranger.
 func TestTranscribeMessage(t *testing.T) {
-	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+	apitest.RunWith(t, apitest.Options{Configure: func(c *app.Config) {
+		c.TranscribeEngine = transcribe.None{}
+		c.TranscribeJob = &fastJob
+	}}, func(t *testing.T, env *apitest.Env) {
 		ann, bob, dan := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob"), env.NewUser("MEMBER", "Dan")
 		c := directChat(t, ann, bob.ID)
 		audio := sendFiles(t, ann, c, uploadTo(t, ann, c, "memo.wav", wavOf(16000)).ID)
 		if audio.Kind != "AUDIO" {
 			t.Fatalf("a WAV file made a %s message", audio.Kind)
 		}
-		q := `mutation($m:ID!){ transcribeMessage(messageId:$m){ id transcription { status text } } }`
-		var out struct {
-			TranscribeMessage struct {
-				ID            string
-				Transcription *struct {
-					Status string
-					Text   *string
-				}
-			}
-		}
-		bob.MustDo(q, Vars{"m": audio.ID}, &out)
-		if tr := out.TranscribeMessage.Transcription; tr == nil || tr.Status != "FAILED" || tr.Text != nil {
+		sub := bob.Connect().Subscribe(transcriptionEvents, nil)
+		time.Sleep(100 * time.Millisecond)
+		if tr := transcribeAs(t, bob, audio.ID); tr.Status != "PENDING" || tr.Text != nil {
 			t.Fatalf("transcription %+v", tr)
 		}
-		bob.MustFail("BAD_USER_INPUT", q, Vars{"m": send(t, ann, c, "just text")})
-		dan.MustFail("FORBIDDEN", q, Vars{"m": audio.ID})
+		if tr := transcribed(t, sub, audio.ID); tr.Status != "FAILED" || str(tr.Reason) != "no speech engine configured" || tr.Text != nil {
+			t.Fatalf("transcription %s %q", tr.Status, str(tr.Reason))
+		}
+		bob.MustFail("BAD_USER_INPUT", transcribeQ, Vars{"m": send(t, ann, c, "just text")})
+		dan.MustFail("FORBIDDEN", transcribeQ, Vars{"m": audio.ID})
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	provider "parley/server/channel"
 	"parley/server/files"
 	"parley/server/history"
+	"parley/server/media"
 )
 
 // File sizes are in bytes. API.md's "100 MB" is read as 100 MiB
@@ -139,6 +140,10 @@ func (s *Service) saveAttachment(ctx context.Context, v *auth.Viewer, conv *ent.
 	if err != nil {
 		return nil, err
 	}
+	var duration *float64
+	if info.Kind == files.KindAudio || info.Kind == files.KindVideo {
+		duration = s.duration(ctx, key, info.ContentType)
+	}
 	var att *ent.Attachment
 	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
@@ -146,10 +151,41 @@ func (s *Service) saveAttachment(ctx context.Context, v *auth.Viewer, conv *ent.
 			SetFilename(name).SetContentType(info.ContentType).SetSize(size).SetStorageKey(key).
 			SetNillableExpiresAt(rules.ExpiresAt).SetCreatedAt(now).
 			SetNillableWidth(positive(info.Width)).SetNillableHeight(positive(info.Height)).
+			SetNillableDurationSeconds(duration).
 			Save(ctx)
 		return err
 	})
 	return att, err
+}
+
+// duration is how long a stored audio or video file plays, read from its
+// headers; nil when the file does not say (or cannot be read).
+func (s *Service) duration(ctx context.Context, key, contentType string) *float64 {
+	o, err := s.Files.Store.Open(ctx, key)
+	if err != nil {
+		return nil
+	}
+	defer o.Close()
+	ra, ok := o.(io.ReaderAt)
+	if !ok {
+		ra = &seekReaderAt{o}
+	}
+	d, ok, err := media.Duration(ra, o.Size(), contentType)
+	if err != nil || !ok {
+		return nil
+	}
+	return &d
+}
+
+// seekReaderAt reads at an offset by seeking (blobs need not be ReaderAts);
+// media.Duration reads from one goroutine.
+type seekReaderAt struct{ io.ReadSeeker }
+
+func (r *seekReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if _, err := r.Seek(off, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return io.ReadFull(r, p)
 }
 
 func positive(n int) *int {

@@ -17,7 +17,7 @@ import (
 // maxSearchTerms bounds the words of one search.
 const maxSearchTerms = 8
 
-// Search finds messages whose text has every word of the query (as a word
+// Search finds messages whose text (with a voice message's transcript) has every word of the query (as a word
 // or the start of one), newest first, in the conversations the viewer may
 // read — or only in conversationID. after is the id of the last message of
 // the previous page. It never scans conversations the viewer cannot read.
@@ -47,7 +47,7 @@ func (s *Service) Search(ctx context.Context, v *auth.Viewer, query string, conv
 			terms[i] = t + ":*"
 		}
 		// The expression is the index's, word for word, or the index is not used.
-		fmt.Fprintf(&q, `SELECT m.id FROM messages m WHERE to_tsvector('simple', translate(lower(coalesce(m.text, '')), '%s', '%s')) @@ to_tsquery('simple', %s)`,
+		fmt.Fprintf(&q, `SELECT m.id FROM messages m WHERE to_tsvector('simple', translate(lower(coalesce(m.text, '') || ' ' || coalesce((m.transcription::jsonb) ->> 'text', '')), '%s', '%s')) @@ to_tsquery('simple', %s)`,
 			accentFrom, accentTo, arg(strings.Join(terms, " & ")))
 	} else {
 		for i, t := range terms {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"time"
 
-	"parley/ent/schema/pulid"
 	"parley/server/access"
 	"parley/server/channel"
 	"parley/server/db"
@@ -36,8 +35,9 @@ type Service struct {
 	history *history.Writer
 	// providers are the channel kinds: their defaults, rules and senders.
 	providers *channel.Registry
-	// Transcriber, when set, is handed AUDIO messages to transcribe.
-	Transcriber func(messageID pulid.ID)
+	// Transcriptions is the job that transcribes AUDIO messages
+	// (transcriptions.go); app.go sets its engine.
+	Transcriptions *Transcriptions
 	// wakeOutbox tells the delivery worker a reply was committed.
 	wakeOutbox func()
 	// Files stores attachments (files.go).
@@ -48,6 +48,7 @@ type Service struct {
 func New(d *db.DB, acc *access.Service, hist *history.Writer, now func() time.Time, log *slog.Logger, providers *channel.Registry, wakeOutbox func()) *Service {
 	s := &Service{db: d, access: acc, now: now, log: log, limits: DefaultLimits, history: hist, providers: providers,
 		wakeOutbox: wakeOutbox}
+	s.Transcriptions = newTranscriptions(s)
 	return s
 }
 

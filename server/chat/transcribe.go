@@ -12,13 +12,16 @@ import (
 	"parley/server/auth"
 	"parley/server/history"
 	"parley/server/history/events"
+	"parley/server/transcribe"
 )
 
 // MaxTranscriptionSeconds is the longest audio that can be transcribed.
-const MaxTranscriptionSeconds = 300
+const MaxTranscriptionSeconds = transcribe.MaxSeconds
 
-// Transcribe asks for the text of an AUDIO message. Parley has no speech
-// engine of its own: without one configured the transcription is FAILED.
+// Transcribe asks for the text of an AUDIO message: it answers PENDING at
+// once and the transcription job (transcriptions.go) records DONE or FAILED
+// later, telling the chat with MESSAGE_UPDATED. A PENDING or DONE
+// transcription is returned as it is; a FAILED one is tried again.
 func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Message, err error) {
 	defer apperr.At("chat.Transcribe", &err)
 	if err := access.Colleague(v); err != nil {
@@ -36,9 +39,11 @@ func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 		return nil, err
 	}
 	for _, a := range atts {
-		if a.DurationSeconds != nil && *a.DurationSeconds > MaxTranscriptionSeconds {
-			return nil, apperr.Limit("transcriptionSeconds", MaxTranscriptionSeconds,
-				"audio longer than %d minutes cannot be transcribed", MaxTranscriptionSeconds/60)
+		// An unknown length is the job's to fail (with a reason), not the caller's.
+		if a.DurationSeconds != nil {
+			if err := transcribe.CheckLength(*a.DurationSeconds, true); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if m.Transcription != nil && m.Transcription.Status != schema.TranscriptionFailed {
@@ -48,14 +53,16 @@ func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 	if err != nil {
 		return nil, err
 	}
-	status := schema.TranscriptionFailed
-	if s.Transcriber != nil {
-		status = schema.TranscriptionPending
-	}
+	pending := &schema.Transcription{Status: schema.TranscriptionPending}
+	written := false
 	err = s.history.Write(ctx, func(tx *history.Tx) error {
-		if err := tx.Message.UpdateOneID(id).SetTranscription(&schema.Transcription{Status: status}).Exec(ctx); err != nil {
+		// Only from FAILED or none: a concurrent ask that got here first wins.
+		n, err := tx.Message.Update().Where(message.ID(id), transcriptionIs(m.Transcription)).
+			SetTranscription(pending).Save(ctx)
+		if err != nil || n == 0 {
 			return err
 		}
+		written = true
 		e := history.ConversationEvent(events.MessageUpdated, conv)
 		e.MessageID = id
 		tx.Emit(e)
@@ -64,8 +71,12 @@ func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 	if err != nil {
 		return nil, err
 	}
-	if s.Transcriber != nil {
-		s.Transcriber(id)
+	if !written {
+		return s.db.Message.Get(ctx, id)
 	}
-	return s.db.Message.Get(ctx, id)
+	s.Transcriptions.Wake()
+	// The answer is the state written (PENDING), not whatever a quick
+	// engine made of it since.
+	m.Transcription = pending
+	return m, nil
 }

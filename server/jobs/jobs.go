@@ -31,6 +31,9 @@ type Schedule struct {
 	RetentionInterval time.Duration
 	// Tokens closes the sockets of revoked or expired tokens.
 	Tokens interface{ Run(context.Context) }
+	// Transcriptions transcribes the PENDING voice messages (its own loop:
+	// woken when one is asked for, polled every second).
+	Transcriptions interface{ Run(context.Context) }
 }
 
 // Run runs the schedule until ctx ends.
@@ -43,6 +46,7 @@ func (s Schedule) Run(ctx context.Context) {
 	run(s.Outbox.Run)
 	run(func(ctx context.Context) { Every(ctx, AutoCloseInterval, s.closeInactive) })
 	run(s.Tokens.Run)
+	run(s.Transcriptions.Run)
 	if s.RetentionInterval >= 0 {
 		run(func(ctx context.Context) { s.Retention.Run(ctx, s.RetentionInterval) })
 	}
