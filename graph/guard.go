@@ -53,3 +53,15 @@ func RequireToken(ctx context.Context) error {
 func isRoot(object string) bool {
 	return object == "Query" || object == "Mutation" || object == "Subscription"
 }
+
+// agentsAid are fields written for colleagues only: a Live Chat visitor
+// reads them as null (a transcript is the agents' aid, not the customer's).
+var agentsAid = map[string]map[string]bool{"Message": {"transcription": true}}
+
+// HideAgentsAid is a field middleware that applies agentsAid.
+func HideAgentsAid(ctx context.Context, next graphql.Resolver) (any, error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && agentsAid[fc.Object][fc.Field.Name] && auth.FromContext(ctx).IsVisitor() {
+		return nil, nil
+	}
+	return next(ctx)
+}

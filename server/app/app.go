@@ -3,12 +3,14 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -130,10 +132,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Rules: func(ctx context.Context, conv *ent.Conversation) (int64, *time.Time, error) {
 			r, err := a.Chat.FileRulesFor(ctx, conv)
 			return r.MaxSize, r.ExpiresAt, err
-		}}
+		}, Duration: a.Chat.Duration}
 	a.Chat.Transcriptions.Engine = cfg.TranscribeEngine
 	if a.Chat.Transcriptions.Engine == nil {
 		a.Chat.Transcriptions.Engine = transcribe.Choose(cfg.Transcribe)
+		a.logEngine(a.Chat.Transcriptions.Engine)
 	}
 	if cfg.TranscribeJob != nil {
 		a.Chat.Transcriptions.Config = *cfg.TranscribeJob
@@ -170,6 +173,27 @@ func implementing[T any](providers []channel.Provider) map[channel.Kind]T {
 		}
 	}
 	return out
+}
+
+// logEngine says at start which speech engine transcribes voice messages.
+func (a *App) logEngine(e transcribe.Engine) {
+	switch e.(type) {
+	case *transcribe.OpenAI:
+		a.log.Info("transcription: the OpenAI-compatible endpoint", "url", redactURL(a.cfg.Transcribe.URL), "model", cmp.Or(a.cfg.Transcribe.Model, transcribe.DefaultModel))
+	case *transcribe.Local:
+		a.log.Info("transcription: the local engine (pocketsphinx, English)")
+	default:
+		a.log.Warn("transcription: no speech engine configured; set PARLEY_TRANSCRIBE_URL or install pocketsphinx, pocketsphinx-en-us and ffmpeg")
+	}
+}
+
+// redactURL drops any user and password from a URL before it is logged.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	return u.Redacted()
 }
 
 // openFiles opens attachment storage (PARLEY_STORAGE_URL, or disk under

@@ -90,6 +90,7 @@ func (a *App) graphqlServer() http.Handler {
 	srv.AroundResponses(graph.ResponseTime(a.cfg.Now))
 	srv.AroundFields(graph.Guard)
 	srv.AroundFields(res.SealLost)
+	srv.AroundFields(graph.HideAgentsAid)
 	srv.SetErrorPresenter(graph.ErrorPresenter)
 	srv.SetRecoverFunc(graph.Recover(a.log))
 	return srv

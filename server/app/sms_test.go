@@ -446,6 +446,59 @@ func TestTwilioInboundMMS(t *testing.T) {
 	}
 }
 
+// A voice note by MMS is measured like an upload: its attachment says how
+// long it plays, so it can be transcribed.
+func TestTwilioVoiceNoteHasItsDuration(t *testing.T) {
+	voice, err := os.ReadFile("../media/testdata/voice.opus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "audio/ogg")
+		_, _ = w.Write(voice)
+	}))
+	t.Cleanup(files.Close)
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann := env.NewUser("AGENT", "Ann")
+		smsChannel(t, env, ann.ID)
+		form := url.Values{"MessageSid": {"MMd000000000000000000000000000000d"}, "From": {"+14155550100"}, "To": {twilioNumber},
+			"Body": {""}, "NumMedia": {"1"}, "MediaUrl0": {files.URL + "/voice"}, "MediaContentType0": {"audio/ogg"}}
+		if code, _, _ := postTwilio(t, env, "/webhooks/sms", "/webhooks/sms", twilioToken, form.Encode()); code != 200 {
+			t.Fatalf("MMS: %d", code)
+		}
+		var out struct {
+			Sessions struct {
+				Edges []struct {
+					Node struct {
+						Messages struct {
+							Edges []struct {
+								Node struct {
+									Attachments []struct{ DurationSeconds *float64 }
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			ann.MustDo(`{ sessions(channelKind:SMS, first:1){ edges { node { messages(last:1){ edges { node {
+				attachments { durationSeconds } } } } } } } }`, nil, &out)
+			if a := out.Sessions.Edges[0].Node.Messages.Edges[0].Node.Attachments; len(a) == 1 {
+				if d := a[0].DurationSeconds; d == nil || *d < 3.4 || *d > 3.6 {
+					t.Fatalf("durationSeconds %v, want about 3.5", d)
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the voice note was never attached")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
 // A reply with a file goes out as MMS: Twilio gets a signed download URL
 // that serves the file without a token.
 func TestTwilioSendMMS(t *testing.T) {

@@ -142,7 +142,7 @@ func (s *Service) saveAttachment(ctx context.Context, v *auth.Viewer, conv *ent.
 	}
 	var duration *float64
 	if info.Kind == files.KindAudio || info.Kind == files.KindVideo {
-		duration = s.duration(ctx, key, info.ContentType)
+		duration = s.Duration(ctx, key, info.ContentType)
 	}
 	var att *ent.Attachment
 	err = s.history.Write(ctx, func(tx *history.Tx) error {
@@ -158,9 +158,10 @@ func (s *Service) saveAttachment(ctx context.Context, v *auth.Viewer, conv *ent.
 	return att, err
 }
 
-// duration is how long a stored audio or video file plays, read from its
-// headers; nil when the file does not say (or cannot be read).
-func (s *Service) duration(ctx context.Context, key, contentType string) *float64 {
+// Duration is how long a stored audio or video file plays, read from its
+// headers; nil when the file does not say (or cannot be read). Files that
+// arrive from providers are measured by it too.
+func (s *Service) Duration(ctx context.Context, key, contentType string) *float64 {
 	o, err := s.Files.Store.Open(ctx, key)
 	if err != nil {
 		return nil

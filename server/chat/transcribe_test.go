@@ -428,3 +428,32 @@ func TestTranscribeWithTheLocalEngine(t *testing.T) {
 		}
 	})
 }
+
+// A transcript is the agents' aid: the Live Chat visitor who sent the voice
+// note never reads it.
+func TestVisitorsNeverReadTranscripts(t *testing.T) {
+	runSpeech(t, func(_ int64, w http.ResponseWriter, _ *http.Request) { sayGoForward(w) }, func(t *testing.T, env *apitest.Env, f *whisper) {
+		ann := env.NewUser("AGENT", "Ann")
+		site := createChannel(t, env, "LIVE_CHAT", "Website", ann.ID)
+		visitor, s := startLiveChat(t, env, site, "Vera")
+		m := sendFiles(t, visitor, s, uploadTo(t, visitor, s, "note.opus", fixture(t, "voice.opus")).ID)
+		sub := ann.Connect().Subscribe(transcriptionEvents, nil)
+		time.Sleep(100 * time.Millisecond) // subscribed
+		transcribeAs(t, ann, m.ID)
+		if tr := transcribed(t, sub, m.ID); tr.Status != "DONE" {
+			t.Fatalf("the agent's transcription: %+v", tr)
+		}
+		var out struct {
+			Node *struct{ Transcription *struct{ Status string } }
+		}
+		q := `query($m:ID!){ node(id:$m){ ... on Message { transcription { status } } } }`
+		visitor.MustDo(q, Vars{"m": m.ID}, &out)
+		if out.Node == nil || out.Node.Transcription != nil {
+			t.Fatalf("the visitor reads %+v", out.Node)
+		}
+		ann.MustDo(q, Vars{"m": m.ID}, &out)
+		if out.Node == nil || out.Node.Transcription == nil || out.Node.Transcription.Status != "DONE" {
+			t.Fatalf("the agent reads %+v", out.Node)
+		}
+	})
+}

@@ -23,6 +23,8 @@ type Media struct {
 	Fetchers map[channel.Kind]channel.MediaFetcher
 	// Retry is the wait before the first retry, doubled each time (default 2s).
 	Retry time.Duration
+	// Duration reads how long a stored audio or video file plays (nil: unknown).
+	Duration func(ctx context.Context, key, contentType string) *float64
 }
 
 // mediaAttempts is how often a file is fetched before it is given up.
@@ -88,6 +90,9 @@ func (s *Service) attachMedia(ctx context.Context, f channel.MediaFetcher, ch ch
 				SetSize(size).SetStorageKey(key).SetNillableExpiresAt(expires).SetCreatedAt(now)
 			if info.Width > 0 && info.Height > 0 {
 				c.SetWidth(info.Width).SetHeight(info.Height)
+			}
+			if s.Media.Duration != nil {
+				c.SetNillableDurationSeconds(s.Media.Duration(ctx, key, info.ContentType))
 			}
 			if err := c.Exec(ctx); err != nil {
 				return err
