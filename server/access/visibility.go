@@ -142,7 +142,7 @@ func Audience(f EventFacts) (users []pulid.ID, visitor *pulid.ID) {
 	if f.VisitorContact != nil && visitorHears(f.Type, f.AgentsOnly) {
 		visitor = f.VisitorContact
 	}
-	return uniq(users), visitor
+	return pulid.Uniq(users), visitor
 }
 
 // AgentSessionsSQL selects (u, and the columns cols of c) for every session
@@ -164,15 +164,3 @@ func chatKind() predicate.Conversation {
 func sessionKind() predicate.Conversation { return conversation.KindEQ(conversation.KindEXTERNAL) }
 
 func join(s []string) string { return strings.Join(s, ", ") }
-
-func uniq(ids []pulid.ID) []pulid.ID {
-	seen := make(map[pulid.ID]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
-}

@@ -86,7 +86,7 @@ func (s *Service) CreateGroup(ctx context.Context, v *auth.Viewer, title string,
 	if err != nil {
 		return nil, err
 	}
-	ids := uniqIDs(append([]pulid.ID{v.UserID}, memberIDs...))
+	ids := pulid.Uniq(append([]pulid.ID{v.UserID}, memberIDs...))
 	if len(ids) > s.limits.GroupMembers {
 		return nil, s.membersLimit()
 	}
@@ -137,7 +137,7 @@ func (s *Service) AddMembers(ctx context.Context, v *auth.Viewer, chatID pulid.I
 			isMember[pulid.ID(id)] = true
 		}
 		var add []pulid.ID
-		for _, id := range uniqIDs(userIDs) {
+		for _, id := range pulid.Uniq(userIDs) {
 			if !isMember[id] {
 				add = append(add, id)
 			}

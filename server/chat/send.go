@@ -6,7 +6,6 @@ import (
 	"parley/ent"
 	"parley/ent/conversation"
 	"parley/ent/message"
-	"parley/ent/schema/pulid"
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/history"
@@ -46,16 +45,4 @@ func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (_ *en
 		return nil
 	})
 	return msg, err
-}
-
-func uniqIDs(ids []pulid.ID) []pulid.ID {
-	seen := map[pulid.ID]bool{}
-	var out []pulid.ID
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }

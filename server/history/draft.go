@@ -137,7 +137,7 @@ func (w *Writer) checkAttachments(ctx context.Context, v *auth.Viewer, conv *ent
 	if err != nil {
 		return "", err
 	}
-	if len(atts) != len(uniq(ids)) {
+	if len(atts) != len(pulid.Uniq(ids)) {
 		return "", apperr.BadInput("attachmentIds must be your own unsent uploads to this conversation").With("field", "attachmentIds")
 	}
 	return KindOf(atts[0].ContentType), nil

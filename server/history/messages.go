@@ -83,7 +83,7 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 		if err != nil {
 			return nil, err
 		}
-		if n != len(uniq(spec.AttachmentIDs)) {
+		if n != len(pulid.Uniq(spec.AttachmentIDs)) {
 			return nil, apperr.New(apperr.Conflict, "an attachment was sent meanwhile")
 		}
 	}
@@ -221,16 +221,4 @@ func (tx *Tx) Advance(ctx context.Context, conv *ent.Conversation, id pulid.ID, 
 	e.MessageID = id
 	tx.Emit(e)
 	return true, nil
-}
-
-func uniq(ids []pulid.ID) []pulid.ID {
-	seen := map[pulid.ID]bool{}
-	var out []pulid.ID
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }

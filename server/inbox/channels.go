@@ -67,7 +67,7 @@ func (s *Service) CreateChannel(ctx context.Context, v *auth.Viewer, in ChannelI
 		}
 		c := tx.Channel.Create().SetID(pulid.MustNew("cn")).SetKind(in.Kind).SetMaxFileSize(d.MaxFileSize).
 			SetNillableAutoCloseAfterHours(d.AutoCloseAfterHours).SetFileRetentionHours(d.FileRetentionHours).
-			AddAgentIDs(uniqIDs(in.AgentIDs)...)
+			AddAgentIDs(pulid.Uniq(in.AgentIDs)...)
 		if err := applyChannelInput(in, d, c.Mutation()); err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func applyChannelInput(in ChannelInput, d channel.Defaults, m *ent.ChannelMutati
 
 // checkAgents makes sure every user exists and may work in external chat.
 func (s *Service) checkAgents(ctx context.Context, tx *history.Tx, ids []pulid.ID) error {
-	ids = uniqIDs(ids)
+	ids = pulid.Uniq(ids)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -187,10 +187,10 @@ func (s *Service) SetChannelAgents(ctx context.Context, v *auth.Viewer, id pulid
 		if err != nil {
 			return err
 		}
-		if err := tx.Channel.UpdateOneID(id).ClearAgents().AddAgentIDs(uniqIDs(userIDs)...).Exec(ctx); err != nil {
+		if err := tx.Channel.UpdateOneID(id).ClearAgents().AddAgentIDs(pulid.Uniq(userIDs)...).Exec(ctx); err != nil {
 			return err
 		}
-		return s.tellAgentsChanged(ctx, tx, id, before, uniqIDs(userIDs))
+		return s.tellAgentsChanged(ctx, tx, id, before, pulid.Uniq(userIDs))
 	})
 	if err != nil {
 		return nil, err

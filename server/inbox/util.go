@@ -25,15 +25,3 @@ func deref(p *string) string {
 	}
 	return *p
 }
-
-func uniqIDs(ids []pulid.ID) []pulid.ID {
-	seen := map[pulid.ID]bool{}
-	var out []pulid.ID
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
-}

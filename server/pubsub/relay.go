@@ -188,14 +188,14 @@ func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool
 		}
 	}
 	if len(convIDs) > 0 {
-		convs, err := c.Conversation.Query().Where(conversation.IDIn(uniq(convIDs)...)).All(ctx)
+		convs, err := c.Conversation.Query().Where(conversation.IDIn(pulid.Uniq(convIDs)...)).All(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, cv := range convs {
 			b.conversations[cv.ID] = cv
 		}
-		members, err := c.Member.Query().Where(member.ConversationIDIn(uniq(convIDs)...)).All(ctx)
+		members, err := c.Member.Query().Where(member.ConversationIDIn(pulid.Uniq(convIDs)...)).All(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -207,7 +207,7 @@ func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool
 		}
 	}
 	if len(msgIDs) > 0 {
-		msgs, err := c.Message.Query().Where(message.IDIn(uniq(msgIDs)...)).
+		msgs, err := c.Message.Query().Where(message.IDIn(pulid.Uniq(msgIDs)...)).
 			WithSender().WithAttachments().WithMentions().All(ctx)
 		if err != nil {
 			return nil, err
@@ -217,7 +217,7 @@ func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool
 		}
 	}
 	if len(callIDs) > 0 {
-		calls, err := c.Call.Query().Where(call.IDIn(uniq(callIDs)...)).All(ctx)
+		calls, err := c.Call.Query().Where(call.IDIn(pulid.Uniq(callIDs)...)).All(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -276,16 +276,4 @@ func (b *batch) delivery(e entry, key string) *Delivery {
 		d.Member = ms[pulid.ID(key)]
 	}
 	return d
-}
-
-func uniq(ids []pulid.ID) []pulid.ID {
-	seen := make(map[pulid.ID]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }

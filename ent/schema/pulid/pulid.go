@@ -76,3 +76,16 @@ func (u *ID) Scan(src any) error {
 
 // Value implements driver.Valuer.
 func (u ID) Value() (driver.Value, error) { return string(u), nil }
+
+// Uniq returns ids without repeats, in the order they first appear.
+func Uniq(ids []ID) []ID {
+	seen := make(map[ID]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
