@@ -39,9 +39,11 @@ func (a *App) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxWebhookBody)
-	b, err := rc.Webhook(r, a.Inbox.Webhooks())
-	if err == nil {
-		err = a.Inbox.StoreWebhook(r.Context(), b)
+	batches, err := rc.Webhook(r, a.Inbox.Webhooks())
+	for _, b := range batches {
+		if err == nil {
+			err = a.Inbox.StoreWebhook(r.Context(), b)
+		}
 	}
 	if err != nil {
 		status, text := webhookStatus(err)
@@ -54,11 +56,15 @@ func (a *App) webhook(w http.ResponseWriter, r *http.Request) {
 		writeText(w, status, text)
 		return
 	}
-	if b.Reply.ContentType != "" {
-		w.Header().Set("Content-Type", b.Reply.ContentType)
+	var reply channel.Reply
+	if len(batches) > 0 {
+		reply = batches[0].Reply
+	}
+	if reply.ContentType != "" {
+		w.Header().Set("Content-Type", reply.ContentType)
 	}
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b.Reply.Body)
+	_, _ = w.Write(reply.Body)
 }
 
 // handshake answers a provider's GET verification, for kinds that have one.

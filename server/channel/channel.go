@@ -114,10 +114,13 @@ type Outbound struct {
 	Text      string
 	// Tag is the message tag (Messenger), or "".
 	Tag string
-	// ReplyToProviderID is the provider's id of the message answered (a comment).
+	// ReplyToProviderID is the provider's id of the message answered.
 	ReplyToProviderID string
-	Attachments       []Attachment
-	Template          *Template
+	// Comment: a public answer to the comment ReplyToProviderID, under its
+	// post, rather than a private message.
+	Comment     bool
+	Attachments []Attachment
+	Template    *Template
 }
 
 // Provider is one kind of channel: what a new channel starts with, when an

@@ -36,6 +36,19 @@ func (l lookup) ByExternalID(ctx context.Context, kind channel.Kind, externalID 
 	return seamChannel(ch, err)
 }
 
+func (l lookup) OfKind(ctx context.Context, kind channel.Kind) ([]channel.Channel, error) {
+	chs, err := l.s.db.Channel.Query().Where(entchannel.KindEQ(entchannel.Kind(kind))).
+		Order(ent.Asc(entchannel.FieldID)).Limit(1000).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]channel.Channel, len(chs))
+	for i, ch := range chs {
+		out[i], _ = seamChannel(ch, nil)
+	}
+	return out, nil
+}
+
 func seamChannel(ch *ent.Channel, err error) (channel.Channel, error) {
 	if ent.IsNotFound(err) {
 		return channel.Channel{}, channel.ErrUnknownChannel

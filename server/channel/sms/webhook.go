@@ -22,7 +22,15 @@ func StatusPath(channelID string) string { return "/webhooks/sms/" + channelID +
 // the number written to (To); /webhooks/sms/{channelId} names it; and
 // /webhooks/sms/{channelId}/status carries delivery statuses. Every request
 // must bear the channel's Twilio signature.
-func (p Provider) Webhook(r *http.Request, channels channel.ChannelLookup) (channel.Batch, error) {
+func (p Provider) Webhook(r *http.Request, channels channel.ChannelLookup) ([]channel.Batch, error) {
+	b, err := p.webhook(r, channels)
+	if err != nil {
+		return nil, err
+	}
+	return []channel.Batch{b}, nil
+}
+
+func (p Provider) webhook(r *http.Request, channels channel.ChannelLookup) (channel.Batch, error) {
 	var b channel.Batch
 	if err := r.ParseForm(); err != nil {
 		return b, apperr.BadInput("the body is not a form")

@@ -29,6 +29,10 @@ func (o oneChannel) ByExternalID(_ context.Context, _ channel.Kind, n string) (c
 	return o.ch, nil
 }
 
+func (o oneChannel) OfKind(context.Context, channel.Kind) ([]channel.Channel, error) {
+	return []channel.Channel{o.ch}, nil
+}
+
 var testChannel = oneChannel{channel.Channel{ID: "ch_1", Kind: channel.SMS, ExternalID: "+14155552345",
 	Credentials: map[string]string{"accountSid": "AC1", "authToken": "2f4e6a8c0b1d3f5a7c9e1b3d5f7a9c0e"}}}
 
@@ -55,7 +59,7 @@ func TestWebhookMMS(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := Provider{PublicURL: "https://p.example"}
-	b, err := p.Webhook(request(p.PublicURL, "/webhooks/sms", string(body), true), testChannel)
+	b, err := p.webhook(request(p.PublicURL, "/webhooks/sms", string(body), true), testChannel)
 	if err != nil || len(b.Messages) != 1 {
 		t.Fatalf("%+v %v", b, err)
 	}
@@ -83,7 +87,7 @@ func FuzzWebhook(f *testing.F) {
 			if r == nil {
 				return
 			}
-			b, err := p.Webhook(r, testChannel)
+			b, err := p.webhook(r, testChannel)
 			if !sign && !errors.Is(err, channel.ErrBadSignature) && !errors.Is(err, channel.ErrUnknownChannel) && err == nil {
 				t.Fatalf("unsigned request accepted: %+v", b)
 			}
