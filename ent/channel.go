@@ -39,6 +39,8 @@ type Channel struct {
 	ExternalID *string `json:"external_id,omitempty"`
 	// PageName holds the value of the "page_name" field.
 	PageName *string `json:"page_name,omitempty"`
+	// ReceiveComments holds the value of the "receive_comments" field.
+	ReceiveComments bool `json:"receive_comments,omitempty"`
 	// Credentials holds the value of the "credentials" field.
 	Credentials map[string]string `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -102,7 +104,7 @@ func (*Channel) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case channel.FieldID:
 			values[i] = new(pulid.ID)
-		case channel.FieldConnected:
+		case channel.FieldConnected, channel.FieldReceiveComments:
 			values[i] = new(sql.NullBool)
 		case channel.FieldMaxFileSize, channel.FieldAutoCloseAfterHours, channel.FieldFileRetentionHours:
 			values[i] = new(sql.NullInt64)
@@ -193,6 +195,12 @@ func (_m *Channel) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PageName = new(string)
 				*_m.PageName = value.String
+			}
+		case channel.FieldReceiveComments:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field receive_comments", values[i])
+			} else if value.Valid {
+				_m.ReceiveComments = value.Bool
 			}
 		case channel.FieldCredentials:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -288,6 +296,9 @@ func (_m *Channel) String() string {
 		builder.WriteString("page_name=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("receive_comments=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReceiveComments))
 	builder.WriteString(", ")
 	builder.WriteString("credentials=<sensitive>")
 	builder.WriteByte(')')

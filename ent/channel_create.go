@@ -143,6 +143,20 @@ func (_c *ChannelCreate) SetNillablePageName(v *string) *ChannelCreate {
 	return _c
 }
 
+// SetReceiveComments sets the "receive_comments" field.
+func (_c *ChannelCreate) SetReceiveComments(v bool) *ChannelCreate {
+	_c.mutation.SetReceiveComments(v)
+	return _c
+}
+
+// SetNillableReceiveComments sets the "receive_comments" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableReceiveComments(v *bool) *ChannelCreate {
+	if v != nil {
+		_c.SetReceiveComments(*v)
+	}
+	return _c
+}
+
 // SetCredentials sets the "credentials" field.
 func (_c *ChannelCreate) SetCredentials(v map[string]string) *ChannelCreate {
 	_c.mutation.SetCredentials(v)
@@ -259,6 +273,10 @@ func (_c *ChannelCreate) defaults() {
 		v := channel.DefaultFileRetentionHours
 		_c.mutation.SetFileRetentionHours(v)
 	}
+	if _, ok := _c.mutation.ReceiveComments(); !ok {
+		v := channel.DefaultReceiveComments
+		_c.mutation.SetReceiveComments(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := channel.DefaultID()
 		_c.mutation.SetID(v)
@@ -307,6 +325,9 @@ func (_c *ChannelCreate) check() error {
 		if err := channel.PageNameValidator(v); err != nil {
 			return &ValidationError{Name: "page_name", err: fmt.Errorf(`ent: validator failed for field "Channel.page_name": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.ReceiveComments(); !ok {
+		return &ValidationError{Name: "receive_comments", err: errors.New(`ent: missing required field "Channel.receive_comments"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := channel.IDValidator(string(v)); err != nil {
@@ -388,6 +409,10 @@ func (_c *ChannelCreate) createSpec() (*Channel, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PageName(); ok {
 		_spec.SetField(channel.FieldPageName, field.TypeString, value)
 		_node.PageName = &value
+	}
+	if value, ok := _c.mutation.ReceiveComments(); ok {
+		_spec.SetField(channel.FieldReceiveComments, field.TypeBool, value)
+		_node.ReceiveComments = value
 	}
 	if value, ok := _c.mutation.Credentials(); ok {
 		_spec.SetField(channel.FieldCredentials, field.TypeJSON, value)
@@ -625,6 +650,18 @@ func (u *ChannelUpsert) ClearPageName() *ChannelUpsert {
 	return u
 }
 
+// SetReceiveComments sets the "receive_comments" field.
+func (u *ChannelUpsert) SetReceiveComments(v bool) *ChannelUpsert {
+	u.Set(channel.FieldReceiveComments, v)
+	return u
+}
+
+// UpdateReceiveComments sets the "receive_comments" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdateReceiveComments() *ChannelUpsert {
+	u.SetExcluded(channel.FieldReceiveComments)
+	return u
+}
+
 // SetCredentials sets the "credentials" field.
 func (u *ChannelUpsert) SetCredentials(v map[string]string) *ChannelUpsert {
 	u.Set(channel.FieldCredentials, v)
@@ -848,6 +885,20 @@ func (u *ChannelUpsertOne) UpdatePageName() *ChannelUpsertOne {
 func (u *ChannelUpsertOne) ClearPageName() *ChannelUpsertOne {
 	return u.Update(func(s *ChannelUpsert) {
 		s.ClearPageName()
+	})
+}
+
+// SetReceiveComments sets the "receive_comments" field.
+func (u *ChannelUpsertOne) SetReceiveComments(v bool) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetReceiveComments(v)
+	})
+}
+
+// UpdateReceiveComments sets the "receive_comments" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdateReceiveComments() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateReceiveComments()
 	})
 }
 
@@ -1244,6 +1295,20 @@ func (u *ChannelUpsertBulk) UpdatePageName() *ChannelUpsertBulk {
 func (u *ChannelUpsertBulk) ClearPageName() *ChannelUpsertBulk {
 	return u.Update(func(s *ChannelUpsert) {
 		s.ClearPageName()
+	})
+}
+
+// SetReceiveComments sets the "receive_comments" field.
+func (u *ChannelUpsertBulk) SetReceiveComments(v bool) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetReceiveComments(v)
+	})
+}
+
+// UpdateReceiveComments sets the "receive_comments" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdateReceiveComments() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateReceiveComments()
 	})
 }
 

@@ -176,6 +176,20 @@ func (_u *ChannelUpdate) ClearPageName() *ChannelUpdate {
 	return _u
 }
 
+// SetReceiveComments sets the "receive_comments" field.
+func (_u *ChannelUpdate) SetReceiveComments(v bool) *ChannelUpdate {
+	_u.mutation.SetReceiveComments(v)
+	return _u
+}
+
+// SetNillableReceiveComments sets the "receive_comments" field if the given value is not nil.
+func (_u *ChannelUpdate) SetNillableReceiveComments(v *bool) *ChannelUpdate {
+	if v != nil {
+		_u.SetReceiveComments(*v)
+	}
+	return _u
+}
+
 // SetCredentials sets the "credentials" field.
 func (_u *ChannelUpdate) SetCredentials(v map[string]string) *ChannelUpdate {
 	_u.mutation.SetCredentials(v)
@@ -416,6 +430,9 @@ func (_u *ChannelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.PageNameCleared() {
 		_spec.ClearField(channel.FieldPageName, field.TypeString)
+	}
+	if value, ok := _u.mutation.ReceiveComments(); ok {
+		_spec.SetField(channel.FieldReceiveComments, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Credentials(); ok {
 		_spec.SetField(channel.FieldCredentials, field.TypeJSON, value)
@@ -723,6 +740,20 @@ func (_u *ChannelUpdateOne) ClearPageName() *ChannelUpdateOne {
 	return _u
 }
 
+// SetReceiveComments sets the "receive_comments" field.
+func (_u *ChannelUpdateOne) SetReceiveComments(v bool) *ChannelUpdateOne {
+	_u.mutation.SetReceiveComments(v)
+	return _u
+}
+
+// SetNillableReceiveComments sets the "receive_comments" field if the given value is not nil.
+func (_u *ChannelUpdateOne) SetNillableReceiveComments(v *bool) *ChannelUpdateOne {
+	if v != nil {
+		_u.SetReceiveComments(*v)
+	}
+	return _u
+}
+
 // SetCredentials sets the "credentials" field.
 func (_u *ChannelUpdateOne) SetCredentials(v map[string]string) *ChannelUpdateOne {
 	_u.mutation.SetCredentials(v)
@@ -993,6 +1024,9 @@ func (_u *ChannelUpdateOne) sqlSave(ctx context.Context) (_node *Channel, err er
 	}
 	if _u.mutation.PageNameCleared() {
 		_spec.ClearField(channel.FieldPageName, field.TypeString)
+	}
+	if value, ok := _u.mutation.ReceiveComments(); ok {
+		_spec.SetField(channel.FieldReceiveComments, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Credentials(); ok {
 		_spec.SetField(channel.FieldCredentials, field.TypeJSON, value)

@@ -19,6 +19,7 @@ import (
 	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/outbox"
+	"parley/ent/reaction"
 	"parley/ent/setting"
 	"parley/ent/token"
 	"parley/ent/user"
@@ -101,6 +102,7 @@ func checkColumn(t, c string) error {
 			member.Table:         member.ValidColumn,
 			message.Table:        message.ValidColumn,
 			outbox.Table:         outbox.ValidColumn,
+			reaction.Table:       reaction.ValidColumn,
 			setting.Table:        setting.ValidColumn,
 			token.Table:          token.ValidColumn,
 			user.Table:           user.ValidColumn,

@@ -511,6 +511,11 @@ func (_q *ChannelQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, channel.FieldPageName)
 				fieldSeen[channel.FieldPageName] = struct{}{}
 			}
+		case "receiveComments":
+			if _, ok := fieldSeen[channel.FieldReceiveComments]; !ok {
+				selectedFields = append(selectedFields, channel.FieldReceiveComments)
+				fieldSeen[channel.FieldReceiveComments] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -1436,6 +1441,21 @@ func (_q *MessageQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[message.FieldAgentsOnly]; !ok {
 				selectedFields = append(selectedFields, message.FieldAgentsOnly)
 				fieldSeen[message.FieldAgentsOnly] = struct{}{}
+			}
+		case "providerKind":
+			if _, ok := fieldSeen[message.FieldProviderKind]; !ok {
+				selectedFields = append(selectedFields, message.FieldProviderKind)
+				fieldSeen[message.FieldProviderKind] = struct{}{}
+			}
+		case "editedAt":
+			if _, ok := fieldSeen[message.FieldEditedAt]; !ok {
+				selectedFields = append(selectedFields, message.FieldEditedAt)
+				fieldSeen[message.FieldEditedAt] = struct{}{}
+			}
+		case "deletedAt":
+			if _, ok := fieldSeen[message.FieldDeletedAt]; !ok {
+				selectedFields = append(selectedFields, message.FieldDeletedAt)
+				fieldSeen[message.FieldDeletedAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":

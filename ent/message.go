@@ -64,6 +64,12 @@ type Message struct {
 	Template *schema.Template `json:"template,omitempty"`
 	// AgentsOnly holds the value of the "agents_only" field.
 	AgentsOnly bool `json:"agents_only,omitempty"`
+	// ProviderKind holds the value of the "provider_kind" field.
+	ProviderKind *string `json:"provider_kind,omitempty"`
+	// EditedAt holds the value of the "edited_at" field.
+	EditedAt *time.Time `json:"edited_at,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MessageQuery when eager-loading is set.
 	Edges        MessageEdges `json:"edges"`
@@ -84,15 +90,18 @@ type MessageEdges struct {
 	Mentions []*User `json:"mentions,omitempty"`
 	// Attachments holds the value of the attachments edge.
 	Attachments []*Attachment `json:"attachments,omitempty"`
+	// Reactions holds the value of the reactions edge.
+	Reactions []*Reaction `json:"reactions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
 	totalCount [6]map[string]int
 
 	namedReplies     map[string][]*Message
 	namedMentions    map[string][]*User
 	namedAttachments map[string][]*Attachment
+	namedReactions   map[string][]*Reaction
 }
 
 // ConversationOrErr returns the Conversation value or an error if the edge
@@ -155,6 +164,15 @@ func (e MessageEdges) AttachmentsOrErr() ([]*Attachment, error) {
 	return nil, &NotLoadedError{edge: "attachments"}
 }
 
+// ReactionsOrErr returns the Reactions value or an error if the edge
+// was not loaded in eager-loading.
+func (e MessageEdges) ReactionsOrErr() ([]*Reaction, error) {
+	if e.loadedTypes[6] {
+		return e.Reactions, nil
+	}
+	return nil, &NotLoadedError{edge: "reactions"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Message) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -170,9 +188,9 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case message.FieldSeq:
 			values[i] = new(sql.NullInt64)
-		case message.FieldAuthorKey, message.FieldDirection, message.FieldKind, message.FieldText, message.FieldStatus, message.FieldFailureReason, message.FieldClientMessageID, message.FieldProviderMessageID, message.FieldMessageTag:
+		case message.FieldAuthorKey, message.FieldDirection, message.FieldKind, message.FieldText, message.FieldStatus, message.FieldFailureReason, message.FieldClientMessageID, message.FieldProviderMessageID, message.FieldMessageTag, message.FieldProviderKind:
 			values[i] = new(sql.NullString)
-		case message.FieldCreatedAt, message.FieldUpdatedAt, message.FieldReadAt:
+		case message.FieldCreatedAt, message.FieldUpdatedAt, message.FieldReadAt, message.FieldEditedAt, message.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -336,6 +354,27 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AgentsOnly = value.Bool
 			}
+		case message.FieldProviderKind:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field provider_kind", values[i])
+			} else if value.Valid {
+				_m.ProviderKind = new(string)
+				*_m.ProviderKind = value.String
+			}
+		case message.FieldEditedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field edited_at", values[i])
+			} else if value.Valid {
+				_m.EditedAt = new(time.Time)
+				*_m.EditedAt = value.Time
+			}
+		case message.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -377,6 +416,11 @@ func (_m *Message) QueryMentions() *UserQuery {
 // QueryAttachments queries the "attachments" edge of the Message entity.
 func (_m *Message) QueryAttachments() *AttachmentQuery {
 	return NewMessageClient(_m.config).QueryAttachments(_m)
+}
+
+// QueryReactions queries the "reactions" edge of the Message entity.
+func (_m *Message) QueryReactions() *ReactionQuery {
+	return NewMessageClient(_m.config).QueryReactions(_m)
 }
 
 // Update returns a builder for updating this Message.
@@ -482,6 +526,21 @@ func (_m *Message) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("agents_only=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AgentsOnly))
+	builder.WriteString(", ")
+	if v := _m.ProviderKind; v != nil {
+		builder.WriteString("provider_kind=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.EditedAt; v != nil {
+		builder.WriteString("edited_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -555,6 +614,30 @@ func (_m *Message) appendNamedAttachments(name string, edges ...*Attachment) {
 		_m.Edges.namedAttachments[name] = []*Attachment{}
 	} else {
 		_m.Edges.namedAttachments[name] = append(_m.Edges.namedAttachments[name], edges...)
+	}
+}
+
+// NamedReactions returns the Reactions named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Message) NamedReactions(name string) ([]*Reaction, error) {
+	if _m.Edges.namedReactions == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReactions[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Message) appendNamedReactions(name string, edges ...*Reaction) {
+	if _m.Edges.namedReactions == nil {
+		_m.Edges.namedReactions = make(map[string][]*Reaction)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReactions[name] = []*Reaction{}
+	} else {
+		_m.Edges.namedReactions[name] = append(_m.Edges.namedReactions[name], edges...)
 	}
 }
 

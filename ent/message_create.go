@@ -9,6 +9,7 @@ import (
 	"parley/ent/attachment"
 	"parley/ent/conversation"
 	"parley/ent/message"
+	"parley/ent/reaction"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
@@ -258,6 +259,48 @@ func (_c *MessageCreate) SetNillableAgentsOnly(v *bool) *MessageCreate {
 	return _c
 }
 
+// SetProviderKind sets the "provider_kind" field.
+func (_c *MessageCreate) SetProviderKind(v string) *MessageCreate {
+	_c.mutation.SetProviderKind(v)
+	return _c
+}
+
+// SetNillableProviderKind sets the "provider_kind" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableProviderKind(v *string) *MessageCreate {
+	if v != nil {
+		_c.SetProviderKind(*v)
+	}
+	return _c
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (_c *MessageCreate) SetEditedAt(v time.Time) *MessageCreate {
+	_c.mutation.SetEditedAt(v)
+	return _c
+}
+
+// SetNillableEditedAt sets the "edited_at" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableEditedAt(v *time.Time) *MessageCreate {
+	if v != nil {
+		_c.SetEditedAt(*v)
+	}
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *MessageCreate) SetDeletedAt(v time.Time) *MessageCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableDeletedAt(v *time.Time) *MessageCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MessageCreate) SetID(v pulid.ID) *MessageCreate {
 	_c.mutation.SetID(v)
@@ -330,6 +373,21 @@ func (_c *MessageCreate) AddAttachments(v ...*Attachment) *MessageCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddAttachmentIDs(ids...)
+}
+
+// AddReactionIDs adds the "reactions" edge to the Reaction entity by IDs.
+func (_c *MessageCreate) AddReactionIDs(ids ...int) *MessageCreate {
+	_c.mutation.AddReactionIDs(ids...)
+	return _c
+}
+
+// AddReactions adds the "reactions" edges to the Reaction entity.
+func (_c *MessageCreate) AddReactions(v ...*Reaction) *MessageCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReactionIDs(ids...)
 }
 
 // Mutation returns the MessageMutation object of the builder.
@@ -453,6 +511,11 @@ func (_c *MessageCreate) check() error {
 	if _, ok := _c.mutation.AgentsOnly(); !ok {
 		return &ValidationError{Name: "agents_only", err: errors.New(`ent: missing required field "Message.agents_only"`)}
 	}
+	if v, ok := _c.mutation.ProviderKind(); ok {
+		if err := message.ProviderKindValidator(v); err != nil {
+			return &ValidationError{Name: "provider_kind", err: fmt.Errorf(`ent: validator failed for field "Message.provider_kind": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := message.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Message.id": %w`, err)}
@@ -569,6 +632,18 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 		_spec.SetField(message.FieldAgentsOnly, field.TypeBool, value)
 		_node.AgentsOnly = value
 	}
+	if value, ok := _c.mutation.ProviderKind(); ok {
+		_spec.SetField(message.FieldProviderKind, field.TypeString, value)
+		_node.ProviderKind = &value
+	}
+	if value, ok := _c.mutation.EditedAt(); ok {
+		_spec.SetField(message.FieldEditedAt, field.TypeTime, value)
+		_node.EditedAt = &value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(message.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
 	if nodes := _c.mutation.ConversationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -661,6 +736,22 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(attachment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReactionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   message.ReactionsTable,
+			Columns: []string{message.ReactionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reaction.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -870,6 +961,42 @@ func (u *MessageUpsert) ClearTemplate() *MessageUpsert {
 	return u
 }
 
+// SetEditedAt sets the "edited_at" field.
+func (u *MessageUpsert) SetEditedAt(v time.Time) *MessageUpsert {
+	u.Set(message.FieldEditedAt, v)
+	return u
+}
+
+// UpdateEditedAt sets the "edited_at" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateEditedAt() *MessageUpsert {
+	u.SetExcluded(message.FieldEditedAt)
+	return u
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (u *MessageUpsert) ClearEditedAt() *MessageUpsert {
+	u.SetNull(message.FieldEditedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageUpsert) SetDeletedAt(v time.Time) *MessageUpsert {
+	u.Set(message.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateDeletedAt() *MessageUpsert {
+	u.SetExcluded(message.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageUpsert) ClearDeletedAt() *MessageUpsert {
+	u.SetNull(message.FieldDeletedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -922,6 +1049,9 @@ func (u *MessageUpsertOne) UpdateNewValues() *MessageUpsertOne {
 		}
 		if _, exists := u.create.mutation.AgentsOnly(); exists {
 			s.SetIgnore(message.FieldAgentsOnly)
+		}
+		if _, exists := u.create.mutation.ProviderKind(); exists {
+			s.SetIgnore(message.FieldProviderKind)
 		}
 	}))
 	return u
@@ -1126,6 +1256,48 @@ func (u *MessageUpsertOne) UpdateTemplate() *MessageUpsertOne {
 func (u *MessageUpsertOne) ClearTemplate() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearTemplate()
+	})
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (u *MessageUpsertOne) SetEditedAt(v time.Time) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetEditedAt(v)
+	})
+}
+
+// UpdateEditedAt sets the "edited_at" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateEditedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateEditedAt()
+	})
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (u *MessageUpsertOne) ClearEditedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearEditedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageUpsertOne) SetDeletedAt(v time.Time) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateDeletedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageUpsertOne) ClearDeletedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearDeletedAt()
 	})
 }
 
@@ -1348,6 +1520,9 @@ func (u *MessageUpsertBulk) UpdateNewValues() *MessageUpsertBulk {
 			if _, exists := b.mutation.AgentsOnly(); exists {
 				s.SetIgnore(message.FieldAgentsOnly)
 			}
+			if _, exists := b.mutation.ProviderKind(); exists {
+				s.SetIgnore(message.FieldProviderKind)
+			}
 		}
 	}))
 	return u
@@ -1552,6 +1727,48 @@ func (u *MessageUpsertBulk) UpdateTemplate() *MessageUpsertBulk {
 func (u *MessageUpsertBulk) ClearTemplate() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearTemplate()
+	})
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (u *MessageUpsertBulk) SetEditedAt(v time.Time) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetEditedAt(v)
+	})
+}
+
+// UpdateEditedAt sets the "edited_at" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateEditedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateEditedAt()
+	})
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (u *MessageUpsertBulk) ClearEditedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearEditedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageUpsertBulk) SetDeletedAt(v time.Time) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateDeletedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageUpsertBulk) ClearDeletedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearDeletedAt()
 	})
 }
 

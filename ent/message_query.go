@@ -11,6 +11,7 @@ import (
 	"parley/ent/conversation"
 	"parley/ent/message"
 	"parley/ent/predicate"
+	"parley/ent/reaction"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 
@@ -34,11 +35,13 @@ type MessageQuery struct {
 	withReplies          *MessageQuery
 	withMentions         *UserQuery
 	withAttachments      *AttachmentQuery
+	withReactions        *ReactionQuery
 	loadTotal            []func(context.Context, []*Message) error
 	modifiers            []func(*sql.Selector)
 	withNamedReplies     map[string]*MessageQuery
 	withNamedMentions    map[string]*UserQuery
 	withNamedAttachments map[string]*AttachmentQuery
+	withNamedReactions   map[string]*ReactionQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -200,6 +203,28 @@ func (_q *MessageQuery) QueryAttachments() *AttachmentQuery {
 			sqlgraph.From(message.Table, message.FieldID, selector),
 			sqlgraph.To(attachment.Table, attachment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, message.AttachmentsTable, message.AttachmentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReactions chains the current query on the "reactions" edge.
+func (_q *MessageQuery) QueryReactions() *ReactionQuery {
+	query := (&ReactionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, selector),
+			sqlgraph.To(reaction.Table, reaction.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, message.ReactionsTable, message.ReactionsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -405,6 +430,7 @@ func (_q *MessageQuery) Clone() *MessageQuery {
 		withReplies:      _q.withReplies.Clone(),
 		withMentions:     _q.withMentions.Clone(),
 		withAttachments:  _q.withAttachments.Clone(),
+		withReactions:    _q.withReactions.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -475,6 +501,17 @@ func (_q *MessageQuery) WithAttachments(opts ...func(*AttachmentQuery)) *Message
 		opt(query)
 	}
 	_q.withAttachments = query
+	return _q
+}
+
+// WithReactions tells the query-builder to eager-load the nodes that are connected to
+// the "reactions" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageQuery) WithReactions(opts ...func(*ReactionQuery)) *MessageQuery {
+	query := (&ReactionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReactions = query
 	return _q
 }
 
@@ -556,13 +593,14 @@ func (_q *MessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mess
 	var (
 		nodes       = []*Message{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withConversation != nil,
 			_q.withSender != nil,
 			_q.withReplyTo != nil,
 			_q.withReplies != nil,
 			_q.withMentions != nil,
 			_q.withAttachments != nil,
+			_q.withReactions != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -625,6 +663,13 @@ func (_q *MessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mess
 			return nil, err
 		}
 	}
+	if query := _q.withReactions; query != nil {
+		if err := _q.loadReactions(ctx, query, nodes,
+			func(n *Message) { n.Edges.Reactions = []*Reaction{} },
+			func(n *Message, e *Reaction) { n.Edges.Reactions = append(n.Edges.Reactions, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedReplies {
 		if err := _q.loadReplies(ctx, query, nodes,
 			func(n *Message) { n.appendNamedReplies(name) },
@@ -643,6 +688,13 @@ func (_q *MessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mess
 		if err := _q.loadAttachments(ctx, query, nodes,
 			func(n *Message) { n.appendNamedAttachments(name) },
 			func(n *Message, e *Attachment) { n.appendNamedAttachments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReactions {
+		if err := _q.loadReactions(ctx, query, nodes,
+			func(n *Message) { n.appendNamedReactions(name) },
+			func(n *Message, e *Reaction) { n.appendNamedReactions(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -874,6 +926,36 @@ func (_q *MessageQuery) loadAttachments(ctx context.Context, query *AttachmentQu
 	}
 	return nil
 }
+func (_q *MessageQuery) loadReactions(ctx context.Context, query *ReactionQuery, nodes []*Message, init func(*Message), assign func(*Message, *Reaction)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Message)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(reaction.FieldMessageID)
+	}
+	query.Where(predicate.Reaction(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(message.ReactionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MessageID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "message_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *MessageQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1042,6 +1124,20 @@ func (_q *MessageQuery) WithNamedAttachments(name string, opts ...func(*Attachme
 		_q.withNamedAttachments = make(map[string]*AttachmentQuery)
 	}
 	_q.withNamedAttachments[name] = query
+	return _q
+}
+
+// WithNamedReactions tells the query-builder to eager-load the nodes that are connected to the "reactions"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageQuery) WithNamedReactions(name string, opts ...func(*ReactionQuery)) *MessageQuery {
+	query := (&ReactionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReactions == nil {
+		_q.withNamedReactions = make(map[string]*ReactionQuery)
+	}
+	_q.withNamedReactions[name] = query
 	return _q
 }
 

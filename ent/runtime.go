@@ -16,6 +16,7 @@ import (
 	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/outbox"
+	"parley/ent/reaction"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
 	"parley/ent/setting"
@@ -192,6 +193,10 @@ func init() {
 	channelDescPageName := channelFields[7].Descriptor()
 	// channel.PageNameValidator is a validator for the "page_name" field. It is called by the builders before save.
 	channel.PageNameValidator = channelDescPageName.Validators[0].(func(string) error)
+	// channelDescReceiveComments is the schema descriptor for receive_comments field.
+	channelDescReceiveComments := channelFields[8].Descriptor()
+	// channel.DefaultReceiveComments holds the default value on creation for the receive_comments field.
+	channel.DefaultReceiveComments = channelDescReceiveComments.Default.(bool)
 	// channelDescID is the schema descriptor for id field.
 	channelDescID := channelMixinFields0[0].Descriptor()
 	// channel.DefaultID holds the default value on creation for the id field.
@@ -485,6 +490,10 @@ func init() {
 	messageDescAgentsOnly := messageFields[18].Descriptor()
 	// message.DefaultAgentsOnly holds the default value on creation for the agents_only field.
 	message.DefaultAgentsOnly = messageDescAgentsOnly.Default.(bool)
+	// messageDescProviderKind is the schema descriptor for provider_kind field.
+	messageDescProviderKind := messageFields[19].Descriptor()
+	// message.ProviderKindValidator is a validator for the "provider_kind" field. It is called by the builders before save.
+	message.ProviderKindValidator = messageDescProviderKind.Validators[0].(func(string) error)
 	// messageDescID is the schema descriptor for id field.
 	messageDescID := messageMixinFields0[0].Descriptor()
 	// message.DefaultID holds the default value on creation for the id field.
@@ -514,6 +523,37 @@ func init() {
 	outboxDescNextAttemptAt := outboxFields[4].Descriptor()
 	// outbox.DefaultNextAttemptAt holds the default value on creation for the next_attempt_at field.
 	outbox.DefaultNextAttemptAt = outboxDescNextAttemptAt.Default.(func() time.Time)
+	reactionMixin := schema.Reaction{}.Mixin()
+	reactionMixinFields0 := reactionMixin[0].Fields()
+	_ = reactionMixinFields0
+	reactionFields := schema.Reaction{}.Fields()
+	_ = reactionFields
+	// reactionDescCreatedAt is the schema descriptor for created_at field.
+	reactionDescCreatedAt := reactionMixinFields0[0].Descriptor()
+	// reaction.DefaultCreatedAt holds the default value on creation for the created_at field.
+	reaction.DefaultCreatedAt = reactionDescCreatedAt.Default.(func() time.Time)
+	// reactionDescAuthorKey is the schema descriptor for author_key field.
+	reactionDescAuthorKey := reactionFields[1].Descriptor()
+	// reaction.AuthorKeyValidator is a validator for the "author_key" field. It is called by the builders before save.
+	reaction.AuthorKeyValidator = reactionDescAuthorKey.Validators[0].(func(string) error)
+	// reactionDescEmoji is the schema descriptor for emoji field.
+	reactionDescEmoji := reactionFields[3].Descriptor()
+	// reaction.EmojiValidator is a validator for the "emoji" field. It is called by the builders before save.
+	reaction.EmojiValidator = func() func(string) error {
+		validators := reactionDescEmoji.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(emoji string) error {
+			for _, fn := range fns {
+				if err := fn(emoji); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	settingMixin := schema.Setting{}.Mixin()
 	settingMixinFields0 := settingMixin[0].Fields()
 	_ = settingMixinFields0

@@ -112,6 +112,8 @@ type ComplexityRoot struct {
 		Kind                func(childComplexity int) int
 		MaxFileSize         func(childComplexity int) int
 		Name                func(childComplexity int) int
+		ReceiveComments     func(childComplexity int) int
+		WebhookURL          func(childComplexity int) int
 	}
 
 	Chat struct {
@@ -195,13 +197,17 @@ type ComplexityRoot struct {
 		ClientMessageID func(childComplexity int) int
 		Conversation    func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
+		DeletedAt       func(childComplexity int) int
 		Direction       func(childComplexity int) int
+		EditedAt        func(childComplexity int) int
 		FailureReason   func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Kind            func(childComplexity int) int
 		Mentions        func(childComplexity int) int
 		MessageTag      func(childComplexity int) int
 		Post            func(childComplexity int) int
+		ProviderKind    func(childComplexity int) int
+		Reactions       func(childComplexity int) int
 		ReadAt          func(childComplexity int) int
 		ReplyTo         func(childComplexity int) int
 		Sender          func(childComplexity int) int
@@ -294,6 +300,14 @@ type ComplexityRoot struct {
 		SearchMessages       func(childComplexity int, query string, conversationID *pulid.ID, first *int, after *entgql.Cursor[pulid.ID]) int
 		Sessions             func(childComplexity int, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID]) int
 		Users                func(childComplexity int, search *string, first *int, after *entgql.Cursor[pulid.ID]) int
+	}
+
+	Reaction struct {
+		ByCustomer  func(childComplexity int) int
+		Count       func(childComplexity int) int
+		Emoji       func(childComplexity int) int
+		ReactedByMe func(childComplexity int) int
+		Users       func(childComplexity int) int
 	}
 
 	ReplyPolicy struct {
@@ -397,6 +411,8 @@ type CallResolver interface {
 }
 type ChannelResolver interface {
 	Agents(ctx context.Context, obj *ent.Channel) ([]*ent.User, error)
+
+	WebhookURL(ctx context.Context, obj *ent.Channel) (*string, error)
 }
 type ChatResolver interface {
 	Title(ctx context.Context, obj *model.Chat) (string, error)
@@ -429,6 +445,8 @@ type MessageResolver interface {
 	Attachments(ctx context.Context, obj *ent.Message) ([]*ent.Attachment, error)
 
 	ReplyTo(ctx context.Context, obj *ent.Message) (*ent.Message, error)
+
+	Reactions(ctx context.Context, obj *ent.Message) ([]*model.Reaction, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, email string, password string) (*model.AuthPayload, error)
@@ -769,6 +787,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Channel.Name(childComplexity), true
+	case "Channel.receiveComments":
+		if e.ComplexityRoot.Channel.ReceiveComments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Channel.ReceiveComments(childComplexity), true
+	case "Channel.webhookUrl":
+		if e.ComplexityRoot.Channel.WebhookURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Channel.WebhookURL(childComplexity), true
 
 	case "Chat.admin":
 		if e.ComplexityRoot.Chat.Admin == nil {
@@ -1102,12 +1132,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.CreatedAt(childComplexity), true
+	case "Message.deletedAt":
+		if e.ComplexityRoot.Message.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.DeletedAt(childComplexity), true
 	case "Message.direction":
 		if e.ComplexityRoot.Message.Direction == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Message.Direction(childComplexity), true
+	case "Message.editedAt":
+		if e.ComplexityRoot.Message.EditedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.EditedAt(childComplexity), true
 	case "Message.failureReason":
 		if e.ComplexityRoot.Message.FailureReason == nil {
 			break
@@ -1144,6 +1186,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.Post(childComplexity), true
+	case "Message.providerKind":
+		if e.ComplexityRoot.Message.ProviderKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ProviderKind(childComplexity), true
+	case "Message.reactions":
+		if e.ComplexityRoot.Message.Reactions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Reactions(childComplexity), true
 	case "Message.readAt":
 		if e.ComplexityRoot.Message.ReadAt == nil {
 			break
@@ -1803,6 +1857,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID])), true
+
+	case "Reaction.byCustomer":
+		if e.ComplexityRoot.Reaction.ByCustomer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reaction.ByCustomer(childComplexity), true
+	case "Reaction.count":
+		if e.ComplexityRoot.Reaction.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reaction.Count(childComplexity), true
+	case "Reaction.emoji":
+		if e.ComplexityRoot.Reaction.Emoji == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reaction.Emoji(childComplexity), true
+	case "Reaction.reactedByMe":
+		if e.ComplexityRoot.Reaction.ReactedByMe == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reaction.ReactedByMe(childComplexity), true
+	case "Reaction.users":
+		if e.ComplexityRoot.Reaction.Users == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reaction.Users(childComplexity), true
 
 	case "ReplyPolicy.allowedTags":
 		if e.ComplexityRoot.ReplyPolicy.AllowedTags == nil {
@@ -2546,6 +2631,13 @@ type Channel implements Node {
   fileRetentionHours: Int!
   "Who has access."
   agents: [User!]!
+  "Messenger and Instagram: comments under the page's posts come into the inbox (default true)."
+  receiveComments: Boolean!
+  """
+  Admins only (null for others): the callback URL to give the provider for
+  this channel's webhooks.
+  """
+  webhookUrl: String
 }
 
 type Message implements Node {
@@ -2570,6 +2662,29 @@ type Message implements Node {
   transcription: Transcription
   messageTag: MessageTag
   createdAt: Time!
+  """
+  The provider's own name for what an inbound message is when Parley has no
+  kind of its own for it: "location", "contacts", "sticker", "unsupported",
+  "postback", ...; the text then says what can be said of it. Null otherwise.
+  """
+  providerKind: String
+  "When the author last changed the text (a customer's comment edited on the page)."
+  editedAt: Time
+  "When it was deleted (a comment removed on the page): its text is gone."
+  deletedAt: Time
+  "The emoji on the message, one entry per emoji, in the order first used."
+  reactions: [Reaction!]!
+}
+
+"An emoji on a message and who put it there."
+type Reaction {
+  emoji: String!
+  count: Int!
+  reactedByMe: Boolean!
+  "The colleagues who reacted with it."
+  users: [User!]!
+  "The session's customer reacted with it (through WhatsApp, Messenger or Instagram)."
+  byCustomer: Boolean!
 }
 
 type MessageEdge {
@@ -2864,6 +2979,8 @@ input CreateChannelInput {
   fileRetentionHours: Int
   credentials: ChannelCredentialsInput
   agentIds: [ID!]
+  "Messenger and Instagram: take comments under the page's posts into the inbox; default true."
+  receiveComments: Boolean
 }
 
 input UpdateChannelInput {
@@ -2874,6 +2991,8 @@ input UpdateChannelInput {
   "0 turns auto-close off."
   autoCloseAfterHours: Int
   fileRetentionHours: Int
+  "Messenger and Instagram: take comments under the page's posts into the inbox."
+  receiveComments: Boolean
 }
 
 input CannedResponseInput {
@@ -3083,6 +3202,10 @@ func (ec *executionContext) childFields_Channel(ctx context.Context, field graph
 		return ec.fieldContext_Channel_fileRetentionHours(ctx, field)
 	case "agents":
 		return ec.fieldContext_Channel_agents(ctx, field)
+	case "receiveComments":
+		return ec.fieldContext_Channel_receiveComments(ctx, field)
+	case "webhookUrl":
+		return ec.fieldContext_Channel_webhookUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Channel", field.Name)
 }
@@ -3275,6 +3398,14 @@ func (ec *executionContext) childFields_Message(ctx context.Context, field graph
 		return ec.fieldContext_Message_messageTag(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Message_createdAt(ctx, field)
+	case "providerKind":
+		return ec.fieldContext_Message_providerKind(ctx, field)
+	case "editedAt":
+		return ec.fieldContext_Message_editedAt(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_Message_deletedAt(ctx, field)
+	case "reactions":
+		return ec.fieldContext_Message_reactions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
 }
@@ -3335,6 +3466,22 @@ func (ec *executionContext) childFields_Post(ctx context.Context, field graphql.
 		return ec.fieldContext_Post_text(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Post", field.Name)
+}
+
+func (ec *executionContext) childFields_Reaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "emoji":
+		return ec.fieldContext_Reaction_emoji(ctx, field)
+	case "count":
+		return ec.fieldContext_Reaction_count(ctx, field)
+	case "reactedByMe":
+		return ec.fieldContext_Reaction_reactedByMe(ctx, field)
+	case "users":
+		return ec.fieldContext_Reaction_users(ctx, field)
+	case "byCustomer":
+		return ec.fieldContext_Reaction_byCustomer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Reaction", field.Name)
 }
 
 func (ec *executionContext) childFields_ReplyPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5573,6 +5720,52 @@ func (ec *executionContext) fieldContext_Channel_agents(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Channel_receiveComments(ctx context.Context, field graphql.CollectedField, obj *ent.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_receiveComments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceiveComments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_receiveComments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Channel_webhookUrl(ctx context.Context, field graphql.CollectedField, obj *ent.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_webhookUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Channel().WebhookURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_webhookUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Chat_id(ctx context.Context, field graphql.CollectedField, obj *model.Chat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7326,6 +7519,107 @@ func (ec *executionContext) _Message_createdAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Message_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Message", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Message_providerKind(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_providerKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProviderKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_providerKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Message_editedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_editedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EditedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_editedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Message_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Message_reactions(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_reactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().Reactions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Reaction) graphql.Marshaler {
+			return ec.marshalNReaction2ᚕᚖparleyᚋgraphᚋmodelᚐReactionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_reactions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reaction(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _MessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.MessageConnection) (ret graphql.Marshaler) {
@@ -9905,6 +10199,130 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Reaction_emoji(ctx context.Context, field graphql.CollectedField, obj *model.Reaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reaction_emoji(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emoji, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reaction_emoji(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reaction", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Reaction_count(ctx context.Context, field graphql.CollectedField, obj *model.Reaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reaction_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reaction_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reaction", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Reaction_reactedByMe(ctx context.Context, field graphql.CollectedField, obj *model.Reaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reaction_reactedByMe(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReactedByMe, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reaction_reactedByMe(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reaction", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Reaction_users(ctx context.Context, field graphql.CollectedField, obj *model.Reaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reaction_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Users, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖparleyᚋentᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reaction_users(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reaction",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reaction_byCustomer(ctx context.Context, field graphql.CollectedField, obj *model.Reaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reaction_byCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByCustomer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reaction_byCustomer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reaction", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _ReplyPolicy_canReply(ctx context.Context, field graphql.CollectedField, obj *model.ReplyPolicy) (ret graphql.Marshaler) {
@@ -12532,7 +12950,7 @@ func (ec *executionContext) unmarshalInputCreateChannelInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "name", "externalId", "pageName", "maxFileSize", "autoCloseAfterHours", "fileRetentionHours", "credentials", "agentIds"}
+	fieldsInOrder := [...]string{"kind", "name", "externalId", "pageName", "maxFileSize", "autoCloseAfterHours", "fileRetentionHours", "credentials", "agentIds", "receiveComments"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12602,6 +13020,13 @@ func (ec *executionContext) unmarshalInputCreateChannelInput(ctx context.Context
 				return it, err
 			}
 			it.AgentIds = data
+		case "receiveComments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiveComments"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiveComments = data
 		}
 	}
 	return it, nil
@@ -13105,7 +13530,7 @@ func (ec *executionContext) unmarshalInputUpdateChannelInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "externalId", "pageName", "maxFileSize", "autoCloseAfterHours", "fileRetentionHours"}
+	fieldsInOrder := [...]string{"name", "externalId", "pageName", "maxFileSize", "autoCloseAfterHours", "fileRetentionHours", "receiveComments"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13154,6 +13579,13 @@ func (ec *executionContext) unmarshalInputUpdateChannelInput(ctx context.Context
 				return it, err
 			}
 			it.FileRetentionHours = data
+		case "receiveComments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiveComments"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiveComments = data
 		}
 	}
 	return it, nil
@@ -13763,6 +14195,49 @@ func (ec *executionContext) _Channel(ctx context.Context, sel ast.SelectionSet, 
 				}()
 				res = ec._Channel_agents(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "receiveComments":
+			out.Values[i] = ec._Channel_receiveComments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "webhookUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Channel_webhookUrl(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -15176,6 +15651,59 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "providerKind":
+			out.Values[i] = ec._Message_providerKind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "editedAt":
+			out.Values[i] = ec._Message_editedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedAt":
+			out.Values[i] = ec._Message_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reactions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Message_reactions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16058,6 +16586,64 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var reactionImplementors = []string{"Reaction"}
+
+func (ec *executionContext) _Reaction(ctx context.Context, sel ast.SelectionSet, obj *model.Reaction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reactionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Reaction")
+		case "emoji":
+			out.Values[i] = ec._Reaction_emoji(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._Reaction_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reactedByMe":
+			out.Values[i] = ec._Reaction_reactedByMe(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "users":
+			out.Values[i] = ec._Reaction_users(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byCustomer":
+			out.Values[i] = ec._Reaction_byCustomer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18328,6 +18914,32 @@ func (ec *executionContext) unmarshalNPlan2parleyᚋgraphᚋmodelᚐPlan(ctx con
 
 func (ec *executionContext) marshalNPlan2parleyᚋgraphᚋmodelᚐPlan(ctx context.Context, sel ast.SelectionSet, v model.Plan) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNReaction2ᚕᚖparleyᚋgraphᚋmodelᚐReactionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Reaction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReaction2ᚖparleyᚋgraphᚋmodelᚐReaction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReaction2ᚖparleyᚋgraphᚋmodelᚐReaction(ctx context.Context, sel ast.SelectionSet, v *model.Reaction) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Reaction(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReplyPolicy2ᚖparleyᚋgraphᚋmodelᚐReplyPolicy(ctx context.Context, sel ast.SelectionSet, v *model.ReplyPolicy) graphql.Marshaler {

@@ -52,6 +52,10 @@ func (r *channelResolver) Agents(ctx context.Context, obj *ent.Channel) ([]*ent.
 	return r.Inbox.ChannelAgents(ctx, viewer(ctx), obj)
 }
 
+func (r *channelResolver) WebhookURL(ctx context.Context, obj *ent.Channel) (*string, error) {
+	return r.Inbox.WebhookURL(viewer(ctx), obj), nil
+}
+
 func (r *chatResolver) Title(ctx context.Context, obj *model.Chat) (string, error) {
 	return r.ChatService.Title(ctx, viewer(ctx), obj.Conversation, obj.Peer)
 }
@@ -161,6 +165,15 @@ func (r *messageResolver) Attachments(ctx context.Context, obj *ent.Message) ([]
 
 func (r *messageResolver) ReplyTo(ctx context.Context, obj *ent.Message) (*ent.Message, error) {
 	return r.ChatService.ReplyTo(ctx, viewer(ctx), obj)
+}
+
+func (r *messageResolver) Reactions(ctx context.Context, obj *ent.Message) ([]*model.Reaction, error) {
+	rs, err := r.ChatService.Reactions(ctx, viewer(ctx), obj)
+	out := make([]*model.Reaction, len(rs))
+	for i, x := range rs {
+		out[i] = &model.Reaction{Emoji: x.Emoji, Count: x.Count, ReactedByMe: x.ReactedByMe, Users: x.Users, ByCustomer: x.ByCustomer}
+	}
+	return out, err
 }
 
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
@@ -327,6 +340,7 @@ func (r *mutationResolver) CreateChannel(ctx context.Context, input model.Create
 		Kind: input.Kind, Name: &input.Name, ExternalID: input.ExternalID, PageName: input.PageName,
 		MaxFileSize: int64p(input.MaxFileSize), AutoCloseAfterHours: input.AutoCloseAfterHours,
 		FileRetentionHours: input.FileRetentionHours, Credentials: credentials(input.Credentials), AgentIDs: input.AgentIds,
+		ReceiveComments: input.ReceiveComments,
 	})
 }
 
@@ -334,6 +348,7 @@ func (r *mutationResolver) UpdateChannel(ctx context.Context, id pulid.ID, input
 	return r.Inbox.UpdateChannel(ctx, viewer(ctx), id, inbox.ChannelInput{
 		Name: input.Name, ExternalID: input.ExternalID, PageName: input.PageName, MaxFileSize: int64p(input.MaxFileSize),
 		AutoCloseAfterHours: input.AutoCloseAfterHours, FileRetentionHours: input.FileRetentionHours,
+		ReceiveComments: input.ReceiveComments,
 	})
 }
 

@@ -38,6 +38,8 @@ const (
 	FieldExternalID = "external_id"
 	// FieldPageName holds the string denoting the page_name field in the database.
 	FieldPageName = "page_name"
+	// FieldReceiveComments holds the string denoting the receive_comments field in the database.
+	FieldReceiveComments = "receive_comments"
 	// FieldCredentials holds the string denoting the credentials field in the database.
 	FieldCredentials = "credentials"
 	// EdgeAgents holds the string denoting the agents edge name in mutations.
@@ -82,6 +84,7 @@ var Columns = []string{
 	FieldFileRetentionHours,
 	FieldExternalID,
 	FieldPageName,
+	FieldReceiveComments,
 	FieldCredentials,
 }
 
@@ -118,6 +121,8 @@ var (
 	ExternalIDValidator func(string) error
 	// PageNameValidator is a validator for the "page_name" field. It is called by the builders before save.
 	PageNameValidator func(string) error
+	// DefaultReceiveComments holds the default value on creation for the "receive_comments" field.
+	DefaultReceiveComments bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -206,6 +211,11 @@ func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
 // ByPageName orders the results by the page_name field.
 func ByPageName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPageName, opts...).ToFunc()
+}
+
+// ByReceiveComments orders the results by the receive_comments field.
+func ByReceiveComments(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReceiveComments, opts...).ToFunc()
 }
 
 // ByAgentsCount orders the results by agents count.

@@ -101,6 +101,11 @@ func PageName(v string) predicate.Channel {
 	return predicate.Channel(sql.FieldEQ(FieldPageName, v))
 }
 
+// ReceiveComments applies equality check predicate on the "receive_comments" field. It's identical to ReceiveCommentsEQ.
+func ReceiveComments(v bool) predicate.Channel {
+	return predicate.Channel(sql.FieldEQ(FieldReceiveComments, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Channel {
 	return predicate.Channel(sql.FieldEQ(FieldCreatedAt, v))
@@ -554,6 +559,16 @@ func PageNameEqualFold(v string) predicate.Channel {
 // PageNameContainsFold applies the ContainsFold predicate on the "page_name" field.
 func PageNameContainsFold(v string) predicate.Channel {
 	return predicate.Channel(sql.FieldContainsFold(FieldPageName, v))
+}
+
+// ReceiveCommentsEQ applies the EQ predicate on the "receive_comments" field.
+func ReceiveCommentsEQ(v bool) predicate.Channel {
+	return predicate.Channel(sql.FieldEQ(FieldReceiveComments, v))
+}
+
+// ReceiveCommentsNEQ applies the NEQ predicate on the "receive_comments" field.
+func ReceiveCommentsNEQ(v bool) predicate.Channel {
+	return predicate.Channel(sql.FieldNEQ(FieldReceiveComments, v))
 }
 
 // CredentialsIsNil applies the IsNil predicate on the "credentials" field.

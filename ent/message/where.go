@@ -126,6 +126,21 @@ func AgentsOnly(v bool) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldAgentsOnly, v))
 }
 
+// ProviderKind applies equality check predicate on the "provider_kind" field. It's identical to ProviderKindEQ.
+func ProviderKind(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldProviderKind, v))
+}
+
+// EditedAt applies equality check predicate on the "edited_at" field. It's identical to EditedAtEQ.
+func EditedAt(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldEditedAt, v))
+}
+
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldDeletedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldCreatedAt, v))
@@ -1101,6 +1116,181 @@ func AgentsOnlyNEQ(v bool) predicate.Message {
 	return predicate.Message(sql.FieldNEQ(FieldAgentsOnly, v))
 }
 
+// ProviderKindEQ applies the EQ predicate on the "provider_kind" field.
+func ProviderKindEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldProviderKind, v))
+}
+
+// ProviderKindNEQ applies the NEQ predicate on the "provider_kind" field.
+func ProviderKindNEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldProviderKind, v))
+}
+
+// ProviderKindIn applies the In predicate on the "provider_kind" field.
+func ProviderKindIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldProviderKind, vs...))
+}
+
+// ProviderKindNotIn applies the NotIn predicate on the "provider_kind" field.
+func ProviderKindNotIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldProviderKind, vs...))
+}
+
+// ProviderKindGT applies the GT predicate on the "provider_kind" field.
+func ProviderKindGT(v string) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldProviderKind, v))
+}
+
+// ProviderKindGTE applies the GTE predicate on the "provider_kind" field.
+func ProviderKindGTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldProviderKind, v))
+}
+
+// ProviderKindLT applies the LT predicate on the "provider_kind" field.
+func ProviderKindLT(v string) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldProviderKind, v))
+}
+
+// ProviderKindLTE applies the LTE predicate on the "provider_kind" field.
+func ProviderKindLTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldProviderKind, v))
+}
+
+// ProviderKindContains applies the Contains predicate on the "provider_kind" field.
+func ProviderKindContains(v string) predicate.Message {
+	return predicate.Message(sql.FieldContains(FieldProviderKind, v))
+}
+
+// ProviderKindHasPrefix applies the HasPrefix predicate on the "provider_kind" field.
+func ProviderKindHasPrefix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasPrefix(FieldProviderKind, v))
+}
+
+// ProviderKindHasSuffix applies the HasSuffix predicate on the "provider_kind" field.
+func ProviderKindHasSuffix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasSuffix(FieldProviderKind, v))
+}
+
+// ProviderKindIsNil applies the IsNil predicate on the "provider_kind" field.
+func ProviderKindIsNil() predicate.Message {
+	return predicate.Message(sql.FieldIsNull(FieldProviderKind))
+}
+
+// ProviderKindNotNil applies the NotNil predicate on the "provider_kind" field.
+func ProviderKindNotNil() predicate.Message {
+	return predicate.Message(sql.FieldNotNull(FieldProviderKind))
+}
+
+// ProviderKindEqualFold applies the EqualFold predicate on the "provider_kind" field.
+func ProviderKindEqualFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldEqualFold(FieldProviderKind, v))
+}
+
+// ProviderKindContainsFold applies the ContainsFold predicate on the "provider_kind" field.
+func ProviderKindContainsFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldContainsFold(FieldProviderKind, v))
+}
+
+// EditedAtEQ applies the EQ predicate on the "edited_at" field.
+func EditedAtEQ(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldEditedAt, v))
+}
+
+// EditedAtNEQ applies the NEQ predicate on the "edited_at" field.
+func EditedAtNEQ(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldEditedAt, v))
+}
+
+// EditedAtIn applies the In predicate on the "edited_at" field.
+func EditedAtIn(vs ...time.Time) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldEditedAt, vs...))
+}
+
+// EditedAtNotIn applies the NotIn predicate on the "edited_at" field.
+func EditedAtNotIn(vs ...time.Time) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldEditedAt, vs...))
+}
+
+// EditedAtGT applies the GT predicate on the "edited_at" field.
+func EditedAtGT(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldEditedAt, v))
+}
+
+// EditedAtGTE applies the GTE predicate on the "edited_at" field.
+func EditedAtGTE(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldEditedAt, v))
+}
+
+// EditedAtLT applies the LT predicate on the "edited_at" field.
+func EditedAtLT(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldEditedAt, v))
+}
+
+// EditedAtLTE applies the LTE predicate on the "edited_at" field.
+func EditedAtLTE(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldEditedAt, v))
+}
+
+// EditedAtIsNil applies the IsNil predicate on the "edited_at" field.
+func EditedAtIsNil() predicate.Message {
+	return predicate.Message(sql.FieldIsNull(FieldEditedAt))
+}
+
+// EditedAtNotNil applies the NotNil predicate on the "edited_at" field.
+func EditedAtNotNil() predicate.Message {
+	return predicate.Message(sql.FieldNotNull(FieldEditedAt))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.Message {
+	return predicate.Message(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.Message {
+	return predicate.Message(sql.FieldNotNull(FieldDeletedAt))
+}
+
 // HasConversation applies the HasEdge predicate on the "conversation" edge.
 func HasConversation() predicate.Message {
 	return predicate.Message(func(s *sql.Selector) {
@@ -1231,6 +1421,29 @@ func HasAttachments() predicate.Message {
 func HasAttachmentsWith(preds ...predicate.Attachment) predicate.Message {
 	return predicate.Message(func(s *sql.Selector) {
 		step := newAttachmentsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReactions applies the HasEdge predicate on the "reactions" edge.
+func HasReactions() predicate.Message {
+	return predicate.Message(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ReactionsTable, ReactionsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReactionsWith applies the HasEdge predicate on the "reactions" edge with a given conditions (other predicates).
+func HasReactionsWith(preds ...predicate.Reaction) predicate.Message {
+	return predicate.Message(func(s *sql.Selector) {
+		step := newReactionsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -143,6 +143,7 @@ var (
 		{Name: "file_retention_hours", Type: field.TypeInt, Default: 72},
 		{Name: "external_id", Type: field.TypeString, Nullable: true},
 		{Name: "page_name", Type: field.TypeString, Nullable: true},
+		{Name: "receive_comments", Type: field.TypeBool, Default: true},
 		{Name: "credentials", Type: field.TypeJSON, Nullable: true, SchemaType: map[string]string{"postgres": "text"}},
 	}
 	// ChannelsTable holds the schema information for the "channels" table.
@@ -464,6 +465,9 @@ var (
 		{Name: "transcription", Type: field.TypeJSON, Nullable: true, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "template", Type: field.TypeJSON, Nullable: true, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "agents_only", Type: field.TypeBool, Default: false},
+		{Name: "provider_kind", Type: field.TypeString, Nullable: true},
+		{Name: "edited_at", Type: field.TypeTime, Nullable: true},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "conversation_id", Type: field.TypeString, Size: 28},
 		{Name: "sender_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "reply_to_id", Type: field.TypeString, Nullable: true, Size: 28},
@@ -476,19 +480,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_conversations_conversation",
-				Columns:    []*schema.Column{MessagesColumns[19]},
+				Columns:    []*schema.Column{MessagesColumns[22]},
 				RefColumns: []*schema.Column{ConversationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "messages_users_sender",
-				Columns:    []*schema.Column{MessagesColumns[20]},
+				Columns:    []*schema.Column{MessagesColumns[23]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "messages_messages_replies",
-				Columns:    []*schema.Column{MessagesColumns[21]},
+				Columns:    []*schema.Column{MessagesColumns[24]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -497,12 +501,12 @@ var (
 			{
 				Name:    "message_conversation_id_seq",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[19], MessagesColumns[3]},
+				Columns: []*schema.Column{MessagesColumns[22], MessagesColumns[3]},
 			},
 			{
 				Name:    "message_conversation_id_author_key_client_message_id",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[19], MessagesColumns[4], MessagesColumns[11]},
+				Columns: []*schema.Column{MessagesColumns[22], MessagesColumns[4], MessagesColumns[11]},
 			},
 			{
 				Name:    "message_channel_id_provider_message_id",
@@ -517,7 +521,7 @@ var (
 			{
 				Name:    "message_reply_to_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[21]},
+				Columns: []*schema.Column{MessagesColumns[24]},
 			},
 		},
 	}
@@ -557,6 +561,36 @@ var (
 				Name:    "outbox_message_id",
 				Unique:  false,
 				Columns: []*schema.Column{OutboxesColumns[9]},
+			},
+		},
+	}
+	// ReactionsColumns holds the columns for the "reactions" table.
+	ReactionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "author_key", Type: field.TypeString, Size: 64},
+		{Name: "user_id", Type: field.TypeString, Nullable: true},
+		{Name: "emoji", Type: field.TypeString},
+		{Name: "message_id", Type: field.TypeString, Size: 28},
+	}
+	// ReactionsTable holds the schema information for the "reactions" table.
+	ReactionsTable = &schema.Table{
+		Name:       "reactions",
+		Columns:    ReactionsColumns,
+		PrimaryKey: []*schema.Column{ReactionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "reactions_messages_message",
+				Columns:    []*schema.Column{ReactionsColumns[5]},
+				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "reaction_message_id_author_key_emoji",
+				Unique:  true,
+				Columns: []*schema.Column{ReactionsColumns[5], ReactionsColumns[2], ReactionsColumns[4]},
 			},
 		},
 	}
@@ -703,6 +737,7 @@ var (
 		MembersTable,
 		MessagesTable,
 		OutboxesTable,
+		ReactionsTable,
 		SettingsTable,
 		TokensTable,
 		UsersTable,
@@ -735,6 +770,7 @@ func init() {
 	MessagesTable.ForeignKeys[1].RefTable = UsersTable
 	MessagesTable.ForeignKeys[2].RefTable = MessagesTable
 	OutboxesTable.ForeignKeys[0].RefTable = MessagesTable
+	ReactionsTable.ForeignKeys[0].RefTable = MessagesTable
 	TokensTable.ForeignKeys[0].RefTable = ConversationsTable
 	TokensTable.ForeignKeys[1].RefTable = UsersTable
 	ChannelAgentsTable.ForeignKeys[0].RefTable = ChannelsTable

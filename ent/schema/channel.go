@@ -33,6 +33,8 @@ func (Channel) Fields() []ent.Field {
 		// The page / number / site customers write to, as they see it.
 		field.String("page_name").Optional().Nillable().Validate(maxChars(200)),
 		// Provider secrets; never readable through the API.
+		// receive_comments: comments under the page's posts come into the inbox.
+		field.Bool("receive_comments").Default(true),
 		field.JSON("credentials", map[string]string{}).Optional().Sensitive().SchemaType(jsonText),
 	}
 }

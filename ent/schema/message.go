@@ -108,6 +108,11 @@ func (Message) Fields() []ent.Field {
 		// Private to agents (a note, a forwarding note): never shown to a visitor
 		// nor sent to the customer.
 		field.Bool("agents_only").Default(false).Immutable(),
+		// provider_kind is the provider's own name for what an inbound
+		// message is when Parley has no kind of its own for it (location, sticker, unsupported).
+		field.String("provider_kind").Optional().Nillable().Immutable().Validate(maxChars(64)),
+		field.Time("edited_at").Optional().Nillable(),
+		field.Time("deleted_at").Optional().Nillable(),
 	}
 }
 
@@ -124,6 +129,7 @@ func (Message) Edges() []ent.Edge {
 			Annotations(entsql.OnDelete(entsql.SetNull)),
 		edge.To("mentions", User.Type),
 		edge.From("attachments", Attachment.Type).Ref("message"),
+		edge.From("reactions", Reaction.Type).Ref("message"),
 	}
 }
 

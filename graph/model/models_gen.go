@@ -83,6 +83,8 @@ type CreateChannelInput struct {
 	FileRetentionHours *int                     `json:"fileRetentionHours,omitempty"`
 	Credentials        *ChannelCredentialsInput `json:"credentials,omitempty"`
 	AgentIds           []pulid.ID               `json:"agentIds,omitempty"`
+	// Messenger and Instagram: take comments under the page's posts into the inbox; default true.
+	ReceiveComments *bool `json:"receiveComments,omitempty"`
 }
 
 type CreateCustomerInput struct {
@@ -194,6 +196,8 @@ type UpdateChannelInput struct {
 	// 0 turns auto-close off.
 	AutoCloseAfterHours *int `json:"autoCloseAfterHours,omitempty"`
 	FileRetentionHours  *int `json:"fileRetentionHours,omitempty"`
+	// Messenger and Instagram: take comments under the page's posts into the inbox.
+	ReceiveComments *bool `json:"receiveComments,omitempty"`
 }
 
 type UserSettings struct {

@@ -33,6 +33,9 @@ type Config struct {
 	// TwilioAPIURL is Twilio's REST API (PARLEY_TWILIO_API_URL; "" is
 	// https://api.twilio.com), replaced by a stand-in in tests.
 	TwilioAPIURL string
+	// MetaGraphURL is the Graph API of WhatsApp, Messenger and Instagram
+	// (PARLEY_META_GRAPH_URL; "" is https://graph.facebook.com/v23.0).
+	MetaGraphURL string
 	Demo         bool
 	// StorageURL is a gocloud.dev bucket URL (s3://, gs://, azblob://,
 	// file://, mem://) for attachments; "" keeps them on local disk in
@@ -106,6 +109,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PublicURL:     strings.TrimRight(or(getenv("PARLEY_PUBLIC_URL"), "http://localhost:8080"), "/"),
 		StorageURL:    strings.TrimSpace(getenv("PARLEY_STORAGE_URL")),
 		TwilioAPIURL:  strings.TrimRight(strings.TrimSpace(getenv("PARLEY_TWILIO_API_URL")), "/"),
+		MetaGraphURL:  strings.TrimRight(strings.TrimSpace(getenv("PARLEY_META_GRAPH_URL")), "/"),
 		FileURLSecret: getenv("PARLEY_FILE_URL_SECRET"),
 		Transcribe:    transcribe.ConfigFromEnv(getenv),
 	}

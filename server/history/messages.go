@@ -32,8 +32,11 @@ type MessageSpec struct {
 	MessageTag        *message.MessageTag
 	Post              *schema.Post
 	Template          *schema.Template
-	Mentions          []pulid.ID
-	AttachmentIDs     []pulid.ID
+	// ProviderKind is the provider's own name for what an inbound message is
+	// when Parley has no kind for it (location, sticker, unsupported).
+	ProviderKind  *string
+	Mentions      []pulid.ID
+	AttachmentIDs []pulid.ID
 	// CountsAsUnread is false for SYSTEM messages: they inform, they do not badge.
 	CountsAsUnread bool
 	// AgentsOnly keeps it from a Live Chat visitor (a private note).
@@ -64,7 +67,7 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 		SetNillableClientMessageID(spec.ClientMessageID).
 		SetNillableChannelID(spec.ChannelID).SetNillableProviderMessageID(spec.ProviderMessageID).
 		SetNillableReplyToID(spec.ReplyToID).SetNillableMessageTag(spec.MessageTag).
-		AddMentionIDs(spec.Mentions...).SetAgentsOnly(spec.AgentsOnly).
+		AddMentionIDs(spec.Mentions...).SetAgentsOnly(spec.AgentsOnly).SetNillableProviderKind(spec.ProviderKind).
 		SetCreatedAt(now).SetUpdatedAt(now)
 	if spec.Post != nil {
 		create.SetPost(spec.Post)
@@ -220,5 +223,30 @@ func (tx *Tx) Advance(ctx context.Context, conv *ent.Conversation, id pulid.ID, 
 	e := ConversationEvent(events.MessageUpdated, conv)
 	e.MessageID = id
 	tx.Emit(e)
+	if to == message.StatusFAILED && conv.Kind == conversation.KindEXTERNAL {
+		return true, tx.unanswerIfFailed(ctx, conv)
+	}
 	return true, nil
+}
+
+// unanswerIfFailed puts a session the customer is still waiting on back to
+// UNANSWERED when the reply that answered it failed: the customer got
+// nothing. Another reply on its way (or delivered) since the customer's
+// last message keeps it ANSWERED.
+func (tx *Tx) unanswerIfFailed(ctx context.Context, conv *ent.Conversation) error {
+	cur, err := tx.Conversation.Get(ctx, conv.ID)
+	if err != nil || cur.ReplyState == nil || *cur.ReplyState != conversation.ReplyStateANSWERED || cur.LastInboundAt == nil {
+		return err
+	}
+	answered, err := tx.Message.Query().Where(message.ConversationID(conv.ID), message.DirectionEQ(message.DirectionOUTBOUND),
+		message.AgentsOnly(false), message.StatusNEQ(message.StatusFAILED), message.CreatedAtGTE(*cur.LastInboundAt)).Exist(ctx)
+	if err != nil || answered {
+		return err
+	}
+	n, err := tx.Conversation.Update().Where(conversation.ID(conv.ID), conversation.ReplyStateEQ(conversation.ReplyStateANSWERED)).
+		SetReplyState(conversation.ReplyStateUNANSWERED).Save(ctx)
+	if err == nil && n > 0 {
+		tx.Emit(ConversationEvent(events.ConversationUpdated, cur))
+	}
+	return err
 }

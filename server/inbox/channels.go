@@ -31,6 +31,7 @@ type ChannelInput struct {
 	FileRetentionHours  *int
 	Credentials         map[string]string
 	AgentIDs            []pulid.ID
+	ReceiveComments     *bool
 }
 
 // admin refuses anyone but an admin, and everything on a plan without external chat.
@@ -124,7 +125,20 @@ func applyChannelInput(in ChannelInput, d channel.Defaults, m *ent.ChannelMutati
 	if len(in.Credentials) > 0 {
 		m.SetCredentials(in.Credentials)
 	}
+	if in.ReceiveComments != nil {
+		m.SetReceiveComments(*in.ReceiveComments)
+	}
 	return nil
+}
+
+// WebhookURL is where the provider sends a channel's webhooks, for an
+// admin to give it (nil for others, and for Live Chat, which has none).
+func (s *Service) WebhookURL(v *auth.Viewer, ch *ent.Channel) *string {
+	if !v.IsAdmin() || ch.Kind == entchannel.KindLIVE_CHAT {
+		return nil
+	}
+	u := strings.TrimRight(s.PublicURL, "/") + "/webhooks/" + strings.ToLower(string(ch.Kind)) + "/" + string(ch.ID)
+	return &u
 }
 
 // checkAgents makes sure every user exists and may work in external chat.

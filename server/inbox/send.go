@@ -26,7 +26,7 @@ func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (_ *en
 	if in.Note {
 		max = s.limits.InternalText
 	}
-	msg, spec, err := s.history.Post(ctx, v, conv, in, max, func(spec *history.MessageSpec, _ string) error {
+	msg, spec, err := s.history.Post(ctx, v, conv, in, max, func(spec *history.MessageSpec, text string) error {
 		if v.IsVisitor() {
 			if in.Note || in.MessageTag != nil {
 				return apperr.Forbid("a visitor cannot write notes or use message tags")
@@ -36,7 +36,7 @@ func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (_ *en
 			spec.Announce = conv.LastSeq == 0
 			return nil
 		}
-		return s.checkOutbound(ctx, v, conv, in, spec)
+		return s.checkOutbound(ctx, v, conv, in, spec, text)
 	})
 	if err == nil && spec.Outbox {
 		s.wakeOutbox()

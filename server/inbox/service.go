@@ -38,6 +38,12 @@ type Service struct {
 	wakeOutbox func()
 	// Media stores the files of inbound messages (MMS).
 	Media Media
+	// PublicURL is Parley's own address, as providers call it.
+	PublicURL string
+	// Profilers name new customers, by kind (Messenger, Instagram).
+	Profilers map[channel.Kind]channel.Profiler
+	// Readers tell customers an agent read their messages, by kind.
+	Readers map[channel.Kind]channel.Reader
 }
 
 // New returns the inbox.

@@ -43,6 +43,13 @@ type Inbound struct {
 	Text              *string
 	Post              *schema.Post
 	ClientMessageID   *string
+	// ProviderKind is the provider's name for what Parley has no kind for.
+	ProviderKind *string
+	// ReplyToID is the message this one answers.
+	ReplyToID *pulid.ID
+	// Echo: the business wrote it from outside Parley (Meta's own inbox):
+	// stored as an OUTBOUND message without a sender.
+	Echo bool
 }
 
 // Receive is the one inbound path every channel calls. It finds or creates
@@ -89,11 +96,16 @@ func (s *Service) receive(ctx context.Context, in Inbound) (_ *ent.Message, crea
 		if err != nil {
 			return err
 		}
-		msg, err = tx.AppendMessage(ctx, conv, history.MessageSpec{
+		spec := history.MessageSpec{
 			ID: pulid.MustNew("ms"), AuthorKey: "contact:" + string(ct.ID), Direction: message.DirectionINBOUND,
 			Kind: kind, Text: in.Text, Post: in.Post, Status: message.StatusDELIVERED, ChannelID: &ch.ID,
 			ProviderMessageID: &in.ProviderMessageID, ClientMessageID: in.ClientMessageID, CountsAsUnread: true,
-		})
+			ProviderKind: in.ProviderKind, ReplyToID: in.ReplyToID,
+		}
+		if in.Echo {
+			spec.AuthorKey, spec.Direction, spec.Status, spec.CountsAsUnread = "channel:"+string(ch.ID), message.DirectionOUTBOUND, message.StatusSENT, false
+		}
+		msg, err = tx.AppendMessage(ctx, conv, spec)
 		if err != nil {
 			return err
 		}
@@ -125,11 +137,13 @@ func (s *Service) byProviderID(ctx context.Context, channelID pulid.ID, id strin
 // upsertContact finds the contact by its provider identity, refreshing what
 // the channel now says about them, or creates it.
 func (s *Service) upsertContact(ctx context.Context, tx *history.Tx, channelID pulid.ID, in ContactInfo) (*ent.Contact, error) {
-	id, err := tx.Contact.Create().SetID(pulid.MustNew("ct")).SetChannelID(channelID).SetExternalID(in.ExternalID).
+	c := tx.Contact.Create().SetID(pulid.MustNew("ct")).SetChannelID(channelID).SetExternalID(in.ExternalID).
 		SetNillableDisplayName(in.DisplayName).SetNillablePhone(in.Phone).SetNillableEmail(in.Email).
-		SetNillableNickname(in.Nickname).SetNillableAvatarURL(in.AvatarURL).SetPrivacyRestricted(in.PrivacyRestricted).
-		OnConflictColumns(contact.FieldChannelID, contact.FieldExternalID).UpdateNewValues().
-		ID(ctx)
+		SetNillableNickname(in.Nickname).SetNillableAvatarURL(in.AvatarURL)
+	if in.PrivacyRestricted { // only ever said, never unsaid, by a message: a profile lookup unsays it
+		c.SetPrivacyRestricted(true)
+	}
+	id, err := c.OnConflictColumns(contact.FieldChannelID, contact.FieldExternalID).UpdateNewValues().ID(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -248,13 +262,14 @@ func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
+	newlyRead := 0
 	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		cur, err := s.lockSession(ctx, tx, conv.ID)
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		if _, err := tx.Message.Update().Where(message.ConversationID(conv.ID), message.SeqLTE(seq),
+		if newlyRead, err = tx.Message.Update().Where(message.ConversationID(conv.ID), message.SeqLTE(seq),
 			message.DirectionEQ(message.DirectionINBOUND), message.StatusNEQ(message.StatusREAD)).
 			SetStatus(message.StatusREAD).SetReadAt(now).Save(ctx); err != nil {
 			return err
@@ -278,6 +293,9 @@ func (s *Service) markSessionRead(ctx context.Context, v *auth.Viewer, conv *ent
 	})
 	if err != nil {
 		return nil, err
+	}
+	if newlyRead > 0 {
+		s.tellRead(conv, seq)
 	}
 	return s.db.Conversation.Get(ctx, conv.ID)
 }

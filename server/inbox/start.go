@@ -63,6 +63,9 @@ func (s *Service) StartSession(ctx context.Context, v *auth.Viewer, in StartInpu
 		if n := textLen(text); n > s.limits.ExternalText {
 			return nil, apperr.New(apperr.TextTooLong, "the text is %d characters; a customer gets at most %d", n, s.limits.ExternalText).With("max", s.limits.ExternalText)
 		}
+		if err := s.providerLimits(ctx, ch, text, nil); err != nil {
+			return nil, err
+		}
 	}
 	var cust *ent.Customer
 	if in.CustomerID != nil {
@@ -218,6 +221,9 @@ func (s *Service) ReplyToComment(ctx context.Context, v *auth.Viewer, commentID 
 	}
 	if !ch.Connected {
 		return nil, errSyncLost(ch)
+	}
+	if err := s.providerLimits(ctx, ch, text, nil); err != nil {
+		return nil, err
 	}
 	spec := history.MessageSpec{
 		ID: pulid.MustNew("ms"), SenderID: &v.UserID, AuthorKey: v.AuthorKey(), Direction: message.DirectionOUTBOUND,

@@ -228,6 +228,7 @@ func (s *Service) outbound(ctx context.Context, msgID pulid.ID) (*ent.Channel, c
 	if m.MessageTag != nil {
 		out.Tag = string(*m.MessageTag)
 	}
+	out.Comment = m.Kind == message.KindCOMMENT
 	for _, a := range m.Edges.Attachments {
 		out.Attachments = append(out.Attachments, channel.Attachment{ID: string(a.ID), Filename: a.Filename,
 			ContentType: a.ContentType, Size: a.Size})
