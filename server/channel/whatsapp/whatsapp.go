@@ -59,3 +59,12 @@ func token(ch channel.Channel) (string, error) {
 	}
 	return t, nil
 }
+
+// What the WhatsApp channel does beyond sending.
+var (
+	_ channel.Receiver     = Provider{}
+	_ channel.Handshaker   = Provider{}
+	_ channel.MediaFetcher = Provider{}
+	_ channel.Reader       = Provider{}
+	_ channel.Checker      = Provider{}
+)
