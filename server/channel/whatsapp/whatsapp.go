@@ -1,21 +1,28 @@
 // Package whatsapp is the WhatsApp channel (Meta's Cloud API): its defaults
-// and rules. Its wire format comes with the Meta issue; until then a send
-// fails plainly.
+// and rules, its webhooks (messages and delivery statuses of a phone
+// number), its sends, media downloads and read receipts.
 package whatsapp
 
 import (
-	"context"
 	"time"
 
 	"parley/server/apperr"
 	"parley/server/channel"
+	"parley/server/channel/meta"
 )
 
 // Window is how long after the customer's last message an agent may write freely.
 const Window = 24 * time.Hour
 
-// Provider is the WhatsApp channel.
-type Provider struct{}
+// Provider is the WhatsApp channel. A channel's ExternalID is its phone
+// number id, and its credentials hold the access token and app secret.
+type Provider struct {
+	// Graph is the Graph API the channel calls.
+	Graph meta.Graph
+	// MediaURL is a short-lived download URL of an attachment, which
+	// WhatsApp fetches to send it (nil: replies with files fail).
+	MediaURL func(attachmentID string) string
+}
 
 // Kind implements channel.Provider.
 func (Provider) Kind() channel.Kind { return channel.WhatsApp }
@@ -43,7 +50,21 @@ func (Provider) Policy(s channel.Session, now time.Time) channel.Policy {
 	return channel.Open()
 }
 
-// Send implements channel.Provider.
-func (Provider) Send(context.Context, channel.Outbound) (string, error) {
-	return "", channel.ErrNotConnected
+// token is the bearer token of a channel's Graph calls; without one the
+// channel must be reconnected.
+func token(ch channel.Channel) (string, error) {
+	t := ch.Credentials[meta.AccessToken]
+	if t == "" {
+		return "", channel.ErrSyncLost
+	}
+	return t, nil
 }
+
+// What the WhatsApp channel does beyond sending.
+var (
+	_ channel.Receiver     = Provider{}
+	_ channel.Handshaker   = Provider{}
+	_ channel.MediaFetcher = Provider{}
+	_ channel.Reader       = Provider{}
+	_ channel.Checker      = Provider{}
+)
