@@ -1,20 +1,27 @@
-// Package instagram is the Instagram channel: its defaults and rules. Its
-// wire format comes with the Meta issue; until then a send fails plainly.
+// Package instagram is the Instagram channel: its defaults and rules, its
+// webhooks (direct messages, echoes, seen receipts, reactions and comments
+// on the account's media) and its sends through the Graph API.
 package instagram
 
 import (
-	"context"
 	"time"
 
 	"parley/server/apperr"
 	"parley/server/channel"
+	"parley/server/channel/meta"
 )
 
 // Window is how long after the customer's last message an agent may write at all.
 const Window = 7 * 24 * time.Hour
 
-// Provider is the Instagram channel.
-type Provider struct{}
+// Provider is the Instagram channel (Instagram messaging through the
+// Facebook Page it is linked to).
+type Provider struct {
+	Graph meta.Graph
+	// MediaURL is a short-lived download URL of an attachment, which Meta
+	// fetches to send it (nil: replies with files fail).
+	MediaURL func(attachmentID string) string
+}
 
 // Kind implements channel.Provider.
 func (Provider) Kind() channel.Kind { return channel.Instagram }
@@ -46,9 +53,4 @@ func deepLink(nickname string) *string {
 		link = "https://ig.me/m/" + nickname
 	}
 	return &link
-}
-
-// Send implements channel.Provider.
-func (Provider) Send(context.Context, channel.Outbound) (string, error) {
-	return "", channel.ErrNotConnected
 }

@@ -1,14 +1,14 @@
 // Package messenger is the Facebook Messenger channel: its defaults and
-// rules. Its wire format comes with the Meta issue; until then a send fails
-// plainly.
+// rules, its webhooks (messages, echoes, receipts, reactions, postbacks
+// and the Page's feed comments) and its sends through the Graph API.
 package messenger
 
 import (
-	"context"
 	"time"
 
 	"parley/server/apperr"
 	"parley/server/channel"
+	"parley/server/channel/meta"
 )
 
 // Window is how long after the customer's last message an agent may write
@@ -19,7 +19,12 @@ const Window = 7 * 24 * time.Hour
 var Tags = []string{channel.TagAccountUpdate, channel.TagPostPurchaseUpdate, channel.TagConfirmedEventUpdate, channel.TagHumanAgent}
 
 // Provider is the Messenger channel.
-type Provider struct{}
+type Provider struct {
+	Graph meta.Graph
+	// MediaURL is a short-lived download URL of an attachment, which Meta
+	// fetches to send it (nil: replies with files fail).
+	MediaURL func(attachmentID string) string
+}
 
 // Kind implements channel.Provider.
 func (Provider) Kind() channel.Kind { return channel.Messenger }
@@ -40,9 +45,4 @@ func (Provider) Policy(s channel.Session, now time.Time) channel.Policy {
 		return channel.Closed(apperr.MessageTagRequired, "the customer last wrote more than 7 days ago: Messenger needs a message tag", Tags...)
 	}
 	return channel.Open(Tags...)
-}
-
-// Send implements channel.Provider.
-func (Provider) Send(context.Context, channel.Outbound) (string, error) {
-	return "", channel.ErrNotConnected
 }
