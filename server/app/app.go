@@ -25,6 +25,7 @@ import (
 	"parley/server/channel/instagram"
 	"parley/server/channel/livechat"
 	"parley/server/channel/messenger"
+	"parley/server/channel/meta"
 	"parley/server/channel/sms"
 	"parley/server/channel/whatsapp"
 	"parley/server/chat"
@@ -133,6 +134,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			r, err := a.Chat.FileRulesFor(ctx, conv)
 			return r.MaxSize, r.ExpiresAt, err
 		}, Duration: a.Chat.Duration}
+	a.Inbox.PublicURL = cfg.PublicURL
+	a.Inbox.Profilers = implementing[channel.Profiler](base)
+	a.Inbox.Readers = implementing[channel.Reader](base)
 	a.Chat.Transcriptions.Engine = cfg.TranscribeEngine
 	if a.Chat.Transcriptions.Engine == nil {
 		a.Chat.Transcriptions.Engine = transcribe.Choose(cfg.Transcribe)
@@ -152,8 +156,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 // and the providers themselves, whose webhooks and file fetching serve
 // also when a test's stand-in replaces the sending.
 func providers(cfg Config, mediaURL func(attachmentID string) string) (*channel.Registry, []channel.Provider) {
+	graph := meta.Graph{Base: cfg.MetaGraphURL}
 	all := []channel.Provider{sms.Provider{API: cfg.TwilioAPIURL, PublicURL: cfg.PublicURL, MediaURL: mediaURL},
-		whatsapp.Provider{}, messenger.Provider{}, instagram.Provider{}, livechat.Provider{}}
+		whatsapp.Provider{Graph: graph, MediaURL: mediaURL}, messenger.Provider{Graph: graph, MediaURL: mediaURL},
+		instagram.Provider{Graph: graph, MediaURL: mediaURL}, livechat.Provider{}}
 	r := channel.NewRegistry(all...)
 	for kind, s := range cfg.Senders {
 		if p, err := r.For(kind); err == nil {
