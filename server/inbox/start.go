@@ -173,11 +173,17 @@ func (s *Service) recipient(ctx context.Context, ch *ent.Channel, cust *ent.Cust
 	if !ok {
 		return ContactInfo{}, nil, apperr.BadInput("%q is not a phone number", raw).With("field", "to")
 	}
-	info := ContactInfo{ExternalID: phone, Phone: &phone}
+	// WhatsApp names a customer by their number without the plus (wa_id):
+	// the contact a template starts is the one whose answers arrive.
+	external := phone
+	if ch.Kind == entchannel.KindWHATSAPP {
+		external = strings.TrimPrefix(phone, "+")
+	}
+	info := ContactInfo{ExternalID: external, Phone: &phone}
 	if cust != nil {
 		info.DisplayName = &cust.Name
 	}
-	existing, err := s.db.Contact.Query().Where(contact.ChannelID(ch.ID), contact.ExternalID(phone)).Only(ctx)
+	existing, err := s.db.Contact.Query().Where(contact.ChannelID(ch.ID), contact.ExternalID(external)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return info, nil, nil
 	}
