@@ -196,7 +196,9 @@ func TestWhatsAppConversation(t *testing.T) {
 		sameJSON(t, "mark read", read.Body, metaFixture(t, "wa_mark_read.request.json"), func(want map[string]any) { want["message_id"] = newest })
 
 		// The admin reads where Meta must call.
-		var chans struct{ Channels []struct{ Kind, WebhookURL string } }
+		var chans struct {
+			Channels []struct{ Kind, WebhookURL string }
+		}
 		env.Admin.MustDo(`{ channels { kind webhookUrl } }`, nil, &chans)
 		if len(chans.Channels) != 1 || !strings.HasPrefix(chans.Channels[0].WebhookURL, "http") ||
 			!strings.Contains(chans.Channels[0].WebhookURL, "/webhooks/whatsapp/") {
