@@ -116,7 +116,7 @@ func TestAgentsSeeOnlyTheSessionsOfTheirChannels(t *testing.T) {
 }
 
 func TestInboxStates(t *testing.T) {
-	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+	apitest.RunWith(t, deliveringProviders(), func(t *testing.T, env *apitest.Env) {
 		ann := env.NewUser("AGENT", "Ann")
 		ch := createChannel(t, env, "SMS", "SMS", ann.ID)
 		badges := ann.Connect().Subscribe(`subscription { badgesUpdated { `+badgeFields+` } }`, nil)

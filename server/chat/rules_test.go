@@ -12,10 +12,10 @@ import (
 const sendQ = `mutation($c:ID!,$t:String,$tag:MessageTag,$note:Boolean){ sendMessage(input:{conversationId:$c, text:$t, messageTag:$tag, note:$note}){ id status messageTag } }`
 
 func TestWhatsAppReplyWindow(t *testing.T) {
-	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+	apitest.RunWith(t, deliveringProviders(), func(t *testing.T, env *apitest.Env) {
 		ann := env.NewUser("AGENT", "Ann")
 		wa := createChannel(t, env, "WHATSAPP", "WA", ann.ID)
-		s, _ := customerWrites(t, env, wa, "+15550200", "wamid.1", "hi")
+		s, _ := customerWrites(t, env, wa, "15550200", "wamid.1", "hi") // WhatsApp names customers by wa_id
 		env.Clock.Advance(23*time.Hour + 59*time.Minute)
 		if p := session(t, ann, s).ReplyPolicy; !p.CanReply || p.Reason != nil {
 			t.Fatalf("at 23h59m: %+v", p)
@@ -49,7 +49,7 @@ func TestWhatsAppReplyWindow(t *testing.T) {
 }
 
 func TestMessengerNeedsATagAfterSevenDays(t *testing.T) {
-	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+	apitest.RunWith(t, deliveringProviders(), func(t *testing.T, env *apitest.Env) {
 		ann := env.NewUser("AGENT", "Ann")
 		fb := createChannel(t, env, "MESSENGER", "Page", ann.ID)
 		s, _ := customerWrites(t, env, fb, "psid-1", "m_1", "hi")
@@ -77,7 +77,7 @@ func TestMessengerNeedsATagAfterSevenDays(t *testing.T) {
 }
 
 func TestInstagramClosesAfterSevenDaysWithADeepLink(t *testing.T) {
-	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+	apitest.RunWith(t, deliveringProviders(), func(t *testing.T, env *apitest.Env) {
 		ann := env.NewUser("AGENT", "Ann")
 		ig := createChannel(t, env, "INSTAGRAM", "IG", ann.ID)
 		s, _ := customerWrites(t, env, ig, "sophie.shops", "ig_1", "love this")

@@ -8,6 +8,7 @@ import (
 
 	"parley/ent/schema/pulid"
 	"parley/server/apitest"
+	"parley/server/app"
 	"parley/server/channel"
 	"parley/server/inbox"
 )
@@ -109,3 +110,14 @@ func (r *recorder) calls() []string {
 var errProviderDown = errors.New("provider answered 503")
 
 func pulidOf(s string) pulid.ID { return pulid.ID(s) }
+
+// deliveringProviders hands every provider's replies to a recorder that
+// takes them: for tests of the channels' rules, where the reply's own
+// delivery (tested against each provider's wire in server/app) is beside
+// the point and a channel without credentials would lose its sync.
+func deliveringProviders() apitest.Options {
+	rec := &recorder{}
+	return apitest.Options{Configure: func(c *app.Config) {
+		c.Senders = map[channel.Kind]channel.Sender{channel.SMS: rec, channel.WhatsApp: rec, channel.Messenger: rec, channel.Instagram: rec}
+	}}
+}
