@@ -79,7 +79,11 @@ func (f *fakeGraph) Base() string { return f.srv.URL + "/v23.0" }
 
 func (f *fakeGraph) setToken(tok string) { f.mu.Lock(); f.token = tok; f.mu.Unlock() }
 
-func (f *fakeGraph) answer(a ...graphAnswer) { f.mu.Lock(); f.answers = append(f.answers, a...); f.mu.Unlock() }
+func (f *fakeGraph) answer(a ...graphAnswer) {
+	f.mu.Lock()
+	f.answers = append(f.answers, a...)
+	f.mu.Unlock()
+}
 
 // sends are the calls that posted to a path ending in suffix.
 func (f *fakeGraph) sends(suffix string) []graphCall {
@@ -307,11 +311,11 @@ func metaChannel(t *testing.T, env *apitest.Env, kind, account string, agents ..
 // metaMessage is a message as these tests read it.
 type metaMessage struct {
 	ID, Text, Kind, Direction, Status string
-	FailureReason, ProviderKind        *string
-	Sender                             *struct{ ID string }
-	ReplyTo                            *struct{ ID string }
-	Post                               *struct{ ID string }
-	Attachments                        []struct {
+	FailureReason, ProviderKind       *string
+	Sender                            *struct{ ID string }
+	ReplyTo                           *struct{ ID string }
+	Post                              *struct{ ID string }
+	Attachments                       []struct {
 		ContentType string
 		URL         *string
 	}
@@ -330,7 +334,7 @@ const metaMessageFields = `id text kind direction status failureReason providerK
 type metaSession struct {
 	ID, ReplyState string
 	Contact        struct {
-		DisplayName               string
+		DisplayName                string
 		Phone, Nickname, AvatarURL *string
 		PrivacyRestricted          bool
 	}
@@ -346,9 +350,9 @@ func sessionsOfKind(t *testing.T, c *apitest.Client, kind string) []metaSession 
 	var out struct {
 		Sessions struct{ Edges []struct{ Node metaSession } }
 	}
-	c.MustDo(`query($k:ChannelKind){ sessions(channelKind:$k, first:20){ edges { node { id replyState
+	c.MustDo(`query($k:ChannelKind){ sessions(channelKind:$k, first:2){ edges { node { id replyState
 		contact { displayName phone nickname avatarUrl privacyRestricted }
-		messages(last:50){ totalCount edges { node { `+metaMessageFields+` } } } } } } }`, apitest.Vars{"k": kind}, &out)
+		messages(last:30){ totalCount edges { node { `+metaMessageFields+` } } } } } } }`, apitest.Vars{"k": kind}, &out)
 	var ss []metaSession
 	for _, e := range out.Sessions.Edges {
 		ss = append(ss, e.Node)
