@@ -356,7 +356,11 @@ func TestMessengerComments(t *testing.T) {
 		const commentID = "122131676912594941_1213590066982748"
 		const postID = "682498302938465_122131676912594941"
 		mustPostMeta(t, env, "/webhooks/messenger", metaFixture(t, "messenger/feed_comment.json"))
+		mustPostMeta(t, env, "/webhooks/messenger/"+ch, metaFixture(t, "messenger/feed_comment.json")) // again, by channel id
 		s := onlySession(t, ann, "MESSENGER")
+		if s.Messages.TotalCount != 1 {
+			t.Fatalf("a comment delivered twice made %d messages", s.Messages.TotalCount)
+		}
 		comment := s.Messages.Edges[0].Node
 		if comment.Kind != "COMMENT" || comment.Post == nil || comment.Post.ID != postID || comment.Text != "Do you have this in blue?" {
 			t.Fatalf("the comment: %+v", comment)
