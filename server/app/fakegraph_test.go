@@ -350,9 +350,9 @@ func sessionsOfKind(t *testing.T, c *apitest.Client, kind string) []metaSession 
 	var out struct {
 		Sessions struct{ Edges []struct{ Node metaSession } }
 	}
-	c.MustDo(`query($k:ChannelKind){ sessions(channelKind:$k, first:3){ edges { node { id replyState
+	c.MustDo(`query($k:ChannelKind){ sessions(channelKind:$k, first:2){ edges { node { id replyState
 		contact { displayName phone nickname avatarUrl privacyRestricted }
-		messages(last:20){ totalCount edges { node { `+metaMessageFields+` } } } } } } }`, apitest.Vars{"k": kind}, &out)
+		messages(last:30){ totalCount edges { node { `+metaMessageFields+` } } } } } } }`, apitest.Vars{"k": kind}, &out)
 	var ss []metaSession
 	for _, e := range out.Sessions.Edges {
 		ss = append(ss, e.Node)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"parley/ent"
 	entchannel "parley/ent/channel"
 	"parley/ent/contact"
@@ -143,7 +145,16 @@ func (s *Service) upsertContact(ctx context.Context, tx *history.Tx, channelID p
 	if in.PrivacyRestricted { // only ever said, never unsaid, by a message: a profile lookup unsays it
 		c.SetPrivacyRestricted(true)
 	}
-	id, err := c.OnConflictColumns(contact.FieldChannelID, contact.FieldExternalID).UpdateNewValues().ID(ctx)
+	// On conflict the new values win, but not a column's default: a message
+	// that says nothing of privacy must not reset privacy_restricted.
+	id, err := c.OnConflict(sql.ConflictColumns(contact.FieldChannelID, contact.FieldExternalID), sql.ResolveWithNewValues(),
+		sql.ResolveWith(func(u *sql.UpdateSet) {
+			u.SetIgnore(contact.FieldID)
+			u.SetIgnore(contact.FieldCreatedAt)
+			if !in.PrivacyRestricted {
+				u.SetIgnore(contact.FieldPrivacyRestricted)
+			}
+		})).ID(ctx)
 	if err != nil {
 		return nil, err
 	}
