@@ -134,23 +134,18 @@ func seed(ctx context.Context, d Deps) error {
 	// External chat: one channel of each kind, both agents granted.
 	agents := []pulid.ID{alex.UserID, bea.UserID}
 	channels := map[entchannel.Kind]pulid.ID{}
-	for _, c := range []struct {
-		kind entchannel.Kind
-		name string
-		page string
-	}{
-		{entchannel.KindSMS, "Support SMS", "+1 555 0100"},
-		{entchannel.KindWHATSAPP, "WhatsApp", "+1 555 0101"},
-		{entchannel.KindMESSENGER, "Facebook page", "Parley Furniture"},
-		{entchannel.KindINSTAGRAM, "Instagram", "@parley.furniture"},
-		{entchannel.KindLIVE_CHAT, "Website chat", "parley.example"},
-	} {
-		name, page := c.name, c.page
-		ch, err := d.Inbox.CreateChannel(ctx, ada, inbox.ChannelInput{Kind: c.kind, Name: &name, PageName: &page, AgentIDs: agents})
+	for _, c := range Channels {
+		name, page := c.Name, c.PageName
+		in := inbox.ChannelInput{Kind: c.Kind, Name: &name, PageName: &page, AgentIDs: agents, Credentials: c.Credentials}
+		if c.ExternalID != "" {
+			ext := c.ExternalID
+			in.ExternalID = &ext
+		}
+		ch, err := d.Inbox.CreateChannel(ctx, ada, in)
 		if err != nil {
 			return err
 		}
-		channels[c.kind] = ch.ID
+		channels[c.Kind] = ch.ID
 	}
 	inbound := []struct {
 		kind       entchannel.Kind
@@ -160,7 +155,7 @@ func seed(ctx context.Context, d Deps) error {
 		answer     string
 	}{
 		{entchannel.KindSMS, "+15550142", "Carla Diaz", []string{"Hi, is my sofa order shipped?", "Order 1042"}, alex, "It left the warehouse this morning, Carla!"},
-		{entchannel.KindWHATSAPP, "+15550143", "Dmitri Ivanov", []string{"Do you deliver on Saturdays?"}, nil, ""},
+		{entchannel.KindWHATSAPP, WhatsAppCustomer, "Dmitri Ivanov", []string{"Do you deliver on Saturdays?"}, nil, ""},
 		{entchannel.KindMESSENGER, "psid-2001", "", []string{"Is the oak table still available?"}, bea, "Yes — in two sizes."},
 		{entchannel.KindINSTAGRAM, "sophie.shops", "Sophie", []string{"Love this chair! Price?"}, nil, ""},
 	}
@@ -173,9 +168,13 @@ func seed(ctx context.Context, d Deps) error {
 			} else {
 				info.PrivacyRestricted = true
 			}
-			if strings.HasPrefix(in.who, "+") {
+			switch {
+			case strings.HasPrefix(in.who, "+"):
 				info.Phone = &in.who
-			} else {
+			case in.kind == entchannel.KindWHATSAPP: // a wa_id: the number's digits
+				phone := "+" + in.who
+				info.Phone = &phone
+			default:
 				info.Nickname = &in.who
 			}
 			text := text
