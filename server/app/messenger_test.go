@@ -332,16 +332,24 @@ func TestMessengerMessageTag(t *testing.T) {
 		metaChannel(t, env, "MESSENGER", fbPageID, ann.ID)
 		mustPostMeta(t, env, "/webhooks/messenger", metaFixture(t, "messenger/text.json"))
 		s := onlySession(t, ann, "MESSENGER")
-		env.Clock.Advance(7*24*time.Hour + time.Minute)
-
 		const text = "Sorry for the wait - your replacement ships today."
+
+		// Inside the first day a reply is a plain RESPONSE; after it, until
+		// the seventh, Meta wants a human agent's answer tagged as one.
+		env.Clock.Advance(2 * 24 * time.Hour)
+		late := send(t, ann, s.ID, apitest.Vars{"text": text})
+		call := waitMessageSends(t, g, fbPageID, 1)[0]
+		sameJSON(t, "a reply after a day", call.Body, metaFixture(t, "meta-api/messenger_send_human_agent.request.json"), withMetadata(text, late))
+		waitStatus(t, ann, late, "SENT")
+		env.Clock.Advance(5*24*time.Hour + time.Minute)
+
 		ann.MustFail("MESSAGE_TAG_REQUIRED", `mutation($c:ID!,$t:String){ sendMessage(input:{conversationId:$c, text:$t}){ id } }`,
 			apitest.Vars{"c": s.ID, "t": text})
-		if n := onlySession(t, ann, "MESSENGER").Messages.TotalCount; n != 1 {
+		if n := onlySession(t, ann, "MESSENGER").Messages.TotalCount; n != 2 {
 			t.Fatalf("a refused reply was stored: %d messages", n)
 		}
 		id := send(t, ann, s.ID, apitest.Vars{"text": text, "messageTag": "HUMAN_AGENT"})
-		call := waitMessageSends(t, g, fbPageID, 1)[0]
+		call = waitMessageSends(t, g, fbPageID, 2)[1]
 		sameJSON(t, "a tagged reply", call.Body, metaFixture(t, "meta-api/messenger_send_human_agent.request.json"), withMetadata(text, id))
 		waitStatus(t, ann, id, "SENT")
 	})

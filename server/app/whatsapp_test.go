@@ -405,6 +405,9 @@ func TestWhatsAppWebhookSecurity(t *testing.T) {
 			t.Fatalf("refused webhooks stored %d sessions", len(ss))
 		}
 		mustPostMeta(t, env, "/webhooks/whatsapp/"+ch, body)
+		// A receipt for a message Parley never sent (another app on the
+		// number) is taken and changes nothing; it is not sent back for days.
+		mustPostMeta(t, env, "/webhooks/whatsapp", metaFixture(t, "whatsapp/status_read.json"))
 
 		for _, path := range []string{"/webhooks/whatsapp", "/webhooks/whatsapp/" + ch} {
 			res, text := env.FetchAnonymously(env.URL + path + "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=" + metaVerify)

@@ -121,6 +121,10 @@ type Outbound struct {
 	Comment     bool
 	Attachments []Attachment
 	Template    *Template
+	// SinceCustomer is how long ago the customer last wrote when the
+	// message goes out (-1: never), for providers whose rules change
+	// inside the reply window Parley enforces (Meta's 24-hour standard window).
+	SinceCustomer time.Duration
 }
 
 // Provider is one kind of channel: what a new channel starts with, when an

@@ -171,11 +171,10 @@ func (s *Service) ownEcho(ctx context.Context, channelID pulid.ID, providerID st
 	if m, err := s.byProviderID(ctx, channelID, providerID); m != nil || err != nil {
 		return m != nil, err
 	}
-	sending, err := s.db.Outbox.Query().Where(entoutbox.ChannelID(channelID), entoutbox.StateEQ(entoutbox.StateSENDING)).Exist(ctx)
-	if err != nil || !sending {
-		return false, err
-	}
 	m, err := s.sentByProviderID(ctx, channelID, providerID)
+	if errors.Is(err, errNotOurs) {
+		return false, nil
+	}
 	return m != nil, err
 }
 
@@ -263,6 +262,9 @@ func (s *Service) applyStatus(ctx context.Context, channelID pulid.ID, st channe
 		return s.applyWatermark(ctx, channelID, st)
 	}
 	m, err := s.sentByProviderID(ctx, channelID, st.ProviderMessageID)
+	if errors.Is(err, errNotOurs) {
+		return nil // a receipt for a message Parley did not send (another app on the number)
+	}
 	if err != nil {
 		return err
 	}
@@ -345,15 +347,31 @@ func (s *Service) setConsent(ctx context.Context, channelID pulid.ID, externalID
 	})
 }
 
-// sentByProviderID finds an outbound message by its provider id, waiting
-// up to StatusWait for the outbox to store it.
+// errNotOurs is a provider id no message has while nothing is being sent:
+// no wait will make it one of Parley's.
+var errNotOurs = errors.New("no message of Parley's has this provider id")
+
+// sentByProviderID finds an outbound message by its provider id. While a
+// send is in flight on the channel its id may not be stored yet: it waits
+// up to StatusWait for the outbox to store it (ErrStatusEarly after that,
+// so the provider delivers the receipt again); with nothing in flight an
+// unknown id is errNotOurs at once.
 func (s *Service) sentByProviderID(ctx context.Context, channelID pulid.ID, id string) (*ent.Message, error) {
 	deadline := time.Now().Add(StatusWait)
-	for {
+	for first := true; ; first = false {
 		m, err := s.db.Message.Query().Where(message.ChannelID(channelID), message.ProviderMessageID(id),
 			message.DirectionEQ(message.DirectionOUTBOUND)).First(ctx)
 		if !ent.IsNotFound(err) {
 			return m, err
+		}
+		if first {
+			sending, err := s.db.Outbox.Query().Where(entoutbox.ChannelID(channelID), entoutbox.StateEQ(entoutbox.StateSENDING)).Exist(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if !sending {
+				return nil, errNotOurs
+			}
 		}
 		if time.Now().After(deadline) {
 			return nil, ErrStatusEarly

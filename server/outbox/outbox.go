@@ -229,6 +229,10 @@ func (s *Service) outbound(ctx context.Context, msgID pulid.ID) (*ent.Channel, c
 		out.Tag = string(*m.MessageTag)
 	}
 	out.Comment = m.Kind == message.KindCOMMENT
+	out.SinceCustomer = -1
+	if conv.LastInboundAt != nil {
+		out.SinceCustomer = s.now().Sub(*conv.LastInboundAt)
+	}
 	for _, a := range m.Edges.Attachments {
 		out.Attachments = append(out.Attachments, channel.Attachment{ID: string(a.ID), Filename: a.Filename,
 			ContentType: a.ContentType, Size: a.Size})

@@ -105,6 +105,11 @@ func (m Messages) Send(ctx context.Context, out channel.Outbound) (string, error
 		return "", ErrNothingToSend
 	}
 	req := sendRequest{Recipient: recipient{ID: out.Contact.ExternalID}, MessagingType: m.Untagged}
+	if out.Tag == "" && out.SinceCustomer > StandardWindow {
+		// Past Meta's 24-hour window a person answering must say so: the
+		// agents' replies Parley lets through there are a human agent's.
+		out.Tag = channel.TagHumanAgent
+	}
 	if out.Tag != "" {
 		req.MessagingType, req.Tag = "MESSAGE_TAG", out.Tag
 		if m.Tag != nil {

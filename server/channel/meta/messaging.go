@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"parley/server/apperr"
@@ -23,6 +24,11 @@ const (
 // OwnMetadata prefixes the metadata of every message Parley sends:
 // its echo comes back with it and is dropped.
 const OwnMetadata = "parley:"
+
+// StandardWindow is how long after a customer's message Meta lets a page
+// answer without a tag; after it, until 7 days, a human agent's answer
+// goes as MESSAGE_TAG HUMAN_AGENT.
+const StandardWindow = 24 * time.Hour
 
 // ID is an id Meta may spell as a string or, now and then, a number.
 type ID string
