@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"parley/ent"
-	"parley/graph"
 	"parley/server/access"
 	"parley/server/auth"
 	"parley/server/blob"
@@ -36,6 +35,7 @@ import (
 	"parley/server/inbox"
 	"parley/server/jobs"
 	"parley/server/live"
+	"parley/server/metrics"
 	"parley/server/outbox"
 	"parley/server/pubsub"
 	"parley/server/retention"
@@ -70,6 +70,10 @@ type App struct {
 	// receivers are the providers whose webhooks Parley serves, by kind.
 	receivers map[channel.Kind]channel.Receiver
 	handler   http.Handler
+	// metrics is this instance's registry, served at /metrics or on
+	// metricsListener (PARLEY_METRICS_ADDR).
+	metrics         *metrics.Metrics
+	metricsListener net.Listener
 }
 
 // New opens the database, migrates it and builds the HTTP handler.
@@ -88,9 +92,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		database.Close()
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: cfg.Log, DB: database}
+	a := &App{cfg: cfg, log: cfg.Log, DB: database, metrics: metrics.New()}
 	a.Auth = auth.New(database.Client, database.Rebind, cfg.BcryptCost, cfg.Now)
-	a.Live = live.New(live.Config{Auth: socketAuth{a.Auth}, ErrorPresenter: graph.ErrorPresenter,
+	a.Live = live.New(live.Config{Auth: socketAuth{a.Auth}, ErrorPresenter: a.presentError,
 		Origins: cfg.CORSOrigins, InitTimeout: cfg.WebsocketInitTimeout, TokenCheck: cfg.TokenCheck, Log: cfg.Log})
 	a.Presence = a.Live.Presence
 	a.Auth.OnRevoke = a.Presence.Revoke
@@ -146,6 +150,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.Chat.Transcriptions.Config = *cfg.TranscribeJob
 	}
 	a.Retention = retention.New(database, a.History, a.Files, a.Settings, cfg.Log, cfg.Now)
+	a.instrument()
+	if err := a.listenMetrics(); err != nil {
+		a.Files.Close()
+		database.Close()
+		return nil, fmt.Errorf("PARLEY_METRICS_ADDR: %w", err)
+	}
 	a.handler = a.routes()
 	a.logCORS()
 	return a, nil
@@ -272,15 +282,19 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 // Run runs the event relay and the background schedule until ctx ends.
 func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); a.Relay.Run(ctx) }()
+	go func() { defer wg.Done(); a.serveMetrics(ctx) }()
 	jobs.Schedule{Log: a.log, Outbox: a.Outbox, Sessions: a.Inbox, Retention: a.Retention,
 		RetentionInterval: a.cfg.RetentionInterval, Tokens: a.Live, Transcriptions: a.Chat.Transcriptions}.Run(ctx)
 	wg.Wait()
 	return nil
 }
 
-// Close releases the database and file storage.
+// Close releases the database, file storage and the metrics address.
 func (a *App) Close() error {
+	if a.metricsListener != nil {
+		_ = a.metricsListener.Close() // closed already if Run served it
+	}
 	return errors.Join(a.Files.Close(), a.DB.Close())
 }

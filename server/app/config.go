@@ -55,6 +55,10 @@ type Config struct {
 	// installed, else none.
 	Transcribe transcribe.Config
 
+	// MetricsAddr serves /metrics on an address of its own
+	// (PARLEY_METRICS_ADDR, like 127.0.0.1:9090) instead of the main port.
+	MetricsAddr string
+
 	// BcryptCost is the password hashing cost (PARLEY_BCRYPT_COST; 0 means
 	// bcrypt's default). Lowering it is a load-testing knob, never for production.
 	BcryptCost int
@@ -112,6 +116,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MetaGraphURL:  strings.TrimRight(strings.TrimSpace(getenv("PARLEY_META_GRAPH_URL")), "/"),
 		FileURLSecret: getenv("PARLEY_FILE_URL_SECRET"),
 		Transcribe:    transcribe.ConfigFromEnv(getenv),
+		MetricsAddr:   strings.TrimSpace(getenv("PARLEY_METRICS_ADDR")),
 	}
 	if c.StorageURL != "" && !strings.Contains(c.StorageURL, "://") {
 		return c, fmt.Errorf("PARLEY_STORAGE_URL must be a bucket URL such as s3://bucket?region=eu-west-1 (leave it unset to store files under PARLEY_DATA_DIR)")

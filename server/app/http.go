@@ -41,6 +41,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /playground/", playgroundAssets())
 	mux.Handle(livechat.Path, livechat.Handler())
 	a.webhookRoutes(mux)
+	a.metricsRoute(mux)
 	mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write(parley.SchemaSDL)
@@ -58,7 +59,7 @@ func (a *App) routes() http.Handler {
 		}
 		writeText(w, http.StatusOK, "ready")
 	})
-	return a.requestLog(a.recoverPanics(mux))
+	return a.requestLog(a.recoverPanics(a.measure(mux)))
 }
 
 func (a *App) graphqlServer() http.Handler {
@@ -88,10 +89,11 @@ func (a *App) graphqlServer() http.Handler {
 	srv.Use(extension.FixedComplexityLimit(graph.Complexity))
 	srv.Use(graph.RejectNUL{})
 	srv.AroundResponses(graph.ResponseTime(a.cfg.Now))
+	srv.AroundResponses(noteOperation)
 	srv.AroundFields(graph.Guard)
 	srv.AroundFields(res.SealLost)
 	srv.AroundFields(graph.HideAgentsAid)
-	srv.SetErrorPresenter(graph.ErrorPresenter)
+	srv.SetErrorPresenter(a.presentError)
 	srv.SetRecoverFunc(graph.Recover(a.log))
 	return srv
 }

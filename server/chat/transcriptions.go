@@ -53,7 +53,17 @@ type Transcriptions struct {
 	// Engine does the work (transcribe.Choose; nil: none).
 	Engine transcribe.Engine
 	Config TranscribeConfig
-	wake   chan struct{}
+	// Observe, when set, is told the outcome of each attempt: "done",
+	// "retry" or "failed" (metrics).
+	Observe func(outcome string)
+	wake    chan struct{}
+}
+
+func (j *Transcriptions) observe(outcome string, err error) error {
+	if err == nil && j.Observe != nil {
+		j.Observe(outcome)
+	}
+	return err
 }
 
 func newTranscriptions(s *Service) *Transcriptions {
@@ -116,7 +126,7 @@ func (j *Transcriptions) RunDue(ctx context.Context) (err error) {
 func (j *Transcriptions) work(ctx context.Context, m *ent.Message) error {
 	old := *m.Transcription
 	if old.Attempts >= j.Config.MaxAttempts {
-		return j.finish(ctx, m, &old, failed(reasonInterrupted))
+		return j.observe("failed", j.finish(ctx, m, &old, failed(reasonInterrupted)))
 	}
 	claimed := old
 	claimed.Attempts++
@@ -131,18 +141,18 @@ func (j *Transcriptions) work(ctx context.Context, m *ent.Message) error {
 	}
 	switch {
 	case err == nil:
-		return j.finish(ctx, m, &claimed, &schema.Transcription{Status: schema.TranscriptionDone,
-			Text: &res.Text, Language: nonEmpty(res.Language)})
+		return j.observe("done", j.finish(ctx, m, &claimed, &schema.Transcription{Status: schema.TranscriptionDone,
+			Text: &res.Text, Language: nonEmpty(res.Language)}))
 	case transcribe.Temporary(err) && claimed.Attempts < j.Config.MaxAttempts:
 		j.s.log.Warn("transcription will be retried", "message", m.ID, "attempt", claimed.Attempts, "err", err)
 		retry := claimed
 		due := j.s.now().Add(j.Config.Backoff << (claimed.Attempts - 1))
 		retry.Due = &due
 		_, err := j.set(ctx, m, &claimed, &retry, false)
-		return err
+		return j.observe("retry", err)
 	default:
 		j.s.log.Warn("transcription failed", "message", m.ID, "err", err)
-		return j.finish(ctx, m, &claimed, failed(transcribe.Reason(err)))
+		return j.observe("failed", j.finish(ctx, m, &claimed, failed(transcribe.Reason(err))))
 	}
 }
 

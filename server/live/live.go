@@ -139,6 +139,13 @@ func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), socketKey{}, sock)), exec)
 }
 
+// Open returns how many WebSockets are open and how many operations
+// (subscriptions, mostly) they run, for metrics.
+func (s *Server) Open() (sockets, operations int) { return s.sockets.counts() }
+
+// Opened counts the WebSockets opened since the server started.
+func (s *Server) Opened() int64 { return s.sockets.opened.Load() }
+
 // IsWebsocket reports whether r asks for a WebSocket: live authenticates
 // it at its connection_init, not from the upgrade request.
 func IsWebsocket(r *http.Request) bool {

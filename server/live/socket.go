@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 )
@@ -84,8 +85,9 @@ func (s *socket) finish() {
 
 // registry holds the open WebSockets, for shutdown.
 type registry struct {
-	mu sync.Mutex
-	m  map[*socket]struct{}
+	mu     sync.Mutex
+	m      map[*socket]struct{}
+	opened atomic.Int64
 }
 
 func (ss *registry) add(s *socket) {
@@ -95,6 +97,28 @@ func (ss *registry) add(s *socket) {
 		ss.m = map[*socket]struct{}{}
 	}
 	ss.m[s] = struct{}{}
+	ss.opened.Add(1)
+}
+
+// counts returns how many sockets are open and how many operations they run.
+func (ss *registry) counts() (sockets, operations int) {
+	ss.mu.Lock()
+	open := make([]*socket, 0, len(ss.m))
+	for s := range ss.m {
+		open = append(open, s)
+	}
+	ss.mu.Unlock()
+	for _, s := range open {
+		s.mu.Lock()
+		c := s.conn
+		s.mu.Unlock()
+		if c != nil {
+			c.mu.Lock()
+			operations += len(c.active)
+			c.mu.Unlock()
+		}
+	}
+	return len(open), operations
 }
 
 func (ss *registry) remove(s *socket) {

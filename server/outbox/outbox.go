@@ -41,7 +41,28 @@ type Service struct {
 	log       *slog.Logger
 	// Config sets how replies are delivered.
 	Config Config
-	wake   chan struct{}
+	// Observe, when set, is told the outcome of each attempt (Sent, Retry,
+	// Failed) and the kind of channel ("" when it could not be read): metrics.
+	Observe func(kind channel.Kind, outcome string)
+	wake    chan struct{}
+}
+
+// The outcomes of a delivery attempt.
+const (
+	Sent   = "sent"
+	Retry  = "retry"
+	Failed = "failed"
+)
+
+// Depth counts the entries waiting to be sent (PENDING, due or not).
+func (s *Service) Depth(ctx context.Context) (int, error) {
+	return s.db.Outbox.Query().Where(entoutbox.StateEQ(entoutbox.StatePENDING)).Count(ctx)
+}
+
+func (s *Service) observe(kind channel.Kind, outcome string) {
+	if s.Observe != nil {
+		s.Observe(kind, outcome)
+	}
 }
 
 // New returns the worker; Run starts it.
@@ -90,6 +111,7 @@ func (s *Service) DeliverDue(ctx context.Context) (_ int, err error) {
 	defer apperr.At("outbox.DeliverDue", &err)
 	now := s.now()
 	var claimed []*ent.Outbox
+	interrupted := 0
 	// Claiming records no event; failing a stale entry does (Write wakes the relay then).
 	err = s.history.Write(ctx, func(tx *history.Tx) error {
 		stale, err := tx.Outbox.Query().Where(entoutbox.StateEQ(entoutbox.StateSENDING), entoutbox.LeaseUntilLT(now)).All(ctx)
@@ -101,6 +123,7 @@ func (s *Service) DeliverDue(ctx context.Context) (_ int, err error) {
 				return err
 			}
 		}
+		interrupted = len(stale)
 		claimed, err = history.ForUpdate(tx, tx.Outbox.Query().
 			Where(entoutbox.StateEQ(entoutbox.StatePENDING), entoutbox.NextAttemptAtLTE(now)).
 			Order(ent.Asc(entoutbox.FieldNextAttemptAt)).Limit(20)).All(ctx)
@@ -116,6 +139,9 @@ func (s *Service) DeliverDue(ctx context.Context) (_ int, err error) {
 	})
 	if err != nil {
 		return 0, err
+	}
+	for range interrupted {
+		s.observe("", Failed)
 	}
 	for _, e := range claimed {
 		e.Attempts++
@@ -142,9 +168,12 @@ func (s *Service) deliver(ctx context.Context, e *ent.Outbox) error {
 			}
 		}
 	}
-	return s.history.Write(ctx, func(tx *history.Tx) error {
+	outcome := Failed
+	werr := s.history.Write(ctx, func(tx *history.Tx) error {
+		outcome = Failed
 		switch {
 		case err == nil:
+			outcome = Sent
 			if providerID != "" {
 				if err := tx.Message.UpdateOneID(e.MessageID).SetProviderMessageID(providerID).Exec(ctx); err != nil {
 					return err
@@ -159,6 +188,7 @@ func (s *Service) deliver(ctx context.Context, e *ent.Outbox) error {
 			}
 			return s.finish(ctx, tx, e, entoutbox.StateFAILED, channel.ErrSyncLost.Error())
 		case channel.IsTemporary(err) && e.Attempts < s.Config.MaxAttempts:
+			outcome = Retry
 			wait := s.Config.Backoff << (e.Attempts - 1)
 			if wait > s.Config.MaxBackoff || wait <= 0 {
 				wait = s.Config.MaxBackoff
@@ -169,6 +199,10 @@ func (s *Service) deliver(ctx context.Context, e *ent.Outbox) error {
 			return s.finish(ctx, tx, e, entoutbox.StateFAILED, err.Error())
 		}
 	})
+	if werr == nil {
+		s.observe(out.Channel.Kind, outcome)
+	}
+	return werr
 }
 
 // finish closes an entry and moves its message forward (SENT) or to FAILED.

@@ -62,9 +62,10 @@ type Sub struct {
 // Hub routes deliveries to the subscribers of each principal. Publish never
 // blocks: a subscriber whose inbox is full is dropped instead.
 type Hub struct {
-	mu    sync.RWMutex
-	subs  map[string]map[*Sub]struct{}
-	drops atomic.Int64
+	mu        sync.RWMutex
+	subs      map[string]map[*Sub]struct{}
+	drops     atomic.Int64
+	delivered atomic.Int64
 }
 
 // NewHub returns an empty hub.
@@ -111,6 +112,7 @@ func (h *Hub) Publish(key string, d *Delivery) {
 		}
 		select {
 		case s.inbox <- d:
+			h.delivered.Add(1)
 		default:
 			s.drop.Do(func() {
 				h.drops.Add(1)
@@ -122,3 +124,17 @@ func (h *Hub) Publish(key string, d *Delivery) {
 
 // Drops counts subscribers dropped for falling behind.
 func (h *Hub) Drops() int64 { return h.drops.Load() }
+
+// Delivered counts deliveries handed to subscribers' inboxes.
+func (h *Hub) Delivered() int64 { return h.delivered.Load() }
+
+// Subscribers returns how many inboxes are registered.
+func (h *Hub) Subscribers() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n := 0
+	for _, m := range h.subs {
+		n += len(m)
+	}
+	return n
+}

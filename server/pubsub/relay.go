@@ -39,6 +39,10 @@ type Relay struct {
 	// pos is where the relay has read the log to: everything up to it is
 	// published, or being published.
 	pos Cursor
+	// behind is how many entries the log had past pos at the last read,
+	// and behindSince when the relay first saw it behind (zero once caught up).
+	behind      int64
+	behindSince time.Time
 }
 
 // NewRelay returns a relay; Run starts it.
@@ -71,6 +75,31 @@ func (r *Relay) Position() Cursor {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.pos
+}
+
+// Lag says how far the relay is behind the log's head, as of its last
+// read: in entries, and in seconds since it first saw itself behind (0
+// when caught up; it keeps growing while the relay cannot publish).
+func (r *Relay) Lag() (entries int64, seconds float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.behindSince.IsZero() {
+		return r.behind, 0
+	}
+	return r.behind, time.Since(r.behindSince).Seconds()
+}
+
+// noteLag records how far pos is behind head.
+func (r *Relay) noteLag(pos, head Cursor) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.behind = max(head.ID-pos.ID, 0)
+	switch {
+	case r.behind == 0:
+		r.behindSince = time.Time{}
+	case r.behindSince.IsZero():
+		r.behindSince = time.Now()
+	}
 }
 
 // Start sets the relay at the head of the log; entries older than that are
@@ -125,8 +154,12 @@ func (r *Relay) setPos(c Cursor) {
 func (r *Relay) step(ctx context.Context) (int, error) {
 	pos := r.Position()
 	head, err := r.log.Head(ctx)
-	if err != nil || !pos.Less(head) {
+	if err != nil {
 		return 0, err
+	}
+	r.noteLag(pos, head)
+	if !pos.Less(head) {
+		return 0, nil
 	}
 	entries, err := r.log.after(ctx, pos, head, relayBatch)
 	if err != nil {
@@ -139,10 +172,12 @@ func (r *Relay) step(ctx context.Context) (int, error) {
 	// The position moves before the batch is published, never after: a
 	// stream that reads it after subscribing reads the log up to it, so an
 	// entry is either in what it reads or published after it subscribed.
+	logHead := head
 	if len(entries) == relayBatch {
 		head = entries[len(entries)-1].Cursor
 	}
 	r.setPos(head)
+	defer r.noteLag(head, logHead) // once published
 	for _, e := range entries {
 		for _, key := range b.audience(e) {
 			if r.hub.Listening(key) {
