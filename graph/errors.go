@@ -23,8 +23,16 @@ const Complexity = 2000
 // ErrorPresenter turns every error into one with an API.md code. Errors of
 // the services keep their code and message; GraphQL's own (parse, validation,
 // complexity, persisted queries) become BAD_USER_INPUT or LIMIT_EXCEEDED;
-// anything else is logged and shown as INTERNAL "internal error".
+// anything else is logged and shown as INTERNAL "internal error". The code
+// goes on the request's log line.
 func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
+	out := present(ctx, err)
+	code, _ := out.Extensions["code"].(string)
+	logx.NoteCode(ctx, code)
+	return out
+}
+
+func present(ctx context.Context, err error) *gqlerror.Error {
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
 		return presentProtocolError(gqlErr)

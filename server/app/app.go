@@ -35,6 +35,7 @@ import (
 	"parley/server/inbox"
 	"parley/server/jobs"
 	"parley/server/live"
+	"parley/server/logx"
 	"parley/server/metrics"
 	"parley/server/outbox"
 	"parley/server/pubsub"
@@ -79,7 +80,7 @@ type App struct {
 // New opens the database, migrates it and builds the HTTP handler.
 func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Log == nil {
-		cfg.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		cfg.Log, _ = logx.New(os.Stderr, "", "")
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }

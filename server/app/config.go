@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"parley/graph/model"
 	"parley/server/channel"
 	"parley/server/chat"
+	"parley/server/logx"
 	"parley/server/outbox"
 	"parley/server/transcribe"
 )
@@ -58,6 +60,12 @@ type Config struct {
 	// MetricsAddr serves /metrics on an address of its own
 	// (PARLEY_METRICS_ADDR, like 127.0.0.1:9090) instead of the main port.
 	MetricsAddr string
+	// LogLevel and LogFormat choose the logger (PARLEY_LOG_LEVEL,
+	// PARLEY_LOG_FORMAT; see logx.New). main builds it.
+	LogLevel, LogFormat string
+	// DebugAddr is the loopback address serving net/http/pprof
+	// (PARLEY_DEBUG_ADDR); "" serves none.
+	DebugAddr string
 
 	// BcryptCost is the password hashing cost (PARLEY_BCRYPT_COST; 0 means
 	// bcrypt's default). Lowering it is a load-testing knob, never for production.
@@ -110,13 +118,25 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		AdminEmail:    getenv("PARLEY_ADMIN_EMAIL"),
 		AdminPassword: getenv("PARLEY_ADMIN_PASSWORD"),
 		Plan:          model.Plan(strings.ToUpper(or(getenv("PARLEY_PLAN"), "ENTERPRISE"))),
-		PublicURL:     strings.TrimRight(or(getenv("PARLEY_PUBLIC_URL"), "http://localhost:8080"), "/"),
+		PublicURL:     strings.TrimRight(strings.TrimSpace(getenv("PARLEY_PUBLIC_URL")), "/"),
 		StorageURL:    strings.TrimSpace(getenv("PARLEY_STORAGE_URL")),
 		TwilioAPIURL:  strings.TrimRight(strings.TrimSpace(getenv("PARLEY_TWILIO_API_URL")), "/"),
 		MetaGraphURL:  strings.TrimRight(strings.TrimSpace(getenv("PARLEY_META_GRAPH_URL")), "/"),
 		FileURLSecret: getenv("PARLEY_FILE_URL_SECRET"),
 		Transcribe:    transcribe.ConfigFromEnv(getenv),
 		MetricsAddr:   strings.TrimSpace(getenv("PARLEY_METRICS_ADDR")),
+		LogLevel:      strings.TrimSpace(getenv("PARLEY_LOG_LEVEL")),
+		LogFormat:     strings.TrimSpace(getenv("PARLEY_LOG_FORMAT")),
+		DebugAddr:     strings.TrimSpace(getenv("PARLEY_DEBUG_ADDR")),
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = DefaultPublicURL(c.Addr)
+	}
+	if _, err := logx.New(io.Discard, c.LogLevel, c.LogFormat); err != nil {
+		return c, err
+	}
+	if c.DebugAddr != "" && !isLoopback(c.DebugAddr) {
+		return c, fmt.Errorf("PARLEY_DEBUG_ADDR must be a loopback address such as 127.0.0.1:6060 or localhost:6060: profiles are never served beyond this machine")
 	}
 	if c.StorageURL != "" && !strings.Contains(c.StorageURL, "://") {
 		return c, fmt.Errorf("PARLEY_STORAGE_URL must be a bucket URL such as s3://bucket?region=eu-west-1 (leave it unset to store files under PARLEY_DATA_DIR)")

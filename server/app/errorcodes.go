@@ -2,12 +2,14 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"parley/server/apperr"
+	"parley/server/logx"
 )
 
 // ensureErrorCodes covers the few refusals gqlgen writes itself, without
@@ -20,7 +22,7 @@ func ensureErrorCodes(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		cw := &codeWriter{ResponseWriter: w, plainJSON: wantsPlainJSON(r)}
+		cw := &codeWriter{ResponseWriter: w, plainJSON: wantsPlainJSON(r), ctx: r.Context()}
 		next.ServeHTTP(cw, r)
 		cw.finish()
 	})
@@ -29,6 +31,7 @@ func ensureErrorCodes(next http.Handler) http.Handler {
 type codeWriter struct {
 	http.ResponseWriter
 	plainJSON bool
+	ctx       context.Context // the request's, for its log line
 	status    int
 	buf       *bytes.Buffer // set when the response is an error to patch
 }
@@ -96,13 +99,22 @@ func (c *codeWriter) finish() {
 				if _, has := ext["code"]; !has {
 					ext["code"] = string(apperr.BadUserInput)
 				}
+				code, _ := ext["code"].(string)
+				logx.NoteCode(c.ctx, code)
+			}
+			// A request that failed before execution has no data
+			// entry, not "data": null (GraphQL over HTTP).
+			if data, has := resp["data"]; has && data == nil {
+				delete(resp, "data")
 			}
 			if patched, err := json.Marshal(resp); err == nil {
 				body = patched
 			}
 		}
 	}
-	c.ResponseWriter.Header().Set("Content-Type", "application/json")
+	if c.ResponseWriter.Header().Get("Content-Type") == "" {
+		c.ResponseWriter.Header().Set("Content-Type", "application/json")
+	}
 	c.ResponseWriter.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	c.ResponseWriter.WriteHeader(c.status)
 	_, _ = c.ResponseWriter.Write(body)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -59,7 +60,7 @@ func (a *App) routes() http.Handler {
 		}
 		writeText(w, http.StatusOK, "ready")
 	})
-	return a.requestLog(a.recoverPanics(a.measure(mux)))
+	return a.requestLog(withGzip(a.recoverPanics(a.measure(mux))))
 }
 
 func (a *App) graphqlServer() http.Handler {
@@ -88,8 +89,9 @@ func (a *App) graphqlServer() http.Handler {
 	srv.Use(graph.DocumentLimits{Checked: queries}) // after APQ, which fills in the query
 	srv.Use(extension.FixedComplexityLimit(graph.Complexity))
 	srv.Use(graph.RejectNUL{})
+	srv.AroundOperations(noteOperation)
 	srv.AroundResponses(graph.ResponseTime(a.cfg.Now))
-	srv.AroundResponses(noteOperation)
+	srv.AroundResponses(noteMetricsOperation)
 	srv.AroundFields(graph.Guard)
 	srv.AroundFields(res.SealLost)
 	srv.AroundFields(graph.HideAgentsAid)
@@ -114,8 +116,10 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 		switch {
 		case err == nil:
 			ctx = auth.WithViewer(ctx, v)
+			logx.NoteUser(ctx, viewerName(v))
 		case apperr.CodeOf(err) == apperr.Internal:
 			logx.From(ctx).Error("authenticating a request", "err", err)
+			logx.NoteCode(ctx, string(apperr.Internal))
 			writeInternal(w, r)
 			return
 		default:
@@ -156,14 +160,48 @@ func (a *App) requestLog(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		log := a.log.With("request_id", id)
-		r = r.WithContext(ratelimit.WithClientIP(r.Context(), clientIP(r, a.cfg.TrustedProxies)))
+		client := clientIP(r, a.cfg.TrustedProxies)
+		info := &logx.Request{}
+		ctx := logx.WithRequest(logx.With(ratelimit.WithClientIP(r.Context(), client), log), info)
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r.WithContext(logx.With(r.Context(), log)))
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status), slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
+		next.ServeHTTP(rec, r.WithContext(ctx))
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Float64("ms", logx.MS(time.Since(start))), slog.String("client", client)}
+		op, user, codes := info.Fields()
+		if op != "" {
+			attrs = append(attrs, slog.String("operation", op))
+		}
+		if user != "" {
+			attrs = append(attrs, slog.String("user", user))
+		}
+		if len(codes) > 0 {
+			attrs = append(attrs, slog.Any("errors", codes))
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
+}
+
+// viewerName is who a request line names: a colleague's user id, or a
+// Live Chat visitor's session.
+func viewerName(v *auth.Viewer) string {
+	if v.UserID != "" {
+		return string(v.UserID)
+	}
+	return "visitor:" + string(v.VisitorSessionID)
+}
+
+// noteOperation names the GraphQL operation on the request line: its
+// operationName, else the name in the document, else its type.
+func noteOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if oc := graphql.GetOperationContext(ctx); oc != nil {
+		name := oc.OperationName
+		if name == "" && oc.Operation != nil {
+			name = cmp.Or(oc.Operation.Name, string(oc.Operation.Operation))
+		}
+		logx.NoteOperation(ctx, name)
+	}
+	return next(ctx)
 }
 
 func (a *App) recoverPanics(next http.Handler) http.Handler {

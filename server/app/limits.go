@@ -94,6 +94,10 @@ func decodeError(body []byte) string {
 	err := json.NewDecoder(bytes.NewReader(body)).Decode(&p)
 	var wrongType *json.UnmarshalTypeError
 	switch {
+	case err == nil && p.Query == "" && !bytes.Contains(p.Extensions, []byte(`"persistedQuery"`)):
+		// A missing query is a bad request (400), not a GraphQL error
+		// (GraphQL over HTTP); an APQ request may name its query by hash.
+		return "the request body has no query"
 	case err == nil && isObjectOrNull(p.Variables) && isObjectOrNull(p.Extensions):
 		return ""
 	case err == nil, errors.As(err, &wrongType):
@@ -125,8 +129,22 @@ func (t limitedGET) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		writeGraphQLError(w, http.StatusBadRequest, apperr.BadInput("the query string is not valid URL encoding"))
 		return
 	}
-	t.GET.Do(w, r, exec)
+	t.GET.Do(&getOnlyQueries{ResponseWriter: w}, r, exec)
 }
+
+// getOnlyQueries turns gqlgen's 406 for a mutation sent by GET into the
+// 405 with Allow: POST of GraphQL over HTTP: the method is what is wrong.
+type getOnlyQueries struct{ http.ResponseWriter }
+
+func (g *getOnlyQueries) WriteHeader(status int) {
+	if status == http.StatusNotAcceptable {
+		g.Header().Set("Allow", "POST")
+		status = http.StatusMethodNotAllowed
+	}
+	g.ResponseWriter.WriteHeader(status)
+}
+
+func (g *getOnlyQueries) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // writeGraphQLError answers with a GraphQL response holding one error.
 func writeGraphQLError(w http.ResponseWriter, status int, e *apperr.Error) {

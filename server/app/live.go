@@ -5,6 +5,7 @@ import (
 
 	"parley/server/auth"
 	"parley/server/live"
+	"parley/server/logx"
 )
 
 // MaxSubscriptions is live's: how many operations one WebSocket may run at
@@ -20,5 +21,6 @@ func (s socketAuth) Authenticate(ctx context.Context, bearer string) (context.Co
 	if err != nil {
 		return ctx, "", 0, err
 	}
+	logx.NoteUser(ctx, viewerName(v)) // on the socket's request line
 	return auth.WithViewer(ctx, v), string(v.UserID), v.TokenID, nil
 }

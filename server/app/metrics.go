@@ -124,9 +124,9 @@ type operationNote struct {
 
 type operationNoteKey struct{}
 
-// noteOperation, a response middleware, records the operation's name (or
+// noteMetricsOperation, a response middleware, records the operation's name (or
 // its first root field's, when anonymous) and whether it answered errors.
-func noteOperation(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+func noteMetricsOperation(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	note, _ := ctx.Value(operationNoteKey{}).(*operationNote)
 	if note == nil || !graphql.HasOperationContext(ctx) {
@@ -192,4 +192,4 @@ func (a *App) measure(next http.Handler) http.Handler {
 	})
 }
 
-var _ graphql.ResponseMiddleware = noteOperation
+var _ graphql.ResponseMiddleware = noteMetricsOperation
