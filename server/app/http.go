@@ -191,17 +191,31 @@ func viewerName(v *auth.Viewer) string {
 	return "visitor:" + string(v.VisitorSessionID)
 }
 
-// noteOperation names the GraphQL operation on the request line: its
-// operationName, else the name in the document, else its type.
+// noteOperation names the GraphQL operation on the request line.
 func noteOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	if oc := graphql.GetOperationContext(ctx); oc != nil {
-		name := oc.OperationName
-		if name == "" && oc.Operation != nil {
-			name = cmp.Or(oc.Operation.Name, string(oc.Operation.Operation))
-		}
-		logx.NoteOperation(ctx, name)
+		logx.NoteOperation(ctx, operationName(oc))
 	}
 	return next(ctx)
+}
+
+// operationName is what request lines and metrics call an operation: the
+// name in the document that ran, else (anonymous) its first root field,
+// which validation made one of the schema's, else its type.
+func operationName(oc *graphql.OperationContext) string {
+	op := oc.Operation
+	if op == nil {
+		return oc.OperationName
+	}
+	if op.Name != "" {
+		return op.Name
+	}
+	if len(op.SelectionSet) > 0 {
+		if f, ok := op.SelectionSet[0].(*ast.Field); ok {
+			return f.Name
+		}
+	}
+	return string(op.Operation)
 }
 
 func (a *App) recoverPanics(next http.Handler) http.Handler {

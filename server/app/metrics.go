@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"parley/graph"
@@ -132,16 +131,7 @@ func noteMetricsOperation(ctx context.Context, next graphql.ResponseHandler) *gr
 	if note == nil || !graphql.HasOperationContext(ctx) {
 		return resp
 	}
-	oc := graphql.GetOperationContext(ctx)
-	name := oc.OperationName
-	if op := oc.Operation; op != nil {
-		name = op.Name
-		if name == "" && len(op.SelectionSet) > 0 {
-			if f, ok := op.SelectionSet[0].(*ast.Field); ok {
-				name = f.Name // validated: one of the schema's fields
-			}
-		}
-	}
+	name := operationName(graphql.GetOperationContext(ctx))
 	note.mu.Lock()
 	note.name = name
 	note.errors = note.errors || (resp != nil && len(resp.Errors) > 0)
