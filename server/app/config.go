@@ -39,9 +39,9 @@ type Config struct {
 	// (PARLEY_META_GRAPH_URL; "" is https://graph.facebook.com/v23.0).
 	MetaGraphURL string
 	Demo         bool
-	// StorageURL is a gocloud.dev bucket URL (s3://, gs://, azblob://,
-	// file://, mem://) for attachments; "" keeps them on local disk in
-	// DataDir/files.
+	// StorageURL is where attachments go (blob.Open): file://, mem://, or
+	// s3://, gs://, azblob:// in a binary built with that driver's tag; ""
+	// keeps them on local disk in DataDir/files.
 	StorageURL string
 	// FileURLSecret signs download URLs (at least 32 bytes). "" uses one
 	// generated on first start and kept in the database, shared by every

@@ -1,5 +1,6 @@
 // Package blob stores attachment bytes under opaque keys: on local disk by
-// default, or in an object store (S3, GCS, Azure, …) through gocloud.dev.
+// default, in memory for trials, or in an object store (S3, GCS, Azure)
+// through gocloud.dev when the binary is built with that store's tag.
 // Writes stream, so a file never has to fit in memory, and a failed write
 // leaves nothing behind.
 package blob
@@ -71,19 +72,6 @@ func ValidKey(key string) error {
 // configured: PARLEY_DATA_DIR/files.
 func DefaultLocation(dataDir string) string {
 	return filepath.Join(dataDir, "files")
-}
-
-// Open opens the store at location: a directory path for the local disk
-// store, or a gocloud.dev bucket URL (s3://, gs://, azblob://, file://,
-// mem://; which cloud schemes are compiled in is listed in drivers_*.go).
-func Open(ctx context.Context, location string) (Store, error) {
-	if location == "" {
-		return nil, errors.New("blob: no storage location")
-	}
-	if !strings.Contains(location, "://") {
-		return NewDisk(location)
-	}
-	return OpenBucket(ctx, location)
 }
 
 // ctxReader fails a read once ctx is done, so a cancelled request stops a

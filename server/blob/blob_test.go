@@ -5,12 +5,17 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
+
+// bucketStores adds gocloud.dev buckets when a driver is compiled in
+// (bucket_test.go).
+var bucketStores func(t *testing.T) map[string]Store
 
 func stores(t *testing.T) map[string]Store {
 	t.Helper()
@@ -28,6 +33,9 @@ func stores(t *testing.T) map[string]Store {
 		t.Fatal(err)
 	}
 	all := map[string]Store{"disk": disk, "mem": mem, "file": file}
+	if bucketStores != nil {
+		maps.Copy(all, bucketStores(t))
+	}
 	t.Cleanup(func() {
 		for _, s := range all {
 			_ = s.Close()
@@ -285,6 +293,26 @@ func TestOpenLocation(t *testing.T) {
 	}
 	if _, err := Open(ctx, "nosuchscheme://x?secret=1"); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("unknown scheme: %v", err)
+	}
+	for _, bad := range []string{"mem://bucket", "file://host/dir", "file:///dir?secret=1", "file://"} {
+		if _, err := Open(ctx, bad); err == nil || strings.Contains(err.Error(), "secret") {
+			t.Errorf("Open(%q): %v", bad, err)
+		}
+	}
+	if s, err := Open(ctx, "FILE://"+filepath.ToSlash(t.TempDir())); err != nil {
+		t.Errorf("file URL with an upper-case scheme: %v", err)
+	} else if _, ok := s.(*Disk); !ok {
+		t.Errorf("file:// opened a %T, want the disk store", s)
+	}
+	// A driver left out names the tag to build with, never the URL's query.
+	for scheme, store := range objectStores {
+		if compiledIn[scheme] {
+			continue
+		}
+		_, err := Open(ctx, scheme+"://bucket?secret=1")
+		if err == nil || !strings.Contains(err.Error(), "-tags "+store.tag) || strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s:// without its driver: %v", scheme, err)
+		}
 	}
 	if got := DefaultLocation("data"); got != filepath.Join("data", "files") {
 		t.Errorf("DefaultLocation = %q", got)

@@ -1,3 +1,5 @@
+//go:build s3 || gcs || azure || cloud
+
 package blob
 
 import (
@@ -9,11 +11,11 @@ import (
 
 	gcblob "gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
-
-	// Always available: file:// and mem:// (tests, single machines).
-	_ "gocloud.dev/blob/fileblob"
-	_ "gocloud.dev/blob/memblob"
 )
+
+func init() {
+	openBucket = func(ctx context.Context, url string) (Store, error) { return OpenBucket(ctx, url) }
+}
 
 // Bucket stores blobs in a gocloud.dev bucket.
 type Bucket struct {
@@ -29,14 +31,14 @@ const (
 	partConcurrency = 1
 )
 
-// OpenBucket opens a gocloud.dev bucket URL, e.g. s3://bucket?region=eu-west-1,
-// gs://bucket, azblob://container, file:///var/lib/parley/files, mem://.
+// OpenBucket opens a gocloud.dev bucket URL whose driver is compiled in,
+// e.g. s3://bucket?region=eu-west-1, gs://bucket, azblob://container.
 func OpenBucket(ctx context.Context, url string) (*Bucket, error) {
 	b, err := gcblob.OpenBucket(ctx, url)
 	if err != nil {
 		// gocloud repeats the URL, query (credentials) included.
 		msg := strings.ReplaceAll(err.Error(), url, redact(url))
-		return nil, fmt.Errorf("blob: opening %s: %s (cloud schemes other than s3 need a build tag, see drivers_*.go)", redact(url), msg)
+		return nil, fmt.Errorf("blob: opening %s: %s", redact(url), msg)
 	}
 	return &Bucket{b: b}, nil
 }

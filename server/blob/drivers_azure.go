@@ -1,7 +1,8 @@
-//go:build parley_azure
+//go:build azure || cloud
 
 package blob
 
-// azblob:// pulls in the Azure SDK (about 8 MB of binary): build with
-// -tags parley_azure.
+// azblob:// brings the Azure SDK: build with -tags azure.
 import _ "gocloud.dev/blob/azureblob"
+
+func init() { compiledIn["azblob"] = true }

@@ -1,8 +1,9 @@
-//go:build !parley_nos3
+//go:build s3 || cloud
 
 package blob
 
-// s3:// (AWS and S3-compatible stores such as MinIO, Ceph, R2) is compiled
-// in by default: it is the common way out of one machine and costs about
-// 14 MB of binary. Build with -tags parley_nos3 to leave it out.
+// s3:// (AWS and S3-compatible stores such as MinIO, Ceph, R2, and GCS with
+// HMAC keys) brings the AWS SDK and gocloud.dev: build with -tags s3.
 import _ "gocloud.dev/blob/s3blob"
+
+func init() { compiledIn["s3"] = true }
