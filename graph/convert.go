@@ -14,7 +14,6 @@ import (
 	"parley/server/apperr"
 	"parley/server/chat"
 	"parley/server/feed"
-	"parley/server/history/events"
 	"parley/server/inbox"
 )
 
@@ -33,7 +32,7 @@ func event(e feed.Event) *model.Event {
 	if e.Badges != nil {
 		out.Badges = badges(*e.Badges)
 	}
-	if e.Type == events.Typing {
+	if out.Type == model.EventTypeTyping {
 		out.Typing = typing(e)
 	}
 	out.User = e.User
