@@ -122,6 +122,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Access = access.New(database.Client, access.Plan{External: cfg.Plan != "STANDARD"})
 	a.Online = presence.New(database, a.Access, a.Relay, cfg.Now, cfg.Log)
 	a.Online.Local, a.Online.Heartbeat = a.Presence.Online, cfg.PresenceHeartbeat
+	a.Relay.OnSignal = a.Online.Heard
 	a.History = history.New(database, cfg.Now, a.Relay.Notify)
 	// The SMS provider links files by signed download URLs, made once the
 	// signer exists (openFiles, below).

@@ -81,6 +81,16 @@ func (s *Service) Online(ctx context.Context, userID string) bool {
 	return elsewhere[pulid.ID(userID)]
 }
 
+// Heard forgets what is cached of the other instances when one says a
+// presence changed (pubsub.Relay.OnSignal), so the event reads the news.
+func (s *Service) Heard(sig pubsub.Signal) {
+	if sig.Type == events.PresenceUpdated {
+		s.cache.mu.Lock()
+		s.cache.online = nil
+		s.cache.mu.Unlock()
+	}
+}
+
 // cacheFor is how long the other instances' online users are reused.
 const cacheFor = time.Second
 

@@ -38,6 +38,9 @@ type Relay struct {
 	logf *slog.Logger
 	// instance names this process among the instances (Signal.From).
 	instance string
+	// OnSignal, when set, hears every signal before it is published here
+	// (what presence caches may have changed). Set it before Run.
+	OnSignal func(Signal)
 
 	mu sync.Mutex
 	// pos is where the relay has read the log to: everything up to it is

@@ -65,6 +65,9 @@ func (r *Relay) heard(ctx context.Context, payload string) {
 // publishSignal delivers a signal to the subscribers here allowed to see
 // it, never to whoever it comes from.
 func (r *Relay) publishSignal(ctx context.Context, s Signal) {
+	if r.OnSignal != nil {
+		r.OnSignal(s)
+	}
 	if r.hub.Subscribers() == 0 {
 		return
 	}
