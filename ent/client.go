@@ -25,6 +25,7 @@ import (
 	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/outbox"
+	"parley/ent/presence"
 	"parley/ent/reaction"
 	"parley/ent/setting"
 	"parley/ent/token"
@@ -69,6 +70,8 @@ type Client struct {
 	Message *MessageClient
 	// Outbox is the client for interacting with the Outbox builders.
 	Outbox *OutboxClient
+	// Presence is the client for interacting with the Presence builders.
+	Presence *PresenceClient
 	// Reaction is the client for interacting with the Reaction builders.
 	Reaction *ReactionClient
 	// Setting is the client for interacting with the Setting builders.
@@ -101,6 +104,7 @@ func (c *Client) init() {
 	c.Member = NewMemberClient(c.config)
 	c.Message = NewMessageClient(c.config)
 	c.Outbox = NewOutboxClient(c.config)
+	c.Presence = NewPresenceClient(c.config)
 	c.Reaction = NewReactionClient(c.config)
 	c.Setting = NewSettingClient(c.config)
 	c.Token = NewTokenClient(c.config)
@@ -210,6 +214,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Member:         NewMemberClient(cfg),
 		Message:        NewMessageClient(cfg),
 		Outbox:         NewOutboxClient(cfg),
+		Presence:       NewPresenceClient(cfg),
 		Reaction:       NewReactionClient(cfg),
 		Setting:        NewSettingClient(cfg),
 		Token:          NewTokenClient(cfg),
@@ -246,6 +251,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Member:         NewMemberClient(cfg),
 		Message:        NewMessageClient(cfg),
 		Outbox:         NewOutboxClient(cfg),
+		Presence:       NewPresenceClient(cfg),
 		Reaction:       NewReactionClient(cfg),
 		Setting:        NewSettingClient(cfg),
 		Token:          NewTokenClient(cfg),
@@ -281,7 +287,7 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Attachment, c.Call, c.CannedResponse, c.Channel, c.Contact, c.Conversation,
 		c.Customer, c.CustomerLink, c.Document, c.Event, c.Member, c.Message, c.Outbox,
-		c.Reaction, c.Setting, c.Token, c.User,
+		c.Presence, c.Reaction, c.Setting, c.Token, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -293,7 +299,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Attachment, c.Call, c.CannedResponse, c.Channel, c.Contact, c.Conversation,
 		c.Customer, c.CustomerLink, c.Document, c.Event, c.Member, c.Message, c.Outbox,
-		c.Reaction, c.Setting, c.Token, c.User,
+		c.Presence, c.Reaction, c.Setting, c.Token, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -328,6 +334,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Message.mutate(ctx, m)
 	case *OutboxMutation:
 		return c.Outbox.mutate(ctx, m)
+	case *PresenceMutation:
+		return c.Presence.mutate(ctx, m)
 	case *ReactionMutation:
 		return c.Reaction.mutate(ctx, m)
 	case *SettingMutation:
@@ -2678,6 +2686,139 @@ func (c *OutboxClient) mutate(ctx context.Context, m *OutboxMutation) (Value, er
 	}
 }
 
+// PresenceClient is a client for the Presence schema.
+type PresenceClient struct {
+	config
+}
+
+// NewPresenceClient returns a client for the Presence from the given config.
+func NewPresenceClient(c config) *PresenceClient {
+	return &PresenceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `presence.Hooks(f(g(h())))`.
+func (c *PresenceClient) Use(hooks ...Hook) {
+	c.hooks.Presence = append(c.hooks.Presence, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `presence.Intercept(f(g(h())))`.
+func (c *PresenceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Presence = append(c.inters.Presence, interceptors...)
+}
+
+// Create returns a builder for creating a Presence entity.
+func (c *PresenceClient) Create() *PresenceCreate {
+	mutation := newPresenceMutation(c.config, OpCreate)
+	return &PresenceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Presence entities.
+func (c *PresenceClient) CreateBulk(builders ...*PresenceCreate) *PresenceCreateBulk {
+	return &PresenceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PresenceClient) MapCreateBulk(slice any, setFunc func(*PresenceCreate, int)) *PresenceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PresenceCreateBulk{err: fmt.Errorf("calling to PresenceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PresenceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PresenceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Presence.
+func (c *PresenceClient) Update() *PresenceUpdate {
+	mutation := newPresenceMutation(c.config, OpUpdate)
+	return &PresenceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PresenceClient) UpdateOne(_m *Presence) *PresenceUpdateOne {
+	mutation := newPresenceMutation(c.config, OpUpdateOne, withPresence(_m))
+	return &PresenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PresenceClient) UpdateOneID(id int) *PresenceUpdateOne {
+	mutation := newPresenceMutation(c.config, OpUpdateOne, withPresenceID(id))
+	return &PresenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Presence.
+func (c *PresenceClient) Delete() *PresenceDelete {
+	mutation := newPresenceMutation(c.config, OpDelete)
+	return &PresenceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PresenceClient) DeleteOne(_m *Presence) *PresenceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PresenceClient) DeleteOneID(id int) *PresenceDeleteOne {
+	builder := c.Delete().Where(presence.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PresenceDeleteOne{builder}
+}
+
+// Query returns a query builder for Presence.
+func (c *PresenceClient) Query() *PresenceQuery {
+	return &PresenceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePresence},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Presence entity by its id.
+func (c *PresenceClient) Get(ctx context.Context, id int) (*Presence, error) {
+	return c.Query().Where(presence.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PresenceClient) GetX(ctx context.Context, id int) *Presence {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PresenceClient) Hooks() []Hook {
+	return c.hooks.Presence
+}
+
+// Interceptors returns the client interceptors.
+func (c *PresenceClient) Interceptors() []Interceptor {
+	return c.inters.Presence
+}
+
+func (c *PresenceClient) mutate(ctx context.Context, m *PresenceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PresenceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PresenceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PresenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PresenceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Presence mutation op: %q", m.Op())
+	}
+}
+
 // ReactionClient is a client for the Reaction schema.
 type ReactionClient struct {
 	config
@@ -3342,13 +3483,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		Attachment, Call, CannedResponse, Channel, Contact, Conversation, Customer,
-		CustomerLink, Document, Event, Member, Message, Outbox, Reaction, Setting,
-		Token, User []ent.Hook
+		CustomerLink, Document, Event, Member, Message, Outbox, Presence, Reaction,
+		Setting, Token, User []ent.Hook
 	}
 	inters struct {
 		Attachment, Call, CannedResponse, Channel, Contact, Conversation, Customer,
-		CustomerLink, Document, Event, Member, Message, Outbox, Reaction, Setting,
-		Token, User []ent.Interceptor
+		CustomerLink, Document, Event, Member, Message, Outbox, Presence, Reaction,
+		Setting, Token, User []ent.Interceptor
 	}
 )
 

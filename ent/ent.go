@@ -19,6 +19,7 @@ import (
 	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/outbox"
+	"parley/ent/presence"
 	"parley/ent/reaction"
 	"parley/ent/setting"
 	"parley/ent/token"
@@ -102,6 +103,7 @@ func checkColumn(t, c string) error {
 			member.Table:         member.ValidColumn,
 			message.Table:        message.ValidColumn,
 			outbox.Table:         outbox.ValidColumn,
+			presence.Table:       presence.ValidColumn,
 			reaction.Table:       reaction.ValidColumn,
 			setting.Table:        setting.ValidColumn,
 			token.Table:          token.ValidColumn,

@@ -1617,6 +1617,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, user.FieldPopupEnabled)
 				fieldSeen[user.FieldPopupEnabled] = struct{}{}
 			}
+		case "lastSeenAt":
+			if _, ok := fieldSeen[user.FieldLastSeenAt]; !ok {
+				selectedFields = append(selectedFields, user.FieldLastSeenAt)
+				fieldSeen[user.FieldLastSeenAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -16,6 +16,7 @@ import (
 	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/outbox"
+	"parley/ent/presence"
 	"parley/ent/reaction"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
@@ -523,6 +524,26 @@ func init() {
 	outboxDescNextAttemptAt := outboxFields[4].Descriptor()
 	// outbox.DefaultNextAttemptAt holds the default value on creation for the next_attempt_at field.
 	outbox.DefaultNextAttemptAt = outboxDescNextAttemptAt.Default.(func() time.Time)
+	presenceFields := schema.Presence{}.Fields()
+	_ = presenceFields
+	// presenceDescInstance is the schema descriptor for instance field.
+	presenceDescInstance := presenceFields[1].Descriptor()
+	// presence.InstanceValidator is a validator for the "instance" field. It is called by the builders before save.
+	presence.InstanceValidator = func() func(string) error {
+		validators := presenceDescInstance.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(instance string) error {
+			for _, fn := range fns {
+				if err := fn(instance); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	reactionMixin := schema.Reaction{}.Mixin()
 	reactionMixinFields0 := reactionMixin[0].Fields()
 	_ = reactionMixinFields0

@@ -40,6 +40,8 @@ type Tx struct {
 	Message *MessageClient
 	// Outbox is the client for interacting with the Outbox builders.
 	Outbox *OutboxClient
+	// Presence is the client for interacting with the Presence builders.
+	Presence *PresenceClient
 	// Reaction is the client for interacting with the Reaction builders.
 	Reaction *ReactionClient
 	// Setting is the client for interacting with the Setting builders.
@@ -192,6 +194,7 @@ func (tx *Tx) init() {
 	tx.Member = NewMemberClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
 	tx.Outbox = NewOutboxClient(tx.config)
+	tx.Presence = NewPresenceClient(tx.config)
 	tx.Reaction = NewReactionClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)

@@ -32,7 +32,16 @@ func event(e feed.Event) *model.Event {
 	if e.Badges != nil {
 		out.Badges = badges(*e.Badges)
 	}
+	if out.Type == model.EventTypeTyping {
+		out.Typing = typing(e)
+	}
+	out.User = e.User
 	return out
+}
+
+// typing converts a TYPING entry of the feed's stream.
+func typing(e feed.Event) *model.Typing {
+	return &model.Typing{Conversation: model.WrapWith(e.Conversation, e.Member), User: e.User, ExpiresAt: e.ExpiresAt}
 }
 
 // messageTags converts the seam's tag names to GraphQL's enum (never null).

@@ -190,6 +190,8 @@ type ComplexityRoot struct {
 		Cursor       func(childComplexity int) int
 		Message      func(childComplexity int) int
 		Type         func(childComplexity int) int
+		Typing       func(childComplexity int) int
+		User         func(childComplexity int) int
 	}
 
 	Message struct {
@@ -260,6 +262,7 @@ type ComplexityRoot struct {
 		StartLiveChat              func(childComplexity int, channelID pulid.ID, name *string, email *string) int
 		StartSession               func(childComplexity int, input model.StartSessionInput) int
 		TranscribeMessage          func(childComplexity int, messageID pulid.ID) int
+		Typing                     func(childComplexity int, conversationID pulid.ID) int
 		UnarchiveConversation      func(childComplexity int, id pulid.ID) int
 		UnlinkCustomer             func(childComplexity int, sessionID pulid.ID) int
 		UpdateChannel              func(childComplexity int, id pulid.ID, input model.UpdateChannelInput) int
@@ -357,6 +360,7 @@ type ComplexityRoot struct {
 		BadgesUpdated func(childComplexity int) int
 		Events        func(childComplexity int, since *string) int
 		MessageAdded  func(childComplexity int, conversationID pulid.ID) int
+		TypingUpdated func(childComplexity int, conversationID pulid.ID) int
 	}
 
 	Transcription struct {
@@ -366,14 +370,21 @@ type ComplexityRoot struct {
 		Text     func(childComplexity int) int
 	}
 
+	Typing struct {
+		Conversation func(childComplexity int) int
+		ExpiresAt    func(childComplexity int) int
+		User         func(childComplexity int) int
+	}
+
 	User struct {
-		Email     func(childComplexity int) int
-		Extension func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Online    func(childComplexity int) int
-		Role      func(childComplexity int) int
-		Settings  func(childComplexity int) int
+		Email      func(childComplexity int) int
+		Extension  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastSeenAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Online     func(childComplexity int) int
+		Role       func(childComplexity int) int
+		Settings   func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -487,6 +498,7 @@ type MutationResolver interface {
 	CreateCannedResponse(ctx context.Context, input model.CannedResponseInput) (*ent.CannedResponse, error)
 	DeleteCannedResponse(ctx context.Context, id pulid.ID) (bool, error)
 	StartLiveChat(ctx context.Context, channelID pulid.ID, name *string, email *string) (*model.VisitorPayload, error)
+	Typing(ctx context.Context, conversationID pulid.ID) (bool, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -527,6 +539,7 @@ type SubscriptionResolver interface {
 	MessageAdded(ctx context.Context, conversationID pulid.ID) (<-chan *ent.Message, error)
 	Events(ctx context.Context, since *string) (<-chan *model.Event, error)
 	BadgesUpdated(ctx context.Context) (<-chan *model.Badges, error)
+	TypingUpdated(ctx context.Context, conversationID pulid.ID) (<-chan *model.Typing, error)
 }
 type UserResolver interface {
 	Email(ctx context.Context, obj *ent.User) (string, error)
@@ -1107,6 +1120,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Type(childComplexity), true
+	case "Event.typing":
+		if e.ComplexityRoot.Event.Typing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Typing(childComplexity), true
+	case "Event.user":
+		if e.ComplexityRoot.Event.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.User(childComplexity), true
 
 	case "Message.attachments":
 		if e.ComplexityRoot.Message.Attachments == nil {
@@ -1614,6 +1639,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TranscribeMessage(childComplexity, args["messageId"].(pulid.ID)), true
+	case "Mutation.typing":
+		if e.ComplexityRoot.Mutation.Typing == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_typing_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Typing(childComplexity, args["conversationId"].(pulid.ID)), true
 	case "Mutation.unarchiveConversation":
 		if e.ComplexityRoot.Mutation.UnarchiveConversation == nil {
 			break
@@ -2112,6 +2148,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.MessageAdded(childComplexity, args["conversationId"].(pulid.ID)), true
+	case "Subscription.typingUpdated":
+		if e.ComplexityRoot.Subscription.TypingUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_typingUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TypingUpdated(childComplexity, args["conversationId"].(pulid.ID)), true
 
 	case "Transcription.language":
 		if e.ComplexityRoot.Transcription.Language == nil {
@@ -2138,6 +2185,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Transcription.Text(childComplexity), true
 
+	case "Typing.conversation":
+		if e.ComplexityRoot.Typing.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Typing.Conversation(childComplexity), true
+	case "Typing.expiresAt":
+		if e.ComplexityRoot.Typing.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Typing.ExpiresAt(childComplexity), true
+	case "Typing.user":
+		if e.ComplexityRoot.Typing.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Typing.User(childComplexity), true
+
 	case "User.email":
 		if e.ComplexityRoot.User.Email == nil {
 			break
@@ -2156,6 +2222,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.lastSeenAt":
+		if e.ComplexityRoot.User.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.LastSeenAt(childComplexity), true
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
 			break
@@ -2483,6 +2555,8 @@ type User implements Node {
   online: Boolean!
   "The caller's own settings; null for anyone else."
   settings: UserSettings
+  "When the user's last WebSocket (on any instance) closed; null if none ever did."
+  lastSeenAt: Time
 }
 
 type UserSettings {
@@ -2827,6 +2901,10 @@ type Event {
   message: Message
   badges: Badges
   call: Call
+  "TYPING: who types where, until when."
+  typing: Typing
+  "PRESENCE_UPDATED: the user whose online or lastSeenAt changed."
+  user: User
 }
 
 enum EventType {
@@ -2838,6 +2916,10 @@ enum EventType {
   BADGES_UPDATED
   CALL_UPDATED
   RESYNC_REQUIRED
+  "Ephemeral: never replayed by events(since:); its cursor is the last durable one."
+  TYPING
+  "Ephemeral, like TYPING: refetch User.online after a reconnect."
+  PRESENCE_UPDATED
 }
 
 type AuthPayload {
@@ -3076,6 +3158,13 @@ type Mutation {
 
   "No token needed: gives a website visitor a token scoped to their own session."
   startLiveChat(channelId: ID!, name: String, email: String): VisitorPayload!
+  """
+  Says the caller is typing in the conversation: the others who can see it
+  get a TYPING event that expires by itself (Typing.expiresAt); call again
+  to renew. Calls within a few seconds of the last one are true and say
+  nothing; RATE_LIMITED beyond a hard cap. Nothing is stored.
+  """
+  typing(conversationId: ID!): Boolean!
 }
 
 type Subscription {
@@ -3085,6 +3174,18 @@ type Subscription {
   events(since: String): Event!
   "The caller's badges, on every change."
   badgesUpdated: Badges!
+  "Who starts typing in one conversation (never the caller); for Live Chat visitors too."
+  typingUpdated(conversationId: ID!): Typing!
+}
+
+# Typing indicators and presence (issue "What chat users expect").
+
+"Someone typing in a conversation; hide it at expiresAt unless renewed."
+type Typing {
+  conversation: Conversation!
+  "Null for the customer (a Live Chat visitor)."
+  user: User
+  expiresAt: Time!
 }
 `, BuiltIn: false},
 }
@@ -3358,6 +3459,10 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_badges(ctx, field)
 	case "call":
 		return ec.fieldContext_Event_call(ctx, field)
+	case "typing":
+		return ec.fieldContext_Event_typing(ctx, field)
+	case "user":
+		return ec.fieldContext_Event_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -3584,6 +3689,18 @@ func (ec *executionContext) childFields_Transcription(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type Transcription", field.Name)
 }
 
+func (ec *executionContext) childFields_Typing(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conversation":
+		return ec.fieldContext_Typing_conversation(ctx, field)
+	case "user":
+		return ec.fieldContext_Typing_user(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Typing_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Typing", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3600,6 +3717,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_online(ctx, field)
 	case "settings":
 		return ec.fieldContext_User_settings(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_User_lastSeenAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -4346,6 +4465,20 @@ func (ec *executionContext) field_Mutation_transcribeMessage_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_typing_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unarchiveConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4737,6 +4870,20 @@ func (ec *executionContext) field_Subscription_events_args(ctx context.Context, 
 }
 
 func (ec *executionContext) field_Subscription_messageAdded_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_typingUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
@@ -7062,6 +7209,70 @@ func (ec *executionContext) fieldContext_Event_call(_ context.Context, field gra
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Call(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_typing(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_typing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Typing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Typing) graphql.Marshaler {
+			return ec.marshalOTyping2ᚖparleyᚋgraphᚋmodelᚐTyping(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_typing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Typing(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_user(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖparleyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9415,6 +9626,50 @@ func (ec *executionContext) fieldContext_Mutation_startLiveChat(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_typing(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_typing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Typing(ctx, fc.Args["conversationId"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_typing(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_typing_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationSettings_plan(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11269,6 +11524,50 @@ func (ec *executionContext) fieldContext_Subscription_badgesUpdated(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_typingUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_typingUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TypingUpdated(ctx, fc.Args["conversationId"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Typing) graphql.Marshaler {
+			return ec.marshalNTyping2ᚖparleyᚋgraphᚋmodelᚐTyping(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_typingUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Typing(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_typingUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Transcription_status(ctx context.Context, field graphql.CollectedField, obj *schema.Transcription) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11359,6 +11658,93 @@ func (ec *executionContext) _Transcription_reason(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Transcription_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Transcription", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Typing_conversation(ctx context.Context, field graphql.CollectedField, obj *model.Typing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Typing_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2parleyᚋgraphᚋmodelᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Typing_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Typing",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Typing_user(ctx context.Context, field graphql.CollectedField, obj *model.Typing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Typing_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖparleyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Typing_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Typing",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Typing_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.Typing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Typing_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Typing_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Typing", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -11529,6 +11915,29 @@ func (ec *executionContext) fieldContext_User_settings(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _User_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
@@ -15368,6 +15777,16 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "typing":
+			out.Values[i] = ec._Event_typing(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._Event_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16098,6 +16517,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "startLiveChat":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_startLiveChat(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "typing":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_typing(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -17533,6 +17959,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_events(ctx, fields[0])
 	case "badgesUpdated":
 		return ec._Subscription_badgesUpdated(ctx, fields[0])
+	case "typingUpdated":
+		return ec._Subscription_typingUpdated(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -17568,6 +17996,54 @@ func (ec *executionContext) _Transcription(ctx context.Context, sel ast.Selectio
 		case "reason":
 			out.Values[i] = ec._Transcription_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var typingImplementors = []string{"Typing"}
+
+func (ec *executionContext) _Typing(ctx context.Context, sel ast.SelectionSet, obj *model.Typing) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, typingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Typing")
+		case "conversation":
+			out.Values[i] = ec._Typing_conversation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._Typing_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Typing_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -17770,6 +18246,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "lastSeenAt":
+			out.Values[i] = ec._User_lastSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19104,6 +19585,16 @@ func (ec *executionContext) marshalNTranscriptionStatus2parleyᚋentᚋschemaᚐ
 	return v
 }
 
+func (ec *executionContext) marshalNTyping2ᚖparleyᚋgraphᚋmodelᚐTyping(ctx context.Context, sel ast.SelectionSet, v *model.Typing) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Typing(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUpdateChannelInput2parleyᚋgraphᚋmodelᚐUpdateChannelInput(ctx context.Context, v any) (model.UpdateChannelInput, error) {
 	res, err := ec.unmarshalInputUpdateChannelInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19760,6 +20251,13 @@ func (ec *executionContext) marshalOTranscription2ᚖparleyᚋentᚋschemaᚐTra
 		return graphql.Null
 	}
 	return ec._Transcription(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTyping2ᚖparleyᚋgraphᚋmodelᚐTyping(ctx context.Context, sel ast.SelectionSet, v *model.Typing) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Typing(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOUser2ᚖparleyᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {

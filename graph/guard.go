@@ -17,7 +17,7 @@ var publicFields = map[string]bool{"login": true, "startLiveChat": true}
 // then limits it to the visitor's own session.
 var visitorFields = map[string]bool{
 	"node": true, "nodes": true, "sendMessage": true, "uploadFile": true,
-	"markRead": true, "messageAdded": true, "logout": true,
+	"markRead": true, "messageAdded": true, "logout": true, "typing": true, "typingUpdated": true,
 }
 
 // Guard is a field middleware that checks the token on every root field:

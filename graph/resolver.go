@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"parley/ent/schema/pulid"
 	"parley/graph/model"
 	"parley/server/access"
 	"parley/server/apperr"
@@ -72,7 +73,8 @@ func (r *Resolver) limitVisitor(ctx context.Context) error {
 	return apperr.New(apperr.RateLimited, "sending too fast; try again in %d seconds", wait).With("retryAfter", wait)
 }
 
-// Presence answers User.online.
+// Presence answers User.online and says who is typing (server/presence).
 type Presence interface {
-	Online(userID string) bool
+	Online(ctx context.Context, userID string) bool
+	Typing(ctx context.Context, v *auth.Viewer, conversationID pulid.ID) error
 }

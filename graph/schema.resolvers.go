@@ -384,6 +384,13 @@ func (r *mutationResolver) StartLiveChat(ctx context.Context, channelID pulid.ID
 	return &model.VisitorPayload{Token: token, Session: checkedSession(conv)}, nil
 }
 
+func (r *mutationResolver) Typing(ctx context.Context, conversationID pulid.ID) (bool, error) {
+	if err := r.Presence.Typing(ctx, viewer(ctx), conversationID); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	return r.node(ctx, id)
 }
@@ -633,6 +640,10 @@ func (r *subscriptionResolver) BadgesUpdated(ctx context.Context) (<-chan *model
 	return feed.BadgesUpdated(ctx, r.Feed, viewer(ctx), func(e feed.Event) *model.Badges { return badges(*e.Badges) })
 }
 
+func (r *subscriptionResolver) TypingUpdated(ctx context.Context, conversationID pulid.ID) (<-chan *model.Typing, error) {
+	return feed.TypingUpdated(ctx, r.Feed, viewer(ctx), conversationID, typing)
+}
+
 func (r *userResolver) Email(ctx context.Context, obj *ent.User) (string, error) {
 	if viewer(ctx).IsVisitor() {
 		return "", nil // a website visitor sees who answers, not how to reach them
@@ -648,7 +659,7 @@ func (r *userResolver) Extension(ctx context.Context, obj *ent.User) (*string, e
 }
 
 func (r *userResolver) Online(ctx context.Context, obj *ent.User) (bool, error) {
-	return r.Presence != nil && r.Presence.Online(string(obj.ID)), nil
+	return r.Presence != nil && r.Presence.Online(ctx, string(obj.ID)), nil
 }
 
 func (r *userResolver) Settings(ctx context.Context, obj *ent.User) (*model.UserSettings, error) {

@@ -564,6 +564,31 @@ var (
 			},
 		},
 	}
+	// PresencesColumns holds the columns for the "presences" table.
+	PresencesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "user_id", Type: field.TypeString},
+		{Name: "instance", Type: field.TypeString, Size: 64},
+		{Name: "heartbeat_at", Type: field.TypeTime},
+	}
+	// PresencesTable holds the schema information for the "presences" table.
+	PresencesTable = &schema.Table{
+		Name:       "presences",
+		Columns:    PresencesColumns,
+		PrimaryKey: []*schema.Column{PresencesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "presence_user_id_instance",
+				Unique:  true,
+				Columns: []*schema.Column{PresencesColumns[1], PresencesColumns[2]},
+			},
+			{
+				Name:    "presence_heartbeat_at",
+				Unique:  false,
+				Columns: []*schema.Column{PresencesColumns[3]},
+			},
+		},
+	}
 	// ReactionsColumns holds the columns for the "reactions" table.
 	ReactionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -658,6 +683,7 @@ var (
 		{Name: "password_hash", Type: field.TypeString},
 		{Name: "sound_enabled", Type: field.TypeBool, Default: true},
 		{Name: "popup_enabled", Type: field.TypeBool, Default: true},
+		{Name: "last_seen_at", Type: field.TypeTime, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
@@ -737,6 +763,7 @@ var (
 		MembersTable,
 		MessagesTable,
 		OutboxesTable,
+		PresencesTable,
 		ReactionsTable,
 		SettingsTable,
 		TokensTable,

@@ -28,6 +28,8 @@ func (User) Fields() []ent.Field {
 		field.String("password_hash").Sensitive(),
 		field.Bool("sound_enabled").Default(true),
 		field.Bool("popup_enabled").Default(true),
+		// When the user's last WebSocket closed, on any instance (User.lastSeenAt).
+		field.Time("last_seen_at").Optional().Nillable(),
 	}
 }
 

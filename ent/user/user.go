@@ -36,6 +36,8 @@ const (
 	FieldSoundEnabled = "sound_enabled"
 	// FieldPopupEnabled holds the string denoting the popup_enabled field in the database.
 	FieldPopupEnabled = "popup_enabled"
+	// FieldLastSeenAt holds the string denoting the last_seen_at field in the database.
+	FieldLastSeenAt = "last_seen_at"
 	// EdgeTokens holds the string denoting the tokens edge name in mutations.
 	EdgeTokens = "tokens"
 	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
@@ -93,6 +95,7 @@ var Columns = []string{
 	FieldPasswordHash,
 	FieldSoundEnabled,
 	FieldPopupEnabled,
+	FieldLastSeenAt,
 }
 
 var (
@@ -215,6 +218,11 @@ func BySoundEnabled(opts ...sql.OrderTermOption) OrderOption {
 // ByPopupEnabled orders the results by the popup_enabled field.
 func ByPopupEnabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPopupEnabled, opts...).ToFunc()
+}
+
+// ByLastSeenAt orders the results by the last_seen_at field.
+func ByLastSeenAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastSeenAt, opts...).ToFunc()
 }
 
 // ByTokensCount orders the results by tokens count.

@@ -10,4 +10,6 @@ type Event struct {
 	Message      *ent.Message
 	Badges       *Badges
 	Call         *ent.Call
+	Typing       *Typing
+	User         *ent.User
 }

@@ -13,6 +13,7 @@ import (
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"strconv"
+	"time"
 
 	"entgo.io/contrib/entgql"
 )
@@ -188,6 +189,14 @@ type TemplateInput struct {
 	Parameters []string `json:"parameters,omitempty"`
 }
 
+// Someone typing in a conversation; hide it at expiresAt unless renewed.
+type Typing struct {
+	Conversation Conversation `json:"conversation"`
+	// Null for the customer (a Live Chat visitor).
+	User      *ent.User `json:"user,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
 type UpdateChannelInput struct {
 	Name        *string `json:"name,omitempty"`
 	ExternalID  *string `json:"externalId,omitempty"`
@@ -280,6 +289,10 @@ const (
 	EventTypeBadgesUpdated       EventType = "BADGES_UPDATED"
 	EventTypeCallUpdated         EventType = "CALL_UPDATED"
 	EventTypeResyncRequired      EventType = "RESYNC_REQUIRED"
+	// Ephemeral: never replayed by events(since:); its cursor is the last durable one.
+	EventTypeTyping EventType = "TYPING"
+	// Ephemeral, like TYPING: refetch User.online after a reconnect.
+	EventTypePresenceUpdated EventType = "PRESENCE_UPDATED"
 )
 
 var AllEventType = []EventType{
@@ -291,11 +304,13 @@ var AllEventType = []EventType{
 	EventTypeBadgesUpdated,
 	EventTypeCallUpdated,
 	EventTypeResyncRequired,
+	EventTypeTyping,
+	EventTypePresenceUpdated,
 }
 
 func (e EventType) IsValid() bool {
 	switch e {
-	case EventTypeMessageAdded, EventTypeMessageUpdated, EventTypeConversationAdded, EventTypeConversationUpdated, EventTypeConversationRemoved, EventTypeBadgesUpdated, EventTypeCallUpdated, EventTypeResyncRequired:
+	case EventTypeMessageAdded, EventTypeMessageUpdated, EventTypeConversationAdded, EventTypeConversationUpdated, EventTypeConversationRemoved, EventTypeBadgesUpdated, EventTypeCallUpdated, EventTypeResyncRequired, EventTypeTyping, EventTypePresenceUpdated:
 		return true
 	}
 	return false

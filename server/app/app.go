@@ -38,6 +38,7 @@ import (
 	"parley/server/logx"
 	"parley/server/metrics"
 	"parley/server/outbox"
+	"parley/server/presence"
 	"parley/server/pubsub"
 	"parley/server/retention"
 	"parley/server/settings"
@@ -53,7 +54,9 @@ type App struct {
 	Auth     *auth.Service
 	Users    *users.Service
 	Live     *live.Server   // the WebSockets
-	Presence *live.Presence // Live's: who is online
+	Presence *live.Presence // Live's: who is online here
+	// Online is who is online on any instance, and who types.
+	Online   *presence.Service
 	Hub      *pubsub.Hub
 	Relay    *pubsub.Relay
 	Access   *access.Service
@@ -96,7 +99,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a := &App{cfg: cfg, log: cfg.Log, DB: database, metrics: metrics.New()}
 	a.Auth = auth.New(database.Client, database.Rebind, cfg.BcryptCost, cfg.Now)
 	a.Live = live.New(live.Config{Auth: socketAuth{a.Auth}, ErrorPresenter: a.presentError,
-		Origins: cfg.CORSOrigins, InitTimeout: cfg.WebsocketInitTimeout, TokenCheck: cfg.TokenCheck, Log: cfg.Log})
+		Origins: cfg.CORSOrigins, InitTimeout: cfg.WebsocketInitTimeout, TokenCheck: cfg.TokenCheck, Log: cfg.Log,
+		// Sockets open only once the handler exists, after a.Online is set.
+		PresenceChanged: func(userID string, _ bool) { a.Online.Changed(userID) }})
 	a.Presence = a.Live.Presence
 	a.Auth.OnRevoke = a.Presence.Revoke
 	a.Users = users.New(database.Client, a.Auth)
@@ -115,6 +120,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Access = access.New(database.Client, access.Plan{External: cfg.Plan != "STANDARD"})
+	a.Online = presence.New(database, a.Access, a.Relay, cfg.Now, cfg.Log)
+	a.Online.Local, a.Online.Heartbeat = a.Presence.Online, cfg.PresenceHeartbeat
+	a.Relay.OnSignal = a.Online.Heard
 	a.History = history.New(database, cfg.Now, a.Relay.Notify)
 	// The SMS provider links files by signed download URLs, made once the
 	// signer exists (openFiles, below).
@@ -142,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Inbox.PublicURL = cfg.PublicURL
 	a.Inbox.Profilers = implementing[channel.Profiler](base)
 	a.Inbox.Readers = implementing[channel.Reader](base)
+	a.Online.Typers = implementing[channel.Typer](base)
 	a.Chat.Transcriptions.Engine = cfg.TranscribeEngine
 	if a.Chat.Transcriptions.Engine == nil {
 		a.Chat.Transcriptions.Engine = transcribe.Choose(cfg.Transcribe)
@@ -287,7 +296,8 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); a.Relay.Run(ctx) }()
 	go func() { defer wg.Done(); a.serveMetrics(ctx) }()
 	jobs.Schedule{Log: a.log, Outbox: a.Outbox, Sessions: a.Inbox, Retention: a.Retention,
-		RetentionInterval: a.cfg.RetentionInterval, Tokens: a.Live, Transcriptions: a.Chat.Transcriptions}.Run(ctx)
+		RetentionInterval: a.cfg.RetentionInterval, Tokens: a.Live, Transcriptions: a.Chat.Transcriptions,
+		Presence: a.Online}.Run(ctx)
 	wg.Wait()
 	return nil
 }

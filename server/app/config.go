@@ -104,6 +104,10 @@ type Config struct {
 	// WebsocketInitTimeout is how long a socket may wait before its
 	// connection_init (default 15s).
 	WebsocketInitTimeout time.Duration
+	// PresenceHeartbeat is how often an instance refreshes its online users
+	// in the database (default presence.Heartbeat); three missed, and
+	// another instance takes them offline.
+	PresenceHeartbeat time.Duration
 }
 
 // minSecretLen is what files.NewSigner needs.

@@ -65,7 +65,7 @@ func (a *App) routes() http.Handler {
 
 func (a *App) graphqlServer() http.Handler {
 	res := &graph.Resolver{
-		Log: a.log, OrgPlan: a.cfg.Plan, Auth: a.Auth, Directory: a.Users, Presence: a.Presence,
+		Log: a.log, OrgPlan: a.cfg.Plan, Auth: a.Auth, Directory: a.Users, Presence: a.Online,
 		ChatService: a.Chat, Inbox: a.Inbox, Access: a.Access, Feed: a.Feed, Calls: a.Calls, Settings: a.Settings, Downloads: a.Signer,
 		VisitorLimit:  ratelimit.New(visitorBurst(a.cfg), 10*time.Second).SetClock(a.cfg.Now),
 		VisitorWrites: ratelimit.New(graph.VisitorWriteBurst, cmp.Or(a.cfg.VisitorWriteInterval, graph.VisitorWriteInterval)).SetClock(a.cfg.Now),

@@ -209,6 +209,14 @@ type Reader interface {
 	MarkRead(ctx context.Context, ch Channel, to Contact, lastInboundProviderID string) error
 }
 
+// Typer is a provider that shows the customer an agent is typing
+// (Messenger's and Instagram's sender_action typing_on). Parley calls it in
+// the background, as often as an agent's typing is said in Parley (a few
+// seconds apart at most); failing changes nothing in Parley.
+type Typer interface {
+	Typing(ctx context.Context, ch Channel, to Contact) error
+}
+
 // Checker is a provider with limits of its own on what it sends: Parley
 // asks before a reply is stored, and refuses the reply with the error
 // (TEXT_TOO_LONG, FILE_TOO_LARGE).

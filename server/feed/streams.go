@@ -23,6 +23,10 @@ type Event struct {
 	Message      *ent.Message
 	Call         *ent.Call
 	Badges       *Badges
+	// User is who TYPING or PRESENCE_UPDATED is about (nil for a customer
+	// typing); ExpiresAt when a TYPING ends.
+	User      *ent.User
+	ExpiresAt time.Time
 }
 
 // MessageAdded streams the new messages of a conversation the viewer may read.
@@ -117,8 +121,7 @@ func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
 	if !e.withEvents {
 		return nil
 	}
-	return []T{e.convert(Event{Cursor: e.cursor, Type: d.Type, Conversation: d.Conversation,
-		Member: d.Member, Message: d.Message, Call: d.Call})}
+	return []T{e.convert(eventOf(d, e.cursor))}
 }
 
 func (e *eventSink[T]) Fire(ctx context.Context) []T {
@@ -154,5 +157,34 @@ type noTimer struct{}
 func (noTimer) Due() <-chan time.Time { return nil }
 
 func movesBadges(t events.Type) bool {
-	return t != events.CallUpdated && t != events.MessageUpdated
+	return t != events.CallUpdated && t != events.MessageUpdated && t != events.Typing && t != events.PresenceUpdated
 }
+
+func eventOf(d *pubsub.Delivery, cursor string) Event {
+	return Event{Cursor: cursor, Type: d.Type, Conversation: d.Conversation, Member: d.Member,
+		Message: d.Message, Call: d.Call, User: d.User, ExpiresAt: d.ExpiresAt}
+}
+
+// TypingUpdated streams who starts typing in a conversation the viewer may
+// read (a Live Chat visitor: its own session), never the viewer themself.
+// convert makes each what the subscriber receives.
+func TypingUpdated[T any](ctx context.Context, s *Service, v *auth.Viewer, convID pulid.ID, convert func(Event) T) (_ <-chan T, err error) {
+	defer apperr.At("feed.TypingUpdated", &err)
+	if _, err := s.access.Conversation(ctx, v, convID); err != nil {
+		return nil, err
+	}
+	return pubsub.Open(ctx, s.streams, v,
+		pubsub.Filter{ConversationID: convID, Types: []events.Type{events.Typing}}, nil, typingSink[T]{convert})
+}
+
+type typingSink[T any] struct{ convert func(Event) T }
+
+func (t typingSink[T]) Accept(d *pubsub.Delivery) []T {
+	if d.Type != events.Typing || d.Conversation == nil {
+		return nil
+	}
+	return []T{t.convert(eventOf(d, ""))}
+}
+
+func (typingSink[T]) Due() <-chan time.Time    { return nil }
+func (typingSink[T]) Fire(context.Context) []T { return nil }

@@ -34,6 +34,9 @@ type Schedule struct {
 	// Transcriptions transcribes the PENDING voice messages (its own loop:
 	// woken when one is asked for, polled every second).
 	Transcriptions interface{ Run(context.Context) }
+	// Presence refreshes this instance's online users and expires those
+	// of instances that died (nil: not run).
+	Presence interface{ Run(context.Context) }
 }
 
 // Run runs the schedule until ctx ends.
@@ -47,6 +50,9 @@ func (s Schedule) Run(ctx context.Context) {
 	run(func(ctx context.Context) { Every(ctx, AutoCloseInterval, s.closeInactive) })
 	run(s.Tokens.Run)
 	run(s.Transcriptions.Run)
+	if s.Presence != nil {
+		run(s.Presence.Run)
+	}
 	if s.RetentionInterval >= 0 {
 		run(func(ctx context.Context) { s.Retention.Run(ctx, s.RetentionInterval) })
 	}

@@ -59,7 +59,7 @@ type rule struct {
 
 // rooms are the services the resolvers call, and the GraphQL layer above them.
 var rooms = []string{"parley/graph", "parley/server/chat", "parley/server/inbox", "parley/server/calls",
-	"parley/server/feed", "parley/server/outbox", "parley/server/jobs", "parley/server/app"}
+	"parley/server/feed", "parley/server/outbox", "parley/server/jobs", "parley/server/app", "parley/server/presence"}
 
 // notAny allows every dependency but those under the paths given.
 func notAny(paths ...string) func(string, bool) bool {
@@ -97,6 +97,7 @@ var rules = []rule{
 	{pkg: "parley/server/calls", allowed: notAny(rooms...), why: "a room never imports another room or the GraphQL layer"},
 	{pkg: "parley/server/feed", allowed: notAny(rooms...), why: "a room never imports another room or the GraphQL layer"},
 	{pkg: "parley/server/outbox", allowed: notAny(rooms...), why: "a room never imports another room or the GraphQL layer"},
+	{pkg: "parley/server/presence", allowed: notAny(rooms...), why: "a room never imports another room or the GraphQL layer"},
 	{pkg: "parley/server/jobs", allowed: func(dep string, std bool) bool { return std || !ours(dep) },
 		why: "the schedule is handed the work it runs: it imports none of ours"},
 	{pkg: "parley/server/history", allowed: notAny(append(rooms, "parley/server/access")...),

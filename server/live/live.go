@@ -69,7 +69,11 @@ type Config struct {
 	// TokenCheck is how often Run checks the tokens of the open sockets
 	// (10 seconds when 0).
 	TokenCheck time.Duration
-	Log        *slog.Logger
+	// PresenceChanged, when set, hears of a user whose first socket on this
+	// instance opened (online) or whose last one closed, in a goroutine of
+	// its own; Presence.Online says the latest.
+	PresenceChanged func(userID string, online bool)
+	Log             *slog.Logger
 }
 
 // Server holds the open WebSockets. Add its Transport to the GraphQL
@@ -88,7 +92,9 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Server{cfg: cfg, Presence: newPresence()}
+	p := newPresence()
+	p.changed = cfg.PresenceChanged
+	return &Server{cfg: cfg, Presence: p}
 }
 
 // Transport serves WebSocket upgrades; add it to the GraphQL handler before

@@ -9,6 +9,10 @@ type Presence struct {
 	mu      sync.Mutex
 	online  map[string]int
 	byToken map[int]map[*conn]struct{}
+	// changed, when set, hears of a user whose first socket here opened
+	// (online) or whose last one closed, outside the lock, in its own
+	// goroutine: Config.PresenceChanged.
+	changed func(userID string, online bool)
 }
 
 type conn struct{ close func(revoked bool) }
@@ -29,7 +33,9 @@ func (t *Presence) connect(userID string, tokenID int, close func(revoked bool))
 	}
 	t.byToken[tokenID][c] = struct{}{}
 	if userID != "" {
-		t.online[userID]++
+		if t.online[userID]++; t.online[userID] == 1 {
+			t.tell(userID, true)
+		}
 	}
 	var once sync.Once
 	return func() {
@@ -44,13 +50,22 @@ func (t *Presence) connect(userID string, tokenID int, close func(revoked bool))
 				t.online[userID]--
 				if t.online[userID] <= 0 {
 					delete(t.online, userID)
+					t.tell(userID, false)
 				}
 			}
 		})
 	}
 }
 
-// Online reports whether the user has at least one connection open.
+// tell hands a change to changed; the receiver reads Online to know the
+// latest, since two changes may reach it in either order.
+func (t *Presence) tell(userID string, online bool) {
+	if t.changed != nil {
+		go t.changed(userID, online)
+	}
+}
+
+// Online reports whether the user has at least one connection open here.
 func (t *Presence) Online(userID string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -3,6 +3,7 @@ package pubsub
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"parley/ent"
 	"parley/ent/schema/pulid"
@@ -23,6 +24,12 @@ type Delivery struct {
 	AgentsOnly bool
 	// Resync marks a delivery that tells the client it missed more than the log keeps.
 	Resync bool
+	// Ephemeral marks a Signal's delivery: not in the log, its Cursor is
+	// none (the stream gives it its last).
+	Ephemeral bool
+	// User is who a Signal is about; ExpiresAt when a TYPING ends.
+	User      *ent.User
+	ExpiresAt time.Time
 }
 
 // Filter narrows what a subscription receives.

@@ -46,14 +46,20 @@ func (r *Relay) listen(ctx context.Context, dsn string) {
 		}
 	})
 	defer l.Close()
-	if err := l.Listen(notifyChannel); err != nil {
-		r.logf.Warn("listening for other instances", "err", err)
+	for _, ch := range []string{notifyChannel, signalChannel} {
+		if err := l.Listen(ch); err != nil {
+			r.logf.Warn("listening for other instances", "err", err)
+		}
 	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-l.Notify:
+		case n := <-l.Notify:
+			if n != nil && n.Channel == signalChannel {
+				r.heard(ctx, n.Extra)
+				continue
+			}
 			r.wakeLocal()
 		case <-time.After(time.Minute):
 			go func() { _ = l.Ping() }()

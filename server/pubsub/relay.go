@@ -2,6 +2,8 @@ package pubsub
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"sync"
 	"time"
@@ -34,6 +36,11 @@ type Relay struct {
 	// Poll is how often the log is read when nothing says to.
 	Poll time.Duration
 	logf *slog.Logger
+	// instance names this process among the instances (Signal.From).
+	instance string
+	// OnSignal, when set, hears every signal before it is published here
+	// (what presence caches may have changed). Set it before Run.
+	OnSignal func(Signal)
 
 	mu sync.Mutex
 	// pos is where the relay has read the log to: everything up to it is
@@ -48,8 +55,18 @@ type Relay struct {
 // NewRelay returns a relay; Run starts it.
 func NewRelay(d *db.DB, log *Log, hub *Hub, logger *slog.Logger) *Relay {
 	return &Relay{db: d, log: log, hub: hub, wake: make(chan struct{}, 1), committed: make(chan struct{}, 1),
-		Poll: time.Second, logf: logger}
+		Poll: time.Second, logf: logger, instance: newInstanceID()}
 }
+
+// newInstanceID names a process: random, never reused.
+func newInstanceID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Instance names this process among the instances sharing the database.
+func (r *Relay) Instance() string { return r.instance }
 
 // Notify tells the relay (and, on PostgreSQL, the other instances) that new
 // entries are committed. It never blocks.

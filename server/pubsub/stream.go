@@ -131,6 +131,14 @@ func (st *stream[T]) run(ctx context.Context, first *Delivery) {
 	for {
 		select {
 		case d := <-st.sub.inbox:
+			if d.Ephemeral {
+				said := *d // shared with other receivers
+				said.Cursor = st.last
+				if !st.send(ctx, st.sink.Accept(&said)) {
+					return
+				}
+				continue
+			}
 			if !st.last.Less(d.Cursor) {
 				continue
 			}

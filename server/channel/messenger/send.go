@@ -34,6 +34,11 @@ func (p Provider) MarkRead(ctx context.Context, ch channel.Channel, to channel.C
 	return p.messages().MarkSeen(ctx, ch, to)
 }
 
+// Typing implements channel.Typer with sender_action typing_on.
+func (p Provider) Typing(ctx context.Context, ch channel.Channel, to channel.Contact) error {
+	return p.messages().TypingOn(ctx, ch, to)
+}
+
 // FetchMedia implements channel.MediaFetcher: attachments are CDN URLs
 // that take no token.
 func (p Provider) FetchMedia(ctx context.Context, _ channel.Channel, ref channel.MediaRef) (io.ReadCloser, error) {

@@ -166,6 +166,17 @@ func (m Messages) answerComment(ctx context.Context, token string, out channel.O
 
 // MarkSeen tells the customer their messages were seen (sender_action mark_seen).
 func (m Messages) MarkSeen(ctx context.Context, ch channel.Channel, to channel.Contact) error {
+	return m.senderAction(ctx, ch, to, "mark_seen")
+}
+
+// TypingOn shows the customer the business is typing (sender_action
+// typing_on; it goes off by itself after a few seconds, or with a reply).
+func (m Messages) TypingOn(ctx context.Context, ch channel.Channel, to channel.Contact) error {
+	return m.senderAction(ctx, ch, to, "typing_on")
+}
+
+// senderAction POSTs {page-id}/messages with a sender_action.
+func (m Messages) senderAction(ctx context.Context, ch channel.Channel, to channel.Contact, action string) error {
 	token := ch.Credentials[AccessToken]
 	if token == "" || ch.ExternalID == "" {
 		return channel.ErrSyncLost
@@ -173,7 +184,7 @@ func (m Messages) MarkSeen(ctx context.Context, ch channel.Channel, to channel.C
 	if to.ExternalID == "" {
 		return ErrNoRecipient
 	}
-	req := sendRequest{Recipient: recipient{ID: to.ExternalID}, SenderAction: "mark_seen"}
+	req := sendRequest{Recipient: recipient{ID: to.ExternalID}, SenderAction: action}
 	if err := m.Graph.Call(ctx, http.MethodPost, m.Graph.URL(ch.ExternalID, "messages"), token, req, nil); err != nil {
 		return Classify(err, m.Provider, ExplainMessaging)
 	}

@@ -24,4 +24,8 @@ const (
 	BadgesUpdated Type = "BADGES_UPDATED"
 	// ResyncRequired says the stream could not resume: refetch.
 	ResyncRequired Type = "RESYNC_REQUIRED"
+	// Typing and PresenceUpdated are ephemeral (pubsub.Signal): never in
+	// the log, so never replayed.
+	Typing          Type = "TYPING"
+	PresenceUpdated Type = "PRESENCE_UPDATED"
 )
