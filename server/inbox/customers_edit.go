@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -90,6 +91,9 @@ func (s *Service) DeleteCustomer(ctx context.Context, v *auth.Viewer, id pulid.I
 // it is deleted. Sessions of both show the kept customer.
 func (s *Service) MergeCustomers(ctx context.Context, v *auth.Viewer, keepID, mergeID pulid.ID) (_ *ent.Customer, err error) {
 	defer apperr.At("inbox.MergeCustomers", &err)
+	if err := s.access.Agent(v); err != nil {
+		return nil, err
+	}
 	if keepID == mergeID {
 		return nil, apperr.BadInput("a customer cannot be merged into itself").With("field", "mergeId")
 	}
@@ -215,8 +219,16 @@ func (s *Service) SuggestedCustomer(ctx context.Context, v *auth.Viewer, conv *e
 }
 
 // listHolds matches a JSON list of strings column holding v exactly: its
-// JSON form, quotes included, with LIKE's wildcards escaped.
+// JSON form, quotes included, LIKE's wildcards escaped. The column is cast
+// to text: SQLite keeps JSON as a blob, which LIKE does not search.
 func listHolds(col, v string) predicate.Customer {
 	quoted, _ := json.Marshal(v)
-	return predicate.Customer(func(s *sql.Selector) { s.Where(sql.Contains(s.C(col), string(quoted))) })
+	pattern := "%" + likeEscaper.Replace(string(quoted)) + "%"
+	return predicate.Customer(func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.WriteString("CAST(").WriteString(s.C(col)).WriteString(" AS TEXT) LIKE ").Arg(pattern).WriteString(` ESCAPE '\'`)
+		}))
+	})
 }
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)

@@ -142,11 +142,14 @@ func (s *Service) newest(ctx context.Context, v *auth.Viewer, q *ent.Conversatio
 			q.Where(conversation.Not(pinned), older)
 		}
 	}
+	// The user id is written into the ORDER BY as a literal: ent drops the
+	// arguments of an order expression. A pulid is letters, digits and _.
+	if !safeLiteral(string(v.UserID)) {
+		return nil, apperr.New(apperr.Internal, "a user id that is not an id")
+	}
 	byPin := func(sel *sql.Selector) {
-		sel.OrderExprFunc(func(b *sql.Builder) {
-			b.WriteString("EXISTS (SELECT 1 FROM members pm WHERE pm.conversation_id = ").WriteString(sel.C(conversation.FieldID)).
-				WriteString(" AND pm.user_id = ").Arg(string(v.UserID)).WriteString(" AND pm.pinned = ").Arg(true).WriteString(") DESC")
-		})
+		sel.OrderExpr(sql.Expr("EXISTS (SELECT 1 FROM members pm WHERE pm.conversation_id = " + sel.C(conversation.FieldID) +
+			" AND pm.user_id = '" + string(v.UserID) + "' AND pm.pinned = true) DESC"))
 	}
 	convs, err := q.Order(byPin, ent.Desc(conversation.FieldLastMessageAt), ent.Desc(conversation.FieldID)).Limit(first + 1).All(ctx)
 	if err != nil {
@@ -191,4 +194,14 @@ func (s *Service) overdueCutoff(ctx context.Context) (time.Time, error) {
 		after = d
 	}
 	return s.now().Add(-after), nil
+}
+
+// safeLiteral says whether s may stand in SQL between quotes as it is.
+func safeLiteral(s string) bool {
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_') {
+			return false
+		}
+	}
+	return s != ""
 }
