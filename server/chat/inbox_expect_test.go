@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -348,7 +349,9 @@ func TestWaitingTimeAndOverdue(t *testing.T) {
 		ann.MustFail("FORBIDDEN", set, Vars{"m": 10})
 		env.Admin.MustFail("BAD_USER_INPUT", set, Vars{"m": 0})
 		env.Admin.MustFail("BAD_USER_INPUT", set, Vars{"m": 43201})
-		var st struct{ UpdateOrganizationSettings struct{ OverdueAfterMinutes int } }
+		var st struct {
+			UpdateOrganizationSettings struct{ OverdueAfterMinutes int }
+		}
 		env.Admin.MustDo(set, Vars{"m": 10}, &st)
 		if st.UpdateOrganizationSettings.OverdueAfterMinutes != 10 {
 			t.Fatalf("setting: %+v", st)
@@ -493,11 +496,25 @@ func TestBadgesHaveAStableIDLiveOnAnotherDevice(t *testing.T) {
 	})
 }
 
-// TestReadmeFirstQueryWorksForEveryRole runs the README's first query as
-// each role.
+// TestReadmeFirstQueryWorksForEveryRole runs the README's first query
+// (its first GraphQL block that is a query) as each role.
 func TestReadmeFirstQueryWorksForEveryRole(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)[strings.Index(string(readme), "## A first query and a first subscription"):]
+	var first string
+	for _, block := range strings.Split(section, "```graphql\n")[1:] {
+		if q := block[:strings.Index(block, "```")]; strings.HasPrefix(q, "{") {
+			first = q
+			break
+		}
+	}
+	if !strings.Contains(first, "badges") {
+		t.Fatalf("no first query in README: %q", first)
+	}
 	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
-		const first = `{ me { id name role } badges { id total } chats(first: 10) { edges { node { id title unreadCount } } } }`
 		for _, c := range []*apitest.Client{env.NewUser("MEMBER", "Mia"), env.NewUser("AGENT", "Ann"), env.Admin} {
 			var out struct{ Me struct{ Role string } }
 			c.MustDo(first, nil, &out)
