@@ -59,6 +59,8 @@ type Conversation struct {
 	LastInboundAt *time.Time `json:"last_inbound_at,omitempty"`
 	// SessionUnread holds the value of the "session_unread" field.
 	SessionUnread int `json:"session_unread,omitempty"`
+	// WaitingSince holds the value of the "waiting_since" field.
+	WaitingSince *time.Time `json:"waiting_since,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ConversationQuery when eager-loading is set.
 	Edges        ConversationEdges `json:"edges"`
@@ -201,7 +203,7 @@ func (*Conversation) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case conversation.FieldKind, conversation.FieldTitle, conversation.FieldDirectKey, conversation.FieldStatus, conversation.FieldReplyState:
 			values[i] = new(sql.NullString)
-		case conversation.FieldCreatedAt, conversation.FieldUpdatedAt, conversation.FieldLastMessageAt, conversation.FieldEndedAt, conversation.FieldArchivedAt, conversation.FieldLastInboundAt:
+		case conversation.FieldCreatedAt, conversation.FieldUpdatedAt, conversation.FieldLastMessageAt, conversation.FieldEndedAt, conversation.FieldArchivedAt, conversation.FieldLastInboundAt, conversation.FieldWaitingSince:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -350,6 +352,13 @@ func (_m *Conversation) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field session_unread", values[i])
 			} else if value.Valid {
 				_m.SessionUnread = int(value.Int64)
+			}
+		case conversation.FieldWaitingSince:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field waiting_since", values[i])
+			} else if value.Valid {
+				_m.WaitingSince = new(time.Time)
+				*_m.WaitingSince = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -514,6 +523,11 @@ func (_m *Conversation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("session_unread=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SessionUnread))
+	builder.WriteString(", ")
+	if v := _m.WaitingSince; v != nil {
+		builder.WriteString("waiting_since=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -289,6 +289,20 @@ func (_c *ConversationCreate) SetNillableSessionUnread(v *int) *ConversationCrea
 	return _c
 }
 
+// SetWaitingSince sets the "waiting_since" field.
+func (_c *ConversationCreate) SetWaitingSince(v time.Time) *ConversationCreate {
+	_c.mutation.SetWaitingSince(v)
+	return _c
+}
+
+// SetNillableWaitingSince sets the "waiting_since" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableWaitingSince(v *time.Time) *ConversationCreate {
+	if v != nil {
+		_c.SetWaitingSince(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ConversationCreate) SetID(v pulid.ID) *ConversationCreate {
 	_c.mutation.SetID(v)
@@ -590,6 +604,10 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.SessionUnread(); ok {
 		_spec.SetField(conversation.FieldSessionUnread, field.TypeInt, value)
 		_node.SessionUnread = value
+	}
+	if value, ok := _c.mutation.WaitingSince(); ok {
+		_spec.SetField(conversation.FieldWaitingSince, field.TypeTime, value)
+		_node.WaitingSince = &value
 	}
 	if nodes := _c.mutation.AdminIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1032,6 +1050,24 @@ func (u *ConversationUpsert) AddSessionUnread(v int) *ConversationUpsert {
 	return u
 }
 
+// SetWaitingSince sets the "waiting_since" field.
+func (u *ConversationUpsert) SetWaitingSince(v time.Time) *ConversationUpsert {
+	u.Set(conversation.FieldWaitingSince, v)
+	return u
+}
+
+// UpdateWaitingSince sets the "waiting_since" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateWaitingSince() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldWaitingSince)
+	return u
+}
+
+// ClearWaitingSince clears the value of the "waiting_since" field.
+func (u *ConversationUpsert) ClearWaitingSince() *ConversationUpsert {
+	u.SetNull(conversation.FieldWaitingSince)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1372,6 +1408,27 @@ func (u *ConversationUpsertOne) AddSessionUnread(v int) *ConversationUpsertOne {
 func (u *ConversationUpsertOne) UpdateSessionUnread() *ConversationUpsertOne {
 	return u.Update(func(s *ConversationUpsert) {
 		s.UpdateSessionUnread()
+	})
+}
+
+// SetWaitingSince sets the "waiting_since" field.
+func (u *ConversationUpsertOne) SetWaitingSince(v time.Time) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetWaitingSince(v)
+	})
+}
+
+// UpdateWaitingSince sets the "waiting_since" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateWaitingSince() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateWaitingSince()
+	})
+}
+
+// ClearWaitingSince clears the value of the "waiting_since" field.
+func (u *ConversationUpsertOne) ClearWaitingSince() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearWaitingSince()
 	})
 }
 
@@ -1882,6 +1939,27 @@ func (u *ConversationUpsertBulk) AddSessionUnread(v int) *ConversationUpsertBulk
 func (u *ConversationUpsertBulk) UpdateSessionUnread() *ConversationUpsertBulk {
 	return u.Update(func(s *ConversationUpsert) {
 		s.UpdateSessionUnread()
+	})
+}
+
+// SetWaitingSince sets the "waiting_since" field.
+func (u *ConversationUpsertBulk) SetWaitingSince(v time.Time) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetWaitingSince(v)
+	})
+}
+
+// UpdateWaitingSince sets the "waiting_since" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateWaitingSince() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateWaitingSince()
+	})
+}
+
+// ClearWaitingSince clears the value of the "waiting_since" field.
+func (u *ConversationUpsertBulk) ClearWaitingSince() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearWaitingSince()
 	})
 }
 

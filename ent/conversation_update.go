@@ -297,6 +297,26 @@ func (_u *ConversationUpdate) AddSessionUnread(v int) *ConversationUpdate {
 	return _u
 }
 
+// SetWaitingSince sets the "waiting_since" field.
+func (_u *ConversationUpdate) SetWaitingSince(v time.Time) *ConversationUpdate {
+	_u.mutation.SetWaitingSince(v)
+	return _u
+}
+
+// SetNillableWaitingSince sets the "waiting_since" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableWaitingSince(v *time.Time) *ConversationUpdate {
+	if v != nil {
+		_u.SetWaitingSince(*v)
+	}
+	return _u
+}
+
+// ClearWaitingSince clears the value of the "waiting_since" field.
+func (_u *ConversationUpdate) ClearWaitingSince() *ConversationUpdate {
+	_u.mutation.ClearWaitingSince()
+	return _u
+}
+
 // SetAdmin sets the "admin" edge to the User entity.
 func (_u *ConversationUpdate) SetAdmin(v *User) *ConversationUpdate {
 	return _u.SetAdminID(v.ID)
@@ -615,6 +635,12 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.AddedSessionUnread(); ok {
 		_spec.AddField(conversation.FieldSessionUnread, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WaitingSince(); ok {
+		_spec.SetField(conversation.FieldWaitingSince, field.TypeTime, value)
+	}
+	if _u.mutation.WaitingSinceCleared() {
+		_spec.ClearField(conversation.FieldWaitingSince, field.TypeTime)
 	}
 	if _u.mutation.AdminCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1167,6 +1193,26 @@ func (_u *ConversationUpdateOne) AddSessionUnread(v int) *ConversationUpdateOne 
 	return _u
 }
 
+// SetWaitingSince sets the "waiting_since" field.
+func (_u *ConversationUpdateOne) SetWaitingSince(v time.Time) *ConversationUpdateOne {
+	_u.mutation.SetWaitingSince(v)
+	return _u
+}
+
+// SetNillableWaitingSince sets the "waiting_since" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableWaitingSince(v *time.Time) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetWaitingSince(*v)
+	}
+	return _u
+}
+
+// ClearWaitingSince clears the value of the "waiting_since" field.
+func (_u *ConversationUpdateOne) ClearWaitingSince() *ConversationUpdateOne {
+	_u.mutation.ClearWaitingSince()
+	return _u
+}
+
 // SetAdmin sets the "admin" edge to the User entity.
 func (_u *ConversationUpdateOne) SetAdmin(v *User) *ConversationUpdateOne {
 	return _u.SetAdminID(v.ID)
@@ -1515,6 +1561,12 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 	}
 	if value, ok := _u.mutation.AddedSessionUnread(); ok {
 		_spec.AddField(conversation.FieldSessionUnread, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WaitingSince(); ok {
+		_spec.SetField(conversation.FieldWaitingSince, field.TypeTime, value)
+	}
+	if _u.mutation.WaitingSinceCleared() {
+		_spec.ClearField(conversation.FieldWaitingSince, field.TypeTime)
 	}
 	if _u.mutation.AdminCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -387,6 +387,18 @@ func (u *DocumentUpsert) UpdateTitle() *DocumentUpsert {
 	return u
 }
 
+// SetCustomerID sets the "customer_id" field.
+func (u *DocumentUpsert) SetCustomerID(v pulid.ID) *DocumentUpsert {
+	u.Set(document.FieldCustomerID, v)
+	return u
+}
+
+// UpdateCustomerID sets the "customer_id" field to the value that was provided on create.
+func (u *DocumentUpsert) UpdateCustomerID() *DocumentUpsert {
+	u.SetExcluded(document.FieldCustomerID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -415,9 +427,6 @@ func (u *DocumentUpsertOne) UpdateNewValues() *DocumentUpsertOne {
 		}
 		if _, exists := u.create.mutation.Number(); exists {
 			s.SetIgnore(document.FieldNumber)
-		}
-		if _, exists := u.create.mutation.CustomerID(); exists {
-			s.SetIgnore(document.FieldCustomerID)
 		}
 		if _, exists := u.create.mutation.SessionID(); exists {
 			s.SetIgnore(document.FieldSessionID)
@@ -467,6 +476,20 @@ func (u *DocumentUpsertOne) SetTitle(v string) *DocumentUpsertOne {
 func (u *DocumentUpsertOne) UpdateTitle() *DocumentUpsertOne {
 	return u.Update(func(s *DocumentUpsert) {
 		s.UpdateTitle()
+	})
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (u *DocumentUpsertOne) SetCustomerID(v pulid.ID) *DocumentUpsertOne {
+	return u.Update(func(s *DocumentUpsert) {
+		s.SetCustomerID(v)
+	})
+}
+
+// UpdateCustomerID sets the "customer_id" field to the value that was provided on create.
+func (u *DocumentUpsertOne) UpdateCustomerID() *DocumentUpsertOne {
+	return u.Update(func(s *DocumentUpsert) {
+		s.UpdateCustomerID()
 	})
 }
 
@@ -665,9 +688,6 @@ func (u *DocumentUpsertBulk) UpdateNewValues() *DocumentUpsertBulk {
 			if _, exists := b.mutation.Number(); exists {
 				s.SetIgnore(document.FieldNumber)
 			}
-			if _, exists := b.mutation.CustomerID(); exists {
-				s.SetIgnore(document.FieldCustomerID)
-			}
 			if _, exists := b.mutation.SessionID(); exists {
 				s.SetIgnore(document.FieldSessionID)
 			}
@@ -717,6 +737,20 @@ func (u *DocumentUpsertBulk) SetTitle(v string) *DocumentUpsertBulk {
 func (u *DocumentUpsertBulk) UpdateTitle() *DocumentUpsertBulk {
 	return u.Update(func(s *DocumentUpsert) {
 		s.UpdateTitle()
+	})
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (u *DocumentUpsertBulk) SetCustomerID(v pulid.ID) *DocumentUpsertBulk {
+	return u.Update(func(s *DocumentUpsert) {
+		s.SetCustomerID(v)
+	})
+}
+
+// UpdateCustomerID sets the "customer_id" field to the value that was provided on create.
+func (u *DocumentUpsertBulk) UpdateCustomerID() *DocumentUpsertBulk {
+	return u.Update(func(s *DocumentUpsert) {
+		s.UpdateCustomerID()
 	})
 }
 

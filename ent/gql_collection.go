@@ -926,6 +926,11 @@ func (_q *ConversationQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, conversation.FieldSessionUnread)
 				fieldSeen[conversation.FieldSessionUnread] = struct{}{}
 			}
+		case "waitingSince":
+			if _, ok := fieldSeen[conversation.FieldWaitingSince]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldWaitingSince)
+				fieldSeen[conversation.FieldWaitingSince] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

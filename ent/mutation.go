@@ -5462,6 +5462,7 @@ type ConversationMutation struct {
 	last_inbound_at    *time.Time
 	session_unread     *int
 	addsession_unread  *int
+	waiting_since      *time.Time
 	clearedFields      map[string]struct{}
 	admin              *pulid.ID
 	clearedadmin       bool
@@ -6487,6 +6488,55 @@ func (m *ConversationMutation) ResetSessionUnread() {
 	m.addsession_unread = nil
 }
 
+// SetWaitingSince sets the "waiting_since" field.
+func (m *ConversationMutation) SetWaitingSince(t time.Time) {
+	m.waiting_since = &t
+}
+
+// WaitingSince returns the value of the "waiting_since" field in the mutation.
+func (m *ConversationMutation) WaitingSince() (r time.Time, exists bool) {
+	v := m.waiting_since
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWaitingSince returns the old "waiting_since" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldWaitingSince(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWaitingSince is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWaitingSince requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWaitingSince: %w", err)
+	}
+	return oldValue.WaitingSince, nil
+}
+
+// ClearWaitingSince clears the value of the "waiting_since" field.
+func (m *ConversationMutation) ClearWaitingSince() {
+	m.waiting_since = nil
+	m.clearedFields[conversation.FieldWaitingSince] = struct{}{}
+}
+
+// WaitingSinceCleared returns if the "waiting_since" field was cleared in this mutation.
+func (m *ConversationMutation) WaitingSinceCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldWaitingSince]
+	return ok
+}
+
+// ResetWaitingSince resets all changes to the "waiting_since" field.
+func (m *ConversationMutation) ResetWaitingSince() {
+	m.waiting_since = nil
+	delete(m.clearedFields, conversation.FieldWaitingSince)
+}
+
 // ClearAdmin clears the "admin" edge to the User entity.
 func (m *ConversationMutation) ClearAdmin() {
 	m.clearedadmin = true
@@ -6872,7 +6922,7 @@ func (m *ConversationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ConversationMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, conversation.FieldCreatedAt)
 	}
@@ -6930,6 +6980,9 @@ func (m *ConversationMutation) Fields() []string {
 	if m.session_unread != nil {
 		fields = append(fields, conversation.FieldSessionUnread)
 	}
+	if m.waiting_since != nil {
+		fields = append(fields, conversation.FieldWaitingSince)
+	}
 	return fields
 }
 
@@ -6976,6 +7029,8 @@ func (m *ConversationMutation) Field(name string) (ent.Value, bool) {
 		return m.LastInboundAt()
 	case conversation.FieldSessionUnread:
 		return m.SessionUnread()
+	case conversation.FieldWaitingSince:
+		return m.WaitingSince()
 	}
 	return nil, false
 }
@@ -7023,6 +7078,8 @@ func (m *ConversationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldLastInboundAt(ctx)
 	case conversation.FieldSessionUnread:
 		return m.OldSessionUnread(ctx)
+	case conversation.FieldWaitingSince:
+		return m.OldWaitingSince(ctx)
 	}
 	return nil, fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -7165,6 +7222,13 @@ func (m *ConversationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSessionUnread(v)
 		return nil
+	case conversation.FieldWaitingSince:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWaitingSince(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -7261,6 +7325,9 @@ func (m *ConversationMutation) ClearedFields() []string {
 	if m.FieldCleared(conversation.FieldLastInboundAt) {
 		fields = append(fields, conversation.FieldLastInboundAt)
 	}
+	if m.FieldCleared(conversation.FieldWaitingSince) {
+		fields = append(fields, conversation.FieldWaitingSince)
+	}
 	return fields
 }
 
@@ -7313,6 +7380,9 @@ func (m *ConversationMutation) ClearField(name string) error {
 		return nil
 	case conversation.FieldLastInboundAt:
 		m.ClearLastInboundAt()
+		return nil
+	case conversation.FieldWaitingSince:
+		m.ClearWaitingSince()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation nullable field %s", name)
@@ -7378,6 +7448,9 @@ func (m *ConversationMutation) ResetField(name string) error {
 		return nil
 	case conversation.FieldSessionUnread:
 		m.ResetSessionUnread()
+		return nil
+	case conversation.FieldWaitingSince:
+		m.ResetWaitingSince()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)

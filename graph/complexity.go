@@ -5,6 +5,7 @@ import (
 	"parley/ent/channel"
 	"parley/ent/conversation"
 	"parley/ent/schema/pulid"
+	"parley/graph/model"
 )
 
 // NewComplexity prices lists by the page they ask for, so a query that
@@ -17,7 +18,7 @@ func NewComplexity() ComplexityRoot {
 	c.Query.SearchMessages = func(child int, _ string, _ *pulid.ID, first *int, _ *ent.Cursor) int {
 		return page(child, first, nil)
 	}
-	c.Query.Sessions = func(child int, _ *conversation.Status, _ *channel.Kind, _ *pulid.ID, _ *conversation.ReplyState, first *int, _ *ent.Cursor) int {
+	c.Query.Sessions = func(child int, _ *conversation.Status, _ *channel.Kind, _ *pulid.ID, _ *conversation.ReplyState, first *int, _ *ent.Cursor, _ *bool, _ *model.SessionSort) int {
 		return page(child, first, nil)
 	}
 	c.Query.Nodes = func(child int, ids []pulid.ID) int { return 1 + child*max(len(ids), 1) }

@@ -19,8 +19,8 @@ import (
 
 // badges converts the feed's badges to GraphQL's.
 func badges(b feed.Badges) *model.Badges {
-	return &model.Badges{InternalUnread: b.InternalUnread, Mentions: b.Mentions, MutedWithUnread: b.MutedWithUnread,
-		ExternalUnread: b.ExternalUnread, ExternalUnanswered: b.ExternalUnanswered, Total: b.Total()}
+	return &model.Badges{ID: pulid.ID(b.ID), InternalUnread: b.InternalUnread, Mentions: b.Mentions, MutedWithUnread: b.MutedWithUnread,
+		ExternalUnread: b.ExternalUnread, ExternalUnanswered: b.ExternalUnanswered, ExternalOverdue: b.ExternalOverdue, Total: b.Total()}
 }
 
 // event converts one entry of the feed's stream.
@@ -146,28 +146,40 @@ func sessionsOf(cs []*ent.Conversation) []*model.Session {
 	return out
 }
 
-// sessionCursor encodes a position in the inbox.
-func sessionCursor(c *ent.Conversation) ent.Cursor {
-	at := int64(0)
-	if c.LastMessageAt != nil {
-		at = c.LastMessageAt.UnixNano()
+// sessionCursor encodes a position in the inbox: sort, pin, time, id.
+func sessionCursor(c inbox.SessionCursor) ent.Cursor {
+	pin := "0"
+	if c.Pinned {
+		pin = "1"
 	}
-	return ent.Cursor{ID: c.ID, Value: strconv.FormatInt(at, 10)}
+	at := int64(0)
+	if !c.At.IsZero() {
+		at = c.At.UnixNano()
+	}
+	return ent.Cursor{ID: c.ID, Value: string(c.Sort) + ":" + pin + ":" + strconv.FormatInt(at, 10)}
 }
 
 func parseSessionCursor(c *ent.Cursor) (*inbox.SessionCursor, error) {
 	if c == nil {
 		return nil, nil
 	}
+	bad := apperr.BadInput("after is not a cursor of this list").With("field", "after")
 	v, _ := c.Value.(string)
-	nanos, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return nil, apperr.BadInput("after is not a cursor of this list").With("field", "after")
+	parts := strings.Split(v, ":")
+	if len(parts) != 3 || (parts[1] != "0" && parts[1] != "1") {
+		return nil, bad
 	}
-	return &inbox.SessionCursor{At: time.Unix(0, nanos).UTC(), ID: c.ID}, nil
+	nanos, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return nil, bad
+	}
+	at := time.Time{}
+	if nanos != 0 {
+		at = time.Unix(0, nanos).UTC()
+	}
+	return &inbox.SessionCursor{Sort: inbox.SessionSort(parts[0]), Pinned: parts[1] == "1", At: at, ID: c.ID}, nil
 }
 
-// credentials flattens the provider credentials an admin typed.
 func credentials(in *model.ChannelCredentialsInput) map[string]string {
 	out := map[string]string{}
 	if in == nil {

@@ -45,5 +45,5 @@ func (r *Resolver) organizationSettings(o settings.Organization, err error) (*mo
 	if err != nil {
 		return nil, err
 	}
-	return &model.OrganizationSettings{Plan: r.OrgPlan, InternalHistoryDays: o.InternalHistoryDays}, nil
+	return &model.OrganizationSettings{Plan: r.OrgPlan, InternalHistoryDays: o.InternalHistoryDays, OverdueAfterMinutes: o.OverdueAfterMinutes}, nil
 }

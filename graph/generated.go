@@ -77,8 +77,10 @@ type ComplexityRoot struct {
 	}
 
 	Badges struct {
+		ExternalOverdue    func(childComplexity int) int
 		ExternalUnanswered func(childComplexity int) int
 		ExternalUnread     func(childComplexity int) int
+		ID                 func(childComplexity int) int
 		InternalUnread     func(childComplexity int) int
 		Mentions           func(childComplexity int) int
 		MutedWithUnread    func(childComplexity int) int
@@ -147,6 +149,7 @@ type ComplexityRoot struct {
 	Contact struct {
 		AvatarURL         func(childComplexity int) int
 		DisplayName       func(childComplexity int) int
+		Email             func(childComplexity int) int
 		Nickname          func(childComplexity int) int
 		PageName          func(childComplexity int) int
 		Phone             func(childComplexity int) int
@@ -242,6 +245,7 @@ type ComplexityRoot struct {
 		CreateUser                 func(childComplexity int, input model.CreateUserInput) int
 		DeclineCall                func(childComplexity int, id pulid.ID) int
 		DeleteCannedResponse       func(childComplexity int, id pulid.ID) int
+		DeleteCustomer             func(childComplexity int, id pulid.ID) int
 		EndCall                    func(childComplexity int, id pulid.ID) int
 		EscalateToCall             func(childComplexity int, sessionID pulid.ID) int
 		ForwardSession             func(childComplexity int, input model.ForwardSessionInput) int
@@ -250,6 +254,7 @@ type ComplexityRoot struct {
 		Login                      func(childComplexity int, email string, password string) int
 		Logout                     func(childComplexity int) int
 		MarkRead                   func(childComplexity int, conversationID pulid.ID, messageID *pulid.ID) int
+		MergeCustomers             func(childComplexity int, keepID pulid.ID, mergeID pulid.ID) int
 		ReconnectChannel           func(childComplexity int, id pulid.ID, input model.ChannelCredentialsInput) int
 		RemoveChatMember           func(childComplexity int, chatID pulid.ID, userID pulid.ID) int
 		RenameChat                 func(childComplexity int, chatID pulid.ID, title string) int
@@ -266,6 +271,7 @@ type ComplexityRoot struct {
 		UnarchiveConversation      func(childComplexity int, id pulid.ID) int
 		UnlinkCustomer             func(childComplexity int, sessionID pulid.ID) int
 		UpdateChannel              func(childComplexity int, id pulid.ID, input model.UpdateChannelInput) int
+		UpdateCustomer             func(childComplexity int, id pulid.ID, input model.UpdateCustomerInput) int
 		UpdateMySettings           func(childComplexity int, input model.SettingsInput) int
 		UpdateOrganizationSettings func(childComplexity int, input model.OrganizationSettingsInput) int
 		UploadFile                 func(childComplexity int, conversationID pulid.ID, file graphql.Upload) int
@@ -273,6 +279,7 @@ type ComplexityRoot struct {
 
 	OrganizationSettings struct {
 		InternalHistoryDays func(childComplexity int) int
+		OverdueAfterMinutes func(childComplexity int) int
 		Plan                func(childComplexity int) int
 	}
 
@@ -301,7 +308,7 @@ type ComplexityRoot struct {
 		OrganizationSettings func(childComplexity int) int
 		Plan                 func(childComplexity int) int
 		SearchMessages       func(childComplexity int, query string, conversationID *pulid.ID, first *int, after *entgql.Cursor[pulid.ID]) int
-		Sessions             func(childComplexity int, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID]) int
+		Sessions             func(childComplexity int, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID], overdue *bool, sort *model.SessionSort) int
 		Users                func(childComplexity int, search *string, first *int, after *entgql.Cursor[pulid.ID]) int
 	}
 
@@ -321,28 +328,30 @@ type ComplexityRoot struct {
 	}
 
 	Session struct {
-		Archived      func(childComplexity int) int
-		ArchivedAt    func(childComplexity int) int
-		ArchivedBy    func(childComplexity int) int
-		Assignee      func(childComplexity int) int
-		Badge         func(childComplexity int) int
-		Channel       func(childComplexity int) int
-		Contact       func(childComplexity int) int
-		Customer      func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Kind          func(childComplexity int) int
-		LastInboundAt func(childComplexity int) int
-		LastMessage   func(childComplexity int) int
-		LastMessageAt func(childComplexity int) int
-		MentionCount  func(childComplexity int) int
-		Messages      func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], last *int, before *entgql.Cursor[pulid.ID]) int
-		Muted         func(childComplexity int) int
-		Pinned        func(childComplexity int) int
-		ReplyPolicy   func(childComplexity int) int
-		ReplyState    func(childComplexity int) int
-		Status        func(childComplexity int) int
-		Title         func(childComplexity int) int
-		UnreadCount   func(childComplexity int) int
+		Archived          func(childComplexity int) int
+		ArchivedAt        func(childComplexity int) int
+		ArchivedBy        func(childComplexity int) int
+		Assignee          func(childComplexity int) int
+		Badge             func(childComplexity int) int
+		Channel           func(childComplexity int) int
+		Contact           func(childComplexity int) int
+		Customer          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		LastInboundAt     func(childComplexity int) int
+		LastMessage       func(childComplexity int) int
+		LastMessageAt     func(childComplexity int) int
+		MentionCount      func(childComplexity int) int
+		Messages          func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], last *int, before *entgql.Cursor[pulid.ID]) int
+		Muted             func(childComplexity int) int
+		Pinned            func(childComplexity int) int
+		ReplyPolicy       func(childComplexity int) int
+		ReplyState        func(childComplexity int) int
+		Status            func(childComplexity int) int
+		SuggestedCustomer func(childComplexity int) int
+		Title             func(childComplexity int) int
+		UnreadCount       func(childComplexity int) int
+		WaitingSince      func(childComplexity int) int
 	}
 
 	SessionConnection struct {
@@ -442,6 +451,7 @@ type ContactResolver interface {
 	DisplayName(ctx context.Context, obj *ent.Contact) (string, error)
 
 	PageName(ctx context.Context, obj *ent.Contact) (*string, error)
+	Email(ctx context.Context, obj *ent.Contact) (*string, error)
 }
 type CustomerResolver interface {
 	Sessions(ctx context.Context, obj *ent.Customer) ([]*model.Session, error)
@@ -499,6 +509,9 @@ type MutationResolver interface {
 	DeleteCannedResponse(ctx context.Context, id pulid.ID) (bool, error)
 	StartLiveChat(ctx context.Context, channelID pulid.ID, name *string, email *string) (*model.VisitorPayload, error)
 	Typing(ctx context.Context, conversationID pulid.ID) (bool, error)
+	UpdateCustomer(ctx context.Context, id pulid.ID, input model.UpdateCustomerInput) (*ent.Customer, error)
+	DeleteCustomer(ctx context.Context, id pulid.ID) (bool, error)
+	MergeCustomers(ctx context.Context, keepID pulid.ID, mergeID pulid.ID) (*ent.Customer, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -507,7 +520,7 @@ type QueryResolver interface {
 	OrganizationSettings(ctx context.Context) (*model.OrganizationSettings, error)
 	Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID]) (*ent.UserConnection, error)
 	Chats(ctx context.Context, archived *bool, first *int, after *entgql.Cursor[pulid.ID]) (*model.ChatConnection, error)
-	Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID]) (*model.SessionConnection, error)
+	Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID], overdue *bool, sort *model.SessionSort) (*model.SessionConnection, error)
 	SearchMessages(ctx context.Context, query string, conversationID *pulid.ID, first *int, after *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error)
 	Channels(ctx context.Context) ([]*ent.Channel, error)
 	Customers(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID]) (*ent.CustomerConnection, error)
@@ -534,6 +547,9 @@ type SessionResolver interface {
 	ReplyPolicy(ctx context.Context, obj *model.Session) (*model.ReplyPolicy, error)
 
 	Customer(ctx context.Context, obj *model.Session) (*ent.Customer, error)
+
+	WaitingSince(ctx context.Context, obj *model.Session) (*time.Time, error)
+	SuggestedCustomer(ctx context.Context, obj *model.Session) (*ent.Customer, error)
 }
 type SubscriptionResolver interface {
 	MessageAdded(ctx context.Context, conversationID pulid.ID) (<-chan *ent.Message, error)
@@ -641,6 +657,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPayload.User(childComplexity), true
 
+	case "Badges.externalOverdue":
+		if e.ComplexityRoot.Badges.ExternalOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Badges.ExternalOverdue(childComplexity), true
 	case "Badges.externalUnanswered":
 		if e.ComplexityRoot.Badges.ExternalUnanswered == nil {
 			break
@@ -653,6 +675,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Badges.ExternalUnread(childComplexity), true
+	case "Badges.id":
+		if e.ComplexityRoot.Badges.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Badges.ID(childComplexity), true
 	case "Badges.internalUnread":
 		if e.ComplexityRoot.Badges.InternalUnread == nil {
 			break
@@ -947,6 +975,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.DisplayName(childComplexity), true
+	case "Contact.email":
+		if e.ComplexityRoot.Contact.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Email(childComplexity), true
 	case "Contact.nickname":
 		if e.ComplexityRoot.Contact.Nickname == nil {
 			break
@@ -1424,6 +1458,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCannedResponse(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.deleteCustomer":
+		if e.ComplexityRoot.Mutation.DeleteCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomer(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.endCall":
 		if e.ComplexityRoot.Mutation.EndCall == nil {
 			break
@@ -1507,6 +1552,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkRead(childComplexity, args["conversationId"].(pulid.ID), args["messageId"].(*pulid.ID)), true
+	case "Mutation.mergeCustomers":
+		if e.ComplexityRoot.Mutation.MergeCustomers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeCustomers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeCustomers(childComplexity, args["keepId"].(pulid.ID), args["mergeId"].(pulid.ID)), true
 	case "Mutation.reconnectChannel":
 		if e.ComplexityRoot.Mutation.ReconnectChannel == nil {
 			break
@@ -1683,6 +1739,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateChannel(childComplexity, args["id"].(pulid.ID), args["input"].(model.UpdateChannelInput)), true
+	case "Mutation.updateCustomer":
+		if e.ComplexityRoot.Mutation.UpdateCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["id"].(pulid.ID), args["input"].(model.UpdateCustomerInput)), true
 	case "Mutation.updateMySettings":
 		if e.ComplexityRoot.Mutation.UpdateMySettings == nil {
 			break
@@ -1723,6 +1790,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationSettings.InternalHistoryDays(childComplexity), true
+	case "OrganizationSettings.overdueAfterMinutes":
+		if e.ComplexityRoot.OrganizationSettings.OverdueAfterMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.OverdueAfterMinutes(childComplexity), true
 	case "OrganizationSettings.plan":
 		if e.ComplexityRoot.OrganizationSettings.Plan == nil {
 			break
@@ -1881,7 +1954,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Sessions(childComplexity, args["status"].(*conversation.Status), args["channelKind"].(*channel.Kind), args["channelId"].(*pulid.ID), args["replyState"].(*conversation.ReplyState), args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID])), true
+		return e.ComplexityRoot.Query.Sessions(childComplexity, args["status"].(*conversation.Status), args["channelKind"].(*channel.Kind), args["channelId"].(*pulid.ID), args["replyState"].(*conversation.ReplyState), args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID]), args["overdue"].(*bool), args["sort"].(*model.SessionSort)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2075,6 +2148,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Session.Status(childComplexity), true
+	case "Session.suggestedCustomer":
+		if e.ComplexityRoot.Session.SuggestedCustomer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Session.SuggestedCustomer(childComplexity), true
 	case "Session.title":
 		if e.ComplexityRoot.Session.Title == nil {
 			break
@@ -2087,6 +2166,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Session.UnreadCount(childComplexity), true
+	case "Session.waitingSince":
+		if e.ComplexityRoot.Session.WaitingSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Session.WaitingSince(childComplexity), true
 
 	case "SessionConnection.edges":
 		if e.ComplexityRoot.SessionConnection.Edges == nil {
@@ -2333,6 +2418,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputStartSessionInput,
 		ec.unmarshalInputTemplateInput,
 		ec.unmarshalInputUpdateChannelInput,
+		ec.unmarshalInputUpdateCustomerInput,
 	)
 	first := true
 
@@ -2569,6 +2655,8 @@ type OrganizationSettings {
   plan: Plan!
   "Days internal (direct and group chat) messages are kept; older ones and their files are deleted. Default 365."
   internalHistoryDays: Int!
+  "Minutes a customer may wait for an answer before their session is overdue. Default 15."
+  overdueAfterMinutes: Int!
 }
 
 type UserEdge {
@@ -2662,6 +2750,10 @@ type Session implements Node & Conversation {
   "Through the customer link, if any."
   customer: Customer
   lastInboundAt: Time
+  "Since the customer's oldest unanswered message: the first after the last agent reply; null when answered."
+  waitingSince: Time
+  "A customer record whose phone or e-mail matches this unlinked contact's (the oldest such); null when linked or none. Agents and admins only."
+  suggestedCustomer: Customer
 }
 
 type SessionEdge {
@@ -2684,6 +2776,8 @@ type Contact {
   privacyRestricted: Boolean!
   "The page / number / site the customer wrote to."
   pageName: String
+  "A Live Chat visitor's e-mail address, as they gave it. Agents and admins only: null for anyone else."
+  email: String
 }
 
 type ReplyPolicy {
@@ -2857,6 +2951,10 @@ type Badges {
   externalUnanswered: Int!
   "internalUnread + externalUnread + externalUnanswered: the side-menu mark."
   total: Int!
+  "Open sessions whose customer has waited longer than organizationSettings.overdueAfterMinutes (muted ones too); not in total."
+  externalOverdue: Int!
+  "Stable per user (\"badges:\" and an opaque id): lets normalised caches update it from badgesUpdated."
+  id: ID!
 }
 
 type CannedResponse implements Node {
@@ -2943,7 +3041,7 @@ type Query {
   users(search: String, first: Int, after: Cursor): UserConnection!
   "Pinned first, then newest activity."
   chats(archived: Boolean = false, first: Int, after: Cursor): ChatConnection!
-  "Newest activity first."
+  "The caller's pinned sessions first, then newest activity; or by sort."
   sessions(
     status: SessionStatus = OPEN
     channelKind: ChannelKind
@@ -2951,6 +3049,9 @@ type Query {
     replyState: ReplyState
     first: Int
     after: Cursor
+    "Waiting longer than organizationSettings.overdueAfterMinutes (true), or not (false)."
+    overdue: Boolean
+    sort: SessionSort = NEWEST
   ): SessionConnection!
   searchMessages(query: String!, conversationId: ID, first: Int, after: Cursor): MessageConnection!
   channels: [Channel!]!
@@ -2972,6 +3073,8 @@ input CreateUserInput {
 input OrganizationSettingsInput {
   "At least 1 (and at most 36500); a day is 24 hours."
   internalHistoryDays: Int
+  "At least 1 (and at most 43200)."
+  overdueAfterMinutes: Int
 }
 
 input SettingsInput {
@@ -3165,6 +3268,12 @@ type Mutation {
   nothing; RATE_LIMITED beyond a hard cap. Nothing is stored.
   """
   typing(conversationId: ID!): Boolean!
+  "Agents and admins: replaces the record's name, phones and e-mails."
+  updateCustomer(id: ID!, input: UpdateCustomerInput!): Customer!
+  "Agents and admins: unlinks its contacts. CONFLICT when it has documents (merge it instead)."
+  deleteCustomer(id: ID!): Boolean!
+  "Agents and admins: phones, e-mails, links and documents of mergeId move to keepId; mergeId is deleted."
+  mergeCustomers(keepId: ID!, mergeId: ID!): Customer!
 }
 
 type Subscription {
@@ -3186,6 +3295,22 @@ type Typing {
   "Null for the customer (a Live Chat visitor)."
   user: User
   expiresAt: Time!
+}
+
+# Inbox: customers, waiting time, pins and badges ("What chat users expect").
+
+"The inbox's order."
+enum SessionSort {
+  "The caller's pinned sessions first, then newest activity."
+  NEWEST
+  "Only sessions whose customer waits for an answer, the longest wait first."
+  WAITING_LONGEST
+}
+
+input UpdateCustomerInput {
+  name: String!
+  phones: [String!]
+  emails: [String!]
 }
 `, BuiltIn: false},
 }
@@ -3245,6 +3370,10 @@ func (ec *executionContext) childFields_Badges(ctx context.Context, field graphq
 		return ec.fieldContext_Badges_externalUnanswered(ctx, field)
 	case "total":
 		return ec.fieldContext_Badges_total(ctx, field)
+	case "externalOverdue":
+		return ec.fieldContext_Badges_externalOverdue(ctx, field)
+	case "id":
+		return ec.fieldContext_Badges_id(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Badges", field.Name)
 }
@@ -3381,6 +3510,8 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_privacyRestricted(ctx, field)
 	case "pageName":
 		return ec.fieldContext_Contact_pageName(ctx, field)
+	case "email":
+		return ec.fieldContext_Contact_email(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
 }
@@ -3543,6 +3674,8 @@ func (ec *executionContext) childFields_OrganizationSettings(ctx context.Context
 		return ec.fieldContext_OrganizationSettings_plan(ctx, field)
 	case "internalHistoryDays":
 		return ec.fieldContext_OrganizationSettings_internalHistoryDays(ctx, field)
+	case "overdueAfterMinutes":
+		return ec.fieldContext_OrganizationSettings_overdueAfterMinutes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationSettings", field.Name)
 }
@@ -3649,6 +3782,10 @@ func (ec *executionContext) childFields_Session(ctx context.Context, field graph
 		return ec.fieldContext_Session_customer(ctx, field)
 	case "lastInboundAt":
 		return ec.fieldContext_Session_lastInboundAt(ctx, field)
+	case "waitingSince":
+		return ec.fieldContext_Session_waitingSince(ctx, field)
+	case "suggestedCustomer":
+		return ec.fieldContext_Session_suggestedCustomer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Session", field.Name)
 }
@@ -4095,6 +4232,20 @@ func (ec *executionContext) field_Mutation_deleteCannedResponse_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_endCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4214,6 +4365,28 @@ func (ec *executionContext) field_Mutation_markRead_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["messageId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mergeCustomers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "keepId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keepId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "mergeId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mergeId"] = arg1
 	return args, nil
 }
 
@@ -4529,6 +4702,28 @@ func (ec *executionContext) field_Mutation_updateChannel_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateCustomerInput, error) {
+			return ec.unmarshalNUpdateCustomerInput2parleyᚋgraphᚋmodelᚐUpdateCustomerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateMySettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4784,6 +4979,22 @@ func (ec *executionContext) field_Query_sessions_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "overdue",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["overdue"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) (*model.SessionSort, error) {
+			return ec.unmarshalOSessionSort2ᚖparleyᚋgraphᚋmodelᚐSessionSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg7
 	return args, nil
 }
 
@@ -5378,6 +5589,52 @@ func (ec *executionContext) _Badges_total(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Badges_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Badges", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Badges_externalOverdue(ctx context.Context, field graphql.CollectedField, obj *model.Badges) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Badges_externalOverdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalOverdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Badges_externalOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Badges", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Badges_id(ctx context.Context, field graphql.CollectedField, obj *model.Badges) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Badges_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Badges_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Badges", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _Call_id(ctx context.Context, field graphql.CollectedField, obj *ent.Call) (ret graphql.Marshaler) {
@@ -6560,6 +6817,29 @@ func (ec *executionContext) _Contact_pageName(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Contact_pageName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Contact_email(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Contact().Email(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
@@ -9670,6 +9950,138 @@ func (ec *executionContext) fieldContext_Mutation_typing(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomer(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(model.UpdateCustomerInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖparleyᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCustomer(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeCustomers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeCustomers(ctx, fc.Args["keepId"].(pulid.ID), fc.Args["mergeId"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖparleyᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeCustomers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeCustomers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationSettings_plan(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9713,6 +10125,29 @@ func (ec *executionContext) _OrganizationSettings_internalHistoryDays(ctx contex
 	)
 }
 func (ec *executionContext) fieldContext_OrganizationSettings_internalHistoryDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _OrganizationSettings_overdueAfterMinutes(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_overdueAfterMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueAfterMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_overdueAfterMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
@@ -10127,7 +10562,7 @@ func (ec *executionContext) _Query_sessions(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Sessions(ctx, fc.Args["status"].(*conversation.Status), fc.Args["channelKind"].(*channel.Kind), fc.Args["channelId"].(*pulid.ID), fc.Args["replyState"].(*conversation.ReplyState), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[pulid.ID]))
+			return ec.Resolvers.Query().Sessions(ctx, fc.Args["status"].(*conversation.Status), fc.Args["channelKind"].(*channel.Kind), fc.Args["channelId"].(*pulid.ID), fc.Args["replyState"].(*conversation.ReplyState), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["overdue"].(*bool), fc.Args["sort"].(*model.SessionSort))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SessionConnection) graphql.Marshaler {
@@ -11260,6 +11695,61 @@ func (ec *executionContext) _Session_lastInboundAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Session_lastInboundAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Session_waitingSince(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_waitingSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Session().WaitingSince(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Session_waitingSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Session", field, true, true, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Session_suggestedCustomer(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_suggestedCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Session().SuggestedCustomer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖparleyᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Session_suggestedCustomer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Session",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SessionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SessionConnection) (ret graphql.Marshaler) {
@@ -13690,7 +14180,7 @@ func (ec *executionContext) unmarshalInputOrganizationSettingsInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"internalHistoryDays"}
+	fieldsInOrder := [...]string{"internalHistoryDays", "overdueAfterMinutes"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13704,6 +14194,13 @@ func (ec *executionContext) unmarshalInputOrganizationSettingsInput(ctx context.
 				return it, err
 			}
 			it.InternalHistoryDays = data
+		case "overdueAfterMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overdueAfterMinutes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OverdueAfterMinutes = data
 		}
 	}
 	return it, nil
@@ -13995,6 +14492,50 @@ func (ec *executionContext) unmarshalInputUpdateChannelInput(ctx context.Context
 				return it, err
 			}
 			it.ReceiveComments = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateCustomerInput(ctx context.Context, obj any) (model.UpdateCustomerInput, error) {
+	var it model.UpdateCustomerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "phones", "emails"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "phones":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phones"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phones = data
+		case "emails":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emails"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Emails = data
 		}
 	}
 	return it, nil
@@ -14330,6 +14871,16 @@ func (ec *executionContext) _Badges(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "total":
 			out.Values[i] = ec._Badges_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "externalOverdue":
+			out.Values[i] = ec._Badges_externalOverdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._Badges_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15332,6 +15883,44 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Contact_pageName(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "email":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Contact_email(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -16528,6 +17117,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeCustomers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeCustomers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16568,6 +17178,11 @@ func (ec *executionContext) _OrganizationSettings(ctx context.Context, sel ast.S
 			}
 		case "internalHistoryDays":
 			out.Values[i] = ec._OrganizationSettings_internalHistoryDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdueAfterMinutes":
+			out.Values[i] = ec._OrganizationSettings_overdueAfterMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17828,6 +18443,82 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "waitingSince":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Session_waitingSince(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "suggestedCustomer":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Session_suggestedCustomer(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19600,6 +20291,11 @@ func (ec *executionContext) unmarshalNUpdateChannelInput2parleyᚋgraphᚋmodel�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateCustomerInput2parleyᚋgraphᚋmodelᚐUpdateCustomerInput(ctx context.Context, v any) (model.UpdateCustomerInput, error) {
+	res, err := ec.unmarshalInputUpdateCustomerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
 	res, err := graphql.UnmarshalUpload(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20149,6 +20845,22 @@ func (ec *executionContext) marshalOSessionEdge2ᚖparleyᚋgraphᚋmodelᚐSess
 		return graphql.Null
 	}
 	return ec._SessionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSessionSort2ᚖparleyᚋgraphᚋmodelᚐSessionSort(ctx context.Context, v any) (*model.SessionSort, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SessionSort)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSessionSort2ᚖparleyᚋgraphᚋmodelᚐSessionSort(ctx context.Context, sel ast.SelectionSet, v *model.SessionSort) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOSessionStatus2ᚖparleyᚋentᚋconversationᚐStatus(ctx context.Context, v any) (*conversation.Status, error) {

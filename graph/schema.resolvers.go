@@ -124,6 +124,13 @@ func (r *contactResolver) PageName(ctx context.Context, obj *ent.Contact) (*stri
 	return &ch.Name, nil
 }
 
+func (r *contactResolver) Email(ctx context.Context, obj *ent.Contact) (*string, error) {
+	if r.Access.Agent(viewer(ctx)) != nil {
+		return nil, nil // a visitor's address is for the agents who answer them
+	}
+	return obj.Email, nil
+}
+
 func (r *customerResolver) Sessions(ctx context.Context, obj *ent.Customer) ([]*model.Session, error) {
 	convs, err := r.Inbox.CustomerSessions(ctx, viewer(ctx), obj)
 	if err != nil {
@@ -391,6 +398,21 @@ func (r *mutationResolver) Typing(ctx context.Context, conversationID pulid.ID) 
 	return true, nil
 }
 
+func (r *mutationResolver) UpdateCustomer(ctx context.Context, id pulid.ID, input model.UpdateCustomerInput) (*ent.Customer, error) {
+	return r.Inbox.UpdateCustomer(ctx, viewer(ctx), id, inbox.CustomerInput{Name: input.Name, Phones: input.Phones, Emails: input.Emails})
+}
+
+func (r *mutationResolver) DeleteCustomer(ctx context.Context, id pulid.ID) (bool, error) {
+	if err := r.Inbox.DeleteCustomer(ctx, viewer(ctx), id); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (r *mutationResolver) MergeCustomers(ctx context.Context, keepID pulid.ID, mergeID pulid.ID) (*ent.Customer, error) {
+	return r.Inbox.MergeCustomers(ctx, viewer(ctx), keepID, mergeID)
+}
+
 func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	return r.node(ctx, id)
 }
@@ -464,7 +486,7 @@ func (r *queryResolver) Chats(ctx context.Context, archived *bool, first *int, a
 	return conn, nil
 }
 
-func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID]) (*model.SessionConnection, error) {
+func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID], overdue *bool, sort *model.SessionSort) (*model.SessionConnection, error) {
 	f, _, err := pageSize(first, nil)
 	if err != nil {
 		return nil, err
@@ -473,14 +495,17 @@ func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Statu
 	if err != nil {
 		return nil, err
 	}
-	filter := inbox.SessionFilter{Status: status, ChannelKind: channelKind, ChannelID: channelID, ReplyState: replyState}
-	convs, more, total, err := r.Inbox.Sessions(ctx, viewer(ctx), filter, *f, cur)
+	filter := inbox.SessionFilter{Status: status, ChannelKind: channelKind, ChannelID: channelID, ReplyState: replyState, Overdue: overdue}
+	if sort != nil {
+		filter.Sort = inbox.SessionSort(*sort)
+	}
+	rows, more, total, err := r.Inbox.Sessions(ctx, viewer(ctx), filter, *f, cur)
 	if err != nil {
 		return nil, err
 	}
 	conn := &model.SessionConnection{Edges: []*model.SessionEdge{}, PageInfo: &ent.PageInfo{HasNextPage: more, HasPreviousPage: after != nil}, TotalCount: total}
-	for _, c := range convs {
-		conn.Edges = append(conn.Edges, &model.SessionEdge{Node: checkedSession(c), Cursor: sessionCursor(c)})
+	for _, row := range rows {
+		conn.Edges = append(conn.Edges, &model.SessionEdge{Node: checkedSession(row.Session), Cursor: sessionCursor(row.Cursor)})
 	}
 	if n := len(conn.Edges); n > 0 {
 		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[n-1].Cursor
@@ -626,6 +651,14 @@ func (r *sessionResolver) ReplyPolicy(ctx context.Context, obj *model.Session) (
 
 func (r *sessionResolver) Customer(ctx context.Context, obj *model.Session) (*ent.Customer, error) {
 	return r.Inbox.SessionCustomer(ctx, viewer(ctx), obj.Conversation)
+}
+
+func (r *sessionResolver) WaitingSince(ctx context.Context, obj *model.Session) (*time.Time, error) {
+	return obj.Conversation.WaitingSince, nil
+}
+
+func (r *sessionResolver) SuggestedCustomer(ctx context.Context, obj *model.Session) (*ent.Customer, error) {
+	return r.Inbox.SuggestedCustomer(ctx, viewer(ctx), obj.Conversation)
 }
 
 func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID pulid.ID) (<-chan *ent.Message, error) {

@@ -56,6 +56,8 @@ const (
 	FieldLastInboundAt = "last_inbound_at"
 	// FieldSessionUnread holds the string denoting the session_unread field in the database.
 	FieldSessionUnread = "session_unread"
+	// FieldWaitingSince holds the string denoting the waiting_since field in the database.
+	FieldWaitingSince = "waiting_since"
 	// EdgeAdmin holds the string denoting the admin edge name in mutations.
 	EdgeAdmin = "admin"
 	// EdgeMembers holds the string denoting the members edge name in mutations.
@@ -163,6 +165,7 @@ var Columns = []string{
 	FieldArchivedByID,
 	FieldLastInboundAt,
 	FieldSessionUnread,
+	FieldWaitingSince,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -370,6 +373,11 @@ func ByLastInboundAt(opts ...sql.OrderTermOption) OrderOption {
 // BySessionUnread orders the results by the session_unread field.
 func BySessionUnread(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSessionUnread, opts...).ToFunc()
+}
+
+// ByWaitingSince orders the results by the waiting_since field.
+func ByWaitingSince(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWaitingSince, opts...).ToFunc()
 }
 
 // ByAdminField orders the results by admin field.

@@ -136,6 +136,11 @@ func SessionUnread(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldSessionUnread, v))
 }
 
+// WaitingSince applies equality check predicate on the "waiting_since" field. It's identical to WaitingSinceEQ.
+func WaitingSince(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldWaitingSince, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldCreatedAt, v))
@@ -1194,6 +1199,56 @@ func SessionUnreadLT(v int) predicate.Conversation {
 // SessionUnreadLTE applies the LTE predicate on the "session_unread" field.
 func SessionUnreadLTE(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldLTE(FieldSessionUnread, v))
+}
+
+// WaitingSinceEQ applies the EQ predicate on the "waiting_since" field.
+func WaitingSinceEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldWaitingSince, v))
+}
+
+// WaitingSinceNEQ applies the NEQ predicate on the "waiting_since" field.
+func WaitingSinceNEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldWaitingSince, v))
+}
+
+// WaitingSinceIn applies the In predicate on the "waiting_since" field.
+func WaitingSinceIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldWaitingSince, vs...))
+}
+
+// WaitingSinceNotIn applies the NotIn predicate on the "waiting_since" field.
+func WaitingSinceNotIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldWaitingSince, vs...))
+}
+
+// WaitingSinceGT applies the GT predicate on the "waiting_since" field.
+func WaitingSinceGT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldWaitingSince, v))
+}
+
+// WaitingSinceGTE applies the GTE predicate on the "waiting_since" field.
+func WaitingSinceGTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldWaitingSince, v))
+}
+
+// WaitingSinceLT applies the LT predicate on the "waiting_since" field.
+func WaitingSinceLT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldWaitingSince, v))
+}
+
+// WaitingSinceLTE applies the LTE predicate on the "waiting_since" field.
+func WaitingSinceLTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldWaitingSince, v))
+}
+
+// WaitingSinceIsNil applies the IsNil predicate on the "waiting_since" field.
+func WaitingSinceIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldWaitingSince))
+}
+
+// WaitingSinceNotNil applies the NotNil predicate on the "waiting_since" field.
+func WaitingSinceNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldWaitingSince))
 }
 
 // HasAdmin applies the HasEdge predicate on the "admin" edge.

@@ -212,6 +212,7 @@ var (
 		{Name: "archived_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_inbound_at", Type: field.TypeTime, Nullable: true},
 		{Name: "session_unread", Type: field.TypeInt, Default: 0},
+		{Name: "waiting_since", Type: field.TypeTime, Nullable: true},
 		{Name: "channel_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "contact_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "admin_id", Type: field.TypeString, Nullable: true, Size: 28},
@@ -226,31 +227,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "conversations_channels_sessions",
-				Columns:    []*schema.Column{ConversationsColumns[15]},
+				Columns:    []*schema.Column{ConversationsColumns[16]},
 				RefColumns: []*schema.Column{ChannelsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_contacts_sessions",
-				Columns:    []*schema.Column{ConversationsColumns[16]},
+				Columns:    []*schema.Column{ConversationsColumns[17]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_users_admin",
-				Columns:    []*schema.Column{ConversationsColumns[17]},
-				RefColumns: []*schema.Column{UsersColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-			{
-				Symbol:     "conversations_users_assignee",
 				Columns:    []*schema.Column{ConversationsColumns[18]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "conversations_users_archived_by",
+				Symbol:     "conversations_users_assignee",
 				Columns:    []*schema.Column{ConversationsColumns[19]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "conversations_users_archived_by",
+				Columns:    []*schema.Column{ConversationsColumns[20]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -264,17 +265,22 @@ var (
 			{
 				Name:    "conversation_channel_id_contact_id",
 				Unique:  true,
-				Columns: []*schema.Column{ConversationsColumns[15], ConversationsColumns[16]},
+				Columns: []*schema.Column{ConversationsColumns[16], ConversationsColumns[17]},
 			},
 			{
 				Name:    "conversation_channel_id_status_last_message_at",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[15], ConversationsColumns[10], ConversationsColumns[8]},
+				Columns: []*schema.Column{ConversationsColumns[16], ConversationsColumns[10], ConversationsColumns[8]},
 			},
 			{
 				Name:    "conversation_kind_status_last_message_at",
 				Unique:  false,
 				Columns: []*schema.Column{ConversationsColumns[3], ConversationsColumns[10], ConversationsColumns[8]},
+			},
+			{
+				Name:    "conversation_kind_status_waiting_since",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[3], ConversationsColumns[10], ConversationsColumns[15]},
 			},
 		},
 	}

@@ -52,6 +52,10 @@ func (Conversation) Fields() []ent.Field {
 		field.Time("last_inbound_at").Optional().Nillable(),
 		// Inbound messages not yet read by any agent: one shared inbox.
 		field.Int("session_unread").Default(0),
+		// The customer's oldest unanswered message: set by the first inbound
+		// message after an agent's reply, cleared by the next reply. Kept with
+		// the message, in its transaction, so the waiting list never scans messages.
+		field.Time("waiting_since").Optional().Nillable(),
 	}
 }
 
@@ -79,6 +83,8 @@ func (Conversation) Indexes() []ent.Index {
 		// The inbox: a channel's sessions by status, newest activity first.
 		index.Fields("channel_id", "status", "last_message_at"),
 		index.Fields("kind", "status", "last_message_at"),
+		// Waiting longest first, and the overdue ones.
+		index.Fields("kind", "status", "waiting_since"),
 	}
 }
 

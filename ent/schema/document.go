@@ -25,7 +25,8 @@ func (Document) Fields() []ent.Field {
 		field.Int("seq").Immutable(),
 		field.String("number").Immutable().MaxLen(32),
 		field.String("title").NotEmpty().Validate(maxChars(300)),
-		field.String("customer_id").GoType(pulidID).Immutable(),
+		// Mutable: merging customers moves their documents.
+		field.String("customer_id").GoType(pulidID),
 		field.String("session_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		field.String("created_by_id").GoType(pulidID).Optional().Nillable().Immutable(),
 	}
@@ -34,7 +35,7 @@ func (Document) Fields() []ent.Field {
 // Edges of the Document.
 func (Document) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("customer", Customer.Type).Field("customer_id").Unique().Required().Immutable(),
+		edge.To("customer", Customer.Type).Field("customer_id").Unique().Required(),
 		edge.To("session", Conversation.Type).Field("session_id").Unique().Immutable(),
 		edge.To("created_by", User.Type).Field("created_by_id").Unique().Immutable(),
 	}

@@ -36,6 +36,10 @@ type Badges struct {
 	ExternalUnanswered int `json:"externalUnanswered"`
 	// internalUnread + externalUnread + externalUnanswered: the side-menu mark.
 	Total int `json:"total"`
+	// Open sessions whose customer has waited longer than organizationSettings.overdueAfterMinutes (muted ones too); not in total.
+	ExternalOverdue int `json:"externalOverdue"`
+	// Stable per user ("badges:" and an opaque id): lets normalised caches update it from badgesUpdated.
+	ID pulid.ID `json:"id"`
 }
 
 type CannedResponseInput struct {
@@ -125,11 +129,15 @@ type OrganizationSettings struct {
 	Plan Plan `json:"plan"`
 	// Days internal (direct and group chat) messages are kept; older ones and their files are deleted. Default 365.
 	InternalHistoryDays int `json:"internalHistoryDays"`
+	// Minutes a customer may wait for an answer before their session is overdue. Default 15.
+	OverdueAfterMinutes int `json:"overdueAfterMinutes"`
 }
 
 type OrganizationSettingsInput struct {
 	// At least 1 (and at most 36500); a day is 24 hours.
 	InternalHistoryDays *int `json:"internalHistoryDays,omitempty"`
+	// At least 1 (and at most 43200).
+	OverdueAfterMinutes *int `json:"overdueAfterMinutes,omitempty"`
 }
 
 type ReplyPolicy struct {
@@ -207,6 +215,12 @@ type UpdateChannelInput struct {
 	FileRetentionHours  *int `json:"fileRetentionHours,omitempty"`
 	// Messenger and Instagram: take comments under the page's posts into the inbox.
 	ReceiveComments *bool `json:"receiveComments,omitempty"`
+}
+
+type UpdateCustomerInput struct {
+	Name   string   `json:"name"`
+	Phones []string `json:"phones,omitempty"`
+	Emails []string `json:"emails,omitempty"`
 }
 
 type UserSettings struct {
@@ -404,6 +418,64 @@ func (e *Plan) UnmarshalJSON(b []byte) error {
 }
 
 func (e Plan) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The inbox's order.
+type SessionSort string
+
+const (
+	// The caller's pinned sessions first, then newest activity.
+	SessionSortNewest SessionSort = "NEWEST"
+	// Only sessions whose customer waits for an answer, the longest wait first.
+	SessionSortWaitingLongest SessionSort = "WAITING_LONGEST"
+)
+
+var AllSessionSort = []SessionSort{
+	SessionSortNewest,
+	SessionSortWaitingLongest,
+}
+
+func (e SessionSort) IsValid() bool {
+	switch e {
+	case SessionSortNewest, SessionSortWaitingLongest:
+		return true
+	}
+	return false
+}
+
+func (e SessionSort) String() string {
+	return string(e)
+}
+
+func (e *SessionSort) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SessionSort(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SessionSort", str)
+	}
+	return nil
+}
+
+func (e SessionSort) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SessionSort) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SessionSort) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

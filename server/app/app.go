@@ -137,6 +137,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Calls = calls.New(database.Client, a.Access, a.History, cfg.Now)
 	a.Feed = feed.New(database, a.Access, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log), cfg.Log)
 	a.Settings = settings.New(database.Client)
+	a.Inbox.Region = cfg.DefaultRegion
+	a.Inbox.OverdueAfter = a.Settings.OverdueAfter
+	a.Feed.Now, a.Feed.OverdueAfter = cfg.Now, a.Settings.OverdueAfter
 	if err := a.openFiles(ctx); err != nil {
 		database.Close()
 		return nil, err

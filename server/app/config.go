@@ -15,6 +15,7 @@ import (
 	"parley/graph/model"
 	"parley/server/channel"
 	"parley/server/chat"
+	"parley/server/inbox"
 	"parley/server/logx"
 	"parley/server/outbox"
 	"parley/server/transcribe"
@@ -66,6 +67,11 @@ type Config struct {
 	// DebugAddr is the loopback address serving net/http/pprof
 	// (PARLEY_DEBUG_ADDR); "" serves none.
 	DebugAddr string
+
+	// DefaultRegion reads phone numbers written in national form
+	// (PARLEY_DEFAULT_REGION, ISO 3166 such as DE); "" understands only
+	// international ones (+49 …).
+	DefaultRegion string
 
 	// BcryptCost is the password hashing cost (PARLEY_BCRYPT_COST; 0 means
 	// bcrypt's default). Lowering it is a load-testing knob, never for production.
@@ -132,6 +138,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogLevel:      strings.TrimSpace(getenv("PARLEY_LOG_LEVEL")),
 		LogFormat:     strings.TrimSpace(getenv("PARLEY_LOG_FORMAT")),
 		DebugAddr:     strings.TrimSpace(getenv("PARLEY_DEBUG_ADDR")),
+		DefaultRegion: strings.ToUpper(strings.TrimSpace(getenv("PARLEY_DEFAULT_REGION"))),
+	}
+	if c.DefaultRegion != "" && !inbox.ValidRegion(c.DefaultRegion) {
+		return c, fmt.Errorf("PARLEY_DEFAULT_REGION must be a region code such as DE, US or GB (or unset, for international numbers only)")
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = DefaultPublicURL(c.Addr)

@@ -31,6 +31,7 @@ var Settings = []Setting{
 	{"PARLEY_FILE_URL_SECRET", "generated once, kept in the database", "signs attachment download URLs (at least 32 characters)"},
 	{"PARLEY_TRUSTED_PROXIES", "none", "addresses or prefixes of the load balancers whose X-Forwarded-For is believed"},
 	{"PARLEY_MAX_BODY_BYTES", "1048576", "the largest JSON request body on /query (at least 1024)"},
+	{"PARLEY_DEFAULT_REGION", "none: international numbers only", "the region (ISO 3166: DE, US, GB) phone numbers in national form are read in: 0170 1234567 is +49 170 1234567 with DE"},
 	{"PARLEY_BCRYPT_COST", "10", "password hashing cost, 4-31 (a load-testing knob)"},
 	{"PARLEY_TRANSCRIBE_URL", "none", "an OpenAI-compatible transcription endpoint; unset, the local engine if installed"},
 	{"PARLEY_TRANSCRIBE_KEY", "none", "that endpoint's bearer key"},

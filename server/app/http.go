@@ -47,6 +47,8 @@ func (a *App) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write(parley.SchemaSDL)
 	})
+	// A web app fetches it like /query (a simple GET: no preflight), under the same CORS rule.
+	mux.Handle("GET "+PossibleTypesPath, a.withCORS(possibleTypesHandler(graph.NewExecutableSchema(graph.Config{}).Schema()), queryCORS))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok")
 	})

@@ -32,22 +32,42 @@ type Service struct {
 	// BadgeInterval is the least time between two badge updates of one stream.
 	BadgeInterval time.Duration
 	badges        *badgeBatcher
+	// Now is the clock sessions become overdue by.
+	Now func() time.Time
+	// OverdueAfter is how long a customer may wait before their session is
+	// overdue (the organisation's setting); nil is 15 minutes.
+	OverdueAfter func(context.Context) (time.Duration, error)
 }
 
 // New returns the feed.
 func New(d *db.DB, acc *access.Service, streams *pubsub.Streams, log *slog.Logger) *Service {
-	s := &Service{db: d, access: acc, streams: streams, log: log, BadgeInterval: 250 * time.Millisecond}
+	s := &Service{db: d, access: acc, streams: streams, log: log, BadgeInterval: 250 * time.Millisecond, Now: time.Now}
 	s.badges = &badgeBatcher{s: s, window: 10 * time.Millisecond}
 	return s
 }
 
 // Badges are the caller's marks (API.md Badges).
 type Badges struct {
+	// ID names the caller's badges, stable per user, for clients' normalised caches.
+	ID                 string
 	InternalUnread     int // unread in chats that are not muted
 	Mentions           int // unread @mentions, muted chats included
-	MutedWithUnread    int // muted chats with something unread
-	ExternalUnread     int // visible sessions in state UNREAD
+	MutedWithUnread    int // muted chats and sessions with something unread: dots, not numbers
+	ExternalUnread     int // visible sessions in state UNREAD the caller has not muted
 	ExternalUnanswered int // visible sessions in state UNANSWERED
+	// ExternalOverdue: visible open sessions whose customer has waited
+	// longer than the organisation's threshold (muted ones too: the customer
+	// waits all the same). Already in the two above, so not in Total.
+	ExternalOverdue int
+}
+
+// BadgesID is the id of the viewer's badges: "badges:" and the user id (a
+// visitor's: their session's).
+func BadgesID(v *auth.Viewer) string {
+	if v.IsVisitor() {
+		return "badges:" + string(v.VisitorSessionID)
+	}
+	return "badges:" + string(v.UserID)
 }
 
 // Total is the side-menu mark.
@@ -58,10 +78,12 @@ func (b Badges) Total() int { return b.InternalUnread + b.ExternalUnread + b.Ext
 func (s *Service) Badges(ctx context.Context, v *auth.Viewer) (_ Badges, err error) {
 	defer apperr.At("feed.Badges", &err)
 	if v.UserID == "" {
-		return Badges{}, nil
+		return Badges{ID: BadgesID(v)}, nil
 	}
 	all, err := s.badgesOf(ctx, []*auth.Viewer{v})
-	return all[v.UserID], err
+	b := all[v.UserID]
+	b.ID = BadgesID(v)
+	return b, err
 }
 
 // badgeChunk bounds the users one badge query names, well under the
@@ -126,45 +148,100 @@ func (s *Service) badgesInto(ctx context.Context, viewers []*auth.Viewer, out ma
 	if s.access.External() != nil {
 		return nil
 	}
+	cutoff, err := s.overdueCutoff(ctx)
+	if err != nil {
+		return err
+	}
 	if admins {
-		var states []struct {
-			ReplyState conversation.ReplyState `json:"reply_state"`
-			N          int                     `json:"n"`
-		}
-		if err := s.db.Conversation.Query().Where(openWithMark()).GroupBy(conversation.FieldReplyState).
-			Aggregate(entCount("n")).Scan(ctx, &states); err != nil {
+		if err := s.adminMarks(ctx, viewers, cutoff, out); err != nil {
 			return err
-		}
-		for _, v := range viewers {
-			if v.Role == user.RoleADMIN {
-				b := out[v.UserID]
-				for _, st := range states {
-					addMark(&b, st.ReplyState, st.N)
-				}
-				out[v.UserID] = b
-			}
 		}
 	}
 	if len(agents) > 0 {
-		if err := s.agentMarks(ctx, agents, out); err != nil {
+		if err := s.agentMarks(ctx, agents, cutoff, out); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// overdueCutoff is the waiting start before which a session is overdue now.
+func (s *Service) overdueCutoff(ctx context.Context) (time.Time, error) {
+	after := 15 * time.Minute
+	if s.OverdueAfter != nil {
+		d, err := s.OverdueAfter(ctx)
+		if err != nil {
+			return time.Time{}, err
+		}
+		after = d
+	}
+	return s.Now().UTC().Add(-after), nil
+}
+
+// adminMarks counts the marked open sessions for the admins, who see them
+// all: once for every admin, and then what each has muted.
+func (s *Service) adminMarks(ctx context.Context, viewers []*auth.Viewer, cutoff time.Time, out map[pulid.ID]Badges) error {
+	var states []struct {
+		ReplyState conversation.ReplyState `json:"reply_state"`
+		N          int                     `json:"n"`
+	}
+	if err := s.db.Conversation.Query().Where(openWithMark()).GroupBy(conversation.FieldReplyState).
+		Aggregate(entCount("n")).Scan(ctx, &states); err != nil {
+		return err
+	}
+	overdue, err := s.db.Conversation.Query().Where(conversation.KindEQ(conversation.KindEXTERNAL),
+		conversation.StatusEQ(conversation.StatusOPEN), conversation.WaitingSinceLTE(cutoff)).Count(ctx)
+	if err != nil {
+		return err
+	}
+	var admins []pulid.ID
+	for _, v := range viewers {
+		if v.Role == user.RoleADMIN {
+			admins = append(admins, v.UserID)
+		}
+	}
+	var muted []struct {
+		UserID pulid.ID `json:"user_id"`
+		N      int      `json:"n"`
+	}
+	if err := s.db.Member.Query().Where(member.UserIDIn(admins...), member.Muted(true),
+		member.HasConversationWith(openWithMark(), conversation.ReplyStateEQ(conversation.ReplyStateUNREAD))).
+		GroupBy(member.FieldUserID).Aggregate(entCount("n")).Scan(ctx, &muted); err != nil {
+		return err
+	}
+	for _, a := range admins {
+		b := out[a]
+		for _, st := range states {
+			addMark(&b, st.ReplyState, false, st.N)
+		}
+		b.ExternalOverdue += overdue
+		out[a] = b
+	}
+	for _, m := range muted { // a muted session is a dot, not a number
+		b := out[m.UserID]
+		b.ExternalUnread -= m.N
+		b.MutedWithUnread += m.N
+		out[m.UserID] = b
+	}
+	return nil
+}
+
 // agentMarks counts, per agent, the marked open sessions they see: those of
-// their channels and those forwarded to them, each once.
-func (s *Service) agentMarks(ctx context.Context, agents []pulid.ID, out map[pulid.ID]Badges) error {
-	args := make([]any, len(agents))
+// their channels and those forwarded to them, each once, with the agent's
+// own mute.
+func (s *Service) agentMarks(ctx context.Context, agents []pulid.ID, cutoff time.Time, out map[pulid.ID]Badges) error {
+	args := make([]any, len(agents), len(agents)+1)
 	marks := make([]string, len(agents))
 	for i, a := range agents {
 		args[i], marks[i] = string(a), fmt.Sprintf("$%d", i+1)
 	}
-	q := `SELECT u, reply_state, count(*) FROM (` +
-		access.AgentSessionsSQL(strings.Join(marks, ", "), "c.id, c.reply_state",
-			"c.status = 'OPEN' AND c.reply_state IN ('UNREAD', 'UNANSWERED')") +
-		`) seen GROUP BY u, reply_state`
+	args = append(args, cutoff)
+	q := `SELECT seen.u, seen.reply_state, COALESCE(m.muted, false), count(*),
+		sum(CASE WHEN seen.waiting_since <= $` + fmt.Sprint(len(args)) + ` THEN 1 ELSE 0 END) FROM (` +
+		access.AgentSessionsSQL(strings.Join(marks, ", "), "c.id, c.reply_state, c.waiting_since",
+			"c.status = 'OPEN' AND (c.reply_state IN ('UNREAD', 'UNANSWERED') OR c.waiting_since IS NOT NULL)") +
+		`) seen LEFT JOIN members m ON m.conversation_id = seen.id AND m.user_id = seen.u
+		GROUP BY seen.u, seen.reply_state, COALESCE(m.muted, false)`
 	rows, err := s.db.SQL.QueryContext(ctx, s.db.Rebind(q), args...)
 	if err != nil {
 		return err
@@ -172,15 +249,17 @@ func (s *Service) agentMarks(ctx context.Context, agents []pulid.ID, out map[pul
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			u     string
-			state conversation.ReplyState
-			n     int
+			u        string
+			state    conversation.ReplyState
+			muted    bool
+			n, overd int
 		)
-		if err := rows.Scan(&u, &state, &n); err != nil {
+		if err := rows.Scan(&u, &state, &muted, &n, &overd); err != nil {
 			return err
 		}
 		b := out[pulid.ID(u)]
-		addMark(&b, state, n)
+		addMark(&b, state, muted, n)
+		b.ExternalOverdue += overd
 		out[pulid.ID(u)] = b
 	}
 	return rows.Err()
@@ -191,11 +270,14 @@ func openWithMark() predicate.Conversation {
 		conversation.ReplyStateIn(conversation.ReplyStateUNREAD, conversation.ReplyStateUNANSWERED))
 }
 
-func addMark(b *Badges, state conversation.ReplyState, n int) {
-	switch state {
-	case conversation.ReplyStateUNREAD:
+// addMark counts n sessions in a state; muted unread ones are dots.
+func addMark(b *Badges, state conversation.ReplyState, muted bool, n int) {
+	switch {
+	case state == conversation.ReplyStateUNREAD && muted:
+		b.MutedWithUnread += n
+	case state == conversation.ReplyStateUNREAD:
 		b.ExternalUnread += n
-	case conversation.ReplyStateUNANSWERED:
+	case state == conversation.ReplyStateUNANSWERED:
 		b.ExternalUnanswered += n
 	}
 }

@@ -133,6 +133,7 @@ func (e *eventSink[T]) Fire(ctx context.Context) []T {
 		}
 		return nil
 	}
+	b.ID = BadgesID(e.v)
 	return []T{e.convert(Event{Cursor: e.cursor, Type: events.BadgesUpdated, Badges: &b})}
 }
 

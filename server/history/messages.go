@@ -175,15 +175,21 @@ func (tx *Tx) System(ctx context.Context, conv *ent.Conversation, text string, a
 }
 
 // sessionChange updates a session's state with a message written to it:
-// a customer's message makes it UNREAD, an agent's reply ANSWERED, and
-// either reopens it. Notes and system messages change nothing.
+// a customer's message makes it UNREAD (and starts the wait, if the
+// customer was not waiting yet), an agent's reply ANSWERED (and ends the
+// wait), and either reopens it. Notes and system messages change nothing.
 func (tx *Tx) sessionChange(ctx context.Context, conv *ent.Conversation, spec MessageSpec, now time.Time) error {
 	u := tx.Conversation.UpdateOneID(conv.ID)
 	switch {
 	case spec.Direction == message.DirectionINBOUND:
 		u.SetReplyState(conversation.ReplyStateUNREAD).SetLastInboundAt(now).AddSessionUnread(1)
+		// Only the first message of a wait sets it (the row is locked since nextSeq).
+		if err := tx.Conversation.Update().Where(conversation.ID(conv.ID), conversation.WaitingSinceIsNil()).
+			SetWaitingSince(now).Exec(ctx); err != nil {
+			return err
+		}
 	case spec.Direction == message.DirectionOUTBOUND && !spec.AgentsOnly:
-		u.SetReplyState(conversation.ReplyStateANSWERED).SetSessionUnread(0)
+		u.SetReplyState(conversation.ReplyStateANSWERED).SetSessionUnread(0).ClearWaitingSince()
 	default:
 		return nil
 	}
@@ -243,10 +249,39 @@ func (tx *Tx) unanswerIfFailed(ctx context.Context, conv *ent.Conversation) erro
 	if err != nil || answered {
 		return err
 	}
+	// The customer waits again, since their first message after the last
+	// reply that did not fail.
+	since, err := tx.waitStart(ctx, conv.ID)
+	if err != nil {
+		return err
+	}
 	n, err := tx.Conversation.Update().Where(conversation.ID(conv.ID), conversation.ReplyStateEQ(conversation.ReplyStateANSWERED)).
-		SetReplyState(conversation.ReplyStateUNANSWERED).Save(ctx)
+		SetReplyState(conversation.ReplyStateUNANSWERED).SetNillableWaitingSince(since).Save(ctx)
 	if err == nil && n > 0 {
 		tx.Emit(ConversationEvent(events.ConversationUpdated, cur))
 	}
 	return err
+}
+
+// waitStart is when the customer's first message after the last reply that
+// did not fail was written (nil: none).
+func (tx *Tx) waitStart(ctx context.Context, convID pulid.ID) (*time.Time, error) {
+	after := int64(0)
+	last, err := tx.Message.Query().Where(message.ConversationID(convID), message.DirectionEQ(message.DirectionOUTBOUND),
+		message.AgentsOnly(false), message.StatusNEQ(message.StatusFAILED)).Order(ent.Desc(message.FieldSeq)).First(ctx)
+	switch {
+	case err == nil:
+		after = last.Seq
+	case !ent.IsNotFound(err):
+		return nil, err
+	}
+	first, err := tx.Message.Query().Where(message.ConversationID(convID), message.DirectionEQ(message.DirectionINBOUND),
+		message.SeqGT(after)).Order(ent.Asc(message.FieldSeq)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &first.CreatedAt, nil
 }

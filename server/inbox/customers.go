@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"parley/ent"
 	"parley/ent/contact"
@@ -33,36 +32,57 @@ func (s *Service) CreateCustomer(ctx context.Context, v *auth.Viewer, in Custome
 	if err := s.access.Agent(v); err != nil {
 		return nil, err
 	}
-	name := strings.TrimSpace(in.Name)
+	name, phones, emails, err := s.customerFields(in)
+	if err != nil {
+		return nil, err
+	}
+	var c *ent.Customer
+	err = s.history.Write(ctx, func(tx *history.Tx) error {
+		c, err = tx.Customer.Create().SetID(pulid.MustNew("cu")).SetName(name).SetPhones(phones).SetEmails(emails).
+			SetSearchText(searchText(name, phones, emails)).Save(ctx)
+		if err != nil {
+			return err
+		}
+		return s.tellSuggested(ctx, tx, phones, emails)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.Unwrap(), nil
+}
+
+// customerFields checks and normalises a customer record as entered:
+// phone numbers in E.164, e-mail addresses lower-cased, each once.
+func (s *Service) customerFields(in CustomerInput) (name string, phones, emails []string, err error) {
+	name = strings.TrimSpace(in.Name)
 	if name == "" || textLen(name) > 200 {
-		return nil, apperr.BadInput("a customer's name must be 1 to 200 characters").With("field", "name")
+		return "", nil, nil, apperr.BadInput("a customer's name must be 1 to 200 characters").With("field", "name")
 	}
 	if len(in.Phones) > maxContactPoints || len(in.Emails) > maxContactPoints {
-		return nil, apperr.BadInput("a customer has at most %d phone numbers and %d e-mail addresses", maxContactPoints, maxContactPoints)
+		return "", nil, nil, apperr.BadInput("a customer has at most %d phone numbers and %d e-mail addresses", maxContactPoints, maxContactPoints)
 	}
-	var phones, emails []string
+	phones, emails = []string{}, []string{}
 	for _, p := range in.Phones {
-		n, ok := NormalizePhone(p)
+		n, ok := NormalizePhone(p, s.Region)
 		if !ok {
-			return nil, apperr.BadInput("%q is not a phone number", p).With("field", "phones")
+			return "", nil, nil, apperr.BadInput("a phone number is not one (international form +49 …, or national with PARLEY_DEFAULT_REGION)").With("field", "phones")
 		}
 		phones = appendNew(phones, n)
 	}
 	for _, e := range in.Emails {
-		e = strings.ToLower(strings.TrimSpace(e))
-		if at := strings.IndexByte(e, '@'); at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t") || textLen(e) > 320 {
-			return nil, apperr.BadInput("%q is not an e-mail address", e).With("field", "emails")
+		e, ok := normalizeEmail(e)
+		if !ok {
+			return "", nil, nil, apperr.BadInput("an e-mail address is not one").With("field", "emails")
 		}
 		emails = appendNew(emails, e)
 	}
-	if phones == nil {
-		phones = []string{}
-	}
-	if emails == nil {
-		emails = []string{}
-	}
-	return s.db.Customer.Create().SetID(pulid.MustNew("cu")).SetName(name).SetPhones(phones).SetEmails(emails).
-		SetSearchText(searchText(name, phones, emails)).Save(ctx)
+	return name, phones, emails, nil
+}
+
+func normalizeEmail(e string) (string, bool) {
+	e = strings.ToLower(strings.TrimSpace(e))
+	at := strings.IndexByte(e, '@')
+	return e, at > 0 && at < len(e)-1 && !strings.ContainsAny(e, " \t") && textLen(e) <= 320
 }
 
 // maxContactPoints bounds a customer's phone numbers and e-mail addresses.
@@ -90,9 +110,13 @@ func (s *Service) CustomersQuery(v *auth.Viewer, search string) (_ *ent.Customer
 		return q, nil
 	}
 	match := customer.SearchTextContains(term)
-	// "+1 (555) 010-99" finds the number however it was written.
-	if d := digits(term); len(d) >= 3 && strings.Trim(term, "0123456789+ -().") == "" {
+	// "+1 (555) 010-99" finds the number however it was written, and a
+	// whole number in national form (0170 1234567) as its E.164 digits.
+	if d := digits(term); len(d) >= 3 && strings.Trim(term, "0123456789+ -()./") == "" {
 		match = customer.Or(match, customer.SearchTextContains(d))
+		if e164, ok := NormalizePhone(term, s.Region); ok && digits(e164) != d {
+			match = customer.Or(match, customer.SearchTextContains(digits(e164)))
+		}
 	}
 	return q.Where(match), nil
 }
@@ -271,25 +295,6 @@ func (s *Service) Document(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ 
 func (s *Service) CustomerDocuments(ctx context.Context, c *ent.Customer) (_ []*ent.Document, err error) {
 	defer apperr.At("inbox.CustomerDocuments", &err)
 	return s.db.Document.Query().Where(document.CustomerID(c.ID)).Order(ent.Desc(document.FieldCreatedAt), ent.Desc(document.FieldID)).All(ctx)
-}
-
-// NormalizePhone keeps a leading + and the digits of a phone number.
-func NormalizePhone(p string) (string, bool) {
-	p = strings.TrimSpace(p)
-	plus := strings.HasPrefix(p, "+")
-	for _, r := range p {
-		if !unicode.IsDigit(r) && !strings.ContainsRune("+ -().", r) {
-			return "", false
-		}
-	}
-	d := digits(p)
-	if len(d) < 5 || len(d) > 20 {
-		return "", false
-	}
-	if plus {
-		return "+" + d, true
-	}
-	return d, true
 }
 
 func digits(s string) string {

@@ -6,6 +6,7 @@
 package inbox
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -44,6 +45,12 @@ type Service struct {
 	Profilers map[channel.Kind]channel.Profiler
 	// Readers tell customers an agent read their messages, by kind.
 	Readers map[channel.Kind]channel.Reader
+	// Region reads phone numbers written in national form (ISO 3166, "DE");
+	// "" understands only international forms.
+	Region string
+	// OverdueAfter is how long a customer may wait before their session is
+	// overdue (the organisation's setting); nil is DefaultOverdueAfter.
+	OverdueAfter func(context.Context) (time.Duration, error)
 }
 
 // New returns the inbox.

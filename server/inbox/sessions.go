@@ -16,7 +16,6 @@ import (
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
-	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/history"
@@ -177,58 +176,6 @@ func (s *Service) findOrCreateSession(ctx context.Context, tx *history.Tx, chann
 	}
 	conv, err := tx.Conversation.Get(ctx, id)
 	return conv, id == newID, err
-}
-
-// SessionFilter narrows the inbox.
-type SessionFilter struct {
-	Status      *conversation.Status
-	ChannelKind *entchannel.Kind
-	ChannelID   *pulid.ID
-	ReplyState  *conversation.ReplyState
-}
-
-// SessionCursor is a position in the inbox.
-type SessionCursor struct {
-	At time.Time
-	ID pulid.ID
-}
-
-// Sessions lists the sessions the viewer may see, newest activity first.
-func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, f SessionFilter, first int, after *SessionCursor) (_ []*ent.Conversation, _ bool, _ int, err error) {
-	defer apperr.At("inbox.Sessions", &err)
-	if err := s.access.Agent(v); err != nil {
-		return nil, false, 0, err
-	}
-	q := s.db.Conversation.Query().Where(access.VisibleSessions(v), announced)
-	if f.Status != nil {
-		q.Where(conversation.StatusEQ(*f.Status))
-	}
-	if f.ChannelID != nil {
-		q.Where(conversation.ChannelID(*f.ChannelID))
-	}
-	if f.ChannelKind != nil {
-		q.Where(conversation.HasChannelWith(entchannel.KindEQ(*f.ChannelKind)))
-	}
-	if f.ReplyState != nil {
-		q.Where(conversation.ReplyStateEQ(*f.ReplyState))
-	}
-	total, err := q.Clone().Count(ctx)
-	if err != nil {
-		return nil, false, 0, err
-	}
-	if after != nil {
-		q.Where(conversation.Or(conversation.LastMessageAtLT(after.At),
-			conversation.And(conversation.LastMessageAt(after.At), conversation.IDLT(after.ID))))
-	}
-	rows, err := q.Order(ent.Desc(conversation.FieldLastMessageAt), ent.Desc(conversation.FieldID)).Limit(first + 1).All(ctx)
-	if err != nil {
-		return nil, false, 0, err
-	}
-	more := len(rows) > first
-	if more {
-		rows = rows[:first]
-	}
-	return rows, more, total, nil
 }
 
 // agent refuses visitors and members: external chat is for agents and admins.

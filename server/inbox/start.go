@@ -169,9 +169,9 @@ func (s *Service) recipient(ctx context.Context, ch *ent.Channel, cust *ent.Cust
 	default:
 		return ContactInfo{}, nil, apperr.BadInput("give a phone number (to) or a customer with one").With("field", "to")
 	}
-	phone, ok := NormalizePhone(raw)
+	phone, ok := NormalizePhone(raw, s.Region)
 	if !ok {
-		return ContactInfo{}, nil, apperr.BadInput("%q is not a phone number", raw).With("field", "to")
+		return ContactInfo{}, nil, apperr.BadInput("to is not a phone number (international form +49 …, or national with PARLEY_DEFAULT_REGION)").With("field", "to")
 	}
 	// WhatsApp names a customer by their number without the plus (wa_id):
 	// the contact a template starts is the one whose answers arrive.

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strconv"
+	"time"
 
 	"parley/ent"
 	"parley/ent/setting"
@@ -23,6 +24,9 @@ const (
 	// FileURLSecretKey is the generated download URL secret, when
 	// PARLEY_FILE_URL_SECRET does not give one.
 	FileURLSecretKey = "files.url_secret"
+	// OverdueAfterMinutesKey is how many minutes a customer may wait for an
+	// answer before their session is overdue.
+	OverdueAfterMinutesKey = "inbox.overdue_after_minutes"
 )
 
 // Defaults and bounds (API.md: internal history is kept 1 year).
@@ -31,6 +35,11 @@ const (
 	MinInternalHistoryDays     = 1
 	// MaxInternalHistoryDays keeps cut-off arithmetic far from overflow.
 	MaxInternalHistoryDays = 36500
+
+	DefaultOverdueAfterMinutes = 15
+	MinOverdueAfterMinutes     = 1
+	// MaxOverdueAfterMinutes is 30 days.
+	MaxOverdueAfterMinutes = 43200
 )
 
 // Service reads and writes settings.
@@ -42,11 +51,13 @@ func New(db *ent.Client) *Service { return &Service{db: db} }
 // Organization is what an admin sees and changes.
 type Organization struct {
 	InternalHistoryDays int
+	OverdueAfterMinutes int
 }
 
 // OrganizationUpdate is a change; nil fields stay as they are.
 type OrganizationUpdate struct {
 	InternalHistoryDays *int
+	OverdueAfterMinutes *int
 }
 
 // Organization returns the organisation's settings; admins only.
@@ -59,7 +70,11 @@ func (s *Service) Organization(ctx context.Context, v *auth.Viewer) (Organizatio
 
 func (s *Service) organization(ctx context.Context) (Organization, error) {
 	days, err := s.InternalHistoryDays(ctx)
-	return Organization{InternalHistoryDays: days}, err
+	if err != nil {
+		return Organization{}, err
+	}
+	mins, err := s.overdueAfterMinutes(ctx)
+	return Organization{InternalHistoryDays: days, OverdueAfterMinutes: mins}, err
 }
 
 // UpdateOrganization changes the organisation's settings; admins only.
@@ -73,6 +88,15 @@ func (s *Service) UpdateOrganization(ctx context.Context, v *auth.Viewer, in Org
 				With("field", "internalHistoryDays")
 		}
 		if err := s.set(ctx, InternalHistoryDaysKey, strconv.Itoa(*d)); err != nil {
+			return Organization{}, err
+		}
+	}
+	if m := in.OverdueAfterMinutes; m != nil {
+		if *m < MinOverdueAfterMinutes || *m > MaxOverdueAfterMinutes {
+			return Organization{}, apperr.BadInput("overdueAfterMinutes must be between %d and %d", MinOverdueAfterMinutes, MaxOverdueAfterMinutes).
+				With("field", "overdueAfterMinutes")
+		}
+		if err := s.set(ctx, OverdueAfterMinutesKey, strconv.Itoa(*m)); err != nil {
 			return Organization{}, err
 		}
 	}
@@ -90,6 +114,25 @@ func (s *Service) InternalHistoryDays(ctx context.Context) (int, error) {
 		// Written by hand and wrong: keep the safe default rather than
 		// deleting history on a typo.
 		return DefaultInternalHistoryDays, nil
+	}
+	return n, nil
+}
+
+// OverdueAfter is how long a customer may wait for an answer before their
+// session is overdue.
+func (s *Service) OverdueAfter(ctx context.Context) (time.Duration, error) {
+	m, err := s.overdueAfterMinutes(ctx)
+	return time.Duration(m) * time.Minute, err
+}
+
+func (s *Service) overdueAfterMinutes(ctx context.Context) (int, error) {
+	v, ok, err := s.get(ctx, OverdueAfterMinutesKey)
+	if err != nil || !ok {
+		return DefaultOverdueAfterMinutes, err
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < MinOverdueAfterMinutes || n > MaxOverdueAfterMinutes {
+		return DefaultOverdueAfterMinutes, nil
 	}
 	return n, nil
 }
