@@ -36,6 +36,12 @@ type User struct {
 	SoundEnabled bool `json:"sound_enabled,omitempty"`
 	// PopupEnabled holds the value of the "popup_enabled" field.
 	PopupEnabled bool `json:"popup_enabled,omitempty"`
+	// Active holds the value of the "active" field.
+	Active bool `json:"active,omitempty"`
+	// AvatarKey holds the value of the "avatar_key" field.
+	AvatarKey *string `json:"-"`
+	// AvatarContentType holds the value of the "avatar_content_type" field.
+	AvatarContentType *string `json:"avatar_content_type,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -119,9 +125,9 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldID:
 			values[i] = new(pulid.ID)
-		case user.FieldSoundEnabled, user.FieldPopupEnabled:
+		case user.FieldSoundEnabled, user.FieldPopupEnabled, user.FieldActive:
 			values[i] = new(sql.NullBool)
-		case user.FieldName, user.FieldEmail, user.FieldExtension, user.FieldRole, user.FieldPasswordHash:
+		case user.FieldName, user.FieldEmail, user.FieldExtension, user.FieldRole, user.FieldPasswordHash, user.FieldAvatarKey, user.FieldAvatarContentType:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -200,6 +206,26 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field popup_enabled", values[i])
 			} else if value.Valid {
 				_m.PopupEnabled = value.Bool
+			}
+		case user.FieldActive:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field active", values[i])
+			} else if value.Valid {
+				_m.Active = value.Bool
+			}
+		case user.FieldAvatarKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field avatar_key", values[i])
+			} else if value.Valid {
+				_m.AvatarKey = new(string)
+				*_m.AvatarKey = value.String
+			}
+		case user.FieldAvatarContentType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field avatar_content_type", values[i])
+			} else if value.Valid {
+				_m.AvatarContentType = new(string)
+				*_m.AvatarContentType = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -289,6 +315,16 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("popup_enabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PopupEnabled))
+	builder.WriteString(", ")
+	builder.WriteString("active=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Active))
+	builder.WriteString(", ")
+	builder.WriteString("avatar_key=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.AvatarContentType; v != nil {
+		builder.WriteString("avatar_content_type=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

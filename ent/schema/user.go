@@ -28,6 +28,11 @@ func (User) Fields() []ent.Field {
 		field.String("password_hash").Sensitive(),
 		field.Bool("sound_enabled").Default(true),
 		field.Bool("popup_enabled").Default(true),
+		// A deactivated user cannot log in; their name stays on their history.
+		field.Bool("active").Default(true),
+		// The avatar image in blob storage, and its sniffed type.
+		field.String("avatar_key").Optional().Nillable().Sensitive(),
+		field.String("avatar_content_type").Optional().Nillable(),
 	}
 }
 

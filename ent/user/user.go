@@ -36,6 +36,12 @@ const (
 	FieldSoundEnabled = "sound_enabled"
 	// FieldPopupEnabled holds the string denoting the popup_enabled field in the database.
 	FieldPopupEnabled = "popup_enabled"
+	// FieldActive holds the string denoting the active field in the database.
+	FieldActive = "active"
+	// FieldAvatarKey holds the string denoting the avatar_key field in the database.
+	FieldAvatarKey = "avatar_key"
+	// FieldAvatarContentType holds the string denoting the avatar_content_type field in the database.
+	FieldAvatarContentType = "avatar_content_type"
 	// EdgeTokens holds the string denoting the tokens edge name in mutations.
 	EdgeTokens = "tokens"
 	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
@@ -93,6 +99,9 @@ var Columns = []string{
 	FieldPasswordHash,
 	FieldSoundEnabled,
 	FieldPopupEnabled,
+	FieldActive,
+	FieldAvatarKey,
+	FieldAvatarContentType,
 }
 
 var (
@@ -131,6 +140,8 @@ var (
 	DefaultSoundEnabled bool
 	// DefaultPopupEnabled holds the default value on creation for the "popup_enabled" field.
 	DefaultPopupEnabled bool
+	// DefaultActive holds the default value on creation for the "active" field.
+	DefaultActive bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -215,6 +226,21 @@ func BySoundEnabled(opts ...sql.OrderTermOption) OrderOption {
 // ByPopupEnabled orders the results by the popup_enabled field.
 func ByPopupEnabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPopupEnabled, opts...).ToFunc()
+}
+
+// ByActive orders the results by the active field.
+func ByActive(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActive, opts...).ToFunc()
+}
+
+// ByAvatarKey orders the results by the avatar_key field.
+func ByAvatarKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAvatarKey, opts...).ToFunc()
+}
+
+// ByAvatarContentType orders the results by the avatar_content_type field.
+func ByAvatarContentType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAvatarContentType, opts...).ToFunc()
 }
 
 // ByTokensCount orders the results by tokens count.

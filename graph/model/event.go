@@ -10,4 +10,5 @@ type Event struct {
 	Message      *ent.Message
 	Badges       *Badges
 	Call         *ent.Call
+	User         *ent.User
 }

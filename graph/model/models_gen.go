@@ -131,6 +131,14 @@ type OrganizationSettingsInput struct {
 	InternalHistoryDays *int `json:"internalHistoryDays,omitempty"`
 }
 
+// Omitted fields stay as they are; an empty extension removes it.
+type ProfileInput struct {
+	// 1 to 200 characters.
+	Name *string `json:"name,omitempty"`
+	// At most 32 characters, unique.
+	Extension *string `json:"extension,omitempty"`
+}
+
 type ReplyPolicy struct {
 	CanReply bool `json:"canReply"`
 	// Why not, when canReply is false: the error code a send would get.
@@ -198,6 +206,16 @@ type UpdateChannelInput struct {
 	FileRetentionHours  *int `json:"fileRetentionHours,omitempty"`
 	// Messenger and Instagram: take comments under the page's posts into the inbox.
 	ReceiveComments *bool `json:"receiveComments,omitempty"`
+}
+
+// Omitted fields stay as they are; an empty extension removes it.
+type UpdateUserInput struct {
+	Name      *string `json:"name,omitempty"`
+	Extension *string `json:"extension,omitempty"`
+	// An agent made a member loses their channels, and the sessions forwarded to
+	// them go back to their channels' agents. Their open sockets reconnect with
+	// the new role.
+	Role *user.Role `json:"role,omitempty"`
 }
 
 type UserSettings struct {
@@ -280,6 +298,8 @@ const (
 	EventTypeBadgesUpdated       EventType = "BADGES_UPDATED"
 	EventTypeCallUpdated         EventType = "CALL_UPDATED"
 	EventTypeResyncRequired      EventType = "RESYNC_REQUIRED"
+	// A colleague's name, extension, avatar, role or active state changed (sent to every colleague).
+	EventTypeUserUpdated EventType = "USER_UPDATED"
 )
 
 var AllEventType = []EventType{
@@ -291,11 +311,12 @@ var AllEventType = []EventType{
 	EventTypeBadgesUpdated,
 	EventTypeCallUpdated,
 	EventTypeResyncRequired,
+	EventTypeUserUpdated,
 }
 
 func (e EventType) IsValid() bool {
 	switch e {
-	case EventTypeMessageAdded, EventTypeMessageUpdated, EventTypeConversationAdded, EventTypeConversationUpdated, EventTypeConversationRemoved, EventTypeBadgesUpdated, EventTypeCallUpdated, EventTypeResyncRequired:
+	case EventTypeMessageAdded, EventTypeMessageUpdated, EventTypeConversationAdded, EventTypeConversationUpdated, EventTypeConversationRemoved, EventTypeBadgesUpdated, EventTypeCallUpdated, EventTypeResyncRequired, EventTypeUserUpdated:
 		return true
 	}
 	return false

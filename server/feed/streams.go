@@ -22,6 +22,7 @@ type Event struct {
 	Member       *ent.Member
 	Message      *ent.Message
 	Call         *ent.Call
+	User         *ent.User
 	Badges       *Badges
 }
 
@@ -118,7 +119,7 @@ func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
 		return nil
 	}
 	return []T{e.convert(Event{Cursor: e.cursor, Type: d.Type, Conversation: d.Conversation,
-		Member: d.Member, Message: d.Message, Call: d.Call})}
+		Member: d.Member, Message: d.Message, Call: d.Call, User: d.User})}
 }
 
 func (e *eventSink[T]) Fire(ctx context.Context) []T {
@@ -154,5 +155,5 @@ type noTimer struct{}
 func (noTimer) Due() <-chan time.Time { return nil }
 
 func movesBadges(t events.Type) bool {
-	return t != events.CallUpdated && t != events.MessageUpdated
+	return t != events.CallUpdated && t != events.MessageUpdated && t != events.UserUpdated
 }

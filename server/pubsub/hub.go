@@ -17,9 +17,11 @@ type Delivery struct {
 	ConversationID pulid.ID
 	Conversation   *ent.Conversation
 	// Member is the receiver's own row of the conversation, when it has one.
-	Member     *ent.Member
-	Message    *ent.Message
-	Call       *ent.Call
+	Member  *ent.Member
+	Message *ent.Message
+	Call    *ent.Call
+	// User is the colleague a USER_UPDATED is about.
+	User       *ent.User
 	AgentsOnly bool
 	// Resync marks a delivery that tells the client it missed more than the log keeps.
 	Resync bool
