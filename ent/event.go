@@ -32,6 +32,8 @@ type Event struct {
 	MessageID *pulid.ID `json:"message_id,omitempty"`
 	// CallID holds the value of the "call_id" field.
 	CallID *pulid.ID `json:"call_id,omitempty"`
+	// SubjectID holds the value of the "subject_id" field.
+	SubjectID *pulid.ID `json:"subject_id,omitempty"`
 	// AgentsOnly holds the value of the "agents_only" field.
 	AgentsOnly   bool `json:"agents_only,omitempty"`
 	selectValues sql.SelectValues
@@ -42,7 +44,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case event.FieldUserID, event.FieldConversationID, event.FieldChannelID, event.FieldMessageID, event.FieldCallID:
+		case event.FieldUserID, event.FieldConversationID, event.FieldChannelID, event.FieldMessageID, event.FieldCallID, event.FieldSubjectID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case event.FieldAgentsOnly:
 			values[i] = new(sql.NullBool)
@@ -120,6 +122,13 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 				_m.CallID = new(pulid.ID)
 				*_m.CallID = *value.S.(*pulid.ID)
 			}
+		case event.FieldSubjectID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field subject_id", values[i])
+			} else if value.Valid {
+				_m.SubjectID = new(pulid.ID)
+				*_m.SubjectID = *value.S.(*pulid.ID)
+			}
 		case event.FieldAgentsOnly:
 			if value, ok := values[i].(*sql.NullBool); !ok {
 				return fmt.Errorf("unexpected type %T for field agents_only", values[i])
@@ -190,6 +199,11 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	if v := _m.CallID; v != nil {
 		builder.WriteString("call_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.SubjectID; v != nil {
+		builder.WriteString("subject_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

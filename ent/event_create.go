@@ -113,6 +113,20 @@ func (_c *EventCreate) SetNillableCallID(v *pulid.ID) *EventCreate {
 	return _c
 }
 
+// SetSubjectID sets the "subject_id" field.
+func (_c *EventCreate) SetSubjectID(v pulid.ID) *EventCreate {
+	_c.mutation.SetSubjectID(v)
+	return _c
+}
+
+// SetNillableSubjectID sets the "subject_id" field if the given value is not nil.
+func (_c *EventCreate) SetNillableSubjectID(v *pulid.ID) *EventCreate {
+	if v != nil {
+		_c.SetSubjectID(*v)
+	}
+	return _c
+}
+
 // SetAgentsOnly sets the "agents_only" field.
 func (_c *EventCreate) SetAgentsOnly(v bool) *EventCreate {
 	_c.mutation.SetAgentsOnly(v)
@@ -255,6 +269,10 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_spec.SetField(event.FieldCallID, field.TypeString, value)
 		_node.CallID = &value
 	}
+	if value, ok := _c.mutation.SubjectID(); ok {
+		_spec.SetField(event.FieldSubjectID, field.TypeString, value)
+		_node.SubjectID = &value
+	}
 	if value, ok := _c.mutation.AgentsOnly(); ok {
 		_spec.SetField(event.FieldAgentsOnly, field.TypeBool, value)
 		_node.AgentsOnly = value
@@ -348,6 +366,9 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		}
 		if _, exists := u.create.mutation.CallID(); exists {
 			s.SetIgnore(event.FieldCallID)
+		}
+		if _, exists := u.create.mutation.SubjectID(); exists {
+			s.SetIgnore(event.FieldSubjectID)
 		}
 		if _, exists := u.create.mutation.AgentsOnly(); exists {
 			s.SetIgnore(event.FieldAgentsOnly)
@@ -585,6 +606,9 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			}
 			if _, exists := b.mutation.CallID(); exists {
 				s.SetIgnore(event.FieldCallID)
+			}
+			if _, exists := b.mutation.SubjectID(); exists {
+				s.SetIgnore(event.FieldSubjectID)
 			}
 			if _, exists := b.mutation.AgentsOnly(); exists {
 				s.SetIgnore(event.FieldAgentsOnly)

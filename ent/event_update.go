@@ -90,6 +90,9 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.CallIDCleared() {
 		_spec.ClearField(event.FieldCallID, field.TypeString)
 	}
+	if _u.mutation.SubjectIDCleared() {
+		_spec.ClearField(event.FieldSubjectID, field.TypeString)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -203,6 +206,9 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if _u.mutation.CallIDCleared() {
 		_spec.ClearField(event.FieldCallID, field.TypeString)
+	}
+	if _u.mutation.SubjectIDCleared() {
+		_spec.ClearField(event.FieldSubjectID, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Event{config: _u.config}

@@ -1627,6 +1627,16 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, user.FieldLastSeenAt)
 				fieldSeen[user.FieldLastSeenAt] = struct{}{}
 			}
+		case "active":
+			if _, ok := fieldSeen[user.FieldActive]; !ok {
+				selectedFields = append(selectedFields, user.FieldActive)
+				fieldSeen[user.FieldActive] = struct{}{}
+			}
+		case "avatarContentType":
+			if _, ok := fieldSeen[user.FieldAvatarContentType]; !ok {
+				selectedFields = append(selectedFields, user.FieldAvatarContentType)
+				fieldSeen[user.FieldAvatarContentType] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -10120,6 +10120,7 @@ type EventMutation struct {
 	channel_id      *pulid.ID
 	message_id      *pulid.ID
 	call_id         *pulid.ID
+	subject_id      *pulid.ID
 	agents_only     *bool
 	clearedFields   map[string]struct{}
 	done            bool
@@ -10548,6 +10549,55 @@ func (m *EventMutation) ResetCallID() {
 	delete(m.clearedFields, event.FieldCallID)
 }
 
+// SetSubjectID sets the "subject_id" field.
+func (m *EventMutation) SetSubjectID(pu pulid.ID) {
+	m.subject_id = &pu
+}
+
+// SubjectID returns the value of the "subject_id" field in the mutation.
+func (m *EventMutation) SubjectID() (r pulid.ID, exists bool) {
+	v := m.subject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectID returns the old "subject_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldSubjectID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectID: %w", err)
+	}
+	return oldValue.SubjectID, nil
+}
+
+// ClearSubjectID clears the value of the "subject_id" field.
+func (m *EventMutation) ClearSubjectID() {
+	m.subject_id = nil
+	m.clearedFields[event.FieldSubjectID] = struct{}{}
+}
+
+// SubjectIDCleared returns if the "subject_id" field was cleared in this mutation.
+func (m *EventMutation) SubjectIDCleared() bool {
+	_, ok := m.clearedFields[event.FieldSubjectID]
+	return ok
+}
+
+// ResetSubjectID resets all changes to the "subject_id" field.
+func (m *EventMutation) ResetSubjectID() {
+	m.subject_id = nil
+	delete(m.clearedFields, event.FieldSubjectID)
+}
+
 // SetAgentsOnly sets the "agents_only" field.
 func (m *EventMutation) SetAgentsOnly(b bool) {
 	m.agents_only = &b
@@ -10618,7 +10668,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, event.FieldCreatedAt)
 	}
@@ -10639,6 +10689,9 @@ func (m *EventMutation) Fields() []string {
 	}
 	if m.call_id != nil {
 		fields = append(fields, event.FieldCallID)
+	}
+	if m.subject_id != nil {
+		fields = append(fields, event.FieldSubjectID)
 	}
 	if m.agents_only != nil {
 		fields = append(fields, event.FieldAgentsOnly)
@@ -10665,6 +10718,8 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.MessageID()
 	case event.FieldCallID:
 		return m.CallID()
+	case event.FieldSubjectID:
+		return m.SubjectID()
 	case event.FieldAgentsOnly:
 		return m.AgentsOnly()
 	}
@@ -10690,6 +10745,8 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldMessageID(ctx)
 	case event.FieldCallID:
 		return m.OldCallID(ctx)
+	case event.FieldSubjectID:
+		return m.OldSubjectID(ctx)
 	case event.FieldAgentsOnly:
 		return m.OldAgentsOnly(ctx)
 	}
@@ -10750,6 +10807,13 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCallID(v)
 		return nil
+	case event.FieldSubjectID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectID(v)
+		return nil
 	case event.FieldAgentsOnly:
 		v, ok := value.(bool)
 		if !ok {
@@ -10802,6 +10866,9 @@ func (m *EventMutation) ClearedFields() []string {
 	if m.FieldCleared(event.FieldCallID) {
 		fields = append(fields, event.FieldCallID)
 	}
+	if m.FieldCleared(event.FieldSubjectID) {
+		fields = append(fields, event.FieldSubjectID)
+	}
 	return fields
 }
 
@@ -10831,6 +10898,9 @@ func (m *EventMutation) ClearField(name string) error {
 	case event.FieldCallID:
 		m.ClearCallID()
 		return nil
+	case event.FieldSubjectID:
+		m.ClearSubjectID()
+		return nil
 	}
 	return fmt.Errorf("unknown Event nullable field %s", name)
 }
@@ -10859,6 +10929,9 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldCallID:
 		m.ResetCallID()
+		return nil
+	case event.FieldSubjectID:
+		m.ResetSubjectID()
 		return nil
 	case event.FieldAgentsOnly:
 		m.ResetAgentsOnly()
@@ -17581,6 +17654,9 @@ type UserMutation struct {
 	sound_enabled           *bool
 	popup_enabled           *bool
 	last_seen_at            *time.Time
+	active                  *bool
+	avatar_key              *string
+	avatar_content_type     *string
 	clearedFields           map[string]struct{}
 	tokens                  map[int]struct{}
 	removedtokens           map[int]struct{}
@@ -18092,6 +18168,140 @@ func (m *UserMutation) ResetLastSeenAt() {
 	delete(m.clearedFields, user.FieldLastSeenAt)
 }
 
+// SetActive sets the "active" field.
+func (m *UserMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *UserMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *UserMutation) ResetActive() {
+	m.active = nil
+}
+
+// SetAvatarKey sets the "avatar_key" field.
+func (m *UserMutation) SetAvatarKey(s string) {
+	m.avatar_key = &s
+}
+
+// AvatarKey returns the value of the "avatar_key" field in the mutation.
+func (m *UserMutation) AvatarKey() (r string, exists bool) {
+	v := m.avatar_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAvatarKey returns the old "avatar_key" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldAvatarKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAvatarKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAvatarKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAvatarKey: %w", err)
+	}
+	return oldValue.AvatarKey, nil
+}
+
+// ClearAvatarKey clears the value of the "avatar_key" field.
+func (m *UserMutation) ClearAvatarKey() {
+	m.avatar_key = nil
+	m.clearedFields[user.FieldAvatarKey] = struct{}{}
+}
+
+// AvatarKeyCleared returns if the "avatar_key" field was cleared in this mutation.
+func (m *UserMutation) AvatarKeyCleared() bool {
+	_, ok := m.clearedFields[user.FieldAvatarKey]
+	return ok
+}
+
+// ResetAvatarKey resets all changes to the "avatar_key" field.
+func (m *UserMutation) ResetAvatarKey() {
+	m.avatar_key = nil
+	delete(m.clearedFields, user.FieldAvatarKey)
+}
+
+// SetAvatarContentType sets the "avatar_content_type" field.
+func (m *UserMutation) SetAvatarContentType(s string) {
+	m.avatar_content_type = &s
+}
+
+// AvatarContentType returns the value of the "avatar_content_type" field in the mutation.
+func (m *UserMutation) AvatarContentType() (r string, exists bool) {
+	v := m.avatar_content_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAvatarContentType returns the old "avatar_content_type" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldAvatarContentType(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAvatarContentType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAvatarContentType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAvatarContentType: %w", err)
+	}
+	return oldValue.AvatarContentType, nil
+}
+
+// ClearAvatarContentType clears the value of the "avatar_content_type" field.
+func (m *UserMutation) ClearAvatarContentType() {
+	m.avatar_content_type = nil
+	m.clearedFields[user.FieldAvatarContentType] = struct{}{}
+}
+
+// AvatarContentTypeCleared returns if the "avatar_content_type" field was cleared in this mutation.
+func (m *UserMutation) AvatarContentTypeCleared() bool {
+	_, ok := m.clearedFields[user.FieldAvatarContentType]
+	return ok
+}
+
+// ResetAvatarContentType resets all changes to the "avatar_content_type" field.
+func (m *UserMutation) ResetAvatarContentType() {
+	m.avatar_content_type = nil
+	delete(m.clearedFields, user.FieldAvatarContentType)
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by ids.
 func (m *UserMutation) AddTokenIDs(ids ...int) {
 	if m.tokens == nil {
@@ -18396,7 +18606,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -18427,6 +18637,15 @@ func (m *UserMutation) Fields() []string {
 	if m.last_seen_at != nil {
 		fields = append(fields, user.FieldLastSeenAt)
 	}
+	if m.active != nil {
+		fields = append(fields, user.FieldActive)
+	}
+	if m.avatar_key != nil {
+		fields = append(fields, user.FieldAvatarKey)
+	}
+	if m.avatar_content_type != nil {
+		fields = append(fields, user.FieldAvatarContentType)
+	}
 	return fields
 }
 
@@ -18455,6 +18674,12 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.PopupEnabled()
 	case user.FieldLastSeenAt:
 		return m.LastSeenAt()
+	case user.FieldActive:
+		return m.Active()
+	case user.FieldAvatarKey:
+		return m.AvatarKey()
+	case user.FieldAvatarContentType:
+		return m.AvatarContentType()
 	}
 	return nil, false
 }
@@ -18484,6 +18709,12 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldPopupEnabled(ctx)
 	case user.FieldLastSeenAt:
 		return m.OldLastSeenAt(ctx)
+	case user.FieldActive:
+		return m.OldActive(ctx)
+	case user.FieldAvatarKey:
+		return m.OldAvatarKey(ctx)
+	case user.FieldAvatarContentType:
+		return m.OldAvatarContentType(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -18563,6 +18794,27 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastSeenAt(v)
 		return nil
+	case user.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	case user.FieldAvatarKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAvatarKey(v)
+		return nil
+	case user.FieldAvatarContentType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAvatarContentType(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -18599,6 +18851,12 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldLastSeenAt) {
 		fields = append(fields, user.FieldLastSeenAt)
 	}
+	if m.FieldCleared(user.FieldAvatarKey) {
+		fields = append(fields, user.FieldAvatarKey)
+	}
+	if m.FieldCleared(user.FieldAvatarContentType) {
+		fields = append(fields, user.FieldAvatarContentType)
+	}
 	return fields
 }
 
@@ -18618,6 +18876,12 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldLastSeenAt:
 		m.ClearLastSeenAt()
+		return nil
+	case user.FieldAvatarKey:
+		m.ClearAvatarKey()
+		return nil
+	case user.FieldAvatarContentType:
+		m.ClearAvatarContentType()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -18656,6 +18920,15 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldLastSeenAt:
 		m.ResetLastSeenAt()
+		return nil
+	case user.FieldActive:
+		m.ResetActive()
+		return nil
+	case user.FieldAvatarKey:
+		m.ResetAvatarKey()
+		return nil
+	case user.FieldAvatarContentType:
+		m.ResetAvatarContentType()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

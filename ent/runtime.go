@@ -421,7 +421,7 @@ func init() {
 	// event.DefaultCreatedAt holds the default value on creation for the created_at field.
 	event.DefaultCreatedAt = eventDescCreatedAt.Default.(func() time.Time)
 	// eventDescAgentsOnly is the schema descriptor for agents_only field.
-	eventDescAgentsOnly := eventFields[7].Descriptor()
+	eventDescAgentsOnly := eventFields[8].Descriptor()
 	// event.DefaultAgentsOnly holds the default value on creation for the agents_only field.
 	event.DefaultAgentsOnly = eventDescAgentsOnly.Default.(bool)
 	memberFields := schema.Member{}.Fields()
@@ -682,6 +682,10 @@ func init() {
 	userDescPopupEnabled := userFields[6].Descriptor()
 	// user.DefaultPopupEnabled holds the default value on creation for the popup_enabled field.
 	user.DefaultPopupEnabled = userDescPopupEnabled.Default.(bool)
+	// userDescActive is the schema descriptor for active field.
+	userDescActive := userFields[8].Descriptor()
+	// user.DefaultActive holds the default value on creation for the active field.
+	user.DefaultActive = userDescActive.Default.(bool)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

@@ -38,6 +38,12 @@ type User struct {
 	PopupEnabled bool `json:"popup_enabled,omitempty"`
 	// LastSeenAt holds the value of the "last_seen_at" field.
 	LastSeenAt *time.Time `json:"last_seen_at,omitempty"`
+	// Active holds the value of the "active" field.
+	Active bool `json:"active,omitempty"`
+	// AvatarKey holds the value of the "avatar_key" field.
+	AvatarKey *string `json:"-"`
+	// AvatarContentType holds the value of the "avatar_content_type" field.
+	AvatarContentType *string `json:"avatar_content_type,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -121,9 +127,9 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldID:
 			values[i] = new(pulid.ID)
-		case user.FieldSoundEnabled, user.FieldPopupEnabled:
+		case user.FieldSoundEnabled, user.FieldPopupEnabled, user.FieldActive:
 			values[i] = new(sql.NullBool)
-		case user.FieldName, user.FieldEmail, user.FieldExtension, user.FieldRole, user.FieldPasswordHash:
+		case user.FieldName, user.FieldEmail, user.FieldExtension, user.FieldRole, user.FieldPasswordHash, user.FieldAvatarKey, user.FieldAvatarContentType:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastSeenAt:
 			values[i] = new(sql.NullTime)
@@ -209,6 +215,26 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastSeenAt = new(time.Time)
 				*_m.LastSeenAt = value.Time
+			}
+		case user.FieldActive:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field active", values[i])
+			} else if value.Valid {
+				_m.Active = value.Bool
+			}
+		case user.FieldAvatarKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field avatar_key", values[i])
+			} else if value.Valid {
+				_m.AvatarKey = new(string)
+				*_m.AvatarKey = value.String
+			}
+		case user.FieldAvatarContentType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field avatar_content_type", values[i])
+			} else if value.Valid {
+				_m.AvatarContentType = new(string)
+				*_m.AvatarContentType = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -302,6 +328,16 @@ func (_m *User) String() string {
 	if v := _m.LastSeenAt; v != nil {
 		builder.WriteString("last_seen_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("active=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Active))
+	builder.WriteString(", ")
+	builder.WriteString("avatar_key=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.AvatarContentType; v != nil {
+		builder.WriteString("avatar_content_type=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

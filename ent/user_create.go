@@ -145,6 +145,48 @@ func (_c *UserCreate) SetNillableLastSeenAt(v *time.Time) *UserCreate {
 	return _c
 }
 
+// SetActive sets the "active" field.
+func (_c *UserCreate) SetActive(v bool) *UserCreate {
+	_c.mutation.SetActive(v)
+	return _c
+}
+
+// SetNillableActive sets the "active" field if the given value is not nil.
+func (_c *UserCreate) SetNillableActive(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetActive(*v)
+	}
+	return _c
+}
+
+// SetAvatarKey sets the "avatar_key" field.
+func (_c *UserCreate) SetAvatarKey(v string) *UserCreate {
+	_c.mutation.SetAvatarKey(v)
+	return _c
+}
+
+// SetNillableAvatarKey sets the "avatar_key" field if the given value is not nil.
+func (_c *UserCreate) SetNillableAvatarKey(v *string) *UserCreate {
+	if v != nil {
+		_c.SetAvatarKey(*v)
+	}
+	return _c
+}
+
+// SetAvatarContentType sets the "avatar_content_type" field.
+func (_c *UserCreate) SetAvatarContentType(v string) *UserCreate {
+	_c.mutation.SetAvatarContentType(v)
+	return _c
+}
+
+// SetNillableAvatarContentType sets the "avatar_content_type" field if the given value is not nil.
+func (_c *UserCreate) SetNillableAvatarContentType(v *string) *UserCreate {
+	if v != nil {
+		_c.SetAvatarContentType(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UserCreate) SetID(v pulid.ID) *UserCreate {
 	_c.mutation.SetID(v)
@@ -289,6 +331,10 @@ func (_c *UserCreate) defaults() {
 		v := user.DefaultPopupEnabled
 		_c.mutation.SetPopupEnabled(v)
 	}
+	if _, ok := _c.mutation.Active(); !ok {
+		v := user.DefaultActive
+		_c.mutation.SetActive(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := user.DefaultID()
 		_c.mutation.SetID(v)
@@ -340,6 +386,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.PopupEnabled(); !ok {
 		return &ValidationError{Name: "popup_enabled", err: errors.New(`ent: missing required field "User.popup_enabled"`)}
+	}
+	if _, ok := _c.mutation.Active(); !ok {
+		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "User.active"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := user.IDValidator(string(v)); err != nil {
@@ -421,6 +470,18 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastSeenAt(); ok {
 		_spec.SetField(user.FieldLastSeenAt, field.TypeTime, value)
 		_node.LastSeenAt = &value
+	}
+	if value, ok := _c.mutation.Active(); ok {
+		_spec.SetField(user.FieldActive, field.TypeBool, value)
+		_node.Active = value
+	}
+	if value, ok := _c.mutation.AvatarKey(); ok {
+		_spec.SetField(user.FieldAvatarKey, field.TypeString, value)
+		_node.AvatarKey = &value
+	}
+	if value, ok := _c.mutation.AvatarContentType(); ok {
+		_spec.SetField(user.FieldAvatarContentType, field.TypeString, value)
+		_node.AvatarContentType = &value
 	}
 	if nodes := _c.mutation.TokensIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -674,6 +735,54 @@ func (u *UserUpsert) ClearLastSeenAt() *UserUpsert {
 	return u
 }
 
+// SetActive sets the "active" field.
+func (u *UserUpsert) SetActive(v bool) *UserUpsert {
+	u.Set(user.FieldActive, v)
+	return u
+}
+
+// UpdateActive sets the "active" field to the value that was provided on create.
+func (u *UserUpsert) UpdateActive() *UserUpsert {
+	u.SetExcluded(user.FieldActive)
+	return u
+}
+
+// SetAvatarKey sets the "avatar_key" field.
+func (u *UserUpsert) SetAvatarKey(v string) *UserUpsert {
+	u.Set(user.FieldAvatarKey, v)
+	return u
+}
+
+// UpdateAvatarKey sets the "avatar_key" field to the value that was provided on create.
+func (u *UserUpsert) UpdateAvatarKey() *UserUpsert {
+	u.SetExcluded(user.FieldAvatarKey)
+	return u
+}
+
+// ClearAvatarKey clears the value of the "avatar_key" field.
+func (u *UserUpsert) ClearAvatarKey() *UserUpsert {
+	u.SetNull(user.FieldAvatarKey)
+	return u
+}
+
+// SetAvatarContentType sets the "avatar_content_type" field.
+func (u *UserUpsert) SetAvatarContentType(v string) *UserUpsert {
+	u.Set(user.FieldAvatarContentType, v)
+	return u
+}
+
+// UpdateAvatarContentType sets the "avatar_content_type" field to the value that was provided on create.
+func (u *UserUpsert) UpdateAvatarContentType() *UserUpsert {
+	u.SetExcluded(user.FieldAvatarContentType)
+	return u
+}
+
+// ClearAvatarContentType clears the value of the "avatar_content_type" field.
+func (u *UserUpsert) ClearAvatarContentType() *UserUpsert {
+	u.SetNull(user.FieldAvatarContentType)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -862,6 +971,62 @@ func (u *UserUpsertOne) UpdateLastSeenAt() *UserUpsertOne {
 func (u *UserUpsertOne) ClearLastSeenAt() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastSeenAt()
+	})
+}
+
+// SetActive sets the "active" field.
+func (u *UserUpsertOne) SetActive(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetActive(v)
+	})
+}
+
+// UpdateActive sets the "active" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateActive() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateActive()
+	})
+}
+
+// SetAvatarKey sets the "avatar_key" field.
+func (u *UserUpsertOne) SetAvatarKey(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAvatarKey(v)
+	})
+}
+
+// UpdateAvatarKey sets the "avatar_key" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateAvatarKey() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAvatarKey()
+	})
+}
+
+// ClearAvatarKey clears the value of the "avatar_key" field.
+func (u *UserUpsertOne) ClearAvatarKey() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAvatarKey()
+	})
+}
+
+// SetAvatarContentType sets the "avatar_content_type" field.
+func (u *UserUpsertOne) SetAvatarContentType(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAvatarContentType(v)
+	})
+}
+
+// UpdateAvatarContentType sets the "avatar_content_type" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateAvatarContentType() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAvatarContentType()
+	})
+}
+
+// ClearAvatarContentType clears the value of the "avatar_content_type" field.
+func (u *UserUpsertOne) ClearAvatarContentType() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAvatarContentType()
 	})
 }
 
@@ -1220,6 +1385,62 @@ func (u *UserUpsertBulk) UpdateLastSeenAt() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearLastSeenAt() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastSeenAt()
+	})
+}
+
+// SetActive sets the "active" field.
+func (u *UserUpsertBulk) SetActive(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetActive(v)
+	})
+}
+
+// UpdateActive sets the "active" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateActive() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateActive()
+	})
+}
+
+// SetAvatarKey sets the "avatar_key" field.
+func (u *UserUpsertBulk) SetAvatarKey(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAvatarKey(v)
+	})
+}
+
+// UpdateAvatarKey sets the "avatar_key" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateAvatarKey() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAvatarKey()
+	})
+}
+
+// ClearAvatarKey clears the value of the "avatar_key" field.
+func (u *UserUpsertBulk) ClearAvatarKey() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAvatarKey()
+	})
+}
+
+// SetAvatarContentType sets the "avatar_content_type" field.
+func (u *UserUpsertBulk) SetAvatarContentType(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAvatarContentType(v)
+	})
+}
+
+// UpdateAvatarContentType sets the "avatar_content_type" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateAvatarContentType() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAvatarContentType()
+	})
+}
+
+// ClearAvatarContentType clears the value of the "avatar_content_type" field.
+func (u *UserUpsertBulk) ClearAvatarContentType() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAvatarContentType()
 	})
 }
 

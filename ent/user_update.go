@@ -165,6 +165,60 @@ func (_u *UserUpdate) ClearLastSeenAt() *UserUpdate {
 	return _u
 }
 
+// SetActive sets the "active" field.
+func (_u *UserUpdate) SetActive(v bool) *UserUpdate {
+	_u.mutation.SetActive(v)
+	return _u
+}
+
+// SetNillableActive sets the "active" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableActive(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetActive(*v)
+	}
+	return _u
+}
+
+// SetAvatarKey sets the "avatar_key" field.
+func (_u *UserUpdate) SetAvatarKey(v string) *UserUpdate {
+	_u.mutation.SetAvatarKey(v)
+	return _u
+}
+
+// SetNillableAvatarKey sets the "avatar_key" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableAvatarKey(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetAvatarKey(*v)
+	}
+	return _u
+}
+
+// ClearAvatarKey clears the value of the "avatar_key" field.
+func (_u *UserUpdate) ClearAvatarKey() *UserUpdate {
+	_u.mutation.ClearAvatarKey()
+	return _u
+}
+
+// SetAvatarContentType sets the "avatar_content_type" field.
+func (_u *UserUpdate) SetAvatarContentType(v string) *UserUpdate {
+	_u.mutation.SetAvatarContentType(v)
+	return _u
+}
+
+// SetNillableAvatarContentType sets the "avatar_content_type" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableAvatarContentType(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetAvatarContentType(*v)
+	}
+	return _u
+}
+
+// ClearAvatarContentType clears the value of the "avatar_content_type" field.
+func (_u *UserUpdate) ClearAvatarContentType() *UserUpdate {
+	_u.mutation.ClearAvatarContentType()
+	return _u
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by IDs.
 func (_u *UserUpdate) AddTokenIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddTokenIDs(ids...)
@@ -461,6 +515,21 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastSeenAtCleared() {
 		_spec.ClearField(user.FieldLastSeenAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Active(); ok {
+		_spec.SetField(user.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.AvatarKey(); ok {
+		_spec.SetField(user.FieldAvatarKey, field.TypeString, value)
+	}
+	if _u.mutation.AvatarKeyCleared() {
+		_spec.ClearField(user.FieldAvatarKey, field.TypeString)
+	}
+	if value, ok := _u.mutation.AvatarContentType(); ok {
+		_spec.SetField(user.FieldAvatarContentType, field.TypeString, value)
+	}
+	if _u.mutation.AvatarContentTypeCleared() {
+		_spec.ClearField(user.FieldAvatarContentType, field.TypeString)
 	}
 	if _u.mutation.TokensCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -839,6 +908,60 @@ func (_u *UserUpdateOne) ClearLastSeenAt() *UserUpdateOne {
 	return _u
 }
 
+// SetActive sets the "active" field.
+func (_u *UserUpdateOne) SetActive(v bool) *UserUpdateOne {
+	_u.mutation.SetActive(v)
+	return _u
+}
+
+// SetNillableActive sets the "active" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableActive(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetActive(*v)
+	}
+	return _u
+}
+
+// SetAvatarKey sets the "avatar_key" field.
+func (_u *UserUpdateOne) SetAvatarKey(v string) *UserUpdateOne {
+	_u.mutation.SetAvatarKey(v)
+	return _u
+}
+
+// SetNillableAvatarKey sets the "avatar_key" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableAvatarKey(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetAvatarKey(*v)
+	}
+	return _u
+}
+
+// ClearAvatarKey clears the value of the "avatar_key" field.
+func (_u *UserUpdateOne) ClearAvatarKey() *UserUpdateOne {
+	_u.mutation.ClearAvatarKey()
+	return _u
+}
+
+// SetAvatarContentType sets the "avatar_content_type" field.
+func (_u *UserUpdateOne) SetAvatarContentType(v string) *UserUpdateOne {
+	_u.mutation.SetAvatarContentType(v)
+	return _u
+}
+
+// SetNillableAvatarContentType sets the "avatar_content_type" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableAvatarContentType(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetAvatarContentType(*v)
+	}
+	return _u
+}
+
+// ClearAvatarContentType clears the value of the "avatar_content_type" field.
+func (_u *UserUpdateOne) ClearAvatarContentType() *UserUpdateOne {
+	_u.mutation.ClearAvatarContentType()
+	return _u
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by IDs.
 func (_u *UserUpdateOne) AddTokenIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddTokenIDs(ids...)
@@ -1165,6 +1288,21 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.LastSeenAtCleared() {
 		_spec.ClearField(user.FieldLastSeenAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Active(); ok {
+		_spec.SetField(user.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.AvatarKey(); ok {
+		_spec.SetField(user.FieldAvatarKey, field.TypeString, value)
+	}
+	if _u.mutation.AvatarKeyCleared() {
+		_spec.ClearField(user.FieldAvatarKey, field.TypeString)
+	}
+	if value, ok := _u.mutation.AvatarContentType(); ok {
+		_spec.SetField(user.FieldAvatarContentType, field.TypeString, value)
+	}
+	if _u.mutation.AvatarContentTypeCleared() {
+		_spec.ClearField(user.FieldAvatarContentType, field.TypeString)
 	}
 	if _u.mutation.TokensCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -12,7 +12,7 @@ import (
 // nests large pages inside large pages is refused before it runs.
 func NewComplexity() ComplexityRoot {
 	var c ComplexityRoot
-	c.Query.Users = func(child int, _ *string, first *int, _ *ent.Cursor) int { return page(child, first, nil) }
+	c.Query.Users = func(child int, _ *string, first *int, _ *ent.Cursor, _ *bool) int { return page(child, first, nil) }
 	c.Query.Chats = func(child int, _ *bool, first *int, _ *ent.Cursor) int { return page(child, first, nil) }
 	c.Query.Customers = func(child int, _ *string, first *int, _ *ent.Cursor) int { return page(child, first, nil) }
 	c.Query.SearchMessages = func(child int, _ string, _ *pulid.ID, first *int, _ *ent.Cursor) int {

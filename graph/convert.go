@@ -25,7 +25,7 @@ func badges(b feed.Badges) *model.Badges {
 
 // event converts one entry of the feed's stream.
 func event(e feed.Event) *model.Event {
-	out := &model.Event{Cursor: e.Cursor, Type: model.EventType(e.Type), Message: e.Message, Call: e.Call}
+	out := &model.Event{Cursor: e.Cursor, Type: model.EventType(e.Type), Message: e.Message, Call: e.Call, User: e.User}
 	if e.Conversation != nil {
 		out.Conversation = model.WrapWith(e.Conversation, e.Member)
 	}

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -38,6 +40,22 @@ func (r *Resolver) download(ctx context.Context, a *ent.Attachment) (*string, *t
 		exp = *a.ExpiresAt
 	}
 	return &u, &exp
+}
+
+// avatarURL is a user's signed avatar link, for colleagues (a visitor
+// sees none). v names the image, so a new one is a new URL.
+func (r *Resolver) avatarURL(ctx context.Context, u *ent.User) *string {
+	if u.AvatarKey == nil || r.Avatars == nil || viewer(ctx).IsVisitor() {
+		return nil
+	}
+	now, ok := ctx.Value(responseTimeKey{}).(time.Time)
+	if !ok {
+		now = r.Avatars.Now()
+	}
+	link, _ := r.Avatars.Sign(string(u.ID), now)
+	sum := sha256.Sum256([]byte(*u.AvatarKey))
+	link += "&v=" + hex.EncodeToString(sum[:6])
+	return &link
 }
 
 // organizationSettings answers both the query and the mutation.

@@ -49,6 +49,8 @@ type Resolver struct {
 	Settings      *settings.Service
 	// Downloads signs Attachment.url.
 	Downloads *files.Signer
+	// Avatars signs User.avatarUrl.
+	Avatars *files.Signer
 }
 
 // A Live Chat visitor may write this fast (README "Live Chat widget"):

@@ -413,6 +413,44 @@ func (r *mutationResolver) MergeCustomers(ctx context.Context, keepID pulid.ID, 
 	return r.Inbox.MergeCustomers(ctx, viewer(ctx), keepID, mergeID)
 }
 
+func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword string, newPassword string) (bool, error) {
+	if err := r.Directory.ChangePassword(ctx, viewer(ctx), currentPassword, newPassword); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (r *mutationResolver) ResetPassword(ctx context.Context, userID pulid.ID, newPassword string) (bool, error) {
+	if err := r.Directory.ResetPassword(ctx, viewer(ctx), userID, newPassword); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (r *mutationResolver) DeactivateUser(ctx context.Context, userID pulid.ID) (*ent.User, error) {
+	return r.Directory.Deactivate(ctx, viewer(ctx), userID)
+}
+
+func (r *mutationResolver) ReactivateUser(ctx context.Context, userID pulid.ID) (*ent.User, error) {
+	return r.Directory.Reactivate(ctx, viewer(ctx), userID)
+}
+
+func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.ProfileInput) (*ent.User, error) {
+	return r.Directory.UpdateProfile(ctx, viewer(ctx), users.Profile{Name: input.Name, Extension: input.Extension})
+}
+
+func (r *mutationResolver) UpdateUser(ctx context.Context, id pulid.ID, input model.UpdateUserInput) (*ent.User, error) {
+	return r.Directory.UpdateUser(ctx, viewer(ctx), id, users.Profile{Name: input.Name, Extension: input.Extension}, input.Role)
+}
+
+func (r *mutationResolver) UploadAvatar(ctx context.Context, file graphql.Upload) (*ent.User, error) {
+	return r.Directory.UploadAvatar(ctx, viewer(ctx), file.File)
+}
+
+func (r *mutationResolver) RemoveAvatar(ctx context.Context) (*ent.User, error) {
+	return r.Directory.RemoveAvatar(ctx, viewer(ctx))
+}
+
 func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
 	return r.node(ctx, id)
 }
@@ -445,7 +483,7 @@ func (r *queryResolver) OrganizationSettings(ctx context.Context) (*model.Organi
 	return r.organizationSettings(o, err)
 }
 
-func (r *queryResolver) Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID]) (*ent.UserConnection, error) {
+func (r *queryResolver) Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID], includeInactive *bool) (*ent.UserConnection, error) {
 	if viewer(ctx).IsVisitor() {
 		return nil, apperr.Forbid("a visitor cannot list users")
 	}
@@ -457,7 +495,11 @@ func (r *queryResolver) Users(ctx context.Context, search *string, first *int, a
 	if err != nil {
 		return nil, err
 	}
-	return r.Directory.SearchQuery(term).Paginate(exactPage(ctx), after, f, nil, nil,
+	q, err := r.Directory.SearchQuery(viewer(ctx), term, deref(includeInactive))
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(exactPage(ctx), after, f, nil, nil,
 		ent.WithUserOrder(&ent.UserOrder{Field: ent.UserOrderFieldName, Direction: entgql.OrderDirectionAsc}))
 }
 
@@ -700,6 +742,10 @@ func (r *userResolver) Settings(ctx context.Context, obj *ent.User) (*model.User
 		return nil, nil
 	}
 	return &model.UserSettings{SoundEnabled: obj.SoundEnabled, PopupEnabled: obj.PopupEnabled}, nil
+}
+
+func (r *userResolver) AvatarURL(ctx context.Context, obj *ent.User) (*string, error) {
+	return r.avatarURL(ctx, obj), nil
 }
 
 func (r *Resolver) Attachment() AttachmentResolver { return &attachmentResolver{r} }

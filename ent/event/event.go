@@ -30,6 +30,8 @@ const (
 	FieldMessageID = "message_id"
 	// FieldCallID holds the string denoting the call_id field in the database.
 	FieldCallID = "call_id"
+	// FieldSubjectID holds the string denoting the subject_id field in the database.
+	FieldSubjectID = "subject_id"
 	// FieldAgentsOnly holds the string denoting the agents_only field in the database.
 	FieldAgentsOnly = "agents_only"
 	// Table holds the table name of the event in the database.
@@ -46,6 +48,7 @@ var Columns = []string{
 	FieldChannelID,
 	FieldMessageID,
 	FieldCallID,
+	FieldSubjectID,
 	FieldAgentsOnly,
 }
 
@@ -77,6 +80,7 @@ const (
 	TypeCONVERSATION_UPDATED Type = "CONVERSATION_UPDATED"
 	TypeCONVERSATION_REMOVED Type = "CONVERSATION_REMOVED"
 	TypeCALL_UPDATED         Type = "CALL_UPDATED"
+	TypeUSER_UPDATED         Type = "USER_UPDATED"
 )
 
 func (_type Type) String() string {
@@ -86,7 +90,7 @@ func (_type Type) String() string {
 // TypeValidator is a validator for the "type" field enum values. It is called by the builders before save.
 func TypeValidator(_type Type) error {
 	switch _type {
-	case TypeMESSAGE_ADDED, TypeMESSAGE_UPDATED, TypeCONVERSATION_ADDED, TypeCONVERSATION_UPDATED, TypeCONVERSATION_REMOVED, TypeCALL_UPDATED:
+	case TypeMESSAGE_ADDED, TypeMESSAGE_UPDATED, TypeCONVERSATION_ADDED, TypeCONVERSATION_UPDATED, TypeCONVERSATION_REMOVED, TypeCALL_UPDATED, TypeUSER_UPDATED:
 		return nil
 	default:
 		return fmt.Errorf("event: invalid enum value for type field: %q", _type)
@@ -134,6 +138,11 @@ func ByMessageID(opts ...sql.OrderTermOption) OrderOption {
 // ByCallID orders the results by the call_id field.
 func ByCallID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCallID, opts...).ToFunc()
+}
+
+// BySubjectID orders the results by the subject_id field.
+func BySubjectID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSubjectID, opts...).ToFunc()
 }
 
 // ByAgentsOnly orders the results by the agents_only field.

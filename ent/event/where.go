@@ -85,6 +85,11 @@ func CallID(v pulid.ID) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldCallID, v))
 }
 
+// SubjectID applies equality check predicate on the "subject_id" field. It's identical to SubjectIDEQ.
+func SubjectID(v pulid.ID) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldSubjectID, v))
+}
+
 // AgentsOnly applies equality check predicate on the "agents_only" field. It's identical to AgentsOnlyEQ.
 func AgentsOnly(v bool) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldAgentsOnly, v))
@@ -548,6 +553,86 @@ func CallIDEqualFold(v pulid.ID) predicate.Event {
 func CallIDContainsFold(v pulid.ID) predicate.Event {
 	vc := string(v)
 	return predicate.Event(sql.FieldContainsFold(FieldCallID, vc))
+}
+
+// SubjectIDEQ applies the EQ predicate on the "subject_id" field.
+func SubjectIDEQ(v pulid.ID) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldSubjectID, v))
+}
+
+// SubjectIDNEQ applies the NEQ predicate on the "subject_id" field.
+func SubjectIDNEQ(v pulid.ID) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldSubjectID, v))
+}
+
+// SubjectIDIn applies the In predicate on the "subject_id" field.
+func SubjectIDIn(vs ...pulid.ID) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldSubjectID, vs...))
+}
+
+// SubjectIDNotIn applies the NotIn predicate on the "subject_id" field.
+func SubjectIDNotIn(vs ...pulid.ID) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldSubjectID, vs...))
+}
+
+// SubjectIDGT applies the GT predicate on the "subject_id" field.
+func SubjectIDGT(v pulid.ID) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldSubjectID, v))
+}
+
+// SubjectIDGTE applies the GTE predicate on the "subject_id" field.
+func SubjectIDGTE(v pulid.ID) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldSubjectID, v))
+}
+
+// SubjectIDLT applies the LT predicate on the "subject_id" field.
+func SubjectIDLT(v pulid.ID) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldSubjectID, v))
+}
+
+// SubjectIDLTE applies the LTE predicate on the "subject_id" field.
+func SubjectIDLTE(v pulid.ID) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldSubjectID, v))
+}
+
+// SubjectIDContains applies the Contains predicate on the "subject_id" field.
+func SubjectIDContains(v pulid.ID) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldContains(FieldSubjectID, vc))
+}
+
+// SubjectIDHasPrefix applies the HasPrefix predicate on the "subject_id" field.
+func SubjectIDHasPrefix(v pulid.ID) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldHasPrefix(FieldSubjectID, vc))
+}
+
+// SubjectIDHasSuffix applies the HasSuffix predicate on the "subject_id" field.
+func SubjectIDHasSuffix(v pulid.ID) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldHasSuffix(FieldSubjectID, vc))
+}
+
+// SubjectIDIsNil applies the IsNil predicate on the "subject_id" field.
+func SubjectIDIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldSubjectID))
+}
+
+// SubjectIDNotNil applies the NotNil predicate on the "subject_id" field.
+func SubjectIDNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldSubjectID))
+}
+
+// SubjectIDEqualFold applies the EqualFold predicate on the "subject_id" field.
+func SubjectIDEqualFold(v pulid.ID) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldEqualFold(FieldSubjectID, vc))
+}
+
+// SubjectIDContainsFold applies the ContainsFold predicate on the "subject_id" field.
+func SubjectIDContainsFold(v pulid.ID) predicate.Event {
+	vc := string(v)
+	return predicate.Event(sql.FieldContainsFold(FieldSubjectID, vc))
 }
 
 // AgentsOnlyEQ applies the EQ predicate on the "agents_only" field.

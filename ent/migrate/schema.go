@@ -383,12 +383,13 @@ var (
 	EventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
-		{Name: "type", Type: field.TypeEnum, Enums: []string{"MESSAGE_ADDED", "MESSAGE_UPDATED", "CONVERSATION_ADDED", "CONVERSATION_UPDATED", "CONVERSATION_REMOVED", "CALL_UPDATED"}},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"MESSAGE_ADDED", "MESSAGE_UPDATED", "CONVERSATION_ADDED", "CONVERSATION_UPDATED", "CONVERSATION_REMOVED", "CALL_UPDATED", "USER_UPDATED"}},
 		{Name: "user_id", Type: field.TypeString, Nullable: true},
 		{Name: "conversation_id", Type: field.TypeString, Nullable: true},
 		{Name: "channel_id", Type: field.TypeString, Nullable: true},
 		{Name: "message_id", Type: field.TypeString, Nullable: true},
 		{Name: "call_id", Type: field.TypeString, Nullable: true},
+		{Name: "subject_id", Type: field.TypeString, Nullable: true},
 		{Name: "agents_only", Type: field.TypeBool, Default: false},
 	}
 	// EventsTable holds the schema information for the "events" table.
@@ -690,6 +691,9 @@ var (
 		{Name: "sound_enabled", Type: field.TypeBool, Default: true},
 		{Name: "popup_enabled", Type: field.TypeBool, Default: true},
 		{Name: "last_seen_at", Type: field.TypeTime, Nullable: true},
+		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "avatar_key", Type: field.TypeString, Nullable: true},
+		{Name: "avatar_content_type", Type: field.TypeString, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

@@ -25,7 +25,7 @@ func (Event) Fields() []ent.Field {
 		field.Int64("id").Immutable(),
 		field.Enum("type").Values(
 			"MESSAGE_ADDED", "MESSAGE_UPDATED", "CONVERSATION_ADDED", "CONVERSATION_UPDATED",
-			"CONVERSATION_REMOVED", "CALL_UPDATED").Immutable(),
+			"CONVERSATION_REMOVED", "CALL_UPDATED", "USER_UPDATED").Immutable(),
 		// Set when the event is for one user only; otherwise everyone who can
 		// see the conversation receives it.
 		field.String("user_id").GoType(pulidID).Optional().Nillable().Immutable(),
@@ -34,6 +34,8 @@ func (Event) Fields() []ent.Field {
 		field.String("channel_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		field.String("message_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		field.String("call_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		// USER_UPDATED: the colleague whose profile, avatar, role or state changed.
+		field.String("subject_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		// For agents only: a private note, or a session's internal change.
 		// A Live Chat visitor never receives it.
 		field.Bool("agents_only").Default(false).Immutable(),

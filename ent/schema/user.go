@@ -30,6 +30,11 @@ func (User) Fields() []ent.Field {
 		field.Bool("popup_enabled").Default(true),
 		// When the user's last WebSocket closed, on any instance (User.lastSeenAt).
 		field.Time("last_seen_at").Optional().Nillable(),
+		// A deactivated user cannot log in; their name stays on their history.
+		field.Bool("active").Default(true),
+		// The avatar image in blob storage, and its sniffed type.
+		field.String("avatar_key").Optional().Nillable().Sensitive(),
+		field.String("avatar_content_type").Optional().Nillable(),
 	}
 }
 

@@ -38,6 +38,12 @@ const (
 	FieldPopupEnabled = "popup_enabled"
 	// FieldLastSeenAt holds the string denoting the last_seen_at field in the database.
 	FieldLastSeenAt = "last_seen_at"
+	// FieldActive holds the string denoting the active field in the database.
+	FieldActive = "active"
+	// FieldAvatarKey holds the string denoting the avatar_key field in the database.
+	FieldAvatarKey = "avatar_key"
+	// FieldAvatarContentType holds the string denoting the avatar_content_type field in the database.
+	FieldAvatarContentType = "avatar_content_type"
 	// EdgeTokens holds the string denoting the tokens edge name in mutations.
 	EdgeTokens = "tokens"
 	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
@@ -96,6 +102,9 @@ var Columns = []string{
 	FieldSoundEnabled,
 	FieldPopupEnabled,
 	FieldLastSeenAt,
+	FieldActive,
+	FieldAvatarKey,
+	FieldAvatarContentType,
 }
 
 var (
@@ -134,6 +143,8 @@ var (
 	DefaultSoundEnabled bool
 	// DefaultPopupEnabled holds the default value on creation for the "popup_enabled" field.
 	DefaultPopupEnabled bool
+	// DefaultActive holds the default value on creation for the "active" field.
+	DefaultActive bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -223,6 +234,21 @@ func ByPopupEnabled(opts ...sql.OrderTermOption) OrderOption {
 // ByLastSeenAt orders the results by the last_seen_at field.
 func ByLastSeenAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastSeenAt, opts...).ToFunc()
+}
+
+// ByActive orders the results by the active field.
+func ByActive(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActive, opts...).ToFunc()
+}
+
+// ByAvatarKey orders the results by the avatar_key field.
+func ByAvatarKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAvatarKey, opts...).ToFunc()
+}
+
+// ByAvatarContentType orders the results by the avatar_content_type field.
+func ByAvatarContentType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAvatarContentType, opts...).ToFunc()
 }
 
 // ByTokensCount orders the results by tokens count.

@@ -101,6 +101,21 @@ func LastSeenAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldLastSeenAt, v))
 }
 
+// Active applies equality check predicate on the "active" field. It's identical to ActiveEQ.
+func Active(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldActive, v))
+}
+
+// AvatarKey applies equality check predicate on the "avatar_key" field. It's identical to AvatarKeyEQ.
+func AvatarKey(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAvatarKey, v))
+}
+
+// AvatarContentType applies equality check predicate on the "avatar_content_type" field. It's identical to AvatarContentTypeEQ.
+func AvatarContentType(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAvatarContentType, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -539,6 +554,166 @@ func LastSeenAtIsNil() predicate.User {
 // LastSeenAtNotNil applies the NotNil predicate on the "last_seen_at" field.
 func LastSeenAtNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldLastSeenAt))
+}
+
+// ActiveEQ applies the EQ predicate on the "active" field.
+func ActiveEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldActive, v))
+}
+
+// ActiveNEQ applies the NEQ predicate on the "active" field.
+func ActiveNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldActive, v))
+}
+
+// AvatarKeyEQ applies the EQ predicate on the "avatar_key" field.
+func AvatarKeyEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAvatarKey, v))
+}
+
+// AvatarKeyNEQ applies the NEQ predicate on the "avatar_key" field.
+func AvatarKeyNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldAvatarKey, v))
+}
+
+// AvatarKeyIn applies the In predicate on the "avatar_key" field.
+func AvatarKeyIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldAvatarKey, vs...))
+}
+
+// AvatarKeyNotIn applies the NotIn predicate on the "avatar_key" field.
+func AvatarKeyNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldAvatarKey, vs...))
+}
+
+// AvatarKeyGT applies the GT predicate on the "avatar_key" field.
+func AvatarKeyGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldAvatarKey, v))
+}
+
+// AvatarKeyGTE applies the GTE predicate on the "avatar_key" field.
+func AvatarKeyGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldAvatarKey, v))
+}
+
+// AvatarKeyLT applies the LT predicate on the "avatar_key" field.
+func AvatarKeyLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldAvatarKey, v))
+}
+
+// AvatarKeyLTE applies the LTE predicate on the "avatar_key" field.
+func AvatarKeyLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldAvatarKey, v))
+}
+
+// AvatarKeyContains applies the Contains predicate on the "avatar_key" field.
+func AvatarKeyContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldAvatarKey, v))
+}
+
+// AvatarKeyHasPrefix applies the HasPrefix predicate on the "avatar_key" field.
+func AvatarKeyHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldAvatarKey, v))
+}
+
+// AvatarKeyHasSuffix applies the HasSuffix predicate on the "avatar_key" field.
+func AvatarKeyHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldAvatarKey, v))
+}
+
+// AvatarKeyIsNil applies the IsNil predicate on the "avatar_key" field.
+func AvatarKeyIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldAvatarKey))
+}
+
+// AvatarKeyNotNil applies the NotNil predicate on the "avatar_key" field.
+func AvatarKeyNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldAvatarKey))
+}
+
+// AvatarKeyEqualFold applies the EqualFold predicate on the "avatar_key" field.
+func AvatarKeyEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldAvatarKey, v))
+}
+
+// AvatarKeyContainsFold applies the ContainsFold predicate on the "avatar_key" field.
+func AvatarKeyContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldAvatarKey, v))
+}
+
+// AvatarContentTypeEQ applies the EQ predicate on the "avatar_content_type" field.
+func AvatarContentTypeEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAvatarContentType, v))
+}
+
+// AvatarContentTypeNEQ applies the NEQ predicate on the "avatar_content_type" field.
+func AvatarContentTypeNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldAvatarContentType, v))
+}
+
+// AvatarContentTypeIn applies the In predicate on the "avatar_content_type" field.
+func AvatarContentTypeIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldAvatarContentType, vs...))
+}
+
+// AvatarContentTypeNotIn applies the NotIn predicate on the "avatar_content_type" field.
+func AvatarContentTypeNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldAvatarContentType, vs...))
+}
+
+// AvatarContentTypeGT applies the GT predicate on the "avatar_content_type" field.
+func AvatarContentTypeGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldAvatarContentType, v))
+}
+
+// AvatarContentTypeGTE applies the GTE predicate on the "avatar_content_type" field.
+func AvatarContentTypeGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldAvatarContentType, v))
+}
+
+// AvatarContentTypeLT applies the LT predicate on the "avatar_content_type" field.
+func AvatarContentTypeLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldAvatarContentType, v))
+}
+
+// AvatarContentTypeLTE applies the LTE predicate on the "avatar_content_type" field.
+func AvatarContentTypeLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldAvatarContentType, v))
+}
+
+// AvatarContentTypeContains applies the Contains predicate on the "avatar_content_type" field.
+func AvatarContentTypeContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldAvatarContentType, v))
+}
+
+// AvatarContentTypeHasPrefix applies the HasPrefix predicate on the "avatar_content_type" field.
+func AvatarContentTypeHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldAvatarContentType, v))
+}
+
+// AvatarContentTypeHasSuffix applies the HasSuffix predicate on the "avatar_content_type" field.
+func AvatarContentTypeHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldAvatarContentType, v))
+}
+
+// AvatarContentTypeIsNil applies the IsNil predicate on the "avatar_content_type" field.
+func AvatarContentTypeIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldAvatarContentType))
+}
+
+// AvatarContentTypeNotNil applies the NotNil predicate on the "avatar_content_type" field.
+func AvatarContentTypeNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldAvatarContentType))
+}
+
+// AvatarContentTypeEqualFold applies the EqualFold predicate on the "avatar_content_type" field.
+func AvatarContentTypeEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldAvatarContentType, v))
+}
+
+// AvatarContentTypeContainsFold applies the ContainsFold predicate on the "avatar_content_type" field.
+func AvatarContentTypeContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldAvatarContentType, v))
 }
 
 // HasTokens applies the HasEdge predicate on the "tokens" edge.

@@ -140,6 +140,14 @@ type OrganizationSettingsInput struct {
 	OverdueAfterMinutes *int `json:"overdueAfterMinutes,omitempty"`
 }
 
+// Omitted fields stay as they are; an empty extension removes it.
+type ProfileInput struct {
+	// 1 to 200 characters.
+	Name *string `json:"name,omitempty"`
+	// At most 32 characters, unique.
+	Extension *string `json:"extension,omitempty"`
+}
+
 type ReplyPolicy struct {
 	CanReply bool `json:"canReply"`
 	// Why not, when canReply is false: the error code a send would get.
@@ -221,6 +229,16 @@ type UpdateCustomerInput struct {
 	Name   string   `json:"name"`
 	Phones []string `json:"phones,omitempty"`
 	Emails []string `json:"emails,omitempty"`
+}
+
+// Omitted fields stay as they are; an empty extension removes it.
+type UpdateUserInput struct {
+	Name      *string `json:"name,omitempty"`
+	Extension *string `json:"extension,omitempty"`
+	// An agent made a member loses their channels, and the sessions forwarded to
+	// them go back to their channels' agents. Their open sockets reconnect with
+	// the new role.
+	Role *user.Role `json:"role,omitempty"`
 }
 
 type UserSettings struct {
@@ -307,6 +325,8 @@ const (
 	EventTypeTyping EventType = "TYPING"
 	// Ephemeral, like TYPING: refetch User.online after a reconnect.
 	EventTypePresenceUpdated EventType = "PRESENCE_UPDATED"
+	// A colleague's name, extension, avatar, role or active state changed (sent to every colleague).
+	EventTypeUserUpdated EventType = "USER_UPDATED"
 )
 
 var AllEventType = []EventType{
@@ -320,11 +340,12 @@ var AllEventType = []EventType{
 	EventTypeResyncRequired,
 	EventTypeTyping,
 	EventTypePresenceUpdated,
+	EventTypeUserUpdated,
 }
 
 func (e EventType) IsValid() bool {
 	switch e {
-	case EventTypeMessageAdded, EventTypeMessageUpdated, EventTypeConversationAdded, EventTypeConversationUpdated, EventTypeConversationRemoved, EventTypeBadgesUpdated, EventTypeCallUpdated, EventTypeResyncRequired, EventTypeTyping, EventTypePresenceUpdated:
+	case EventTypeMessageAdded, EventTypeMessageUpdated, EventTypeConversationAdded, EventTypeConversationUpdated, EventTypeConversationRemoved, EventTypeBadgesUpdated, EventTypeCallUpdated, EventTypeResyncRequired, EventTypeTyping, EventTypePresenceUpdated, EventTypeUserUpdated:
 		return true
 	}
 	return false

@@ -24,7 +24,8 @@ import (
 //     are not for agents only — its Live Chat visitor.
 //
 // An event addressed to one user (their own read state, say) reaches that
-// user alone. The rule is written once per language it is asked in, side by
+// user alone. An event about a colleague (USER_UPDATED) reaches every
+// colleague, as the directory is everyone's; never a visitor. The rule is written once per language it is asked in, side by
 // side below, and server/access's agreement test holds them to each other:
 // the ent predicates (queries and node(id:)), the event log's SQL (a
 // reconnecting stream's catch-up), the relay's audience (live delivery) and
@@ -86,12 +87,12 @@ func LogWhere(v *auth.Viewer, arg func(any) string) string {
 			arg(string(v.VisitorSessionID)), arg(false), join(types))
 	}
 	u := arg(string(v.UserID))
-	return fmt.Sprintf(`(e.user_id = %[1]s
+	return fmt.Sprintf(`(e.user_id = %[1]s OR e.type = %[3]s
 		OR (e.user_id IS NULL AND e.channel_id IS NULL AND e.conversation_id IN (SELECT m.conversation_id FROM members m WHERE m.user_id = %[1]s))
 		OR (e.user_id IS NULL AND e.channel_id IS NOT NULL AND (%[2]s
 			OR e.channel_id IN (SELECT ca.channel_id FROM channel_agents ca WHERE ca.user_id = %[1]s)
 			OR e.conversation_id IN (SELECT c.id FROM conversations c WHERE c.assignee_id = %[1]s))))`,
-		u, arg(v.IsAdmin()))
+		u, arg(v.IsAdmin()), arg(string(events.UserUpdated)))
 }
 
 // ReadableSQL is the condition that col, a conversation id, names a
@@ -122,13 +123,17 @@ type EventFacts struct {
 	Members        []pulid.ID // of the chat
 	ChannelAgents  []pulid.ID // of the session's channel
 	Admins         []pulid.ID
-	AssigneeID     *pulid.ID // of the session
-	VisitorContact *pulid.ID // the session's contact, who may be a Live Chat visitor
+	Colleagues     []pulid.ID // every active colleague, for USER_UPDATED
+	AssigneeID     *pulid.ID  // of the session
+	VisitorContact *pulid.ID  // the session's contact, who may be a Live Chat visitor
 }
 
 // Audience is who receives an event: users, and the contact of a session's
 // visitor (nil when not them).
 func Audience(f EventFacts) (users []pulid.ID, visitor *pulid.ID) {
+	if f.Type == events.UserUpdated {
+		return f.Colleagues, nil
+	}
 	if f.UserID != "" {
 		return []pulid.ID{f.UserID}, nil
 	}

@@ -54,8 +54,10 @@ func (e *Env) Stop() { e.stop() }
 
 // Options change how the server is configured.
 type Options struct {
-	Plan          model.Plan
-	CORSOrigins   []string
+	Plan        model.Plan
+	CORSOrigins []string
+	// AdminEmail and AdminPassword configure the bootstrap admin, and are
+	// what Env.Admin logs in with.
 	AdminEmail    string
 	AdminPassword string
 	// Configure may change the configuration last.
@@ -127,6 +129,9 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 	if opts.AdminEmail != "" {
 		cfg.AdminEmail, cfg.AdminPassword = opts.AdminEmail, opts.AdminPassword
 	}
+	// Admin logs in with these even if Configure changes what the server
+	// is configured with (a restart with another PARLEY_ADMIN_PASSWORD).
+	adminEmail, adminPassword := cfg.AdminEmail, cfg.AdminPassword
 	// The listener exists before the server starts: the app names itself
 	// by it in the URLs it hands out (Attachment.url).
 	srv := httptest.NewUnstartedServer(nil)
@@ -160,7 +165,7 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 		}
 	})
 	t.Cleanup(env.stop)
-	env.Admin = env.Login(cfg.AdminEmail, cfg.AdminPassword)
+	env.Admin = env.Login(adminEmail, adminPassword)
 	return env
 }
 

@@ -68,9 +68,11 @@ type App struct {
 	Outbox   *outbox.Service // delivers replies to customers
 	Settings *settings.Service
 	// Files is where attachments are stored; Signer signs their download URLs.
-	Files     blob.Store
-	Signer    *files.Signer
-	Retention *retention.Job
+	Files  blob.Store
+	Signer *files.Signer
+	// AvatarSigner signs User.avatarUrl (AvatarPath).
+	AvatarSigner *files.Signer
+	Retention    *retention.Job
 	// receivers are the providers whose webhooks Parley serves, by kind.
 	receivers map[channel.Kind]channel.Receiver
 	handler   http.Handler
@@ -103,12 +105,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		// Sockets open only once the handler exists, after a.Online is set.
 		PresenceChanged: func(userID string, _ bool) { a.Online.Changed(userID) }})
 	a.Presence = a.Live.Presence
-	a.Auth.OnRevoke = a.Presence.Revoke
-	a.Users = users.New(database.Client, a.Auth)
-	if err := a.Users.EnsureAdmin(ctx, cfg.Log, cfg.AdminEmail, cfg.AdminPassword); err != nil {
-		database.Close()
-		return nil, fmt.Errorf("creating the first admin: %w", err)
-	}
+	a.Auth.OnRevoke, a.Auth.OnDrop = a.Presence.Revoke, a.Presence.Drop
 	a.Hub = pubsub.NewHub()
 	log := pubsub.NewLog(database)
 	a.Relay = pubsub.NewRelay(database, log, a.Hub, cfg.Log)
@@ -124,6 +121,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Online.Local, a.Online.Heartbeat = a.Presence.Online, cfg.PresenceHeartbeat
 	a.Relay.OnSignal = a.Online.Heard
 	a.History = history.New(database, cfg.Now, a.Relay.Notify)
+	a.Users = users.New(database.Client, a.Auth, a.History)
+	if err := a.Users.EnsureAdmin(ctx, cfg.Log, cfg.AdminEmail, cfg.AdminPassword); err != nil {
+		database.Close()
+		return nil, fmt.Errorf("creating the first admin: %w", err)
+	}
 	// The SMS provider links files by signed download URLs, made once the
 	// signer exists (openFiles, below).
 	reg, base := providers(cfg, func(id string) string { return a.Signer.URL(id) })
@@ -145,6 +147,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Chat.Files = chat.Files{Store: a.Files, InternalMax: cfg.InternalFileLimit}
+	a.Users.Avatars = a.Files
 	a.Inbox.Media = inbox.Media{Store: a.Files, Fetchers: implementing[channel.MediaFetcher](base), Retry: cfg.MediaRetry,
 		Rules: func(ctx context.Context, conv *ent.Conversation) (int64, *time.Time, error) {
 			r, err := a.Chat.FileRulesFor(ctx, conv)
@@ -250,6 +253,7 @@ func (a *App) openFiles(ctx context.Context) error {
 	}
 	signer.SetClock(a.cfg.Now)
 	a.Files, a.Signer = store, signer
+	a.AvatarSigner = signer.For(AvatarPath, "parley avatar urls v1")
 	return nil
 }
 

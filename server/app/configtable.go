@@ -21,7 +21,7 @@ var Settings = []Setting{
 	{"DATABASE_URL", "sqlite://parley.db", "sqlite://FILE (embedded) or postgres://..."},
 	{"PARLEY_DATA_DIR", "./data", "attachments, when stored on local disk"},
 	{"PARLEY_ADMIN_EMAIL", "none", "on start, create this admin if no user exists yet"},
-	{"PARLEY_ADMIN_PASSWORD", "none", "the password of that admin"},
+	{"PARLEY_ADMIN_PASSWORD", "none", "the password of that admin, on the first start only (later: changePassword)"},
 	{"PARLEY_PLAN", "ENTERPRISE", "the organisation's plan: STANDARD, ENTERPRISE or ULTIMATE"},
 	{"PARLEY_CORS_ORIGINS", "none: same origin only", "comma-separated origins whose pages may use the API from a browser; * for every origin"},
 	{"PARLEY_PUBLIC_URL", "from PARLEY_ADDR (:8080 is http://localhost:8080)", "how the server names itself in the URLs it hands out and the webhook URLs providers call"},

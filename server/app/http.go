@@ -38,6 +38,7 @@ func (a *App) routes() http.Handler {
 	// Any method: CORS answers a browser's preflight, the handler refuses
 	// all but GET and HEAD.
 	mux.Handle(files.DownloadPath+"{id}", a.downloads())
+	mux.Handle(AvatarPath+"{id}", a.avatars())
 	mux.Handle("GET /{$}", a.playgroundHandler())
 	mux.Handle("GET /playground/", playgroundAssets())
 	mux.Handle(livechat.Path, livechat.Handler())
@@ -68,7 +69,7 @@ func (a *App) routes() http.Handler {
 func (a *App) graphqlServer() http.Handler {
 	res := &graph.Resolver{
 		Log: a.log, OrgPlan: a.cfg.Plan, Auth: a.Auth, Directory: a.Users, Presence: a.Online,
-		ChatService: a.Chat, Inbox: a.Inbox, Access: a.Access, Feed: a.Feed, Calls: a.Calls, Settings: a.Settings, Downloads: a.Signer,
+		ChatService: a.Chat, Inbox: a.Inbox, Access: a.Access, Feed: a.Feed, Calls: a.Calls, Settings: a.Settings, Downloads: a.Signer, Avatars: a.AvatarSigner,
 		VisitorLimit:  ratelimit.New(visitorBurst(a.cfg), 10*time.Second).SetClock(a.cfg.Now),
 		VisitorWrites: ratelimit.New(graph.VisitorWriteBurst, cmp.Or(a.cfg.VisitorWriteInterval, graph.VisitorWriteInterval)).SetClock(a.cfg.Now),
 	}

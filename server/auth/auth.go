@@ -41,6 +41,9 @@ type Service struct {
 	// OnRevoke is called after a token is revoked, so open connections using
 	// it can be closed.
 	OnRevoke func(tokenID int)
+	// OnDrop is called for a token whose sockets should reconnect (its
+	// user's role changed).
+	OnDrop func(tokenID int)
 	// failures throttles failed logins (throttle.go): guessing stops being
 	// worth it, and a guesser cannot lock the owner out.
 	failures *throttle
@@ -82,7 +85,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *e
 	if err != nil {
 		return "", nil, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	// A deactivated user is refused as a wrong password is: the answer
+	// does not tell that the account exists.
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || !u.Active {
 		s.failures.failed(key, addr)
 		return "", nil, apperr.Unauth("wrong e-mail or password")
 	}
@@ -131,7 +136,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, err
 	)
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT t.id, t.kind, t.expires_at, u.id, u.role, c.id, c.contact_id
 		FROM tokens t LEFT JOIN users u ON u.id = t.user_id LEFT JOIN conversations c ON c.id = t.conversation_id
-		WHERE t.hash = $1 AND t.revoked_at IS NULL`), hashToken(plain))
+		WHERE t.hash = $1 AND t.revoked_at IS NULL AND (u.id IS NULL OR u.active = $2)`), hashToken(plain), true)
 	if err != nil {
 		return nil, err
 	}

@@ -27,12 +27,19 @@ func (s *Service) CreateDirect(ctx context.Context, v *auth.Viewer, other pulid.
 	if other == v.UserID {
 		return nil, apperr.BadInput("a direct chat is with someone else").With("field", "userId")
 	}
-	if ok, err := s.db.User.Query().Where(user.ID(other)).Exist(ctx); err != nil || !ok {
-		return nil, orMissing(err, "no such user")
+	peer, err := s.db.User.Get(ctx, other)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Missing("no such user")
+	}
+	if err != nil {
+		return nil, err
 	}
 	key := directKey(v.UserID, other)
 	if c, err := s.directByKey(ctx, key); c != nil || err != nil {
-		return c, err
+		return c, err // an existing chat stays open to read, even with a deactivated user
+	}
+	if !peer.Active {
+		return nil, apperr.BadInput("%s is deactivated", peer.Name).With("field", "userId")
 	}
 	var conv *ent.Conversation
 	err = s.history.Write(ctx, func(tx *history.Tx) error {
@@ -335,6 +342,9 @@ func (s *Service) lockUsers(ctx context.Context, tx *history.Tx, ids []pulid.ID)
 		u := byID[id]
 		if u == nil {
 			return nil, apperr.Missing("no user with id %s", id).With("field", "userIds")
+		}
+		if !u.Active {
+			return nil, apperr.BadInput("%s is deactivated", u.Name).With("field", "userIds")
 		}
 		out = append(out, u)
 	}

@@ -23,8 +23,8 @@ type Event struct {
 	Message      *ent.Message
 	Call         *ent.Call
 	Badges       *Badges
-	// User is who TYPING or PRESENCE_UPDATED is about (nil for a customer
-	// typing); ExpiresAt when a TYPING ends.
+	// User is who USER_UPDATED, TYPING or PRESENCE_UPDATED is about (nil
+	// for a customer typing); ExpiresAt when a TYPING ends.
 	User      *ent.User
 	ExpiresAt time.Time
 }
@@ -158,7 +158,7 @@ type noTimer struct{}
 func (noTimer) Due() <-chan time.Time { return nil }
 
 func movesBadges(t events.Type) bool {
-	return t != events.CallUpdated && t != events.MessageUpdated && t != events.Typing && t != events.PresenceUpdated
+	return t != events.CallUpdated && t != events.MessageUpdated && t != events.Typing && t != events.PresenceUpdated && t != events.UserUpdated
 }
 
 func eventOf(d *pubsub.Delivery, cursor string) Event {

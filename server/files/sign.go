@@ -32,6 +32,7 @@ var (
 type Signer struct {
 	key     []byte
 	baseURL string
+	path    string // DownloadPath, or For's
 	ttl     time.Duration
 	now     func() time.Time
 }
@@ -53,7 +54,17 @@ func NewSigner(secret []byte, publicURL string, ttl time.Duration) (*Signer, err
 	// A derived key: the configured secret may serve other purposes too.
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte("parley download urls v1"))
-	return &Signer{key: mac.Sum(nil), baseURL: publicURL, ttl: ttl, now: time.Now}, nil
+	return &Signer{key: mac.Sum(nil), baseURL: publicURL, path: DownloadPath, ttl: ttl, now: time.Now}, nil
+}
+
+// For returns a signer of URLs under another path (like "/avatars/") with
+// a key of its own for purpose, so that no URL signed for one path is
+// good under another. It shares s's clock and TTL.
+func (s *Signer) For(path, purpose string) *Signer {
+	mac := hmac.New(sha256.New, s.key)
+	mac.Write([]byte(purpose))
+	return &Signer{key: mac.Sum(nil), baseURL: s.baseURL, path: path, ttl: s.ttl,
+		now: func() time.Time { return s.now() }}
 }
 
 // SetClock makes the signer read the time from now (the server's clock, so
@@ -83,7 +94,7 @@ func (s *Signer) Sign(id string, now time.Time) (string, time.Time) {
 	exp := now.Add(s.ttl).Unix()
 	exp += (step - exp%step) % step
 	e := strconv.FormatInt(exp, 10)
-	return s.baseURL + DownloadPath + url.PathEscape(id) + "?exp=" + e + "&sig=" + s.sign(id, e), time.Unix(exp, 0).UTC()
+	return s.baseURL + s.path + url.PathEscape(id) + "?exp=" + e + "&sig=" + s.sign(id, e), time.Unix(exp, 0).UTC()
 }
 
 // Verify checks the query of a download URL for id and returns its expiry.

@@ -58,6 +58,9 @@ func (w *Writer) Write(ctx context.Context, fn func(tx *Tx) error) error {
 // Now is the writer's clock.
 func (tx *Tx) Now() time.Time { return tx.w.now() }
 
+// Now is the writer's clock, outside a transaction.
+func (w *Writer) Now() time.Time { return w.now() }
+
 // DB is the database the transaction writes to (its dialect, Rebind).
 func (tx *Tx) DB() *db.DB { return tx.w.db }
 
@@ -70,6 +73,13 @@ type Event struct {
 	MessageID      pulid.ID
 	CallID         pulid.ID
 	AgentsOnly     bool
+	// SubjectID is the colleague a USER_UPDATED is about.
+	SubjectID pulid.ID
+}
+
+// UserUpdatedEvent tells every colleague that the user changed.
+func UserUpdatedEvent(userID pulid.ID) Event {
+	return Event{Type: events.UserUpdated, SubjectID: userID}
 }
 
 // ConversationEvent is an event for everyone who sees the conversation.
@@ -103,6 +113,9 @@ func (tx *Tx) Emit(evs ...Event) {
 		}
 		if e.CallID != "" {
 			c.SetCallID(e.CallID)
+		}
+		if e.SubjectID != "" {
+			c.SetSubjectID(e.SubjectID)
 		}
 		builders[i] = c
 	}

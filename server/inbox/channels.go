@@ -158,6 +158,9 @@ func (s *Service) checkAgents(ctx context.Context, tx *history.Tx, ids []pulid.I
 		if u.Role == user.RoleMEMBER {
 			return apperr.BadInput("%s is a member: channels are for agents and admins", u.Name).With("field", "userIds")
 		}
+		if !u.Active {
+			return apperr.BadInput("%s is deactivated", u.Name).With("field", "userIds")
+		}
 	}
 	return nil
 }

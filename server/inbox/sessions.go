@@ -345,6 +345,9 @@ func (s *Service) Forward(ctx context.Context, v *auth.Viewer, id, to pulid.ID, 
 	if target.Role == user.RoleMEMBER {
 		return nil, apperr.BadInput("%s is a member: external chat is for agents and admins", target.Name).With("field", "toUserId")
 	}
+	if !target.Active {
+		return nil, apperr.BadInput("%s is deactivated", target.Name).With("field", "toUserId")
+	}
 	text := ""
 	if note != nil {
 		text = strings.TrimSpace(*note)

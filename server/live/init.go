@@ -55,8 +55,12 @@ func initToken(p transport.InitPayload) string {
 func (s *Server) track(ctx context.Context, sock *socket, userID string, tokenID int) context.Context {
 	ctx, cancel := context.WithCancel(ctx)
 	end := func(revoked bool) {
-		if revoked && sock != nil {
+		switch {
+		case sock == nil:
+		case revoked:
 			sock.setCloseCode(closeBadToken, "unauthenticated: the token was revoked")
+		default: // Presence.Drop: reconnect, as after a restart
+			sock.setCloseCode(closeRestart, "service restart: reconnect")
 		}
 		cancel()
 	}

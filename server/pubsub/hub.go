@@ -18,17 +18,18 @@ type Delivery struct {
 	ConversationID pulid.ID
 	Conversation   *ent.Conversation
 	// Member is the receiver's own row of the conversation, when it has one.
-	Member     *ent.Member
-	Message    *ent.Message
-	Call       *ent.Call
+	Member  *ent.Member
+	Message *ent.Message
+	Call    *ent.Call
+	// User is who a USER_UPDATED, a PRESENCE_UPDATED or a TYPING is about.
+	User       *ent.User
 	AgentsOnly bool
 	// Resync marks a delivery that tells the client it missed more than the log keeps.
 	Resync bool
 	// Ephemeral marks a Signal's delivery: not in the log, its Cursor is
 	// none (the stream gives it its last).
 	Ephemeral bool
-	// User is who a Signal is about; ExpiresAt when a TYPING ends.
-	User      *ent.User
+	// ExpiresAt is when a TYPING ends.
 	ExpiresAt time.Time
 }
 

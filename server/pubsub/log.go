@@ -24,6 +24,7 @@ type entry struct {
 	MessageID      pulid.ID
 	CallID         pulid.ID
 	AgentsOnly     bool
+	SubjectID      pulid.ID
 }
 
 // key names who reads in the hub: a colleague by their id, a Live Chat
@@ -44,7 +45,7 @@ type Log struct{ db *db.DB }
 // NewLog returns a reader of the database's event log.
 func NewLog(d *db.DB) *Log { return &Log{db: d} }
 
-const entryColumns = `e.id, e.type, e.user_id, e.conversation_id, e.channel_id, e.message_id, e.call_id, e.agents_only`
+const entryColumns = `e.id, e.type, e.user_id, e.conversation_id, e.channel_id, e.message_id, e.call_id, e.agents_only, e.subject_id`
 
 // Readers read up to the log's head, the newest id below which every id is
 // final: committed, or never to be. On SQLite, whose writers are
@@ -103,14 +104,14 @@ func (l *Log) query(ctx context.Context, q string, args ...any) ([]entry, error)
 	var out []entry
 	for rows.Next() {
 		var (
-			e                         entry
-			user, conv, ch, msg, call sql.NullString
+			e                                  entry
+			user, conv, ch, msg, call, subject sql.NullString
 		)
-		if err := rows.Scan(&e.ID, &e.Type, &user, &conv, &ch, &msg, &call, &e.AgentsOnly); err != nil {
+		if err := rows.Scan(&e.ID, &e.Type, &user, &conv, &ch, &msg, &call, &e.AgentsOnly, &subject); err != nil {
 			return nil, err
 		}
 		e.UserID, e.ConversationID, e.ChannelID = pulid.ID(user.String), pulid.ID(conv.String), pulid.ID(ch.String)
-		e.MessageID, e.CallID = pulid.ID(msg.String), pulid.ID(call.String)
+		e.MessageID, e.CallID, e.SubjectID = pulid.ID(msg.String), pulid.ID(call.String), pulid.ID(subject.String)
 		out = append(out, e)
 	}
 	return out, rows.Err()

@@ -210,11 +210,14 @@ type batch struct {
 	conversations map[pulid.ID]*ent.Conversation
 	messages      map[pulid.ID]*ent.Message
 	calls         map[pulid.ID]*ent.Call
+	users         map[pulid.ID]*ent.User
 	// members of each chat (and agents' own rows of sessions), by user.
 	members map[pulid.ID]map[pulid.ID]*ent.Member
 	// who sees each channel's sessions: its agents; admins see all.
 	channelAgents map[pulid.ID][]pulid.ID
 	admins        []pulid.ID
+	// every active colleague, when a USER_UPDATED is to be delivered.
+	colleagues []pulid.ID
 }
 
 // load fetches what the entries mention. withAudience also loads who may
@@ -222,8 +225,8 @@ type batch struct {
 func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool) (*batch, error) {
 	b := &batch{conversations: map[pulid.ID]*ent.Conversation{}, messages: map[pulid.ID]*ent.Message{},
 		calls: map[pulid.ID]*ent.Call{}, members: map[pulid.ID]map[pulid.ID]*ent.Member{},
-		channelAgents: map[pulid.ID][]pulid.ID{}}
-	var convIDs, msgIDs, callIDs []pulid.ID
+		channelAgents: map[pulid.ID][]pulid.ID{}, users: map[pulid.ID]*ent.User{}}
+	var convIDs, msgIDs, callIDs, subjectIDs []pulid.ID
 	channels := map[pulid.ID]bool{}
 	for _, e := range entries {
 		if e.ConversationID != "" {
@@ -237,6 +240,23 @@ func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool
 		}
 		if e.ChannelID != "" {
 			channels[e.ChannelID] = true
+		}
+		if e.SubjectID != "" {
+			subjectIDs = append(subjectIDs, e.SubjectID)
+		}
+	}
+	if len(subjectIDs) > 0 {
+		us, err := c.User.Query().Where(user.IDIn(pulid.Uniq(subjectIDs)...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			b.users[u.ID] = u
+		}
+		if withAudience {
+			if b.colleagues, err = c.User.Query().Where(user.Active(true)).IDs(ctx); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if len(convIDs) > 0 {
@@ -301,7 +321,7 @@ func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool
 // audience lists the hub keys that receive an entry (access.Audience).
 func (b *batch) audience(e entry) []string {
 	f := access.EventFacts{Type: e.Type, UserID: e.UserID, ChannelID: e.ChannelID, AgentsOnly: e.AgentsOnly,
-		ChannelAgents: b.channelAgents[e.ChannelID], Admins: b.admins}
+		ChannelAgents: b.channelAgents[e.ChannelID], Admins: b.admins, Colleagues: b.colleagues}
 	for uid := range b.members[e.ConversationID] {
 		f.Members = append(f.Members, uid)
 	}
@@ -323,7 +343,7 @@ func (b *batch) audience(e entry) []string {
 func (b *batch) delivery(e entry, key string) *Delivery {
 	d := &Delivery{Cursor: e.Cursor, Type: e.Type, ConversationID: e.ConversationID,
 		Conversation: b.conversations[e.ConversationID], Message: b.messages[e.MessageID],
-		Call: b.calls[e.CallID], AgentsOnly: e.AgentsOnly}
+		Call: b.calls[e.CallID], User: b.users[e.SubjectID], AgentsOnly: e.AgentsOnly}
 	if ms := b.members[e.ConversationID]; ms != nil {
 		d.Member = ms[pulid.ID(key)]
 	}

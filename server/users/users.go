@@ -6,7 +6,6 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"unicode/utf8"
 
 	"parley/ent"
 	"parley/ent/predicate"
@@ -14,16 +13,24 @@ import (
 	"parley/ent/user"
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/blob"
+	"parley/server/history"
 )
 
 // Service manages users.
 type Service struct {
-	db   *ent.Client
-	auth *auth.Service
+	db      *ent.Client
+	auth    *auth.Service
+	history *history.Writer
+	// Avatars is where avatar images are stored (set in app.go).
+	Avatars blob.Store
 }
 
-// New returns the service.
-func New(db *ent.Client, a *auth.Service) *Service { return &Service{db: db, auth: a} }
+// New returns the service; changes are written (and colleagues told of
+// them) through w.
+func New(db *ent.Client, a *auth.Service, w *history.Writer) *Service {
+	return &Service{db: db, auth: a, history: w}
+}
 
 // NewUser is what creating a user takes.
 type NewUser struct {
@@ -43,9 +50,9 @@ func (s *Service) Create(ctx context.Context, v *auth.Viewer, in NewUser) (*ent.
 }
 
 func (s *Service) create(ctx context.Context, in NewUser) (*ent.User, error) {
-	name := strings.TrimSpace(in.Name)
-	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return nil, apperr.BadInput("a name must be 1 to 200 characters").With("field", "name")
+	name, err := cleanName(in.Name)
+	if err != nil {
+		return nil, err
 	}
 	email := auth.NormalizeEmail(in.Email)
 	if !looksLikeEmail(email) {
@@ -59,12 +66,8 @@ func (s *Service) create(ctx context.Context, in NewUser) (*ent.User, error) {
 	}
 	var ext *string
 	if in.Extension != nil {
-		e := strings.TrimSpace(*in.Extension)
-		if e != "" {
-			if utf8.RuneCountInString(e) > 32 {
-				return nil, apperr.BadInput("an extension is at most 32 characters").With("field", "extension")
-			}
-			ext = &e
+		if ext, err = cleanExtension(*in.Extension); err != nil {
+			return nil, err
 		}
 	}
 	hash, err := s.auth.HashPassword(in.Password)
@@ -86,8 +89,14 @@ func (s *Service) EnsureAdmin(ctx context.Context, log *slog.Logger, email, pass
 		return nil
 	}
 	n, err := s.db.User.Query().Count(ctx)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		// Never a silent reset: the admin changes their password with
+		// changePassword (README "Accounts").
+		log.Info("users exist: PARLEY_ADMIN_EMAIL and PARLEY_ADMIN_PASSWORD are only used on a first start and are ignored")
+		return nil
 	}
 	name, _, _ := strings.Cut(email, "@")
 	if _, err := s.create(ctx, NewUser{Name: name, Email: email, Password: password, Role: user.RoleADMIN}); err != nil {
@@ -110,13 +119,20 @@ func (s *Service) Get(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent.Us
 	return u, err
 }
 
-// SearchQuery returns the users matching a search by name, extension or e-mail.
-func (s *Service) SearchQuery(search string) *ent.UserQuery {
+// SearchQuery returns the users matching a search by name, extension or
+// e-mail: active ones only (for pickers) unless an admin asks for all.
+func (s *Service) SearchQuery(v *auth.Viewer, search string, includeInactive bool) (*ent.UserQuery, error) {
 	q := s.db.User.Query()
+	switch {
+	case includeInactive && !v.IsAdmin():
+		return nil, apperr.Forbid("only an admin can list deactivated users")
+	case !includeInactive:
+		q = q.Where(user.Active(true))
+	}
 	if term := strings.TrimSpace(search); term != "" {
 		q = q.Where(MatchUser(term))
 	}
-	return q
+	return q, nil
 }
 
 // MatchUser matches a user whose name, extension or e-mail contains term, ignoring case.

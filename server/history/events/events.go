@@ -16,6 +16,9 @@ const (
 	ConversationUpdated = event.TypeCONVERSATION_UPDATED
 	ConversationRemoved = event.TypeCONVERSATION_REMOVED
 	CallUpdated         = event.TypeCALL_UPDATED
+	// UserUpdated: a colleague's profile, avatar, role or state changed;
+	// every colleague hears of it (the directory is everyone's).
+	UserUpdated = event.TypeUSER_UPDATED
 )
 
 // Said only on a stream, never stored.
