@@ -215,7 +215,9 @@ func (r *mutationResolver) UpdateMySettings(ctx context.Context, input model.Set
 }
 
 func (r *mutationResolver) UpdateOrganizationSettings(ctx context.Context, input model.OrganizationSettingsInput) (*model.OrganizationSettings, error) {
-	o, err := r.Settings.UpdateOrganization(ctx, viewer(ctx), settings.OrganizationUpdate{InternalHistoryDays: input.InternalHistoryDays})
+	o, err := r.Settings.UpdateOrganization(ctx, viewer(ctx), settings.OrganizationUpdate{
+		InternalHistoryDays: input.InternalHistoryDays, OverdueAfterMinutes: input.OverdueAfterMinutes,
+	})
 	return r.organizationSettings(o, err)
 }
 
