@@ -20,6 +20,7 @@ import (
 	"parley/ent/message"
 	"parley/ent/outbox"
 	"parley/ent/reaction"
+	"parley/ent/readmark"
 	"parley/ent/setting"
 	"parley/ent/token"
 	"parley/ent/user"
@@ -103,6 +104,7 @@ func checkColumn(t, c string) error {
 			message.Table:        message.ValidColumn,
 			outbox.Table:         outbox.ValidColumn,
 			reaction.Table:       reaction.ValidColumn,
+			readmark.Table:       readmark.ValidColumn,
 			setting.Table:        setting.ValidColumn,
 			token.Table:          token.ValidColumn,
 			user.Table:           user.ValidColumn,

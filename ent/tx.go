@@ -42,6 +42,8 @@ type Tx struct {
 	Outbox *OutboxClient
 	// Reaction is the client for interacting with the Reaction builders.
 	Reaction *ReactionClient
+	// ReadMark is the client for interacting with the ReadMark builders.
+	ReadMark *ReadMarkClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
 	// Token is the client for interacting with the Token builders.
@@ -193,6 +195,7 @@ func (tx *Tx) init() {
 	tx.Message = NewMessageClient(tx.config)
 	tx.Outbox = NewOutboxClient(tx.config)
 	tx.Reaction = NewReactionClient(tx.config)
+	tx.ReadMark = NewReadMarkClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 	tx.User = NewUserClient(tx.config)

@@ -13,6 +13,7 @@ import (
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"strconv"
+	"time"
 
 	"entgo.io/contrib/entgql"
 )
@@ -129,6 +130,13 @@ type OrganizationSettings struct {
 type OrganizationSettingsInput struct {
 	// At least 1 (and at most 36500); a day is 24 hours.
 	InternalHistoryDays *int `json:"internalHistoryDays,omitempty"`
+}
+
+// A member of a group who has read a message.
+type ReadReceipt struct {
+	User *ent.User `json:"user"`
+	// When their read horizon first passed the message.
+	ReadAt time.Time `json:"readAt"`
 }
 
 type ReplyPolicy struct {
