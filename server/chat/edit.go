@@ -93,10 +93,8 @@ func (s *Service) EditMessage(ctx context.Context, v *auth.Viewer, id pulid.ID, 
 		if n == 0 {
 			return apperr.New(apperr.Conflict, "a deleted message cannot be edited")
 		}
-		if conv.Kind != conversation.KindEXTERNAL {
-			if _, err := tx.ExecContext(ctx, s.db.Rebind(recountSQL), string(conv.ID), m.Seq); err != nil {
-				return err
-			}
+		if err := s.recount(ctx, tx, conv, m.Seq); err != nil {
+			return err
 		}
 		e := history.ConversationEvent(events.MessageUpdated, conv)
 		e.MessageID, e.AgentsOnly = m.ID, m.AgentsOnly
@@ -239,10 +237,8 @@ func (s *Service) DeleteMessage(ctx context.Context, v *auth.Viewer, id pulid.ID
 		if _, err := tx.Reaction.Delete().Where(reactionOf(m.ID)).Exec(ctx); err != nil {
 			return err
 		}
-		if conv.Kind != conversation.KindEXTERNAL {
-			if _, err := tx.ExecContext(ctx, s.db.Rebind(recountSQL), string(conv.ID), m.Seq); err != nil {
-				return err
-			}
+		if err := s.recount(ctx, tx, conv, m.Seq); err != nil {
+			return err
 		}
 		e := history.ConversationEvent(events.MessageUpdated, conv)
 		e.MessageID, e.AgentsOnly = m.ID, m.AgentsOnly
@@ -271,4 +267,21 @@ func (s *Service) removeFiles(ctx context.Context, atts []*ent.Attachment) {
 			s.log.Warn("chat: the file of a deleted message was left behind", "attachment", a.ID, "err", err)
 		}
 	}
+}
+
+// recount puts right the counters of a chat's members who had not read up
+// to seq, after a message there changed; if there were any, they hear
+// CONVERSATION_UPDATED (which moves their badges: MESSAGE_UPDATED does not).
+func (s *Service) recount(ctx context.Context, tx *history.Tx, conv *ent.Conversation, seq int64) error {
+	if conv.Kind == conversation.KindEXTERNAL {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, s.db.Rebind(recountSQL), string(conv.ID), seq)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		tx.Emit(history.ConversationEvent(events.ConversationUpdated, conv))
+	}
+	return nil
 }
