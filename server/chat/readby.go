@@ -26,12 +26,16 @@ type ReadReceipt struct {
 // and when they first did: for the message's sender alone, who is not
 // among them; empty for anyone else, for a deleted message, in a direct
 // chat (the message's status and readAt say it) and in a session. Only
-// current members are listed.
+// current members are listed, to a sender who is still one.
 func (s *Service) ReadBy(ctx context.Context, v *auth.Viewer, m *ent.Message) (_ []ReadReceipt, err error) {
 	defer apperr.At("chat.ReadBy", &err)
 	if m.SenderID == nil || *m.SenderID != v.UserID || v.IsVisitor() || m.DeletedAt != nil ||
 		m.ConversationID.Prefix() != "ch" {
 		return []ReadReceipt{}, nil
+	}
+	// A sender who has left the group no longer hears who reads it.
+	if me, err := s.access.Member(ctx, v, m.ConversationID); err != nil || me == nil {
+		return []ReadReceipt{}, err
 	}
 	// Each reader's first mark at or past the message, then its time.
 	rows, err := s.db.SQL.QueryContext(ctx, s.db.Rebind(`SELECT r.user_id, MIN(r.seq) FROM read_marks r
