@@ -27,6 +27,7 @@ import (
 	"parley/ent/outbox"
 	"parley/ent/presence"
 	"parley/ent/reaction"
+	"parley/ent/readmark"
 	"parley/ent/setting"
 	"parley/ent/token"
 	"parley/ent/user"
@@ -74,6 +75,8 @@ type Client struct {
 	Presence *PresenceClient
 	// Reaction is the client for interacting with the Reaction builders.
 	Reaction *ReactionClient
+	// ReadMark is the client for interacting with the ReadMark builders.
+	ReadMark *ReadMarkClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
 	// Token is the client for interacting with the Token builders.
@@ -106,6 +109,7 @@ func (c *Client) init() {
 	c.Outbox = NewOutboxClient(c.config)
 	c.Presence = NewPresenceClient(c.config)
 	c.Reaction = NewReactionClient(c.config)
+	c.ReadMark = NewReadMarkClient(c.config)
 	c.Setting = NewSettingClient(c.config)
 	c.Token = NewTokenClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -216,6 +220,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Outbox:         NewOutboxClient(cfg),
 		Presence:       NewPresenceClient(cfg),
 		Reaction:       NewReactionClient(cfg),
+		ReadMark:       NewReadMarkClient(cfg),
 		Setting:        NewSettingClient(cfg),
 		Token:          NewTokenClient(cfg),
 		User:           NewUserClient(cfg),
@@ -253,6 +258,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Outbox:         NewOutboxClient(cfg),
 		Presence:       NewPresenceClient(cfg),
 		Reaction:       NewReactionClient(cfg),
+		ReadMark:       NewReadMarkClient(cfg),
 		Setting:        NewSettingClient(cfg),
 		Token:          NewTokenClient(cfg),
 		User:           NewUserClient(cfg),
@@ -287,7 +293,7 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Attachment, c.Call, c.CannedResponse, c.Channel, c.Contact, c.Conversation,
 		c.Customer, c.CustomerLink, c.Document, c.Event, c.Member, c.Message, c.Outbox,
-		c.Presence, c.Reaction, c.Setting, c.Token, c.User,
+		c.Presence, c.Reaction, c.ReadMark, c.Setting, c.Token, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -299,7 +305,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Attachment, c.Call, c.CannedResponse, c.Channel, c.Contact, c.Conversation,
 		c.Customer, c.CustomerLink, c.Document, c.Event, c.Member, c.Message, c.Outbox,
-		c.Presence, c.Reaction, c.Setting, c.Token, c.User,
+		c.Presence, c.Reaction, c.ReadMark, c.Setting, c.Token, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -338,6 +344,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Presence.mutate(ctx, m)
 	case *ReactionMutation:
 		return c.Reaction.mutate(ctx, m)
+	case *ReadMarkMutation:
+		return c.ReadMark.mutate(ctx, m)
 	case *SettingMutation:
 		return c.Setting.mutate(ctx, m)
 	case *TokenMutation:
@@ -2968,6 +2976,171 @@ func (c *ReactionClient) mutate(ctx context.Context, m *ReactionMutation) (Value
 	}
 }
 
+// ReadMarkClient is a client for the ReadMark schema.
+type ReadMarkClient struct {
+	config
+}
+
+// NewReadMarkClient returns a client for the ReadMark from the given config.
+func NewReadMarkClient(c config) *ReadMarkClient {
+	return &ReadMarkClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `readmark.Hooks(f(g(h())))`.
+func (c *ReadMarkClient) Use(hooks ...Hook) {
+	c.hooks.ReadMark = append(c.hooks.ReadMark, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `readmark.Intercept(f(g(h())))`.
+func (c *ReadMarkClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReadMark = append(c.inters.ReadMark, interceptors...)
+}
+
+// Create returns a builder for creating a ReadMark entity.
+func (c *ReadMarkClient) Create() *ReadMarkCreate {
+	mutation := newReadMarkMutation(c.config, OpCreate)
+	return &ReadMarkCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReadMark entities.
+func (c *ReadMarkClient) CreateBulk(builders ...*ReadMarkCreate) *ReadMarkCreateBulk {
+	return &ReadMarkCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReadMarkClient) MapCreateBulk(slice any, setFunc func(*ReadMarkCreate, int)) *ReadMarkCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReadMarkCreateBulk{err: fmt.Errorf("calling to ReadMarkClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReadMarkCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReadMarkCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReadMark.
+func (c *ReadMarkClient) Update() *ReadMarkUpdate {
+	mutation := newReadMarkMutation(c.config, OpUpdate)
+	return &ReadMarkUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReadMarkClient) UpdateOne(_m *ReadMark) *ReadMarkUpdateOne {
+	mutation := newReadMarkMutation(c.config, OpUpdateOne, withReadMark(_m))
+	return &ReadMarkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReadMarkClient) UpdateOneID(id int) *ReadMarkUpdateOne {
+	mutation := newReadMarkMutation(c.config, OpUpdateOne, withReadMarkID(id))
+	return &ReadMarkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReadMark.
+func (c *ReadMarkClient) Delete() *ReadMarkDelete {
+	mutation := newReadMarkMutation(c.config, OpDelete)
+	return &ReadMarkDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReadMarkClient) DeleteOne(_m *ReadMark) *ReadMarkDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReadMarkClient) DeleteOneID(id int) *ReadMarkDeleteOne {
+	builder := c.Delete().Where(readmark.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReadMarkDeleteOne{builder}
+}
+
+// Query returns a query builder for ReadMark.
+func (c *ReadMarkClient) Query() *ReadMarkQuery {
+	return &ReadMarkQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReadMark},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReadMark entity by its id.
+func (c *ReadMarkClient) Get(ctx context.Context, id int) (*ReadMark, error) {
+	return c.Query().Where(readmark.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReadMarkClient) GetX(ctx context.Context, id int) *ReadMark {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryConversation queries the conversation edge of a ReadMark.
+func (c *ReadMarkClient) QueryConversation(_m *ReadMark) *ConversationQuery {
+	query := (&ConversationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(readmark.Table, readmark.FieldID, id),
+			sqlgraph.To(conversation.Table, conversation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, readmark.ConversationTable, readmark.ConversationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a ReadMark.
+func (c *ReadMarkClient) QueryUser(_m *ReadMark) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(readmark.Table, readmark.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, readmark.UserTable, readmark.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ReadMarkClient) Hooks() []Hook {
+	return c.hooks.ReadMark
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReadMarkClient) Interceptors() []Interceptor {
+	return c.inters.ReadMark
+}
+
+func (c *ReadMarkClient) mutate(ctx context.Context, m *ReadMarkMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReadMarkCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReadMarkUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReadMarkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReadMarkDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReadMark mutation op: %q", m.Op())
+	}
+}
+
 // SettingClient is a client for the Setting schema.
 type SettingClient struct {
 	config
@@ -3484,12 +3657,12 @@ type (
 	hooks struct {
 		Attachment, Call, CannedResponse, Channel, Contact, Conversation, Customer,
 		CustomerLink, Document, Event, Member, Message, Outbox, Presence, Reaction,
-		Setting, Token, User []ent.Hook
+		ReadMark, Setting, Token, User []ent.Hook
 	}
 	inters struct {
 		Attachment, Call, CannedResponse, Channel, Contact, Conversation, Customer,
 		CustomerLink, Document, Event, Member, Message, Outbox, Presence, Reaction,
-		Setting, Token, User []ent.Interceptor
+		ReadMark, Setting, Token, User []ent.Interceptor
 	}
 )
 

@@ -21,6 +21,7 @@ import (
 	"parley/ent/outbox"
 	"parley/ent/presence"
 	"parley/ent/reaction"
+	"parley/ent/readmark"
 	"parley/ent/setting"
 	"parley/ent/token"
 	"parley/ent/user"
@@ -105,6 +106,7 @@ func checkColumn(t, c string) error {
 			outbox.Table:         outbox.ValidColumn,
 			presence.Table:       presence.ValidColumn,
 			reaction.Table:       reaction.ValidColumn,
+			readmark.Table:       readmark.ValidColumn,
 			setting.Table:        setting.ValidColumn,
 			token.Table:          token.ValidColumn,
 			user.Table:           user.ValidColumn,

@@ -1462,6 +1462,11 @@ func (_q *MessageQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, message.FieldDeletedAt)
 				fieldSeen[message.FieldDeletedAt] = struct{}{}
 			}
+		case "deletedAfterDelivery":
+			if _, ok := fieldSeen[message.FieldDeletedAfterDelivery]; !ok {
+				selectedFields = append(selectedFields, message.FieldDeletedAfterDelivery)
+				fieldSeen[message.FieldDeletedAfterDelivery] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -70,6 +70,8 @@ type Message struct {
 	EditedAt *time.Time `json:"edited_at,omitempty"`
 	// DeletedAt holds the value of the "deleted_at" field.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// DeletedAfterDelivery holds the value of the "deleted_after_delivery" field.
+	DeletedAfterDelivery bool `json:"deleted_after_delivery,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MessageQuery when eager-loading is set.
 	Edges        MessageEdges `json:"edges"`
@@ -184,7 +186,7 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case message.FieldID, message.FieldConversationID:
 			values[i] = new(pulid.ID)
-		case message.FieldAgentsOnly:
+		case message.FieldAgentsOnly, message.FieldDeletedAfterDelivery:
 			values[i] = new(sql.NullBool)
 		case message.FieldSeq:
 			values[i] = new(sql.NullInt64)
@@ -375,6 +377,12 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
 			}
+		case message.FieldDeletedAfterDelivery:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_after_delivery", values[i])
+			} else if value.Valid {
+				_m.DeletedAfterDelivery = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -541,6 +549,9 @@ func (_m *Message) String() string {
 		builder.WriteString("deleted_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("deleted_after_delivery=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DeletedAfterDelivery))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -301,6 +301,20 @@ func (_c *MessageCreate) SetNillableDeletedAt(v *time.Time) *MessageCreate {
 	return _c
 }
 
+// SetDeletedAfterDelivery sets the "deleted_after_delivery" field.
+func (_c *MessageCreate) SetDeletedAfterDelivery(v bool) *MessageCreate {
+	_c.mutation.SetDeletedAfterDelivery(v)
+	return _c
+}
+
+// SetNillableDeletedAfterDelivery sets the "deleted_after_delivery" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableDeletedAfterDelivery(v *bool) *MessageCreate {
+	if v != nil {
+		_c.SetDeletedAfterDelivery(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MessageCreate) SetID(v pulid.ID) *MessageCreate {
 	_c.mutation.SetID(v)
@@ -441,6 +455,10 @@ func (_c *MessageCreate) defaults() {
 		v := message.DefaultAgentsOnly
 		_c.mutation.SetAgentsOnly(v)
 	}
+	if _, ok := _c.mutation.DeletedAfterDelivery(); !ok {
+		v := message.DefaultDeletedAfterDelivery
+		_c.mutation.SetDeletedAfterDelivery(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := message.DefaultID()
 		_c.mutation.SetID(v)
@@ -515,6 +533,9 @@ func (_c *MessageCreate) check() error {
 		if err := message.ProviderKindValidator(v); err != nil {
 			return &ValidationError{Name: "provider_kind", err: fmt.Errorf(`ent: validator failed for field "Message.provider_kind": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.DeletedAfterDelivery(); !ok {
+		return &ValidationError{Name: "deleted_after_delivery", err: errors.New(`ent: missing required field "Message.deleted_after_delivery"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := message.IDValidator(string(v)); err != nil {
@@ -643,6 +664,10 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(message.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.DeletedAfterDelivery(); ok {
+		_spec.SetField(message.FieldDeletedAfterDelivery, field.TypeBool, value)
+		_node.DeletedAfterDelivery = value
 	}
 	if nodes := _c.mutation.ConversationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -997,6 +1022,18 @@ func (u *MessageUpsert) ClearDeletedAt() *MessageUpsert {
 	return u
 }
 
+// SetDeletedAfterDelivery sets the "deleted_after_delivery" field.
+func (u *MessageUpsert) SetDeletedAfterDelivery(v bool) *MessageUpsert {
+	u.Set(message.FieldDeletedAfterDelivery, v)
+	return u
+}
+
+// UpdateDeletedAfterDelivery sets the "deleted_after_delivery" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateDeletedAfterDelivery() *MessageUpsert {
+	u.SetExcluded(message.FieldDeletedAfterDelivery)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1298,6 +1335,20 @@ func (u *MessageUpsertOne) UpdateDeletedAt() *MessageUpsertOne {
 func (u *MessageUpsertOne) ClearDeletedAt() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetDeletedAfterDelivery sets the "deleted_after_delivery" field.
+func (u *MessageUpsertOne) SetDeletedAfterDelivery(v bool) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetDeletedAfterDelivery(v)
+	})
+}
+
+// UpdateDeletedAfterDelivery sets the "deleted_after_delivery" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateDeletedAfterDelivery() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateDeletedAfterDelivery()
 	})
 }
 
@@ -1769,6 +1820,20 @@ func (u *MessageUpsertBulk) UpdateDeletedAt() *MessageUpsertBulk {
 func (u *MessageUpsertBulk) ClearDeletedAt() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetDeletedAfterDelivery sets the "deleted_after_delivery" field.
+func (u *MessageUpsertBulk) SetDeletedAfterDelivery(v bool) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetDeletedAfterDelivery(v)
+	})
+}
+
+// UpdateDeletedAfterDelivery sets the "deleted_after_delivery" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateDeletedAfterDelivery() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateDeletedAfterDelivery()
 	})
 }
 

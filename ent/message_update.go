@@ -210,6 +210,20 @@ func (_u *MessageUpdate) ClearDeletedAt() *MessageUpdate {
 	return _u
 }
 
+// SetDeletedAfterDelivery sets the "deleted_after_delivery" field.
+func (_u *MessageUpdate) SetDeletedAfterDelivery(v bool) *MessageUpdate {
+	_u.mutation.SetDeletedAfterDelivery(v)
+	return _u
+}
+
+// SetNillableDeletedAfterDelivery sets the "deleted_after_delivery" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableDeletedAfterDelivery(v *bool) *MessageUpdate {
+	if v != nil {
+		_u.SetDeletedAfterDelivery(*v)
+	}
+	return _u
+}
+
 // AddReplyIDs adds the "replies" edge to the Message entity by IDs.
 func (_u *MessageUpdate) AddReplyIDs(ids ...pulid.ID) *MessageUpdate {
 	_u.mutation.AddReplyIDs(ids...)
@@ -502,6 +516,9 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(message.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DeletedAfterDelivery(); ok {
+		_spec.SetField(message.FieldDeletedAfterDelivery, field.TypeBool, value)
 	}
 	if _u.mutation.RepliesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -881,6 +898,20 @@ func (_u *MessageUpdateOne) ClearDeletedAt() *MessageUpdateOne {
 	return _u
 }
 
+// SetDeletedAfterDelivery sets the "deleted_after_delivery" field.
+func (_u *MessageUpdateOne) SetDeletedAfterDelivery(v bool) *MessageUpdateOne {
+	_u.mutation.SetDeletedAfterDelivery(v)
+	return _u
+}
+
+// SetNillableDeletedAfterDelivery sets the "deleted_after_delivery" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableDeletedAfterDelivery(v *bool) *MessageUpdateOne {
+	if v != nil {
+		_u.SetDeletedAfterDelivery(*v)
+	}
+	return _u
+}
+
 // AddReplyIDs adds the "replies" edge to the Message entity by IDs.
 func (_u *MessageUpdateOne) AddReplyIDs(ids ...pulid.ID) *MessageUpdateOne {
 	_u.mutation.AddReplyIDs(ids...)
@@ -1203,6 +1234,9 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(message.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DeletedAfterDelivery(); ok {
+		_spec.SetField(message.FieldDeletedAfterDelivery, field.TypeBool, value)
 	}
 	if _u.mutation.RepliesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -22,6 +22,7 @@ import (
 	"parley/ent/predicate"
 	"parley/ent/presence"
 	"parley/ent/reaction"
+	"parley/ent/readmark"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
 	"parley/ent/setting"
@@ -58,6 +59,7 @@ const (
 	TypeOutbox         = "Outbox"
 	TypePresence       = "Presence"
 	TypeReaction       = "Reaction"
+	TypeReadMark       = "ReadMark"
 	TypeSetting        = "Setting"
 	TypeToken          = "Token"
 	TypeUser           = "User"
@@ -12005,53 +12007,54 @@ func (m *MemberMutation) ResetEdge(name string) error {
 // MessageMutation represents an operation that mutates the Message nodes in the graph.
 type MessageMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *pulid.ID
-	created_at          *time.Time
-	updated_at          *time.Time
-	seq                 *int64
-	addseq              *int64
-	author_key          *string
-	direction           *message.Direction
-	kind                *message.Kind
-	text                *string
-	status              *message.Status
-	failure_reason      *string
-	read_at             *time.Time
-	client_message_id   *string
-	channel_id          *pulid.ID
-	provider_message_id *string
-	post                **schema.Post
-	message_tag         *message.MessageTag
-	transcription       **schema.Transcription
-	template            **schema.Template
-	agents_only         *bool
-	provider_kind       *string
-	edited_at           *time.Time
-	deleted_at          *time.Time
-	clearedFields       map[string]struct{}
-	conversation        *pulid.ID
-	clearedconversation bool
-	sender              *pulid.ID
-	clearedsender       bool
-	reply_to            *pulid.ID
-	clearedreply_to     bool
-	replies             map[pulid.ID]struct{}
-	removedreplies      map[pulid.ID]struct{}
-	clearedreplies      bool
-	mentions            map[pulid.ID]struct{}
-	removedmentions     map[pulid.ID]struct{}
-	clearedmentions     bool
-	attachments         map[pulid.ID]struct{}
-	removedattachments  map[pulid.ID]struct{}
-	clearedattachments  bool
-	reactions           map[int]struct{}
-	removedreactions    map[int]struct{}
-	clearedreactions    bool
-	done                bool
-	oldValue            func(context.Context) (*Message, error)
-	predicates          []predicate.Message
+	op                     Op
+	typ                    string
+	id                     *pulid.ID
+	created_at             *time.Time
+	updated_at             *time.Time
+	seq                    *int64
+	addseq                 *int64
+	author_key             *string
+	direction              *message.Direction
+	kind                   *message.Kind
+	text                   *string
+	status                 *message.Status
+	failure_reason         *string
+	read_at                *time.Time
+	client_message_id      *string
+	channel_id             *pulid.ID
+	provider_message_id    *string
+	post                   **schema.Post
+	message_tag            *message.MessageTag
+	transcription          **schema.Transcription
+	template               **schema.Template
+	agents_only            *bool
+	provider_kind          *string
+	edited_at              *time.Time
+	deleted_at             *time.Time
+	deleted_after_delivery *bool
+	clearedFields          map[string]struct{}
+	conversation           *pulid.ID
+	clearedconversation    bool
+	sender                 *pulid.ID
+	clearedsender          bool
+	reply_to               *pulid.ID
+	clearedreply_to        bool
+	replies                map[pulid.ID]struct{}
+	removedreplies         map[pulid.ID]struct{}
+	clearedreplies         bool
+	mentions               map[pulid.ID]struct{}
+	removedmentions        map[pulid.ID]struct{}
+	clearedmentions        bool
+	attachments            map[pulid.ID]struct{}
+	removedattachments     map[pulid.ID]struct{}
+	clearedattachments     bool
+	reactions              map[int]struct{}
+	removedreactions       map[int]struct{}
+	clearedreactions       bool
+	done                   bool
+	oldValue               func(context.Context) (*Message, error)
+	predicates             []predicate.Message
 }
 
 var _ ent.Mutation = (*MessageMutation)(nil)
@@ -13237,6 +13240,42 @@ func (m *MessageMutation) ResetDeletedAt() {
 	delete(m.clearedFields, message.FieldDeletedAt)
 }
 
+// SetDeletedAfterDelivery sets the "deleted_after_delivery" field.
+func (m *MessageMutation) SetDeletedAfterDelivery(b bool) {
+	m.deleted_after_delivery = &b
+}
+
+// DeletedAfterDelivery returns the value of the "deleted_after_delivery" field in the mutation.
+func (m *MessageMutation) DeletedAfterDelivery() (r bool, exists bool) {
+	v := m.deleted_after_delivery
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeletedAfterDelivery returns the old "deleted_after_delivery" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldDeletedAfterDelivery(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeletedAfterDelivery is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeletedAfterDelivery requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeletedAfterDelivery: %w", err)
+	}
+	return oldValue.DeletedAfterDelivery, nil
+}
+
+// ResetDeletedAfterDelivery resets all changes to the "deleted_after_delivery" field.
+func (m *MessageMutation) ResetDeletedAfterDelivery() {
+	m.deleted_after_delivery = nil
+}
+
 // ClearConversation clears the "conversation" edge to the Conversation entity.
 func (m *MessageMutation) ClearConversation() {
 	m.clearedconversation = true
@@ -13568,7 +13607,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, message.FieldCreatedAt)
 	}
@@ -13641,6 +13680,9 @@ func (m *MessageMutation) Fields() []string {
 	if m.deleted_at != nil {
 		fields = append(fields, message.FieldDeletedAt)
 	}
+	if m.deleted_after_delivery != nil {
+		fields = append(fields, message.FieldDeletedAfterDelivery)
+	}
 	return fields
 }
 
@@ -13697,6 +13739,8 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.EditedAt()
 	case message.FieldDeletedAt:
 		return m.DeletedAt()
+	case message.FieldDeletedAfterDelivery:
+		return m.DeletedAfterDelivery()
 	}
 	return nil, false
 }
@@ -13754,6 +13798,8 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldEditedAt(ctx)
 	case message.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case message.FieldDeletedAfterDelivery:
+		return m.OldDeletedAfterDelivery(ctx)
 	}
 	return nil, fmt.Errorf("unknown Message field %s", name)
 }
@@ -13930,6 +13976,13 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDeletedAt(v)
+		return nil
+	case message.FieldDeletedAfterDelivery:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeletedAfterDelivery(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Message field %s", name)
@@ -14159,6 +14212,9 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case message.FieldDeletedAfterDelivery:
+		m.ResetDeletedAfterDelivery()
 		return nil
 	}
 	return fmt.Errorf("unknown Message field %s", name)
@@ -16319,6 +16375,630 @@ func (m *ReactionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Reaction edge %s", name)
+}
+
+// ReadMarkMutation represents an operation that mutates the ReadMark nodes in the graph.
+type ReadMarkMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	seq                 *int64
+	addseq              *int64
+	read_at             *time.Time
+	clearedFields       map[string]struct{}
+	conversation        *pulid.ID
+	clearedconversation bool
+	user                *pulid.ID
+	cleareduser         bool
+	done                bool
+	oldValue            func(context.Context) (*ReadMark, error)
+	predicates          []predicate.ReadMark
+}
+
+var _ ent.Mutation = (*ReadMarkMutation)(nil)
+
+// readmarkOption allows management of the mutation configuration using functional options.
+type readmarkOption func(*ReadMarkMutation)
+
+// newReadMarkMutation creates new mutation for the ReadMark entity.
+func newReadMarkMutation(c config, op Op, opts ...readmarkOption) *ReadMarkMutation {
+	m := &ReadMarkMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReadMark,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReadMarkID sets the ID field of the mutation.
+func withReadMarkID(id int) readmarkOption {
+	return func(m *ReadMarkMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ReadMark
+		)
+		m.oldValue = func(ctx context.Context) (*ReadMark, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ReadMark.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReadMark sets the old ReadMark of the mutation.
+func withReadMark(node *ReadMark) readmarkOption {
+	return func(m *ReadMarkMutation) {
+		m.oldValue = func(context.Context) (*ReadMark, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReadMarkMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReadMarkMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReadMarkMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReadMarkMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ReadMark.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetConversationID sets the "conversation_id" field.
+func (m *ReadMarkMutation) SetConversationID(pu pulid.ID) {
+	m.conversation = &pu
+}
+
+// ConversationID returns the value of the "conversation_id" field in the mutation.
+func (m *ReadMarkMutation) ConversationID() (r pulid.ID, exists bool) {
+	v := m.conversation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConversationID returns the old "conversation_id" field's value of the ReadMark entity.
+// If the ReadMark object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReadMarkMutation) OldConversationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConversationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConversationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConversationID: %w", err)
+	}
+	return oldValue.ConversationID, nil
+}
+
+// ResetConversationID resets all changes to the "conversation_id" field.
+func (m *ReadMarkMutation) ResetConversationID() {
+	m.conversation = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *ReadMarkMutation) SetUserID(pu pulid.ID) {
+	m.user = &pu
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *ReadMarkMutation) UserID() (r pulid.ID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the ReadMark entity.
+// If the ReadMark object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReadMarkMutation) OldUserID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *ReadMarkMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetSeq sets the "seq" field.
+func (m *ReadMarkMutation) SetSeq(i int64) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *ReadMarkMutation) Seq() (r int64, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the ReadMark entity.
+// If the ReadMark object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReadMarkMutation) OldSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *ReadMarkMutation) AddSeq(i int64) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *ReadMarkMutation) AddedSeq() (r int64, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *ReadMarkMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
+}
+
+// SetReadAt sets the "read_at" field.
+func (m *ReadMarkMutation) SetReadAt(t time.Time) {
+	m.read_at = &t
+}
+
+// ReadAt returns the value of the "read_at" field in the mutation.
+func (m *ReadMarkMutation) ReadAt() (r time.Time, exists bool) {
+	v := m.read_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadAt returns the old "read_at" field's value of the ReadMark entity.
+// If the ReadMark object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReadMarkMutation) OldReadAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadAt: %w", err)
+	}
+	return oldValue.ReadAt, nil
+}
+
+// ResetReadAt resets all changes to the "read_at" field.
+func (m *ReadMarkMutation) ResetReadAt() {
+	m.read_at = nil
+}
+
+// ClearConversation clears the "conversation" edge to the Conversation entity.
+func (m *ReadMarkMutation) ClearConversation() {
+	m.clearedconversation = true
+	m.clearedFields[readmark.FieldConversationID] = struct{}{}
+}
+
+// ConversationCleared reports if the "conversation" edge to the Conversation entity was cleared.
+func (m *ReadMarkMutation) ConversationCleared() bool {
+	return m.clearedconversation
+}
+
+// ConversationIDs returns the "conversation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ConversationID instead. It exists only for internal usage by the builders.
+func (m *ReadMarkMutation) ConversationIDs() (ids []pulid.ID) {
+	if id := m.conversation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetConversation resets all changes to the "conversation" edge.
+func (m *ReadMarkMutation) ResetConversation() {
+	m.conversation = nil
+	m.clearedconversation = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *ReadMarkMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[readmark.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *ReadMarkMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *ReadMarkMutation) UserIDs() (ids []pulid.ID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *ReadMarkMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the ReadMarkMutation builder.
+func (m *ReadMarkMutation) Where(ps ...predicate.ReadMark) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReadMarkMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReadMarkMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ReadMark, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReadMarkMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReadMarkMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ReadMark).
+func (m *ReadMarkMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReadMarkMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.conversation != nil {
+		fields = append(fields, readmark.FieldConversationID)
+	}
+	if m.user != nil {
+		fields = append(fields, readmark.FieldUserID)
+	}
+	if m.seq != nil {
+		fields = append(fields, readmark.FieldSeq)
+	}
+	if m.read_at != nil {
+		fields = append(fields, readmark.FieldReadAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReadMarkMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case readmark.FieldConversationID:
+		return m.ConversationID()
+	case readmark.FieldUserID:
+		return m.UserID()
+	case readmark.FieldSeq:
+		return m.Seq()
+	case readmark.FieldReadAt:
+		return m.ReadAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReadMarkMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case readmark.FieldConversationID:
+		return m.OldConversationID(ctx)
+	case readmark.FieldUserID:
+		return m.OldUserID(ctx)
+	case readmark.FieldSeq:
+		return m.OldSeq(ctx)
+	case readmark.FieldReadAt:
+		return m.OldReadAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ReadMark field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReadMarkMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case readmark.FieldConversationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConversationID(v)
+		return nil
+	case readmark.FieldUserID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case readmark.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
+		return nil
+	case readmark.FieldReadAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReadMark field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReadMarkMutation) AddedFields() []string {
+	var fields []string
+	if m.addseq != nil {
+		fields = append(fields, readmark.FieldSeq)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReadMarkMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case readmark.FieldSeq:
+		return m.AddedSeq()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReadMarkMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case readmark.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReadMark numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReadMarkMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReadMarkMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReadMarkMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ReadMark nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReadMarkMutation) ResetField(name string) error {
+	switch name {
+	case readmark.FieldConversationID:
+		m.ResetConversationID()
+		return nil
+	case readmark.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case readmark.FieldSeq:
+		m.ResetSeq()
+		return nil
+	case readmark.FieldReadAt:
+		m.ResetReadAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ReadMark field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReadMarkMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.conversation != nil {
+		edges = append(edges, readmark.EdgeConversation)
+	}
+	if m.user != nil {
+		edges = append(edges, readmark.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReadMarkMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case readmark.EdgeConversation:
+		if id := m.conversation; id != nil {
+			return []ent.Value{*id}
+		}
+	case readmark.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReadMarkMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReadMarkMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReadMarkMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedconversation {
+		edges = append(edges, readmark.EdgeConversation)
+	}
+	if m.cleareduser {
+		edges = append(edges, readmark.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReadMarkMutation) EdgeCleared(name string) bool {
+	switch name {
+	case readmark.EdgeConversation:
+		return m.clearedconversation
+	case readmark.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReadMarkMutation) ClearEdge(name string) error {
+	switch name {
+	case readmark.EdgeConversation:
+		m.ClearConversation()
+		return nil
+	case readmark.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown ReadMark unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReadMarkMutation) ResetEdge(name string) error {
+	switch name {
+	case readmark.EdgeConversation:
+		m.ResetConversation()
+		return nil
+	case readmark.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown ReadMark edge %s", name)
 }
 
 // SettingMutation represents an operation that mutates the Setting nodes in the graph.

@@ -18,6 +18,7 @@ import (
 	"parley/ent/outbox"
 	"parley/ent/presence"
 	"parley/ent/reaction"
+	"parley/ent/readmark"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
 	"parley/ent/setting"
@@ -495,6 +496,10 @@ func init() {
 	messageDescProviderKind := messageFields[19].Descriptor()
 	// message.ProviderKindValidator is a validator for the "provider_kind" field. It is called by the builders before save.
 	message.ProviderKindValidator = messageDescProviderKind.Validators[0].(func(string) error)
+	// messageDescDeletedAfterDelivery is the schema descriptor for deleted_after_delivery field.
+	messageDescDeletedAfterDelivery := messageFields[22].Descriptor()
+	// message.DefaultDeletedAfterDelivery holds the default value on creation for the deleted_after_delivery field.
+	message.DefaultDeletedAfterDelivery = messageDescDeletedAfterDelivery.Default.(bool)
 	// messageDescID is the schema descriptor for id field.
 	messageDescID := messageMixinFields0[0].Descriptor()
 	// message.DefaultID holds the default value on creation for the id field.
@@ -575,6 +580,12 @@ func init() {
 			return nil
 		}
 	}()
+	readmarkFields := schema.ReadMark{}.Fields()
+	_ = readmarkFields
+	// readmarkDescReadAt is the schema descriptor for read_at field.
+	readmarkDescReadAt := readmarkFields[3].Descriptor()
+	// readmark.DefaultReadAt holds the default value on creation for the read_at field.
+	readmark.DefaultReadAt = readmarkDescReadAt.Default.(func() time.Time)
 	settingMixin := schema.Setting{}.Mixin()
 	settingMixinFields0 := settingMixin[0].Fields()
 	_ = settingMixinFields0

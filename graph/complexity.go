@@ -27,10 +27,11 @@ func NewComplexity() ComplexityRoot {
 	}
 	c.Chat.Messages = messages
 	c.Session.Messages = messages
-	// Up to 200 members, priced as a typical page.
+	// Up to 200 members (or readers), priced as a typical page.
 	c.Chat.Members = func(child int) int { return 1 + child*10 }
 	c.Channel.Agents = func(child int) int { return 1 + child*10 }
 	c.Customer.Sessions = func(child int) int { return 1 + child*10 }
+	c.Message.ReadBy = func(child int) int { return 1 + child*10 }
 	return c
 }
 

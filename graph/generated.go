@@ -198,27 +198,29 @@ type ComplexityRoot struct {
 	}
 
 	Message struct {
-		Attachments     func(childComplexity int) int
-		ClientMessageID func(childComplexity int) int
-		Conversation    func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		DeletedAt       func(childComplexity int) int
-		Direction       func(childComplexity int) int
-		EditedAt        func(childComplexity int) int
-		FailureReason   func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Kind            func(childComplexity int) int
-		Mentions        func(childComplexity int) int
-		MessageTag      func(childComplexity int) int
-		Post            func(childComplexity int) int
-		ProviderKind    func(childComplexity int) int
-		Reactions       func(childComplexity int) int
-		ReadAt          func(childComplexity int) int
-		ReplyTo         func(childComplexity int) int
-		Sender          func(childComplexity int) int
-		Status          func(childComplexity int) int
-		Text            func(childComplexity int) int
-		Transcription   func(childComplexity int) int
+		Attachments          func(childComplexity int) int
+		ClientMessageID      func(childComplexity int) int
+		Conversation         func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		DeletedAfterDelivery func(childComplexity int) int
+		DeletedAt            func(childComplexity int) int
+		Direction            func(childComplexity int) int
+		EditedAt             func(childComplexity int) int
+		FailureReason        func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		Kind                 func(childComplexity int) int
+		Mentions             func(childComplexity int) int
+		MessageTag           func(childComplexity int) int
+		Post                 func(childComplexity int) int
+		ProviderKind         func(childComplexity int) int
+		Reactions            func(childComplexity int) int
+		ReadAt               func(childComplexity int) int
+		ReadBy               func(childComplexity int) int
+		ReplyTo              func(childComplexity int) int
+		Sender               func(childComplexity int) int
+		Status               func(childComplexity int) int
+		Text                 func(childComplexity int) int
+		Transcription        func(childComplexity int) int
 	}
 
 	MessageConnection struct {
@@ -248,6 +250,8 @@ type ComplexityRoot struct {
 		DeclineCall                func(childComplexity int, id pulid.ID) int
 		DeleteCannedResponse       func(childComplexity int, id pulid.ID) int
 		DeleteCustomer             func(childComplexity int, id pulid.ID) int
+		DeleteMessage              func(childComplexity int, id pulid.ID) int
+		EditMessage                func(childComplexity int, id pulid.ID, text string) int
 		EndCall                    func(childComplexity int, id pulid.ID) int
 		EscalateToCall             func(childComplexity int, sessionID pulid.ID) int
 		ForwardSession             func(childComplexity int, input model.ForwardSessionInput) int
@@ -257,6 +261,7 @@ type ComplexityRoot struct {
 		Logout                     func(childComplexity int) int
 		MarkRead                   func(childComplexity int, conversationID pulid.ID, messageID *pulid.ID) int
 		MergeCustomers             func(childComplexity int, keepID pulid.ID, mergeID pulid.ID) int
+		React                      func(childComplexity int, messageID pulid.ID, emoji string) int
 		ReactivateUser             func(childComplexity int, userID pulid.ID) int
 		ReconnectChannel           func(childComplexity int, id pulid.ID, input model.ChannelCredentialsInput) int
 		RemoveAvatar               func(childComplexity int) int
@@ -275,6 +280,7 @@ type ComplexityRoot struct {
 		Typing                     func(childComplexity int, conversationID pulid.ID) int
 		UnarchiveConversation      func(childComplexity int, id pulid.ID) int
 		UnlinkCustomer             func(childComplexity int, sessionID pulid.ID) int
+		Unreact                    func(childComplexity int, messageID pulid.ID, emoji string) int
 		UpdateChannel              func(childComplexity int, id pulid.ID, input model.UpdateChannelInput) int
 		UpdateCustomer             func(childComplexity int, id pulid.ID, input model.UpdateCustomerInput) int
 		UpdateMySettings           func(childComplexity int, input model.SettingsInput) int
@@ -326,6 +332,11 @@ type ComplexityRoot struct {
 		Emoji       func(childComplexity int) int
 		ReactedByMe func(childComplexity int) int
 		Users       func(childComplexity int) int
+	}
+
+	ReadReceipt struct {
+		ReadAt func(childComplexity int) int
+		User   func(childComplexity int) int
 	}
 
 	ReplyPolicy struct {
@@ -478,6 +489,7 @@ type MessageResolver interface {
 	ReplyTo(ctx context.Context, obj *ent.Message) (*ent.Message, error)
 
 	Reactions(ctx context.Context, obj *ent.Message) ([]*model.Reaction, error)
+	ReadBy(ctx context.Context, obj *ent.Message) ([]*model.ReadReceipt, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, email string, password string) (*model.AuthPayload, error)
@@ -530,6 +542,10 @@ type MutationResolver interface {
 	UpdateUser(ctx context.Context, id pulid.ID, input model.UpdateUserInput) (*ent.User, error)
 	UploadAvatar(ctx context.Context, file graphql.Upload) (*ent.User, error)
 	RemoveAvatar(ctx context.Context) (*ent.User, error)
+	EditMessage(ctx context.Context, id pulid.ID, text string) (*ent.Message, error)
+	DeleteMessage(ctx context.Context, id pulid.ID) (*ent.Message, error)
+	React(ctx context.Context, messageID pulid.ID, emoji string) (*ent.Message, error)
+	Unreact(ctx context.Context, messageID pulid.ID, emoji string) (*ent.Message, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -1211,6 +1227,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.CreatedAt(childComplexity), true
+	case "Message.deletedAfterDelivery":
+		if e.ComplexityRoot.Message.DeletedAfterDelivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.DeletedAfterDelivery(childComplexity), true
 	case "Message.deletedAt":
 		if e.ComplexityRoot.Message.DeletedAt == nil {
 			break
@@ -1283,6 +1305,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.ReadAt(childComplexity), true
+	case "Message.readBy":
+		if e.ComplexityRoot.Message.ReadBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ReadBy(childComplexity), true
 	case "Message.replyTo":
 		if e.ComplexityRoot.Message.ReplyTo == nil {
 			break
@@ -1511,6 +1539,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCustomer(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.deleteMessage":
+		if e.ComplexityRoot.Mutation.DeleteMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMessage(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.editMessage":
+		if e.ComplexityRoot.Mutation.EditMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_editMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EditMessage(childComplexity, args["id"].(pulid.ID), args["text"].(string)), true
 	case "Mutation.endCall":
 		if e.ComplexityRoot.Mutation.EndCall == nil {
 			break
@@ -1605,6 +1655,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MergeCustomers(childComplexity, args["keepId"].(pulid.ID), args["mergeId"].(pulid.ID)), true
+	case "Mutation.react":
+		if e.ComplexityRoot.Mutation.React == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_react_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.React(childComplexity, args["messageId"].(pulid.ID), args["emoji"].(string)), true
 	case "Mutation.reactivateUser":
 		if e.ComplexityRoot.Mutation.ReactivateUser == nil {
 			break
@@ -1798,6 +1859,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnlinkCustomer(childComplexity, args["sessionId"].(pulid.ID)), true
+	case "Mutation.unreact":
+		if e.ComplexityRoot.Mutation.Unreact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unreact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Unreact(childComplexity, args["messageId"].(pulid.ID), args["emoji"].(string)), true
 	case "Mutation.updateChannel":
 		if e.ComplexityRoot.Mutation.UpdateChannel == nil {
 			break
@@ -2100,6 +2172,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reaction.Users(childComplexity), true
+
+	case "ReadReceipt.readAt":
+		if e.ComplexityRoot.ReadReceipt.ReadAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadReceipt.ReadAt(childComplexity), true
+	case "ReadReceipt.user":
+		if e.ComplexityRoot.ReadReceipt.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadReceipt.User(childComplexity), true
 
 	case "ReplyPolicy.allowedTags":
 		if e.ComplexityRoot.ReplyPolicy.AllowedTags == nil {
@@ -2963,6 +3048,17 @@ type Message implements Node {
   deletedAt: Time
   "The emoji on the message, one entry per emoji, in the order first used."
   reactions: [Reaction!]!
+  """
+  Who of a group has read it (their read horizon passed it) and when: for
+  the message's sender only, without the sender; empty for anyone else, in
+  direct chats (see status and readAt) and in sessions.
+  """
+  readBy: [ReadReceipt!]!
+  """
+  A reply deleted in a session after the customer already had it: it is
+  gone from Parley, not from the customer's app.
+  """
+  deletedAfterDelivery: Boolean!
 }
 
 "An emoji on a message and who put it there."
@@ -3422,6 +3518,21 @@ type Mutation {
   "A JPEG, PNG, WebP or GIF image of at most 5 MiB becomes the caller's avatar."
   uploadAvatar(file: Upload!): User!
   removeAvatar: User!
+  """
+  The sender changes their message's text (it shows editedAt); limits as
+  for sending. CONFLICT for a deleted message, or a reply the customer
+  already has.
+  """
+  editMessage(id: ID!, text: String!): Message!
+  """
+  The sender (or an admin, for a colleague's message or a note) deletes a
+  message: it stays as a tombstone (deletedAt, no text, no attachments).
+  """
+  deleteMessage(id: ID!): Message!
+  "Puts the caller's emoji on a message (once per emoji); colleagues only."
+  react(messageId: ID!, emoji: String!): Message!
+  "Takes the caller's emoji off a message; nothing happens if it was not there."
+  unreact(messageId: ID!, emoji: String!): Message!
 }
 
 type Subscription {
@@ -3481,6 +3592,15 @@ input UpdateUserInput {
   the new role.
   """
   role: Role
+}
+
+# Edit, delete, reactions and "seen by" (issue "What chat users expect").
+
+"A member of a group who has read a message."
+type ReadReceipt {
+  user: User!
+  "When their read horizon first passed the message."
+  readAt: Time!
 }
 `, BuiltIn: false},
 }
@@ -3812,6 +3932,10 @@ func (ec *executionContext) childFields_Message(ctx context.Context, field graph
 		return ec.fieldContext_Message_deletedAt(ctx, field)
 	case "reactions":
 		return ec.fieldContext_Message_reactions(ctx, field)
+	case "readBy":
+		return ec.fieldContext_Message_readBy(ctx, field)
+	case "deletedAfterDelivery":
+		return ec.fieldContext_Message_deletedAfterDelivery(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
 }
@@ -3890,6 +4014,16 @@ func (ec *executionContext) childFields_Reaction(ctx context.Context, field grap
 		return ec.fieldContext_Reaction_byCustomer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Reaction", field.Name)
+}
+
+func (ec *executionContext) childFields_ReadReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ReadReceipt_user(ctx, field)
+	case "readAt":
+		return ec.fieldContext_ReadReceipt_readAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReadReceipt", field.Name)
 }
 
 func (ec *executionContext) childFields_ReplyPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4456,6 +4590,42 @@ func (ec *executionContext) field_Mutation_deleteCustomer_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_editMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_endCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4597,6 +4767,28 @@ func (ec *executionContext) field_Mutation_mergeCustomers_args(ctx context.Conte
 		return nil, err
 	}
 	args["mergeId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_react_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "messageId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["messageId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "emoji",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["emoji"] = arg1
 	return args, nil
 }
 
@@ -4923,6 +5115,28 @@ func (ec *executionContext) field_Mutation_unlinkCustomer_args(ctx context.Conte
 		return nil, err
 	}
 	args["sessionId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unreact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "messageId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["messageId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "emoji",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["emoji"] = arg1
 	return args, nil
 }
 
@@ -8417,6 +8631,61 @@ func (ec *executionContext) fieldContext_Message_reactions(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Message_readBy(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_readBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().ReadBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReadReceipt) graphql.Marshaler {
+			return ec.marshalNReadReceipt2ᚕᚖparleyᚋgraphᚋmodelᚐReadReceiptᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_readBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReadReceipt(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_deletedAfterDelivery(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_deletedAfterDelivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAfterDelivery, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_deletedAfterDelivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _MessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.MessageConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10726,6 +10995,182 @@ func (ec *executionContext) fieldContext_Mutation_removeAvatar(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_editMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_editMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EditMessage(ctx, fc.Args["id"].(pulid.ID), fc.Args["text"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖparleyᚋentᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_editMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_editMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteMessage(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖparleyᚋentᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_react(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_react(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().React(ctx, fc.Args["messageId"].(pulid.ID), fc.Args["emoji"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖparleyᚋentᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_react(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_react_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unreact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unreact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Unreact(ctx, fc.Args["messageId"].(pulid.ID), fc.Args["emoji"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖparleyᚋentᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unreact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unreact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationSettings_plan(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11657,6 +12102,61 @@ func (ec *executionContext) _Reaction_byCustomer(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Reaction_byCustomer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Reaction", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReadReceipt_user(ctx context.Context, field graphql.CollectedField, obj *model.ReadReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadReceipt_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖparleyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadReceipt_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReadReceipt",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReadReceipt_readAt(ctx context.Context, field graphql.CollectedField, obj *model.ReadReceipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadReceipt_readAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadReceipt_readAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadReceipt", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _ReplyPolicy_canReply(ctx context.Context, field graphql.CollectedField, obj *model.ReplyPolicy) (ret graphql.Marshaler) {
@@ -17483,6 +17983,49 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "readBy":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Message_readBy(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "deletedAfterDelivery":
+			out.Values[i] = ec._Message_deletedAfterDelivery(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17961,6 +18504,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "removeAvatar":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removeAvatar(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "editMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_editMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "react":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_react(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unreact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unreact(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -18510,6 +19081,49 @@ func (ec *executionContext) _Reaction(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "byCustomer":
 			out.Values[i] = ec._Reaction_byCustomer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var readReceiptImplementors = []string{"ReadReceipt"}
+
+func (ec *executionContext) _ReadReceipt(ctx context.Context, sel ast.SelectionSet, obj *model.ReadReceipt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, readReceiptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReadReceipt")
+		case "user":
+			out.Values[i] = ec._ReadReceipt_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "readAt":
+			out.Values[i] = ec._ReadReceipt_readAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20987,6 +21601,32 @@ func (ec *executionContext) marshalNReaction2ᚖparleyᚋgraphᚋmodelᚐReactio
 		return graphql.Null
 	}
 	return ec._Reaction(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReadReceipt2ᚕᚖparleyᚋgraphᚋmodelᚐReadReceiptᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReadReceipt) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReadReceipt2ᚖparleyᚋgraphᚋmodelᚐReadReceipt(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReadReceipt2ᚖparleyᚋgraphᚋmodelᚐReadReceipt(ctx context.Context, sel ast.SelectionSet, v *model.ReadReceipt) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReadReceipt(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReplyPolicy2ᚖparleyᚋgraphᚋmodelᚐReplyPolicy(ctx context.Context, sel ast.SelectionSet, v *model.ReplyPolicy) graphql.Marshaler {

@@ -183,6 +183,15 @@ func (r *messageResolver) Reactions(ctx context.Context, obj *ent.Message) ([]*m
 	return out, err
 }
 
+func (r *messageResolver) ReadBy(ctx context.Context, obj *ent.Message) ([]*model.ReadReceipt, error) {
+	rs, err := r.ChatService.ReadBy(ctx, viewer(ctx), obj)
+	out := make([]*model.ReadReceipt, len(rs))
+	for i, x := range rs {
+		out[i] = &model.ReadReceipt{User: x.User, ReadAt: x.ReadAt}
+	}
+	return out, err
+}
+
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
 	token, u, err := r.Auth.Login(ctx, email, password)
 	if err != nil {
@@ -451,6 +460,22 @@ func (r *mutationResolver) UploadAvatar(ctx context.Context, file graphql.Upload
 
 func (r *mutationResolver) RemoveAvatar(ctx context.Context) (*ent.User, error) {
 	return r.Directory.RemoveAvatar(ctx, viewer(ctx))
+}
+
+func (r *mutationResolver) EditMessage(ctx context.Context, id pulid.ID, text string) (*ent.Message, error) {
+	return r.ChatService.EditMessage(ctx, viewer(ctx), id, text)
+}
+
+func (r *mutationResolver) DeleteMessage(ctx context.Context, id pulid.ID) (*ent.Message, error) {
+	return r.ChatService.DeleteMessage(ctx, viewer(ctx), id)
+}
+
+func (r *mutationResolver) React(ctx context.Context, messageID pulid.ID, emoji string) (*ent.Message, error) {
+	return r.ChatService.React(ctx, viewer(ctx), messageID, emoji)
+}
+
+func (r *mutationResolver) Unreact(ctx context.Context, messageID pulid.ID, emoji string) (*ent.Message, error) {
+	return r.ChatService.Unreact(ctx, viewer(ctx), messageID, emoji)
 }
 
 func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error) {

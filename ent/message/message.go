@@ -66,6 +66,8 @@ const (
 	FieldEditedAt = "edited_at"
 	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
 	FieldDeletedAt = "deleted_at"
+	// FieldDeletedAfterDelivery holds the string denoting the deleted_after_delivery field in the database.
+	FieldDeletedAfterDelivery = "deleted_after_delivery"
 	// EdgeConversation holds the string denoting the conversation edge name in mutations.
 	EdgeConversation = "conversation"
 	// EdgeSender holds the string denoting the sender edge name in mutations.
@@ -152,6 +154,7 @@ var Columns = []string{
 	FieldProviderKind,
 	FieldEditedAt,
 	FieldDeletedAt,
+	FieldDeletedAfterDelivery,
 }
 
 var (
@@ -187,6 +190,8 @@ var (
 	DefaultAgentsOnly bool
 	// ProviderKindValidator is a validator for the "provider_kind" field. It is called by the builders before save.
 	ProviderKindValidator func(string) error
+	// DefaultDeletedAfterDelivery holds the default value on creation for the "deleted_after_delivery" field.
+	DefaultDeletedAfterDelivery bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -411,6 +416,11 @@ func ByEditedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByDeletedAt orders the results by the deleted_at field.
 func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
+}
+
+// ByDeletedAfterDelivery orders the results by the deleted_after_delivery field.
+func ByDeletedAfterDelivery(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeletedAfterDelivery, opts...).ToFunc()
 }
 
 // ByConversationField orders the results by conversation field.

@@ -141,6 +141,11 @@ func DeletedAt(v time.Time) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldDeletedAt, v))
 }
 
+// DeletedAfterDelivery applies equality check predicate on the "deleted_after_delivery" field. It's identical to DeletedAfterDeliveryEQ.
+func DeletedAfterDelivery(v bool) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldDeletedAfterDelivery, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldCreatedAt, v))
@@ -1289,6 +1294,16 @@ func DeletedAtIsNil() predicate.Message {
 // DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
 func DeletedAtNotNil() predicate.Message {
 	return predicate.Message(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// DeletedAfterDeliveryEQ applies the EQ predicate on the "deleted_after_delivery" field.
+func DeletedAfterDeliveryEQ(v bool) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldDeletedAfterDelivery, v))
+}
+
+// DeletedAfterDeliveryNEQ applies the NEQ predicate on the "deleted_after_delivery" field.
+func DeletedAfterDeliveryNEQ(v bool) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldDeletedAfterDelivery, v))
 }
 
 // HasConversation applies the HasEdge predicate on the "conversation" edge.

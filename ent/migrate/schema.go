@@ -475,6 +475,7 @@ var (
 		{Name: "provider_kind", Type: field.TypeString, Nullable: true},
 		{Name: "edited_at", Type: field.TypeTime, Nullable: true},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "deleted_after_delivery", Type: field.TypeBool, Default: false},
 		{Name: "conversation_id", Type: field.TypeString, Size: 28},
 		{Name: "sender_id", Type: field.TypeString, Nullable: true, Size: 28},
 		{Name: "reply_to_id", Type: field.TypeString, Nullable: true, Size: 28},
@@ -487,19 +488,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_conversations_conversation",
-				Columns:    []*schema.Column{MessagesColumns[22]},
+				Columns:    []*schema.Column{MessagesColumns[23]},
 				RefColumns: []*schema.Column{ConversationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "messages_users_sender",
-				Columns:    []*schema.Column{MessagesColumns[23]},
+				Columns:    []*schema.Column{MessagesColumns[24]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "messages_messages_replies",
-				Columns:    []*schema.Column{MessagesColumns[24]},
+				Columns:    []*schema.Column{MessagesColumns[25]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -508,12 +509,12 @@ var (
 			{
 				Name:    "message_conversation_id_seq",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[22], MessagesColumns[3]},
+				Columns: []*schema.Column{MessagesColumns[23], MessagesColumns[3]},
 			},
 			{
 				Name:    "message_conversation_id_author_key_client_message_id",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[22], MessagesColumns[4], MessagesColumns[11]},
+				Columns: []*schema.Column{MessagesColumns[23], MessagesColumns[4], MessagesColumns[11]},
 			},
 			{
 				Name:    "message_channel_id_provider_message_id",
@@ -528,7 +529,7 @@ var (
 			{
 				Name:    "message_reply_to_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[24]},
+				Columns: []*schema.Column{MessagesColumns[25]},
 			},
 		},
 	}
@@ -623,6 +624,41 @@ var (
 				Name:    "reaction_message_id_author_key_emoji",
 				Unique:  true,
 				Columns: []*schema.Column{ReactionsColumns[5], ReactionsColumns[2], ReactionsColumns[4]},
+			},
+		},
+	}
+	// ReadMarksColumns holds the columns for the "read_marks" table.
+	ReadMarksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "seq", Type: field.TypeInt64},
+		{Name: "read_at", Type: field.TypeTime},
+		{Name: "conversation_id", Type: field.TypeString, Size: 28},
+		{Name: "user_id", Type: field.TypeString, Size: 28},
+	}
+	// ReadMarksTable holds the schema information for the "read_marks" table.
+	ReadMarksTable = &schema.Table{
+		Name:       "read_marks",
+		Columns:    ReadMarksColumns,
+		PrimaryKey: []*schema.Column{ReadMarksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "read_marks_conversations_conversation",
+				Columns:    []*schema.Column{ReadMarksColumns[3]},
+				RefColumns: []*schema.Column{ConversationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "read_marks_users_user",
+				Columns:    []*schema.Column{ReadMarksColumns[4]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "readmark_conversation_id_seq",
+				Unique:  false,
+				Columns: []*schema.Column{ReadMarksColumns[3], ReadMarksColumns[1]},
 			},
 		},
 	}
@@ -775,6 +811,7 @@ var (
 		OutboxesTable,
 		PresencesTable,
 		ReactionsTable,
+		ReadMarksTable,
 		SettingsTable,
 		TokensTable,
 		UsersTable,
@@ -808,6 +845,8 @@ func init() {
 	MessagesTable.ForeignKeys[2].RefTable = MessagesTable
 	OutboxesTable.ForeignKeys[0].RefTable = MessagesTable
 	ReactionsTable.ForeignKeys[0].RefTable = MessagesTable
+	ReadMarksTable.ForeignKeys[0].RefTable = ConversationsTable
+	ReadMarksTable.ForeignKeys[1].RefTable = UsersTable
 	TokensTable.ForeignKeys[0].RefTable = ConversationsTable
 	TokensTable.ForeignKeys[1].RefTable = UsersTable
 	ChannelAgentsTable.ForeignKeys[0].RefTable = ChannelsTable

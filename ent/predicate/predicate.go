@@ -51,6 +51,9 @@ type Presence func(*sql.Selector)
 // Reaction is the predicate function for reaction builders.
 type Reaction func(*sql.Selector)
 
+// ReadMark is the predicate function for readmark builders.
+type ReadMark func(*sql.Selector)
+
 // Setting is the predicate function for setting builders.
 type Setting func(*sql.Selector)
 

@@ -113,6 +113,8 @@ func (Message) Fields() []ent.Field {
 		field.String("provider_kind").Optional().Nillable().Immutable().Validate(maxChars(64)),
 		field.Time("edited_at").Optional().Nillable(),
 		field.Time("deleted_at").Optional().Nillable(),
+		// A reply deleted after the customer had it: gone from Parley only.
+		field.Bool("deleted_after_delivery").Default(false),
 	}
 }
 

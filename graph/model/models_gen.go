@@ -148,6 +148,13 @@ type ProfileInput struct {
 	Extension *string `json:"extension,omitempty"`
 }
 
+// A member of a group who has read a message.
+type ReadReceipt struct {
+	User *ent.User `json:"user"`
+	// When their read horizon first passed the message.
+	ReadAt time.Time `json:"readAt"`
+}
+
 type ReplyPolicy struct {
 	CanReply bool `json:"canReply"`
 	// Why not, when canReply is false: the error code a send would get.

@@ -49,10 +49,13 @@ func (s *Service) Reactions(ctx context.Context, v *auth.Viewer, m *ent.Message)
 			users[u.ID] = u
 		}
 	}
-	var out []Reaction
+	out := []Reaction{}
 	at := map[string]int{}
 	me := v.AuthorKey()
 	for _, r := range rs {
+		if v.IsVisitor() && !strings.HasPrefix(r.AuthorKey, "contact:") {
+			continue // the agents' reactions are their own
+		}
 		i, ok := at[r.Emoji]
 		if !ok {
 			i = len(out)

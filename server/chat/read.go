@@ -51,7 +51,7 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 		} else {
 			// Part-way: what stays unread is what comes after the horizon.
 			unread, err := tx.Message.Query().Where(message.ConversationID(conv.ID), message.SeqGT(seq),
-				message.KindNEQ(message.KindSYSTEM), message.AuthorKeyNEQ(string(v.UserID))).Count(ctx)
+				message.KindNEQ(message.KindSYSTEM), message.AuthorKeyNEQ(string(v.UserID)), message.DeletedAtIsNil()).Count(ctx)
 			if err != nil {
 				return err
 			}
@@ -62,10 +62,16 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 			}
 			upd.SetUnreadCount(unread).SetMentionCount(mentions)
 		}
-		if err := upd.Exec(ctx); err != nil {
+		n, err := upd.Save(ctx)
+		if err != nil {
 			return err
 		}
 		tx.Emit(history.UserEvent(events.ConversationUpdated, v.UserID, conv))
+		if n > 0 {
+			if err := noteRead(ctx, tx, cur, v.UserID, m.ReadSeq, seq); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"parley/ent"
 	"parley/ent/conversation"
 	"parley/ent/message"
+	"parley/ent/schema/pulid"
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/history"
@@ -26,6 +27,10 @@ func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (_ *en
 	if conv.Kind == conversation.KindEXTERNAL {
 		return nil, apperr.Missing("no such chat")
 	}
+	before, err := s.access.Member(ctx, v, conv.ID)
+	if err != nil {
+		return nil, err
+	}
 	msg, _, err := s.history.Post(ctx, v, conv, in, s.limits.InternalText, func(spec *history.MessageSpec, text string) error {
 		if in.Note {
 			return apperr.BadInput("notes are for sessions with customers").With("field", "note")
@@ -44,5 +49,18 @@ func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (_ *en
 		}
 		return nil
 	})
+	if err == nil && before != nil && msg.Seq > before.ReadSeq {
+		s.senderRead(ctx, conv, v.UserID, before.ReadSeq, msg.Seq)
+	}
 	return msg, err
+}
+
+// senderRead records that sending moved the sender's read horizon to their
+// message: what they answered is read. It follows the message's own
+// transaction; should it fail, the next markRead records it.
+func (s *Service) senderRead(ctx context.Context, conv *ent.Conversation, sender pulid.ID, from, to int64) {
+	err := s.history.Write(ctx, func(tx *history.Tx) error { return noteRead(ctx, tx, conv, sender, from, to) })
+	if err != nil {
+		s.log.Warn("chat: recording what a sender read", "conversation", conv.ID, "err", err)
+	}
 }

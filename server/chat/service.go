@@ -20,10 +20,11 @@ type Limits struct {
 	GroupMembers  int // members of a group chat, the admin included
 	GroupsPerUser int // group chats one user belongs to
 	InternalText  int // characters of an internal message
+	ExternalText  int // characters of a reply to a customer (as inbox's), for edits
 }
 
 // DefaultLimits are API.md's defaults.
-var DefaultLimits = Limits{GroupMembers: 200, GroupsPerUser: 100, InternalText: 10_000}
+var DefaultLimits = Limits{GroupMembers: 200, GroupsPerUser: 100, InternalText: 10_000, ExternalText: 1_000}
 
 // Service is the messaging core.
 type Service struct {

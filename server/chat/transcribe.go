@@ -31,6 +31,9 @@ func (s *Service) Transcribe(ctx context.Context, v *auth.Viewer, id pulid.ID) (
 	if err != nil {
 		return nil, err
 	}
+	if m.DeletedAt != nil {
+		return nil, apperr.New(apperr.Conflict, "a deleted message has nothing to transcribe")
+	}
 	if m.Kind != message.KindAUDIO {
 		return nil, apperr.BadInput("only AUDIO messages can be transcribed").With("field", "messageId")
 	}
