@@ -13,9 +13,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"parley/graph/model"
+	"parley/server/calls"
 	"parley/server/channel"
 	"parley/server/chat"
-	"parley/server/calls"
 	"parley/server/inbox"
 	"parley/server/logx"
 	"parley/server/outbox"

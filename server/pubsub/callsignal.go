@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"parley/ent"
 	"parley/ent/keptsignal"
 	"parley/ent/schema/pulid"
 	"parley/server/history/events"
@@ -52,6 +53,9 @@ func (r *Relay) notifyPayload(ctx context.Context, s Signal) ([]byte, error) {
 func (r *Relay) keptSignal(ctx context.Context, id int64) (Signal, bool) {
 	var s Signal
 	row, err := r.db.KeptSignal.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return s, false // its call ended meanwhile
+	}
 	if err != nil {
 		r.logSignalErr(ctx, err)
 		return s, false
