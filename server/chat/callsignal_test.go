@@ -309,7 +309,9 @@ func TestCallsLeaveTheirTraceInTheChat(t *testing.T) {
 
 		var msgs struct {
 			Node struct {
-				Messages struct{ Edges []struct{ Node struct{ Kind, Text string } } }
+				Messages struct {
+					Edges []struct{ Node struct{ Kind, Text string } }
+				}
 			}
 		}
 		bob.MustDo(`query($c:ID!){ node(id:$c){ ... on Chat { messages(first:10){ edges { node { kind text } } } } } }`, Vars{"c": direct}, &msgs)
