@@ -36,6 +36,14 @@ type Call struct {
 	StartedByID pulid.ID `json:"started_by_id,omitempty"`
 	// EndedAt holds the value of the "ended_at" field.
 	EndedAt *time.Time `json:"ended_at,omitempty"`
+	// AnsweredAt holds the value of the "answered_at" field.
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	// AnsweredByID holds the value of the "answered_by_id" field.
+	AnsweredByID *pulid.ID `json:"answered_by_id,omitempty"`
+	// AnsweredDevice holds the value of the "answered_device" field.
+	AnsweredDevice *string `json:"answered_device,omitempty"`
+	// StartedDevice holds the value of the "started_device" field.
+	StartedDevice *string `json:"started_device,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CallQuery when eager-loading is set.
 	Edges        CallEdges `json:"edges"`
@@ -82,11 +90,13 @@ func (*Call) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case call.FieldAnsweredByID:
+			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case call.FieldID, call.FieldConversationID, call.FieldStartedByID:
 			values[i] = new(pulid.ID)
-		case call.FieldMedia, call.FieldState, call.FieldDialNumber:
+		case call.FieldMedia, call.FieldState, call.FieldDialNumber, call.FieldAnsweredDevice, call.FieldStartedDevice:
 			values[i] = new(sql.NullString)
-		case call.FieldCreatedAt, call.FieldUpdatedAt, call.FieldEndedAt:
+		case call.FieldCreatedAt, call.FieldUpdatedAt, call.FieldEndedAt, call.FieldAnsweredAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -158,6 +168,34 @@ func (_m *Call) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.EndedAt = new(time.Time)
 				*_m.EndedAt = value.Time
+			}
+		case call.FieldAnsweredAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field answered_at", values[i])
+			} else if value.Valid {
+				_m.AnsweredAt = new(time.Time)
+				*_m.AnsweredAt = value.Time
+			}
+		case call.FieldAnsweredByID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field answered_by_id", values[i])
+			} else if value.Valid {
+				_m.AnsweredByID = new(pulid.ID)
+				*_m.AnsweredByID = *value.S.(*pulid.ID)
+			}
+		case call.FieldAnsweredDevice:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field answered_device", values[i])
+			} else if value.Valid {
+				_m.AnsweredDevice = new(string)
+				*_m.AnsweredDevice = value.String
+			}
+		case call.FieldStartedDevice:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field started_device", values[i])
+			} else if value.Valid {
+				_m.StartedDevice = new(string)
+				*_m.StartedDevice = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -231,6 +269,26 @@ func (_m *Call) String() string {
 	if v := _m.EndedAt; v != nil {
 		builder.WriteString("ended_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.AnsweredAt; v != nil {
+		builder.WriteString("answered_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.AnsweredByID; v != nil {
+		builder.WriteString("answered_by_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AnsweredDevice; v != nil {
+		builder.WriteString("answered_device=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.StartedDevice; v != nil {
+		builder.WriteString("started_device=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

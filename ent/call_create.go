@@ -114,6 +114,62 @@ func (_c *CallCreate) SetNillableEndedAt(v *time.Time) *CallCreate {
 	return _c
 }
 
+// SetAnsweredAt sets the "answered_at" field.
+func (_c *CallCreate) SetAnsweredAt(v time.Time) *CallCreate {
+	_c.mutation.SetAnsweredAt(v)
+	return _c
+}
+
+// SetNillableAnsweredAt sets the "answered_at" field if the given value is not nil.
+func (_c *CallCreate) SetNillableAnsweredAt(v *time.Time) *CallCreate {
+	if v != nil {
+		_c.SetAnsweredAt(*v)
+	}
+	return _c
+}
+
+// SetAnsweredByID sets the "answered_by_id" field.
+func (_c *CallCreate) SetAnsweredByID(v pulid.ID) *CallCreate {
+	_c.mutation.SetAnsweredByID(v)
+	return _c
+}
+
+// SetNillableAnsweredByID sets the "answered_by_id" field if the given value is not nil.
+func (_c *CallCreate) SetNillableAnsweredByID(v *pulid.ID) *CallCreate {
+	if v != nil {
+		_c.SetAnsweredByID(*v)
+	}
+	return _c
+}
+
+// SetAnsweredDevice sets the "answered_device" field.
+func (_c *CallCreate) SetAnsweredDevice(v string) *CallCreate {
+	_c.mutation.SetAnsweredDevice(v)
+	return _c
+}
+
+// SetNillableAnsweredDevice sets the "answered_device" field if the given value is not nil.
+func (_c *CallCreate) SetNillableAnsweredDevice(v *string) *CallCreate {
+	if v != nil {
+		_c.SetAnsweredDevice(*v)
+	}
+	return _c
+}
+
+// SetStartedDevice sets the "started_device" field.
+func (_c *CallCreate) SetStartedDevice(v string) *CallCreate {
+	_c.mutation.SetStartedDevice(v)
+	return _c
+}
+
+// SetNillableStartedDevice sets the "started_device" field if the given value is not nil.
+func (_c *CallCreate) SetNillableStartedDevice(v *string) *CallCreate {
+	if v != nil {
+		_c.SetStartedDevice(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CallCreate) SetID(v pulid.ID) *CallCreate {
 	_c.mutation.SetID(v)
@@ -226,6 +282,16 @@ func (_c *CallCreate) check() error {
 	if _, ok := _c.mutation.StartedByID(); !ok {
 		return &ValidationError{Name: "started_by_id", err: errors.New(`ent: missing required field "Call.started_by_id"`)}
 	}
+	if v, ok := _c.mutation.AnsweredDevice(); ok {
+		if err := call.AnsweredDeviceValidator(v); err != nil {
+			return &ValidationError{Name: "answered_device", err: fmt.Errorf(`ent: validator failed for field "Call.answered_device": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.StartedDevice(); ok {
+		if err := call.StartedDeviceValidator(v); err != nil {
+			return &ValidationError{Name: "started_device", err: fmt.Errorf(`ent: validator failed for field "Call.started_device": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := call.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Call.id": %w`, err)}
@@ -296,6 +362,22 @@ func (_c *CallCreate) createSpec() (*Call, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.EndedAt(); ok {
 		_spec.SetField(call.FieldEndedAt, field.TypeTime, value)
 		_node.EndedAt = &value
+	}
+	if value, ok := _c.mutation.AnsweredAt(); ok {
+		_spec.SetField(call.FieldAnsweredAt, field.TypeTime, value)
+		_node.AnsweredAt = &value
+	}
+	if value, ok := _c.mutation.AnsweredByID(); ok {
+		_spec.SetField(call.FieldAnsweredByID, field.TypeString, value)
+		_node.AnsweredByID = &value
+	}
+	if value, ok := _c.mutation.AnsweredDevice(); ok {
+		_spec.SetField(call.FieldAnsweredDevice, field.TypeString, value)
+		_node.AnsweredDevice = &value
+	}
+	if value, ok := _c.mutation.StartedDevice(); ok {
+		_spec.SetField(call.FieldStartedDevice, field.TypeString, value)
+		_node.StartedDevice = &value
 	}
 	if nodes := _c.mutation.ConversationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -425,6 +507,60 @@ func (u *CallUpsert) ClearEndedAt() *CallUpsert {
 	return u
 }
 
+// SetAnsweredAt sets the "answered_at" field.
+func (u *CallUpsert) SetAnsweredAt(v time.Time) *CallUpsert {
+	u.Set(call.FieldAnsweredAt, v)
+	return u
+}
+
+// UpdateAnsweredAt sets the "answered_at" field to the value that was provided on create.
+func (u *CallUpsert) UpdateAnsweredAt() *CallUpsert {
+	u.SetExcluded(call.FieldAnsweredAt)
+	return u
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (u *CallUpsert) ClearAnsweredAt() *CallUpsert {
+	u.SetNull(call.FieldAnsweredAt)
+	return u
+}
+
+// SetAnsweredByID sets the "answered_by_id" field.
+func (u *CallUpsert) SetAnsweredByID(v pulid.ID) *CallUpsert {
+	u.Set(call.FieldAnsweredByID, v)
+	return u
+}
+
+// UpdateAnsweredByID sets the "answered_by_id" field to the value that was provided on create.
+func (u *CallUpsert) UpdateAnsweredByID() *CallUpsert {
+	u.SetExcluded(call.FieldAnsweredByID)
+	return u
+}
+
+// ClearAnsweredByID clears the value of the "answered_by_id" field.
+func (u *CallUpsert) ClearAnsweredByID() *CallUpsert {
+	u.SetNull(call.FieldAnsweredByID)
+	return u
+}
+
+// SetAnsweredDevice sets the "answered_device" field.
+func (u *CallUpsert) SetAnsweredDevice(v string) *CallUpsert {
+	u.Set(call.FieldAnsweredDevice, v)
+	return u
+}
+
+// UpdateAnsweredDevice sets the "answered_device" field to the value that was provided on create.
+func (u *CallUpsert) UpdateAnsweredDevice() *CallUpsert {
+	u.SetExcluded(call.FieldAnsweredDevice)
+	return u
+}
+
+// ClearAnsweredDevice clears the value of the "answered_device" field.
+func (u *CallUpsert) ClearAnsweredDevice() *CallUpsert {
+	u.SetNull(call.FieldAnsweredDevice)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -456,6 +592,9 @@ func (u *CallUpsertOne) UpdateNewValues() *CallUpsertOne {
 		}
 		if _, exists := u.create.mutation.StartedByID(); exists {
 			s.SetIgnore(call.FieldStartedByID)
+		}
+		if _, exists := u.create.mutation.StartedDevice(); exists {
+			s.SetIgnore(call.FieldStartedDevice)
 		}
 	}))
 	return u
@@ -534,6 +673,69 @@ func (u *CallUpsertOne) UpdateEndedAt() *CallUpsertOne {
 func (u *CallUpsertOne) ClearEndedAt() *CallUpsertOne {
 	return u.Update(func(s *CallUpsert) {
 		s.ClearEndedAt()
+	})
+}
+
+// SetAnsweredAt sets the "answered_at" field.
+func (u *CallUpsertOne) SetAnsweredAt(v time.Time) *CallUpsertOne {
+	return u.Update(func(s *CallUpsert) {
+		s.SetAnsweredAt(v)
+	})
+}
+
+// UpdateAnsweredAt sets the "answered_at" field to the value that was provided on create.
+func (u *CallUpsertOne) UpdateAnsweredAt() *CallUpsertOne {
+	return u.Update(func(s *CallUpsert) {
+		s.UpdateAnsweredAt()
+	})
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (u *CallUpsertOne) ClearAnsweredAt() *CallUpsertOne {
+	return u.Update(func(s *CallUpsert) {
+		s.ClearAnsweredAt()
+	})
+}
+
+// SetAnsweredByID sets the "answered_by_id" field.
+func (u *CallUpsertOne) SetAnsweredByID(v pulid.ID) *CallUpsertOne {
+	return u.Update(func(s *CallUpsert) {
+		s.SetAnsweredByID(v)
+	})
+}
+
+// UpdateAnsweredByID sets the "answered_by_id" field to the value that was provided on create.
+func (u *CallUpsertOne) UpdateAnsweredByID() *CallUpsertOne {
+	return u.Update(func(s *CallUpsert) {
+		s.UpdateAnsweredByID()
+	})
+}
+
+// ClearAnsweredByID clears the value of the "answered_by_id" field.
+func (u *CallUpsertOne) ClearAnsweredByID() *CallUpsertOne {
+	return u.Update(func(s *CallUpsert) {
+		s.ClearAnsweredByID()
+	})
+}
+
+// SetAnsweredDevice sets the "answered_device" field.
+func (u *CallUpsertOne) SetAnsweredDevice(v string) *CallUpsertOne {
+	return u.Update(func(s *CallUpsert) {
+		s.SetAnsweredDevice(v)
+	})
+}
+
+// UpdateAnsweredDevice sets the "answered_device" field to the value that was provided on create.
+func (u *CallUpsertOne) UpdateAnsweredDevice() *CallUpsertOne {
+	return u.Update(func(s *CallUpsert) {
+		s.UpdateAnsweredDevice()
+	})
+}
+
+// ClearAnsweredDevice clears the value of the "answered_device" field.
+func (u *CallUpsertOne) ClearAnsweredDevice() *CallUpsertOne {
+	return u.Update(func(s *CallUpsert) {
+		s.ClearAnsweredDevice()
 	})
 }
 
@@ -735,6 +937,9 @@ func (u *CallUpsertBulk) UpdateNewValues() *CallUpsertBulk {
 			if _, exists := b.mutation.StartedByID(); exists {
 				s.SetIgnore(call.FieldStartedByID)
 			}
+			if _, exists := b.mutation.StartedDevice(); exists {
+				s.SetIgnore(call.FieldStartedDevice)
+			}
 		}
 	}))
 	return u
@@ -813,6 +1018,69 @@ func (u *CallUpsertBulk) UpdateEndedAt() *CallUpsertBulk {
 func (u *CallUpsertBulk) ClearEndedAt() *CallUpsertBulk {
 	return u.Update(func(s *CallUpsert) {
 		s.ClearEndedAt()
+	})
+}
+
+// SetAnsweredAt sets the "answered_at" field.
+func (u *CallUpsertBulk) SetAnsweredAt(v time.Time) *CallUpsertBulk {
+	return u.Update(func(s *CallUpsert) {
+		s.SetAnsweredAt(v)
+	})
+}
+
+// UpdateAnsweredAt sets the "answered_at" field to the value that was provided on create.
+func (u *CallUpsertBulk) UpdateAnsweredAt() *CallUpsertBulk {
+	return u.Update(func(s *CallUpsert) {
+		s.UpdateAnsweredAt()
+	})
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (u *CallUpsertBulk) ClearAnsweredAt() *CallUpsertBulk {
+	return u.Update(func(s *CallUpsert) {
+		s.ClearAnsweredAt()
+	})
+}
+
+// SetAnsweredByID sets the "answered_by_id" field.
+func (u *CallUpsertBulk) SetAnsweredByID(v pulid.ID) *CallUpsertBulk {
+	return u.Update(func(s *CallUpsert) {
+		s.SetAnsweredByID(v)
+	})
+}
+
+// UpdateAnsweredByID sets the "answered_by_id" field to the value that was provided on create.
+func (u *CallUpsertBulk) UpdateAnsweredByID() *CallUpsertBulk {
+	return u.Update(func(s *CallUpsert) {
+		s.UpdateAnsweredByID()
+	})
+}
+
+// ClearAnsweredByID clears the value of the "answered_by_id" field.
+func (u *CallUpsertBulk) ClearAnsweredByID() *CallUpsertBulk {
+	return u.Update(func(s *CallUpsert) {
+		s.ClearAnsweredByID()
+	})
+}
+
+// SetAnsweredDevice sets the "answered_device" field.
+func (u *CallUpsertBulk) SetAnsweredDevice(v string) *CallUpsertBulk {
+	return u.Update(func(s *CallUpsert) {
+		s.SetAnsweredDevice(v)
+	})
+}
+
+// UpdateAnsweredDevice sets the "answered_device" field to the value that was provided on create.
+func (u *CallUpsertBulk) UpdateAnsweredDevice() *CallUpsertBulk {
+	return u.Update(func(s *CallUpsert) {
+		s.UpdateAnsweredDevice()
+	})
+}
+
+// ClearAnsweredDevice clears the value of the "answered_device" field.
+func (u *CallUpsertBulk) ClearAnsweredDevice() *CallUpsertBulk {
+	return u.Update(func(s *CallUpsert) {
+		s.ClearAnsweredDevice()
 	})
 }
 

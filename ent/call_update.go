@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"parley/ent/call"
 	"parley/ent/predicate"
+	"parley/ent/schema/pulid"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -69,6 +70,66 @@ func (_u *CallUpdate) ClearEndedAt() *CallUpdate {
 	return _u
 }
 
+// SetAnsweredAt sets the "answered_at" field.
+func (_u *CallUpdate) SetAnsweredAt(v time.Time) *CallUpdate {
+	_u.mutation.SetAnsweredAt(v)
+	return _u
+}
+
+// SetNillableAnsweredAt sets the "answered_at" field if the given value is not nil.
+func (_u *CallUpdate) SetNillableAnsweredAt(v *time.Time) *CallUpdate {
+	if v != nil {
+		_u.SetAnsweredAt(*v)
+	}
+	return _u
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (_u *CallUpdate) ClearAnsweredAt() *CallUpdate {
+	_u.mutation.ClearAnsweredAt()
+	return _u
+}
+
+// SetAnsweredByID sets the "answered_by_id" field.
+func (_u *CallUpdate) SetAnsweredByID(v pulid.ID) *CallUpdate {
+	_u.mutation.SetAnsweredByID(v)
+	return _u
+}
+
+// SetNillableAnsweredByID sets the "answered_by_id" field if the given value is not nil.
+func (_u *CallUpdate) SetNillableAnsweredByID(v *pulid.ID) *CallUpdate {
+	if v != nil {
+		_u.SetAnsweredByID(*v)
+	}
+	return _u
+}
+
+// ClearAnsweredByID clears the value of the "answered_by_id" field.
+func (_u *CallUpdate) ClearAnsweredByID() *CallUpdate {
+	_u.mutation.ClearAnsweredByID()
+	return _u
+}
+
+// SetAnsweredDevice sets the "answered_device" field.
+func (_u *CallUpdate) SetAnsweredDevice(v string) *CallUpdate {
+	_u.mutation.SetAnsweredDevice(v)
+	return _u
+}
+
+// SetNillableAnsweredDevice sets the "answered_device" field if the given value is not nil.
+func (_u *CallUpdate) SetNillableAnsweredDevice(v *string) *CallUpdate {
+	if v != nil {
+		_u.SetAnsweredDevice(*v)
+	}
+	return _u
+}
+
+// ClearAnsweredDevice clears the value of the "answered_device" field.
+func (_u *CallUpdate) ClearAnsweredDevice() *CallUpdate {
+	_u.mutation.ClearAnsweredDevice()
+	return _u
+}
+
 // Mutation returns the CallMutation object of the builder.
 func (_u *CallUpdate) Mutation() *CallMutation {
 	return _u.mutation
@@ -117,6 +178,11 @@ func (_u *CallUpdate) check() error {
 			return &ValidationError{Name: "state", err: fmt.Errorf(`ent: validator failed for field "Call.state": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.AnsweredDevice(); ok {
+		if err := call.AnsweredDeviceValidator(v); err != nil {
+			return &ValidationError{Name: "answered_device", err: fmt.Errorf(`ent: validator failed for field "Call.answered_device": %w`, err)}
+		}
+	}
 	if _u.mutation.ConversationCleared() && len(_u.mutation.ConversationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Call.conversation"`)
 	}
@@ -158,6 +224,27 @@ func (_u *CallUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.EndedAtCleared() {
 		_spec.ClearField(call.FieldEndedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AnsweredAt(); ok {
+		_spec.SetField(call.FieldAnsweredAt, field.TypeTime, value)
+	}
+	if _u.mutation.AnsweredAtCleared() {
+		_spec.ClearField(call.FieldAnsweredAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AnsweredByID(); ok {
+		_spec.SetField(call.FieldAnsweredByID, field.TypeString, value)
+	}
+	if _u.mutation.AnsweredByIDCleared() {
+		_spec.ClearField(call.FieldAnsweredByID, field.TypeString)
+	}
+	if value, ok := _u.mutation.AnsweredDevice(); ok {
+		_spec.SetField(call.FieldAnsweredDevice, field.TypeString, value)
+	}
+	if _u.mutation.AnsweredDeviceCleared() {
+		_spec.ClearField(call.FieldAnsweredDevice, field.TypeString)
+	}
+	if _u.mutation.StartedDeviceCleared() {
+		_spec.ClearField(call.FieldStartedDevice, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -218,6 +305,66 @@ func (_u *CallUpdateOne) SetNillableEndedAt(v *time.Time) *CallUpdateOne {
 // ClearEndedAt clears the value of the "ended_at" field.
 func (_u *CallUpdateOne) ClearEndedAt() *CallUpdateOne {
 	_u.mutation.ClearEndedAt()
+	return _u
+}
+
+// SetAnsweredAt sets the "answered_at" field.
+func (_u *CallUpdateOne) SetAnsweredAt(v time.Time) *CallUpdateOne {
+	_u.mutation.SetAnsweredAt(v)
+	return _u
+}
+
+// SetNillableAnsweredAt sets the "answered_at" field if the given value is not nil.
+func (_u *CallUpdateOne) SetNillableAnsweredAt(v *time.Time) *CallUpdateOne {
+	if v != nil {
+		_u.SetAnsweredAt(*v)
+	}
+	return _u
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (_u *CallUpdateOne) ClearAnsweredAt() *CallUpdateOne {
+	_u.mutation.ClearAnsweredAt()
+	return _u
+}
+
+// SetAnsweredByID sets the "answered_by_id" field.
+func (_u *CallUpdateOne) SetAnsweredByID(v pulid.ID) *CallUpdateOne {
+	_u.mutation.SetAnsweredByID(v)
+	return _u
+}
+
+// SetNillableAnsweredByID sets the "answered_by_id" field if the given value is not nil.
+func (_u *CallUpdateOne) SetNillableAnsweredByID(v *pulid.ID) *CallUpdateOne {
+	if v != nil {
+		_u.SetAnsweredByID(*v)
+	}
+	return _u
+}
+
+// ClearAnsweredByID clears the value of the "answered_by_id" field.
+func (_u *CallUpdateOne) ClearAnsweredByID() *CallUpdateOne {
+	_u.mutation.ClearAnsweredByID()
+	return _u
+}
+
+// SetAnsweredDevice sets the "answered_device" field.
+func (_u *CallUpdateOne) SetAnsweredDevice(v string) *CallUpdateOne {
+	_u.mutation.SetAnsweredDevice(v)
+	return _u
+}
+
+// SetNillableAnsweredDevice sets the "answered_device" field if the given value is not nil.
+func (_u *CallUpdateOne) SetNillableAnsweredDevice(v *string) *CallUpdateOne {
+	if v != nil {
+		_u.SetAnsweredDevice(*v)
+	}
+	return _u
+}
+
+// ClearAnsweredDevice clears the value of the "answered_device" field.
+func (_u *CallUpdateOne) ClearAnsweredDevice() *CallUpdateOne {
+	_u.mutation.ClearAnsweredDevice()
 	return _u
 }
 
@@ -282,6 +429,11 @@ func (_u *CallUpdateOne) check() error {
 			return &ValidationError{Name: "state", err: fmt.Errorf(`ent: validator failed for field "Call.state": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.AnsweredDevice(); ok {
+		if err := call.AnsweredDeviceValidator(v); err != nil {
+			return &ValidationError{Name: "answered_device", err: fmt.Errorf(`ent: validator failed for field "Call.answered_device": %w`, err)}
+		}
+	}
 	if _u.mutation.ConversationCleared() && len(_u.mutation.ConversationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Call.conversation"`)
 	}
@@ -340,6 +492,27 @@ func (_u *CallUpdateOne) sqlSave(ctx context.Context) (_node *Call, err error) {
 	}
 	if _u.mutation.EndedAtCleared() {
 		_spec.ClearField(call.FieldEndedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AnsweredAt(); ok {
+		_spec.SetField(call.FieldAnsweredAt, field.TypeTime, value)
+	}
+	if _u.mutation.AnsweredAtCleared() {
+		_spec.ClearField(call.FieldAnsweredAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AnsweredByID(); ok {
+		_spec.SetField(call.FieldAnsweredByID, field.TypeString, value)
+	}
+	if _u.mutation.AnsweredByIDCleared() {
+		_spec.ClearField(call.FieldAnsweredByID, field.TypeString)
+	}
+	if value, ok := _u.mutation.AnsweredDevice(); ok {
+		_spec.SetField(call.FieldAnsweredDevice, field.TypeString, value)
+	}
+	if _u.mutation.AnsweredDeviceCleared() {
+		_spec.ClearField(call.FieldAnsweredDevice, field.TypeString)
+	}
+	if _u.mutation.StartedDeviceCleared() {
+		_spec.ClearField(call.FieldStartedDevice, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Call{config: _u.config}

@@ -14,6 +14,7 @@ import (
 
 	"parley/ent/attachment"
 	"parley/ent/call"
+	"parley/ent/calldevice"
 	"parley/ent/cannedresponse"
 	"parley/ent/channel"
 	"parley/ent/contact"
@@ -22,6 +23,7 @@ import (
 	"parley/ent/customerlink"
 	"parley/ent/document"
 	"parley/ent/event"
+	"parley/ent/keptsignal"
 	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/outbox"
@@ -49,6 +51,8 @@ type Client struct {
 	Attachment *AttachmentClient
 	// Call is the client for interacting with the Call builders.
 	Call *CallClient
+	// CallDevice is the client for interacting with the CallDevice builders.
+	CallDevice *CallDeviceClient
 	// CannedResponse is the client for interacting with the CannedResponse builders.
 	CannedResponse *CannedResponseClient
 	// Channel is the client for interacting with the Channel builders.
@@ -65,6 +69,8 @@ type Client struct {
 	Document *DocumentClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
+	// KeptSignal is the client for interacting with the KeptSignal builders.
+	KeptSignal *KeptSignalClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
 	// Message is the client for interacting with the Message builders.
@@ -96,6 +102,7 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Attachment = NewAttachmentClient(c.config)
 	c.Call = NewCallClient(c.config)
+	c.CallDevice = NewCallDeviceClient(c.config)
 	c.CannedResponse = NewCannedResponseClient(c.config)
 	c.Channel = NewChannelClient(c.config)
 	c.Contact = NewContactClient(c.config)
@@ -104,6 +111,7 @@ func (c *Client) init() {
 	c.CustomerLink = NewCustomerLinkClient(c.config)
 	c.Document = NewDocumentClient(c.config)
 	c.Event = NewEventClient(c.config)
+	c.KeptSignal = NewKeptSignalClient(c.config)
 	c.Member = NewMemberClient(c.config)
 	c.Message = NewMessageClient(c.config)
 	c.Outbox = NewOutboxClient(c.config)
@@ -207,6 +215,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:         cfg,
 		Attachment:     NewAttachmentClient(cfg),
 		Call:           NewCallClient(cfg),
+		CallDevice:     NewCallDeviceClient(cfg),
 		CannedResponse: NewCannedResponseClient(cfg),
 		Channel:        NewChannelClient(cfg),
 		Contact:        NewContactClient(cfg),
@@ -215,6 +224,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CustomerLink:   NewCustomerLinkClient(cfg),
 		Document:       NewDocumentClient(cfg),
 		Event:          NewEventClient(cfg),
+		KeptSignal:     NewKeptSignalClient(cfg),
 		Member:         NewMemberClient(cfg),
 		Message:        NewMessageClient(cfg),
 		Outbox:         NewOutboxClient(cfg),
@@ -245,6 +255,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:         cfg,
 		Attachment:     NewAttachmentClient(cfg),
 		Call:           NewCallClient(cfg),
+		CallDevice:     NewCallDeviceClient(cfg),
 		CannedResponse: NewCannedResponseClient(cfg),
 		Channel:        NewChannelClient(cfg),
 		Contact:        NewContactClient(cfg),
@@ -253,6 +264,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CustomerLink:   NewCustomerLinkClient(cfg),
 		Document:       NewDocumentClient(cfg),
 		Event:          NewEventClient(cfg),
+		KeptSignal:     NewKeptSignalClient(cfg),
 		Member:         NewMemberClient(cfg),
 		Message:        NewMessageClient(cfg),
 		Outbox:         NewOutboxClient(cfg),
@@ -291,9 +303,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Attachment, c.Call, c.CannedResponse, c.Channel, c.Contact, c.Conversation,
-		c.Customer, c.CustomerLink, c.Document, c.Event, c.Member, c.Message, c.Outbox,
-		c.Presence, c.Reaction, c.ReadMark, c.Setting, c.Token, c.User,
+		c.Attachment, c.Call, c.CallDevice, c.CannedResponse, c.Channel, c.Contact,
+		c.Conversation, c.Customer, c.CustomerLink, c.Document, c.Event, c.KeptSignal,
+		c.Member, c.Message, c.Outbox, c.Presence, c.Reaction, c.ReadMark, c.Setting,
+		c.Token, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -303,9 +316,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Attachment, c.Call, c.CannedResponse, c.Channel, c.Contact, c.Conversation,
-		c.Customer, c.CustomerLink, c.Document, c.Event, c.Member, c.Message, c.Outbox,
-		c.Presence, c.Reaction, c.ReadMark, c.Setting, c.Token, c.User,
+		c.Attachment, c.Call, c.CallDevice, c.CannedResponse, c.Channel, c.Contact,
+		c.Conversation, c.Customer, c.CustomerLink, c.Document, c.Event, c.KeptSignal,
+		c.Member, c.Message, c.Outbox, c.Presence, c.Reaction, c.ReadMark, c.Setting,
+		c.Token, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -318,6 +332,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Attachment.mutate(ctx, m)
 	case *CallMutation:
 		return c.Call.mutate(ctx, m)
+	case *CallDeviceMutation:
+		return c.CallDevice.mutate(ctx, m)
 	case *CannedResponseMutation:
 		return c.CannedResponse.mutate(ctx, m)
 	case *ChannelMutation:
@@ -334,6 +350,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Document.mutate(ctx, m)
 	case *EventMutation:
 		return c.Event.mutate(ctx, m)
+	case *KeptSignalMutation:
+		return c.KeptSignal.mutate(ctx, m)
 	case *MemberMutation:
 		return c.Member.mutate(ctx, m)
 	case *MessageMutation:
@@ -684,6 +702,155 @@ func (c *CallClient) mutate(ctx context.Context, m *CallMutation) (Value, error)
 		return (&CallDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Call mutation op: %q", m.Op())
+	}
+}
+
+// CallDeviceClient is a client for the CallDevice schema.
+type CallDeviceClient struct {
+	config
+}
+
+// NewCallDeviceClient returns a client for the CallDevice from the given config.
+func NewCallDeviceClient(c config) *CallDeviceClient {
+	return &CallDeviceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `calldevice.Hooks(f(g(h())))`.
+func (c *CallDeviceClient) Use(hooks ...Hook) {
+	c.hooks.CallDevice = append(c.hooks.CallDevice, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `calldevice.Intercept(f(g(h())))`.
+func (c *CallDeviceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CallDevice = append(c.inters.CallDevice, interceptors...)
+}
+
+// Create returns a builder for creating a CallDevice entity.
+func (c *CallDeviceClient) Create() *CallDeviceCreate {
+	mutation := newCallDeviceMutation(c.config, OpCreate)
+	return &CallDeviceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CallDevice entities.
+func (c *CallDeviceClient) CreateBulk(builders ...*CallDeviceCreate) *CallDeviceCreateBulk {
+	return &CallDeviceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CallDeviceClient) MapCreateBulk(slice any, setFunc func(*CallDeviceCreate, int)) *CallDeviceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CallDeviceCreateBulk{err: fmt.Errorf("calling to CallDeviceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CallDeviceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CallDeviceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CallDevice.
+func (c *CallDeviceClient) Update() *CallDeviceUpdate {
+	mutation := newCallDeviceMutation(c.config, OpUpdate)
+	return &CallDeviceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CallDeviceClient) UpdateOne(_m *CallDevice) *CallDeviceUpdateOne {
+	mutation := newCallDeviceMutation(c.config, OpUpdateOne, withCallDevice(_m))
+	return &CallDeviceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CallDeviceClient) UpdateOneID(id int) *CallDeviceUpdateOne {
+	mutation := newCallDeviceMutation(c.config, OpUpdateOne, withCallDeviceID(id))
+	return &CallDeviceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CallDevice.
+func (c *CallDeviceClient) Delete() *CallDeviceDelete {
+	mutation := newCallDeviceMutation(c.config, OpDelete)
+	return &CallDeviceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CallDeviceClient) DeleteOne(_m *CallDevice) *CallDeviceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CallDeviceClient) DeleteOneID(id int) *CallDeviceDeleteOne {
+	builder := c.Delete().Where(calldevice.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CallDeviceDeleteOne{builder}
+}
+
+// Query returns a query builder for CallDevice.
+func (c *CallDeviceClient) Query() *CallDeviceQuery {
+	return &CallDeviceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCallDevice},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CallDevice entity by its id.
+func (c *CallDeviceClient) Get(ctx context.Context, id int) (*CallDevice, error) {
+	return c.Query().Where(calldevice.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CallDeviceClient) GetX(ctx context.Context, id int) *CallDevice {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCall queries the call edge of a CallDevice.
+func (c *CallDeviceClient) QueryCall(_m *CallDevice) *CallQuery {
+	query := (&CallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(calldevice.Table, calldevice.FieldID, id),
+			sqlgraph.To(call.Table, call.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, calldevice.CallTable, calldevice.CallColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CallDeviceClient) Hooks() []Hook {
+	return c.hooks.CallDevice
+}
+
+// Interceptors returns the client interceptors.
+func (c *CallDeviceClient) Interceptors() []Interceptor {
+	return c.inters.CallDevice
+}
+
+func (c *CallDeviceClient) mutate(ctx context.Context, m *CallDeviceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CallDeviceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CallDeviceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CallDeviceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CallDeviceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CallDevice mutation op: %q", m.Op())
 	}
 }
 
@@ -2132,6 +2299,139 @@ func (c *EventClient) mutate(ctx context.Context, m *EventMutation) (Value, erro
 		return (&EventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Event mutation op: %q", m.Op())
+	}
+}
+
+// KeptSignalClient is a client for the KeptSignal schema.
+type KeptSignalClient struct {
+	config
+}
+
+// NewKeptSignalClient returns a client for the KeptSignal from the given config.
+func NewKeptSignalClient(c config) *KeptSignalClient {
+	return &KeptSignalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `keptsignal.Hooks(f(g(h())))`.
+func (c *KeptSignalClient) Use(hooks ...Hook) {
+	c.hooks.KeptSignal = append(c.hooks.KeptSignal, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `keptsignal.Intercept(f(g(h())))`.
+func (c *KeptSignalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KeptSignal = append(c.inters.KeptSignal, interceptors...)
+}
+
+// Create returns a builder for creating a KeptSignal entity.
+func (c *KeptSignalClient) Create() *KeptSignalCreate {
+	mutation := newKeptSignalMutation(c.config, OpCreate)
+	return &KeptSignalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KeptSignal entities.
+func (c *KeptSignalClient) CreateBulk(builders ...*KeptSignalCreate) *KeptSignalCreateBulk {
+	return &KeptSignalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KeptSignalClient) MapCreateBulk(slice any, setFunc func(*KeptSignalCreate, int)) *KeptSignalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KeptSignalCreateBulk{err: fmt.Errorf("calling to KeptSignalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KeptSignalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KeptSignalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KeptSignal.
+func (c *KeptSignalClient) Update() *KeptSignalUpdate {
+	mutation := newKeptSignalMutation(c.config, OpUpdate)
+	return &KeptSignalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KeptSignalClient) UpdateOne(_m *KeptSignal) *KeptSignalUpdateOne {
+	mutation := newKeptSignalMutation(c.config, OpUpdateOne, withKeptSignal(_m))
+	return &KeptSignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KeptSignalClient) UpdateOneID(id int64) *KeptSignalUpdateOne {
+	mutation := newKeptSignalMutation(c.config, OpUpdateOne, withKeptSignalID(id))
+	return &KeptSignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KeptSignal.
+func (c *KeptSignalClient) Delete() *KeptSignalDelete {
+	mutation := newKeptSignalMutation(c.config, OpDelete)
+	return &KeptSignalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KeptSignalClient) DeleteOne(_m *KeptSignal) *KeptSignalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KeptSignalClient) DeleteOneID(id int64) *KeptSignalDeleteOne {
+	builder := c.Delete().Where(keptsignal.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KeptSignalDeleteOne{builder}
+}
+
+// Query returns a query builder for KeptSignal.
+func (c *KeptSignalClient) Query() *KeptSignalQuery {
+	return &KeptSignalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKeptSignal},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KeptSignal entity by its id.
+func (c *KeptSignalClient) Get(ctx context.Context, id int64) (*KeptSignal, error) {
+	return c.Query().Where(keptsignal.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KeptSignalClient) GetX(ctx context.Context, id int64) *KeptSignal {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *KeptSignalClient) Hooks() []Hook {
+	return c.hooks.KeptSignal
+}
+
+// Interceptors returns the client interceptors.
+func (c *KeptSignalClient) Interceptors() []Interceptor {
+	return c.inters.KeptSignal
+}
+
+func (c *KeptSignalClient) mutate(ctx context.Context, m *KeptSignalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KeptSignalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KeptSignalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KeptSignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KeptSignalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KeptSignal mutation op: %q", m.Op())
 	}
 }
 
@@ -3655,14 +3955,14 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Attachment, Call, CannedResponse, Channel, Contact, Conversation, Customer,
-		CustomerLink, Document, Event, Member, Message, Outbox, Presence, Reaction,
-		ReadMark, Setting, Token, User []ent.Hook
+		Attachment, Call, CallDevice, CannedResponse, Channel, Contact, Conversation,
+		Customer, CustomerLink, Document, Event, KeptSignal, Member, Message, Outbox,
+		Presence, Reaction, ReadMark, Setting, Token, User []ent.Hook
 	}
 	inters struct {
-		Attachment, Call, CannedResponse, Channel, Contact, Conversation, Customer,
-		CustomerLink, Document, Event, Member, Message, Outbox, Presence, Reaction,
-		ReadMark, Setting, Token, User []ent.Interceptor
+		Attachment, Call, CallDevice, CannedResponse, Channel, Contact, Conversation,
+		Customer, CustomerLink, Document, Event, KeptSignal, Member, Message, Outbox,
+		Presence, Reaction, ReadMark, Setting, Token, User []ent.Interceptor
 	}
 )
 

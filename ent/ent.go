@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"parley/ent/attachment"
 	"parley/ent/call"
+	"parley/ent/calldevice"
 	"parley/ent/cannedresponse"
 	"parley/ent/channel"
 	"parley/ent/contact"
@@ -16,6 +17,7 @@ import (
 	"parley/ent/customerlink"
 	"parley/ent/document"
 	"parley/ent/event"
+	"parley/ent/keptsignal"
 	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/outbox"
@@ -93,6 +95,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			attachment.Table:     attachment.ValidColumn,
 			call.Table:           call.ValidColumn,
+			calldevice.Table:     calldevice.ValidColumn,
 			cannedresponse.Table: cannedresponse.ValidColumn,
 			channel.Table:        channel.ValidColumn,
 			contact.Table:        contact.ValidColumn,
@@ -101,6 +104,7 @@ func checkColumn(t, c string) error {
 			customerlink.Table:   customerlink.ValidColumn,
 			document.Table:       document.ValidColumn,
 			event.Table:          event.ValidColumn,
+			keptsignal.Table:     keptsignal.ValidColumn,
 			member.Table:         member.ValidColumn,
 			message.Table:        message.ValidColumn,
 			outbox.Table:         outbox.ValidColumn,

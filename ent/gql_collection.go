@@ -259,6 +259,26 @@ func (_q *CallQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, call.FieldEndedAt)
 				fieldSeen[call.FieldEndedAt] = struct{}{}
 			}
+		case "answeredAt":
+			if _, ok := fieldSeen[call.FieldAnsweredAt]; !ok {
+				selectedFields = append(selectedFields, call.FieldAnsweredAt)
+				fieldSeen[call.FieldAnsweredAt] = struct{}{}
+			}
+		case "answeredByID":
+			if _, ok := fieldSeen[call.FieldAnsweredByID]; !ok {
+				selectedFields = append(selectedFields, call.FieldAnsweredByID)
+				fieldSeen[call.FieldAnsweredByID] = struct{}{}
+			}
+		case "answeredDevice":
+			if _, ok := fieldSeen[call.FieldAnsweredDevice]; !ok {
+				selectedFields = append(selectedFields, call.FieldAnsweredDevice)
+				fieldSeen[call.FieldAnsweredDevice] = struct{}{}
+			}
+		case "startedDevice":
+			if _, ok := fieldSeen[call.FieldStartedDevice]; !ok {
+				selectedFields = append(selectedFields, call.FieldStartedDevice)
+				fieldSeen[call.FieldStartedDevice] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"parley/ent/attachment"
 	"parley/ent/call"
+	"parley/ent/calldevice"
 	"parley/ent/cannedresponse"
 	"parley/ent/channel"
 	"parley/ent/contact"
@@ -16,6 +17,7 @@ import (
 	"parley/ent/customerlink"
 	"parley/ent/document"
 	"parley/ent/event"
+	"parley/ent/keptsignal"
 	"parley/ent/member"
 	"parley/ent/message"
 	"parley/ent/outbox"
@@ -46,6 +48,7 @@ const (
 	// Node types.
 	TypeAttachment     = "Attachment"
 	TypeCall           = "Call"
+	TypeCallDevice     = "CallDevice"
 	TypeCannedResponse = "CannedResponse"
 	TypeChannel        = "Channel"
 	TypeContact        = "Contact"
@@ -54,6 +57,7 @@ const (
 	TypeCustomerLink   = "CustomerLink"
 	TypeDocument       = "Document"
 	TypeEvent          = "Event"
+	TypeKeptSignal     = "KeptSignal"
 	TypeMember         = "Member"
 	TypeMessage        = "Message"
 	TypeOutbox         = "Outbox"
@@ -1393,6 +1397,10 @@ type CallMutation struct {
 	state               *call.State
 	dial_number         *string
 	ended_at            *time.Time
+	answered_at         *time.Time
+	answered_by_id      *pulid.ID
+	answered_device     *string
+	started_device      *string
 	clearedFields       map[string]struct{}
 	conversation        *pulid.ID
 	clearedconversation bool
@@ -1821,6 +1829,202 @@ func (m *CallMutation) ResetEndedAt() {
 	delete(m.clearedFields, call.FieldEndedAt)
 }
 
+// SetAnsweredAt sets the "answered_at" field.
+func (m *CallMutation) SetAnsweredAt(t time.Time) {
+	m.answered_at = &t
+}
+
+// AnsweredAt returns the value of the "answered_at" field in the mutation.
+func (m *CallMutation) AnsweredAt() (r time.Time, exists bool) {
+	v := m.answered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAnsweredAt returns the old "answered_at" field's value of the Call entity.
+// If the Call object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallMutation) OldAnsweredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAnsweredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAnsweredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAnsweredAt: %w", err)
+	}
+	return oldValue.AnsweredAt, nil
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (m *CallMutation) ClearAnsweredAt() {
+	m.answered_at = nil
+	m.clearedFields[call.FieldAnsweredAt] = struct{}{}
+}
+
+// AnsweredAtCleared returns if the "answered_at" field was cleared in this mutation.
+func (m *CallMutation) AnsweredAtCleared() bool {
+	_, ok := m.clearedFields[call.FieldAnsweredAt]
+	return ok
+}
+
+// ResetAnsweredAt resets all changes to the "answered_at" field.
+func (m *CallMutation) ResetAnsweredAt() {
+	m.answered_at = nil
+	delete(m.clearedFields, call.FieldAnsweredAt)
+}
+
+// SetAnsweredByID sets the "answered_by_id" field.
+func (m *CallMutation) SetAnsweredByID(pu pulid.ID) {
+	m.answered_by_id = &pu
+}
+
+// AnsweredByID returns the value of the "answered_by_id" field in the mutation.
+func (m *CallMutation) AnsweredByID() (r pulid.ID, exists bool) {
+	v := m.answered_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAnsweredByID returns the old "answered_by_id" field's value of the Call entity.
+// If the Call object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallMutation) OldAnsweredByID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAnsweredByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAnsweredByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAnsweredByID: %w", err)
+	}
+	return oldValue.AnsweredByID, nil
+}
+
+// ClearAnsweredByID clears the value of the "answered_by_id" field.
+func (m *CallMutation) ClearAnsweredByID() {
+	m.answered_by_id = nil
+	m.clearedFields[call.FieldAnsweredByID] = struct{}{}
+}
+
+// AnsweredByIDCleared returns if the "answered_by_id" field was cleared in this mutation.
+func (m *CallMutation) AnsweredByIDCleared() bool {
+	_, ok := m.clearedFields[call.FieldAnsweredByID]
+	return ok
+}
+
+// ResetAnsweredByID resets all changes to the "answered_by_id" field.
+func (m *CallMutation) ResetAnsweredByID() {
+	m.answered_by_id = nil
+	delete(m.clearedFields, call.FieldAnsweredByID)
+}
+
+// SetAnsweredDevice sets the "answered_device" field.
+func (m *CallMutation) SetAnsweredDevice(s string) {
+	m.answered_device = &s
+}
+
+// AnsweredDevice returns the value of the "answered_device" field in the mutation.
+func (m *CallMutation) AnsweredDevice() (r string, exists bool) {
+	v := m.answered_device
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAnsweredDevice returns the old "answered_device" field's value of the Call entity.
+// If the Call object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallMutation) OldAnsweredDevice(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAnsweredDevice is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAnsweredDevice requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAnsweredDevice: %w", err)
+	}
+	return oldValue.AnsweredDevice, nil
+}
+
+// ClearAnsweredDevice clears the value of the "answered_device" field.
+func (m *CallMutation) ClearAnsweredDevice() {
+	m.answered_device = nil
+	m.clearedFields[call.FieldAnsweredDevice] = struct{}{}
+}
+
+// AnsweredDeviceCleared returns if the "answered_device" field was cleared in this mutation.
+func (m *CallMutation) AnsweredDeviceCleared() bool {
+	_, ok := m.clearedFields[call.FieldAnsweredDevice]
+	return ok
+}
+
+// ResetAnsweredDevice resets all changes to the "answered_device" field.
+func (m *CallMutation) ResetAnsweredDevice() {
+	m.answered_device = nil
+	delete(m.clearedFields, call.FieldAnsweredDevice)
+}
+
+// SetStartedDevice sets the "started_device" field.
+func (m *CallMutation) SetStartedDevice(s string) {
+	m.started_device = &s
+}
+
+// StartedDevice returns the value of the "started_device" field in the mutation.
+func (m *CallMutation) StartedDevice() (r string, exists bool) {
+	v := m.started_device
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedDevice returns the old "started_device" field's value of the Call entity.
+// If the Call object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallMutation) OldStartedDevice(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedDevice is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedDevice requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedDevice: %w", err)
+	}
+	return oldValue.StartedDevice, nil
+}
+
+// ClearStartedDevice clears the value of the "started_device" field.
+func (m *CallMutation) ClearStartedDevice() {
+	m.started_device = nil
+	m.clearedFields[call.FieldStartedDevice] = struct{}{}
+}
+
+// StartedDeviceCleared returns if the "started_device" field was cleared in this mutation.
+func (m *CallMutation) StartedDeviceCleared() bool {
+	_, ok := m.clearedFields[call.FieldStartedDevice]
+	return ok
+}
+
+// ResetStartedDevice resets all changes to the "started_device" field.
+func (m *CallMutation) ResetStartedDevice() {
+	m.started_device = nil
+	delete(m.clearedFields, call.FieldStartedDevice)
+}
+
 // ClearConversation clears the "conversation" edge to the Conversation entity.
 func (m *CallMutation) ClearConversation() {
 	m.clearedconversation = true
@@ -1909,7 +2113,7 @@ func (m *CallMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CallMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, call.FieldCreatedAt)
 	}
@@ -1933,6 +2137,18 @@ func (m *CallMutation) Fields() []string {
 	}
 	if m.ended_at != nil {
 		fields = append(fields, call.FieldEndedAt)
+	}
+	if m.answered_at != nil {
+		fields = append(fields, call.FieldAnsweredAt)
+	}
+	if m.answered_by_id != nil {
+		fields = append(fields, call.FieldAnsweredByID)
+	}
+	if m.answered_device != nil {
+		fields = append(fields, call.FieldAnsweredDevice)
+	}
+	if m.started_device != nil {
+		fields = append(fields, call.FieldStartedDevice)
 	}
 	return fields
 }
@@ -1958,6 +2174,14 @@ func (m *CallMutation) Field(name string) (ent.Value, bool) {
 		return m.StartedByID()
 	case call.FieldEndedAt:
 		return m.EndedAt()
+	case call.FieldAnsweredAt:
+		return m.AnsweredAt()
+	case call.FieldAnsweredByID:
+		return m.AnsweredByID()
+	case call.FieldAnsweredDevice:
+		return m.AnsweredDevice()
+	case call.FieldStartedDevice:
+		return m.StartedDevice()
 	}
 	return nil, false
 }
@@ -1983,6 +2207,14 @@ func (m *CallMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldStartedByID(ctx)
 	case call.FieldEndedAt:
 		return m.OldEndedAt(ctx)
+	case call.FieldAnsweredAt:
+		return m.OldAnsweredAt(ctx)
+	case call.FieldAnsweredByID:
+		return m.OldAnsweredByID(ctx)
+	case call.FieldAnsweredDevice:
+		return m.OldAnsweredDevice(ctx)
+	case call.FieldStartedDevice:
+		return m.OldStartedDevice(ctx)
 	}
 	return nil, fmt.Errorf("unknown Call field %s", name)
 }
@@ -2048,6 +2280,34 @@ func (m *CallMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetEndedAt(v)
 		return nil
+	case call.FieldAnsweredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAnsweredAt(v)
+		return nil
+	case call.FieldAnsweredByID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAnsweredByID(v)
+		return nil
+	case call.FieldAnsweredDevice:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAnsweredDevice(v)
+		return nil
+	case call.FieldStartedDevice:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedDevice(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Call field %s", name)
 }
@@ -2084,6 +2344,18 @@ func (m *CallMutation) ClearedFields() []string {
 	if m.FieldCleared(call.FieldEndedAt) {
 		fields = append(fields, call.FieldEndedAt)
 	}
+	if m.FieldCleared(call.FieldAnsweredAt) {
+		fields = append(fields, call.FieldAnsweredAt)
+	}
+	if m.FieldCleared(call.FieldAnsweredByID) {
+		fields = append(fields, call.FieldAnsweredByID)
+	}
+	if m.FieldCleared(call.FieldAnsweredDevice) {
+		fields = append(fields, call.FieldAnsweredDevice)
+	}
+	if m.FieldCleared(call.FieldStartedDevice) {
+		fields = append(fields, call.FieldStartedDevice)
+	}
 	return fields
 }
 
@@ -2103,6 +2375,18 @@ func (m *CallMutation) ClearField(name string) error {
 		return nil
 	case call.FieldEndedAt:
 		m.ClearEndedAt()
+		return nil
+	case call.FieldAnsweredAt:
+		m.ClearAnsweredAt()
+		return nil
+	case call.FieldAnsweredByID:
+		m.ClearAnsweredByID()
+		return nil
+	case call.FieldAnsweredDevice:
+		m.ClearAnsweredDevice()
+		return nil
+	case call.FieldStartedDevice:
+		m.ClearStartedDevice()
 		return nil
 	}
 	return fmt.Errorf("unknown Call nullable field %s", name)
@@ -2135,6 +2419,18 @@ func (m *CallMutation) ResetField(name string) error {
 		return nil
 	case call.FieldEndedAt:
 		m.ResetEndedAt()
+		return nil
+	case call.FieldAnsweredAt:
+		m.ResetAnsweredAt()
+		return nil
+	case call.FieldAnsweredByID:
+		m.ResetAnsweredByID()
+		return nil
+	case call.FieldAnsweredDevice:
+		m.ResetAnsweredDevice()
+		return nil
+	case call.FieldStartedDevice:
+		m.ResetStartedDevice()
 		return nil
 	}
 	return fmt.Errorf("unknown Call field %s", name)
@@ -2230,6 +2526,530 @@ func (m *CallMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Call edge %s", name)
+}
+
+// CallDeviceMutation represents an operation that mutates the CallDevice nodes in the graph.
+type CallDeviceMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	device        *string
+	seq           *int64
+	addseq        *int64
+	clearedFields map[string]struct{}
+	call          *pulid.ID
+	clearedcall   bool
+	done          bool
+	oldValue      func(context.Context) (*CallDevice, error)
+	predicates    []predicate.CallDevice
+}
+
+var _ ent.Mutation = (*CallDeviceMutation)(nil)
+
+// calldeviceOption allows management of the mutation configuration using functional options.
+type calldeviceOption func(*CallDeviceMutation)
+
+// newCallDeviceMutation creates new mutation for the CallDevice entity.
+func newCallDeviceMutation(c config, op Op, opts ...calldeviceOption) *CallDeviceMutation {
+	m := &CallDeviceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCallDevice,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCallDeviceID sets the ID field of the mutation.
+func withCallDeviceID(id int) calldeviceOption {
+	return func(m *CallDeviceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CallDevice
+		)
+		m.oldValue = func(ctx context.Context) (*CallDevice, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CallDevice.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCallDevice sets the old CallDevice of the mutation.
+func withCallDevice(node *CallDevice) calldeviceOption {
+	return func(m *CallDeviceMutation) {
+		m.oldValue = func(context.Context) (*CallDevice, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CallDeviceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CallDeviceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CallDeviceMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CallDeviceMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CallDevice.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCallID sets the "call_id" field.
+func (m *CallDeviceMutation) SetCallID(pu pulid.ID) {
+	m.call = &pu
+}
+
+// CallID returns the value of the "call_id" field in the mutation.
+func (m *CallDeviceMutation) CallID() (r pulid.ID, exists bool) {
+	v := m.call
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCallID returns the old "call_id" field's value of the CallDevice entity.
+// If the CallDevice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallDeviceMutation) OldCallID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCallID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCallID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCallID: %w", err)
+	}
+	return oldValue.CallID, nil
+}
+
+// ResetCallID resets all changes to the "call_id" field.
+func (m *CallDeviceMutation) ResetCallID() {
+	m.call = nil
+}
+
+// SetDevice sets the "device" field.
+func (m *CallDeviceMutation) SetDevice(s string) {
+	m.device = &s
+}
+
+// Device returns the value of the "device" field in the mutation.
+func (m *CallDeviceMutation) Device() (r string, exists bool) {
+	v := m.device
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDevice returns the old "device" field's value of the CallDevice entity.
+// If the CallDevice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallDeviceMutation) OldDevice(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDevice is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDevice requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDevice: %w", err)
+	}
+	return oldValue.Device, nil
+}
+
+// ResetDevice resets all changes to the "device" field.
+func (m *CallDeviceMutation) ResetDevice() {
+	m.device = nil
+}
+
+// SetSeq sets the "seq" field.
+func (m *CallDeviceMutation) SetSeq(i int64) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *CallDeviceMutation) Seq() (r int64, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the CallDevice entity.
+// If the CallDevice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallDeviceMutation) OldSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *CallDeviceMutation) AddSeq(i int64) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *CallDeviceMutation) AddedSeq() (r int64, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *CallDeviceMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
+}
+
+// ClearCall clears the "call" edge to the Call entity.
+func (m *CallDeviceMutation) ClearCall() {
+	m.clearedcall = true
+	m.clearedFields[calldevice.FieldCallID] = struct{}{}
+}
+
+// CallCleared reports if the "call" edge to the Call entity was cleared.
+func (m *CallDeviceMutation) CallCleared() bool {
+	return m.clearedcall
+}
+
+// CallIDs returns the "call" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CallID instead. It exists only for internal usage by the builders.
+func (m *CallDeviceMutation) CallIDs() (ids []pulid.ID) {
+	if id := m.call; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCall resets all changes to the "call" edge.
+func (m *CallDeviceMutation) ResetCall() {
+	m.call = nil
+	m.clearedcall = false
+}
+
+// Where appends a list predicates to the CallDeviceMutation builder.
+func (m *CallDeviceMutation) Where(ps ...predicate.CallDevice) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CallDeviceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CallDeviceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CallDevice, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CallDeviceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CallDeviceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CallDevice).
+func (m *CallDeviceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CallDeviceMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.call != nil {
+		fields = append(fields, calldevice.FieldCallID)
+	}
+	if m.device != nil {
+		fields = append(fields, calldevice.FieldDevice)
+	}
+	if m.seq != nil {
+		fields = append(fields, calldevice.FieldSeq)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CallDeviceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case calldevice.FieldCallID:
+		return m.CallID()
+	case calldevice.FieldDevice:
+		return m.Device()
+	case calldevice.FieldSeq:
+		return m.Seq()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CallDeviceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case calldevice.FieldCallID:
+		return m.OldCallID(ctx)
+	case calldevice.FieldDevice:
+		return m.OldDevice(ctx)
+	case calldevice.FieldSeq:
+		return m.OldSeq(ctx)
+	}
+	return nil, fmt.Errorf("unknown CallDevice field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CallDeviceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case calldevice.FieldCallID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCallID(v)
+		return nil
+	case calldevice.FieldDevice:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDevice(v)
+		return nil
+	case calldevice.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CallDevice field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CallDeviceMutation) AddedFields() []string {
+	var fields []string
+	if m.addseq != nil {
+		fields = append(fields, calldevice.FieldSeq)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CallDeviceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case calldevice.FieldSeq:
+		return m.AddedSeq()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CallDeviceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case calldevice.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CallDevice numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CallDeviceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CallDeviceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CallDeviceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CallDevice nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CallDeviceMutation) ResetField(name string) error {
+	switch name {
+	case calldevice.FieldCallID:
+		m.ResetCallID()
+		return nil
+	case calldevice.FieldDevice:
+		m.ResetDevice()
+		return nil
+	case calldevice.FieldSeq:
+		m.ResetSeq()
+		return nil
+	}
+	return fmt.Errorf("unknown CallDevice field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CallDeviceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.call != nil {
+		edges = append(edges, calldevice.EdgeCall)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CallDeviceMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case calldevice.EdgeCall:
+		if id := m.call; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CallDeviceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CallDeviceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CallDeviceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcall {
+		edges = append(edges, calldevice.EdgeCall)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CallDeviceMutation) EdgeCleared(name string) bool {
+	switch name {
+	case calldevice.EdgeCall:
+		return m.clearedcall
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CallDeviceMutation) ClearEdge(name string) error {
+	switch name {
+	case calldevice.EdgeCall:
+		m.ClearCall()
+		return nil
+	}
+	return fmt.Errorf("unknown CallDevice unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CallDeviceMutation) ResetEdge(name string) error {
+	switch name {
+	case calldevice.EdgeCall:
+		m.ResetCall()
+		return nil
+	}
+	return fmt.Errorf("unknown CallDevice edge %s", name)
 }
 
 // CannedResponseMutation represents an operation that mutates the CannedResponse nodes in the graph.
@@ -10988,6 +11808,446 @@ func (m *EventMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *EventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Event edge %s", name)
+}
+
+// KeptSignalMutation represents an operation that mutates the KeptSignal nodes in the graph.
+type KeptSignalMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	call_id       *pulid.ID
+	body          *string
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*KeptSignal, error)
+	predicates    []predicate.KeptSignal
+}
+
+var _ ent.Mutation = (*KeptSignalMutation)(nil)
+
+// keptsignalOption allows management of the mutation configuration using functional options.
+type keptsignalOption func(*KeptSignalMutation)
+
+// newKeptSignalMutation creates new mutation for the KeptSignal entity.
+func newKeptSignalMutation(c config, op Op, opts ...keptsignalOption) *KeptSignalMutation {
+	m := &KeptSignalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKeptSignal,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKeptSignalID sets the ID field of the mutation.
+func withKeptSignalID(id int64) keptsignalOption {
+	return func(m *KeptSignalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KeptSignal
+		)
+		m.oldValue = func(ctx context.Context) (*KeptSignal, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KeptSignal.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKeptSignal sets the old KeptSignal of the mutation.
+func withKeptSignal(node *KeptSignal) keptsignalOption {
+	return func(m *KeptSignalMutation) {
+		m.oldValue = func(context.Context) (*KeptSignal, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KeptSignalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KeptSignalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of KeptSignal entities.
+func (m *KeptSignalMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KeptSignalMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KeptSignalMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KeptSignal.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCallID sets the "call_id" field.
+func (m *KeptSignalMutation) SetCallID(pu pulid.ID) {
+	m.call_id = &pu
+}
+
+// CallID returns the value of the "call_id" field in the mutation.
+func (m *KeptSignalMutation) CallID() (r pulid.ID, exists bool) {
+	v := m.call_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCallID returns the old "call_id" field's value of the KeptSignal entity.
+// If the KeptSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeptSignalMutation) OldCallID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCallID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCallID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCallID: %w", err)
+	}
+	return oldValue.CallID, nil
+}
+
+// ResetCallID resets all changes to the "call_id" field.
+func (m *KeptSignalMutation) ResetCallID() {
+	m.call_id = nil
+}
+
+// SetBody sets the "body" field.
+func (m *KeptSignalMutation) SetBody(s string) {
+	m.body = &s
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *KeptSignalMutation) Body() (r string, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the KeptSignal entity.
+// If the KeptSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeptSignalMutation) OldBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *KeptSignalMutation) ResetBody() {
+	m.body = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *KeptSignalMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *KeptSignalMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the KeptSignal entity.
+// If the KeptSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeptSignalMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *KeptSignalMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the KeptSignalMutation builder.
+func (m *KeptSignalMutation) Where(ps ...predicate.KeptSignal) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KeptSignalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KeptSignalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KeptSignal, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KeptSignalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KeptSignalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KeptSignal).
+func (m *KeptSignalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KeptSignalMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.call_id != nil {
+		fields = append(fields, keptsignal.FieldCallID)
+	}
+	if m.body != nil {
+		fields = append(fields, keptsignal.FieldBody)
+	}
+	if m.created_at != nil {
+		fields = append(fields, keptsignal.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KeptSignalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case keptsignal.FieldCallID:
+		return m.CallID()
+	case keptsignal.FieldBody:
+		return m.Body()
+	case keptsignal.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KeptSignalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case keptsignal.FieldCallID:
+		return m.OldCallID(ctx)
+	case keptsignal.FieldBody:
+		return m.OldBody(ctx)
+	case keptsignal.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown KeptSignal field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeptSignalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case keptsignal.FieldCallID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCallID(v)
+		return nil
+	case keptsignal.FieldBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	case keptsignal.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KeptSignal field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KeptSignalMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KeptSignalMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeptSignalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown KeptSignal numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KeptSignalMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KeptSignalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KeptSignalMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown KeptSignal nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KeptSignalMutation) ResetField(name string) error {
+	switch name {
+	case keptsignal.FieldCallID:
+		m.ResetCallID()
+		return nil
+	case keptsignal.FieldBody:
+		m.ResetBody()
+		return nil
+	case keptsignal.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown KeptSignal field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KeptSignalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KeptSignalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KeptSignalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KeptSignalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KeptSignalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KeptSignalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KeptSignalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown KeptSignal unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KeptSignalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown KeptSignal edge %s", name)
 }
 
 // MemberMutation represents an operation that mutates the Member nodes in the graph.

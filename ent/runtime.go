@@ -5,6 +5,7 @@ package ent
 import (
 	"parley/ent/attachment"
 	"parley/ent/call"
+	"parley/ent/calldevice"
 	"parley/ent/cannedresponse"
 	"parley/ent/channel"
 	"parley/ent/contact"
@@ -89,12 +90,44 @@ func init() {
 	callDescDialNumber := callFields[3].Descriptor()
 	// call.DialNumberValidator is a validator for the "dial_number" field. It is called by the builders before save.
 	call.DialNumberValidator = callDescDialNumber.Validators[0].(func(string) error)
+	// callDescAnsweredDevice is the schema descriptor for answered_device field.
+	callDescAnsweredDevice := callFields[8].Descriptor()
+	// call.AnsweredDeviceValidator is a validator for the "answered_device" field. It is called by the builders before save.
+	call.AnsweredDeviceValidator = callDescAnsweredDevice.Validators[0].(func(string) error)
+	// callDescStartedDevice is the schema descriptor for started_device field.
+	callDescStartedDevice := callFields[9].Descriptor()
+	// call.StartedDeviceValidator is a validator for the "started_device" field. It is called by the builders before save.
+	call.StartedDeviceValidator = callDescStartedDevice.Validators[0].(func(string) error)
 	// callDescID is the schema descriptor for id field.
 	callDescID := callMixinFields0[0].Descriptor()
 	// call.DefaultID holds the default value on creation for the id field.
 	call.DefaultID = callDescID.Default.(func() pulid.ID)
 	// call.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	call.IDValidator = callDescID.Validators[0].(func(string) error)
+	calldeviceFields := schema.CallDevice{}.Fields()
+	_ = calldeviceFields
+	// calldeviceDescDevice is the schema descriptor for device field.
+	calldeviceDescDevice := calldeviceFields[1].Descriptor()
+	// calldevice.DeviceValidator is a validator for the "device" field. It is called by the builders before save.
+	calldevice.DeviceValidator = func() func(string) error {
+		validators := calldeviceDescDevice.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(device string) error {
+			for _, fn := range fns {
+				if err := fn(device); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// calldeviceDescSeq is the schema descriptor for seq field.
+	calldeviceDescSeq := calldeviceFields[2].Descriptor()
+	// calldevice.DefaultSeq holds the default value on creation for the seq field.
+	calldevice.DefaultSeq = calldeviceDescSeq.Default.(int64)
 	cannedresponseMixin := schema.CannedResponse{}.Mixin()
 	cannedresponseMixinFields0 := cannedresponseMixin[0].Fields()
 	_ = cannedresponseMixinFields0

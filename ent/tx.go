@@ -18,6 +18,8 @@ type Tx struct {
 	Attachment *AttachmentClient
 	// Call is the client for interacting with the Call builders.
 	Call *CallClient
+	// CallDevice is the client for interacting with the CallDevice builders.
+	CallDevice *CallDeviceClient
 	// CannedResponse is the client for interacting with the CannedResponse builders.
 	CannedResponse *CannedResponseClient
 	// Channel is the client for interacting with the Channel builders.
@@ -34,6 +36,8 @@ type Tx struct {
 	Document *DocumentClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
+	// KeptSignal is the client for interacting with the KeptSignal builders.
+	KeptSignal *KeptSignalClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
 	// Message is the client for interacting with the Message builders.
@@ -185,6 +189,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Attachment = NewAttachmentClient(tx.config)
 	tx.Call = NewCallClient(tx.config)
+	tx.CallDevice = NewCallDeviceClient(tx.config)
 	tx.CannedResponse = NewCannedResponseClient(tx.config)
 	tx.Channel = NewChannelClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
@@ -193,6 +198,7 @@ func (tx *Tx) init() {
 	tx.CustomerLink = NewCustomerLinkClient(tx.config)
 	tx.Document = NewDocumentClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
+	tx.KeptSignal = NewKeptSignalClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
 	tx.Outbox = NewOutboxClient(tx.config)

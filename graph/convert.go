@@ -12,6 +12,7 @@ import (
 	"parley/ent/schema/pulid"
 	"parley/graph/model"
 	"parley/server/apperr"
+	"parley/server/calls"
 	"parley/server/chat"
 	"parley/server/feed"
 	"parley/server/inbox"
@@ -36,6 +37,29 @@ func event(e feed.Event) *model.Event {
 		out.Typing = typing(e)
 	}
 	out.User = e.User
+	if e.CallSignal != nil {
+		out.CallSignal = callSignal(e)
+	}
+	return out
+}
+
+// callSignal converts a CALL_SIGNAL entry of the feed's stream.
+func callSignal(e feed.Event) *model.CallSignal {
+	sig := e.CallSignal
+	out := &model.CallSignal{Call: e.Call, From: e.User, FromDevice: sig.FromDevice, Kind: model.CallSignalKind(sig.Kind),
+		Payload: sig.Payload, Seq: int(sig.Seq)}
+	if sig.ToDevice != "" {
+		out.ToDevice = &sig.ToDevice
+	}
+	return out
+}
+
+// iceServers converts the calls' ICE servers.
+func iceServers(in []calls.IceServer) []*model.IceServer {
+	out := make([]*model.IceServer, len(in))
+	for i, s := range in {
+		out[i] = &model.IceServer{Urls: s.URLs, Username: s.Username, Credential: s.Credential}
+	}
 	return out
 }
 

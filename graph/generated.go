@@ -88,14 +88,28 @@ type ComplexityRoot struct {
 	}
 
 	Call struct {
-		Conversation func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		DialNumber   func(childComplexity int) int
-		EndedAt      func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Media        func(childComplexity int) int
-		StartedBy    func(childComplexity int) int
-		State        func(childComplexity int) int
+		AnsweredAt     func(childComplexity int) int
+		AnsweredBy     func(childComplexity int) int
+		AnsweredDevice func(childComplexity int) int
+		Conversation   func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		DialNumber     func(childComplexity int) int
+		EndedAt        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		IceServers     func(childComplexity int) int
+		Media          func(childComplexity int) int
+		StartedBy      func(childComplexity int) int
+		State          func(childComplexity int) int
+	}
+
+	CallSignal struct {
+		Call       func(childComplexity int) int
+		From       func(childComplexity int) int
+		FromDevice func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Payload    func(childComplexity int) int
+		Seq        func(childComplexity int) int
+		ToDevice   func(childComplexity int) int
 	}
 
 	CannedResponse struct {
@@ -189,12 +203,19 @@ type ComplexityRoot struct {
 	Event struct {
 		Badges       func(childComplexity int) int
 		Call         func(childComplexity int) int
+		CallSignal   func(childComplexity int) int
 		Conversation func(childComplexity int) int
 		Cursor       func(childComplexity int) int
 		Message      func(childComplexity int) int
 		Type         func(childComplexity int) int
 		Typing       func(childComplexity int) int
 		User         func(childComplexity int) int
+	}
+
+	IceServer struct {
+		Credential func(childComplexity int) int
+		Urls       func(childComplexity int) int
+		Username   func(childComplexity int) int
 	}
 
 	Message struct {
@@ -236,7 +257,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddChatMembers             func(childComplexity int, chatID pulid.ID, userIds []pulid.ID) int
-		AnswerCall                 func(childComplexity int, id pulid.ID) int
+		AnswerCall                 func(childComplexity int, id pulid.ID, deviceID *string) int
 		ArchiveConversation        func(childComplexity int, id pulid.ID) int
 		ChangePassword             func(childComplexity int, currentPassword string, newPassword string) int
 		CreateCannedResponse       func(childComplexity int, input model.CannedResponseInput) int
@@ -269,11 +290,12 @@ type ComplexityRoot struct {
 		RenameChat                 func(childComplexity int, chatID pulid.ID, title string) int
 		ReplyToComment             func(childComplexity int, messageID pulid.ID, text string) int
 		ResetPassword              func(childComplexity int, userID pulid.ID, newPassword string) int
+		SendCallSignal             func(childComplexity int, callID pulid.ID, deviceID string, kind model.CallSignalKind, payload string, toDevice *string) int
 		SendMessage                func(childComplexity int, input model.SendMessageInput) int
 		SetChannelAgents           func(childComplexity int, channelID pulid.ID, userIds []pulid.ID) int
 		SetMuted                   func(childComplexity int, conversationID pulid.ID, muted bool) int
 		SetPinned                  func(childComplexity int, conversationID pulid.ID, pinned bool) int
-		StartCall                  func(childComplexity int, conversationID pulid.ID, media call.Media) int
+		StartCall                  func(childComplexity int, conversationID pulid.ID, media call.Media, deviceID *string) int
 		StartLiveChat              func(childComplexity int, channelID pulid.ID, name *string, email *string) int
 		StartSession               func(childComplexity int, input model.StartSessionInput) int
 		TranscribeMessage          func(childComplexity int, messageID pulid.ID) int
@@ -386,6 +408,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		BadgesUpdated func(childComplexity int) int
+		CallSignals   func(childComplexity int, callID pulid.ID, deviceID string) int
 		Events        func(childComplexity int, since *string) int
 		MessageAdded  func(childComplexity int, conversationID pulid.ID) int
 		TypingUpdated func(childComplexity int, conversationID pulid.ID) int
@@ -449,6 +472,10 @@ type AttachmentResolver interface {
 }
 type CallResolver interface {
 	Conversation(ctx context.Context, obj *ent.Call) (model.Conversation, error)
+
+	AnsweredBy(ctx context.Context, obj *ent.Call) (*ent.User, error)
+
+	IceServers(ctx context.Context, obj *ent.Call) ([]*model.IceServer, error)
 }
 type ChannelResolver interface {
 	Agents(ctx context.Context, obj *ent.Channel) ([]*ent.User, error)
@@ -518,9 +545,9 @@ type MutationResolver interface {
 	CreateDocument(ctx context.Context, input model.CreateDocumentInput) (*ent.Document, error)
 	ReplyToComment(ctx context.Context, messageID pulid.ID, text string) (*ent.Message, error)
 	TranscribeMessage(ctx context.Context, messageID pulid.ID) (*ent.Message, error)
-	StartCall(ctx context.Context, conversationID pulid.ID, media call.Media) (*ent.Call, error)
+	StartCall(ctx context.Context, conversationID pulid.ID, media call.Media, deviceID *string) (*ent.Call, error)
 	EscalateToCall(ctx context.Context, sessionID pulid.ID) (*ent.Call, error)
-	AnswerCall(ctx context.Context, id pulid.ID) (*ent.Call, error)
+	AnswerCall(ctx context.Context, id pulid.ID, deviceID *string) (*ent.Call, error)
 	DeclineCall(ctx context.Context, id pulid.ID) (*ent.Call, error)
 	EndCall(ctx context.Context, id pulid.ID) (*ent.Call, error)
 	CreateChannel(ctx context.Context, input model.CreateChannelInput) (*ent.Channel, error)
@@ -546,6 +573,7 @@ type MutationResolver interface {
 	DeleteMessage(ctx context.Context, id pulid.ID) (*ent.Message, error)
 	React(ctx context.Context, messageID pulid.ID, emoji string) (*ent.Message, error)
 	Unreact(ctx context.Context, messageID pulid.ID, emoji string) (*ent.Message, error)
+	SendCallSignal(ctx context.Context, callID pulid.ID, deviceID string, kind model.CallSignalKind, payload string, toDevice *string) (*model.CallSignal, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -590,6 +618,7 @@ type SubscriptionResolver interface {
 	Events(ctx context.Context, since *string) (<-chan *model.Event, error)
 	BadgesUpdated(ctx context.Context) (<-chan *model.Badges, error)
 	TypingUpdated(ctx context.Context, conversationID pulid.ID) (<-chan *model.Typing, error)
+	CallSignals(ctx context.Context, callID pulid.ID, deviceID string) (<-chan *model.CallSignal, error)
 }
 type UserResolver interface {
 	Email(ctx context.Context, obj *ent.User) (string, error)
@@ -742,6 +771,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Badges.Total(childComplexity), true
 
+	case "Call.answeredAt":
+		if e.ComplexityRoot.Call.AnsweredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Call.AnsweredAt(childComplexity), true
+	case "Call.answeredBy":
+		if e.ComplexityRoot.Call.AnsweredBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Call.AnsweredBy(childComplexity), true
+	case "Call.answeredDevice":
+		if e.ComplexityRoot.Call.AnsweredDevice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Call.AnsweredDevice(childComplexity), true
 	case "Call.conversation":
 		if e.ComplexityRoot.Call.Conversation == nil {
 			break
@@ -772,6 +819,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Call.ID(childComplexity), true
+	case "Call.iceServers":
+		if e.ComplexityRoot.Call.IceServers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Call.IceServers(childComplexity), true
 	case "Call.media":
 		if e.ComplexityRoot.Call.Media == nil {
 			break
@@ -790,6 +843,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Call.State(childComplexity), true
+
+	case "CallSignal.call":
+		if e.ComplexityRoot.CallSignal.Call == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSignal.Call(childComplexity), true
+	case "CallSignal.from":
+		if e.ComplexityRoot.CallSignal.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSignal.From(childComplexity), true
+	case "CallSignal.fromDevice":
+		if e.ComplexityRoot.CallSignal.FromDevice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSignal.FromDevice(childComplexity), true
+	case "CallSignal.kind":
+		if e.ComplexityRoot.CallSignal.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSignal.Kind(childComplexity), true
+	case "CallSignal.payload":
+		if e.ComplexityRoot.CallSignal.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSignal.Payload(childComplexity), true
+	case "CallSignal.seq":
+		if e.ComplexityRoot.CallSignal.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSignal.Seq(childComplexity), true
+	case "CallSignal.toDevice":
+		if e.ComplexityRoot.CallSignal.ToDevice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSignal.ToDevice(childComplexity), true
 
 	case "CannedResponse.id":
 		if e.ComplexityRoot.CannedResponse.ID == nil {
@@ -1166,6 +1262,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Call(childComplexity), true
+	case "Event.callSignal":
+		if e.ComplexityRoot.Event.CallSignal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.CallSignal(childComplexity), true
 	case "Event.conversation":
 		if e.ComplexityRoot.Event.Conversation == nil {
 			break
@@ -1202,6 +1304,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.User(childComplexity), true
+
+	case "IceServer.credential":
+		if e.ComplexityRoot.IceServer.Credential == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IceServer.Credential(childComplexity), true
+	case "IceServer.urls":
+		if e.ComplexityRoot.IceServer.Urls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IceServer.Urls(childComplexity), true
+	case "IceServer.username":
+		if e.ComplexityRoot.IceServer.Username == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IceServer.Username(childComplexity), true
 
 	case "Message.attachments":
 		if e.ComplexityRoot.Message.Attachments == nil {
@@ -1395,7 +1516,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AnswerCall(childComplexity, args["id"].(pulid.ID)), true
+		return e.ComplexityRoot.Mutation.AnswerCall(childComplexity, args["id"].(pulid.ID), args["deviceId"].(*string)), true
 	case "Mutation.archiveConversation":
 		if e.ComplexityRoot.Mutation.ArchiveConversation == nil {
 			break
@@ -1738,6 +1859,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetPassword(childComplexity, args["userId"].(pulid.ID), args["newPassword"].(string)), true
+	case "Mutation.sendCallSignal":
+		if e.ComplexityRoot.Mutation.SendCallSignal == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendCallSignal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendCallSignal(childComplexity, args["callId"].(pulid.ID), args["deviceId"].(string), args["kind"].(model.CallSignalKind), args["payload"].(string), args["toDevice"].(*string)), true
 	case "Mutation.sendMessage":
 		if e.ComplexityRoot.Mutation.SendMessage == nil {
 			break
@@ -1792,7 +1924,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.StartCall(childComplexity, args["conversationId"].(pulid.ID), args["media"].(call.Media)), true
+		return e.ComplexityRoot.Mutation.StartCall(childComplexity, args["conversationId"].(pulid.ID), args["media"].(call.Media), args["deviceId"].(*string)), true
 	case "Mutation.startLiveChat":
 		if e.ComplexityRoot.Mutation.StartLiveChat == nil {
 			break
@@ -2399,6 +2531,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.BadgesUpdated(childComplexity), true
+	case "Subscription.callSignals":
+		if e.ComplexityRoot.Subscription.CallSignals == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_callSignals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CallSignals(childComplexity, args["callId"].(pulid.ID), args["deviceId"].(string)), true
 	case "Subscription.events":
 		if e.ComplexityRoot.Subscription.Events == nil {
 			break
@@ -3206,6 +3349,17 @@ type Call implements Node {
   createdAt: Time!
   "When the call ended: ENDED, DECLINED or MISSED."
   endedAt: Time
+  "When it was answered (ACTIVE); with endedAt, the call's duration."
+  answeredAt: Time
+  answeredBy: User
+  """
+  The device that answered (answerCall's deviceId): the call is on it now,
+  so the user's other devices stop ringing when they see a CALL_UPDATED
+  naming another device.
+  """
+  answeredDevice: String
+  "STUN/TURN servers for RTCPeerConnection: for the call's participants only (others: [])."
+  iceServers: [IceServer!]!
 }
 
 type Event {
@@ -3220,6 +3374,8 @@ type Event {
   typing: Typing
   "PRESENCE_UPDATED: the user whose online or lastSeenAt changed; USER_UPDATED: the colleague whose profile, avatar, role or state changed."
   user: User
+  "CALL_SIGNAL: a WebRTC signal for the caller's devices."
+  callSignal: CallSignal
 }
 
 enum EventType {
@@ -3237,6 +3393,8 @@ enum EventType {
   PRESENCE_UPDATED
   "A colleague's name, extension, avatar, role or active state changed (sent to every colleague)."
   USER_UPDATED
+  "Ephemeral, like TYPING: a WebRTC signal of a call (Event.callSignal)."
+  CALL_SIGNAL
 }
 
 type AuthPayload {
@@ -3448,7 +3606,8 @@ type Mutation {
   createDocument(input: CreateDocumentInput!): Document!
   replyToComment(messageId: ID!, text: String!): Message!
   transcribeMessage(messageId: ID!): Message!
-  startCall(conversationId: ID!, media: CallMedia!): Call!
+  startCall(conversationId: ID!, media: CallMedia!, "The caller's device (see sendCallSignal); optional."
+  deviceId: String): Call!
   "Dials the customer's number where known."
   escalateToCall(sessionId: ID!): Call!
   """
@@ -3456,7 +3615,8 @@ type Mutation {
   (AUDIO, VIDEO), or on another of the agent's devices (PHONE). CONFLICT when
   the call is no longer ringing.
   """
-  answerCall(id: ID!): Call!
+  answerCall(id: ID!, "The answering device (see sendCallSignal): it becomes Call.answeredDevice."
+  deviceId: String): Call!
   """
   Turns down a RINGING call: DECLINED in a direct chat or on a phone call. In
   a group the call goes on ringing for the others and is returned unchanged.
@@ -3533,6 +3693,14 @@ type Mutation {
   react(messageId: ID!, emoji: String!): Message!
   "Takes the caller's emoji off a message; nothing happens if it was not there."
   unreact(messageId: ID!, emoji: String!): Message!
+  """
+  Sends a WebRTC signal (offer, answer, ICE candidate, hangup) from one of
+  the caller's devices to the other participants' devices, or to one of
+  them (toDevice). Participants only, while the call rings or is ACTIVE;
+  payload is JSON text of at most 16 KiB. Never stored: whoever is not
+  listening misses it.
+  """
+  sendCallSignal(callId: ID!, deviceId: String!, kind: CallSignalKind!, payload: String!, toDevice: String): CallSignal!
 }
 
 type Subscription {
@@ -3544,6 +3712,11 @@ type Subscription {
   badgesUpdated: Badges!
   "Who starts typing in one conversation (never the caller); for Live Chat visitors too."
   typingUpdated(conversationId: ID!): Typing!
+  """
+  The WebRTC signals of one call for this device: addressed to it, or to
+  every device (toDevice null). Participants only; ephemeral, never replayed.
+  """
+  callSignals(callId: ID!, deviceId: String!): CallSignal!
 }
 
 # Typing indicators and presence (issue "What chat users expect").
@@ -3601,6 +3774,37 @@ type ReadReceipt {
   user: User!
   "When their read horizon first passed the message."
   readAt: Time!
+}
+
+# Calls that connect: WebRTC signalling, devices and ICE servers.
+
+enum CallSignalKind {
+  OFFER
+  ANSWER
+  ICE_CANDIDATE
+  HANGUP
+}
+
+"One WebRTC signal, as the receiving devices get it."
+type CallSignal {
+  call: Call!
+  from: User!
+  fromDevice: String!
+  "Null: for every device of the other participants."
+  toDevice: String
+  kind: CallSignalKind!
+  "JSON text, as the sender gave it (an SDP description, an ICE candidate)."
+  payload: String!
+  "1, 2, 3… per call and sending device: apply a device's signals in this order."
+  seq: Int!
+}
+
+"An RTCIceServer: pass the list to new RTCPeerConnection({iceServers})."
+type IceServer {
+  urls: [String!]!
+  "TURN only: time-limited (coturn's REST API scheme)."
+  username: String
+  credential: String
 }
 `, BuiltIn: false},
 }
@@ -3686,8 +3890,36 @@ func (ec *executionContext) childFields_Call(ctx context.Context, field graphql.
 		return ec.fieldContext_Call_createdAt(ctx, field)
 	case "endedAt":
 		return ec.fieldContext_Call_endedAt(ctx, field)
+	case "answeredAt":
+		return ec.fieldContext_Call_answeredAt(ctx, field)
+	case "answeredBy":
+		return ec.fieldContext_Call_answeredBy(ctx, field)
+	case "answeredDevice":
+		return ec.fieldContext_Call_answeredDevice(ctx, field)
+	case "iceServers":
+		return ec.fieldContext_Call_iceServers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Call", field.Name)
+}
+
+func (ec *executionContext) childFields_CallSignal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "call":
+		return ec.fieldContext_CallSignal_call(ctx, field)
+	case "from":
+		return ec.fieldContext_CallSignal_from(ctx, field)
+	case "fromDevice":
+		return ec.fieldContext_CallSignal_fromDevice(ctx, field)
+	case "toDevice":
+		return ec.fieldContext_CallSignal_toDevice(ctx, field)
+	case "kind":
+		return ec.fieldContext_CallSignal_kind(ctx, field)
+	case "payload":
+		return ec.fieldContext_CallSignal_payload(ctx, field)
+	case "seq":
+		return ec.fieldContext_CallSignal_seq(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CallSignal", field.Name)
 }
 
 func (ec *executionContext) childFields_CannedResponse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3884,8 +4116,22 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_typing(ctx, field)
 	case "user":
 		return ec.fieldContext_Event_user(ctx, field)
+	case "callSignal":
+		return ec.fieldContext_Event_callSignal(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
+}
+
+func (ec *executionContext) childFields_IceServer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "urls":
+		return ec.fieldContext_IceServer_urls(ctx, field)
+	case "username":
+		return ec.fieldContext_IceServer_username(ctx, field)
+	case "credential":
+		return ec.fieldContext_IceServer_credential(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IceServer", field.Name)
 }
 
 func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4397,6 +4643,14 @@ func (ec *executionContext) field_Mutation_answerCall_args(ctx context.Context, 
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "deviceId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deviceId"] = arg1
 	return args, nil
 }
 
@@ -4916,6 +5170,52 @@ func (ec *executionContext) field_Mutation_resetPassword_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_sendCallSignal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "callId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["callId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "deviceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deviceId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (model.CallSignalKind, error) {
+			return ec.unmarshalNCallSignalKind2parleyᚋgraphᚋmodelᚐCallSignalKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "payload",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["payload"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "toDevice",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toDevice"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_sendMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5015,6 +5315,14 @@ func (ec *executionContext) field_Mutation_startCall_args(ctx context.Context, r
 		return nil, err
 	}
 	args["media"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "deviceId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deviceId"] = arg2
 	return args, nil
 }
 
@@ -5581,6 +5889,28 @@ func (ec *executionContext) field_Session_messages_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_callSignals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "callId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2parleyᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["callId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "deviceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deviceId"] = arg1
 	return args, nil
 }
 
@@ -6355,6 +6685,295 @@ func (ec *executionContext) _Call_endedAt(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Call_endedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Call", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Call_answeredAt(ctx context.Context, field graphql.CollectedField, obj *ent.Call) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Call_answeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Call_answeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Call", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Call_answeredBy(ctx context.Context, field graphql.CollectedField, obj *ent.Call) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Call_answeredBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Call().AnsweredBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖparleyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Call_answeredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Call",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Call_answeredDevice(ctx context.Context, field graphql.CollectedField, obj *ent.Call) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Call_answeredDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredDevice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Call_answeredDevice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Call", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Call_iceServers(ctx context.Context, field graphql.CollectedField, obj *ent.Call) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Call_iceServers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Call().IceServers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IceServer) graphql.Marshaler {
+			return ec.marshalNIceServer2ᚕᚖparleyᚋgraphᚋmodelᚐIceServerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Call_iceServers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Call",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IceServer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CallSignal_call(ctx context.Context, field graphql.CollectedField, obj *model.CallSignal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallSignal_call(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Call, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖparleyᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallSignal_call(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CallSignal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CallSignal_from(ctx context.Context, field graphql.CollectedField, obj *model.CallSignal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallSignal_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖparleyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallSignal_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CallSignal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CallSignal_fromDevice(ctx context.Context, field graphql.CollectedField, obj *model.CallSignal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallSignal_fromDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromDevice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallSignal_fromDevice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallSignal", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CallSignal_toDevice(ctx context.Context, field graphql.CollectedField, obj *model.CallSignal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallSignal_toDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToDevice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CallSignal_toDevice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallSignal", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CallSignal_kind(ctx context.Context, field graphql.CollectedField, obj *model.CallSignal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallSignal_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CallSignalKind) graphql.Marshaler {
+			return ec.marshalNCallSignalKind2parleyᚋgraphᚋmodelᚐCallSignalKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallSignal_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallSignal", field, false, false, errors.New("field of type CallSignalKind does not have child fields"))
+}
+
+func (ec *executionContext) _CallSignal_payload(ctx context.Context, field graphql.CollectedField, obj *model.CallSignal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallSignal_payload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallSignal_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallSignal", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CallSignal_seq(ctx context.Context, field graphql.CollectedField, obj *model.CallSignal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallSignal_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seq, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallSignal_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallSignal", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _CannedResponse_id(ctx context.Context, field graphql.CollectedField, obj *ent.CannedResponse) (ret graphql.Marshaler) {
@@ -8074,6 +8693,107 @@ func (ec *executionContext) fieldContext_Event_user(_ context.Context, field gra
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Event_callSignal(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_callSignal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CallSignal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CallSignal) graphql.Marshaler {
+			return ec.marshalOCallSignal2ᚖparleyᚋgraphᚋmodelᚐCallSignal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_callSignal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallSignal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IceServer_urls(ctx context.Context, field graphql.CollectedField, obj *model.IceServer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IceServer_urls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Urls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IceServer_urls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IceServer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IceServer_username(ctx context.Context, field graphql.CollectedField, obj *model.IceServer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IceServer_username(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Username, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IceServer_username(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IceServer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IceServer_credential(ctx context.Context, field graphql.CollectedField, obj *model.IceServer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IceServer_credential(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Credential, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IceServer_credential(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IceServer", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
@@ -9961,7 +10681,7 @@ func (ec *executionContext) _Mutation_startCall(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().StartCall(ctx, fc.Args["conversationId"].(pulid.ID), fc.Args["media"].(call.Media))
+			return ec.Resolvers.Mutation().StartCall(ctx, fc.Args["conversationId"].(pulid.ID), fc.Args["media"].(call.Media), fc.Args["deviceId"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
@@ -10049,7 +10769,7 @@ func (ec *executionContext) _Mutation_answerCall(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AnswerCall(ctx, fc.Args["id"].(pulid.ID))
+			return ec.Resolvers.Mutation().AnswerCall(ctx, fc.Args["id"].(pulid.ID), fc.Args["deviceId"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
@@ -11165,6 +11885,50 @@ func (ec *executionContext) fieldContext_Mutation_unreact(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unreact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendCallSignal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendCallSignal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendCallSignal(ctx, fc.Args["callId"].(pulid.ID), fc.Args["deviceId"].(string), fc.Args["kind"].(model.CallSignalKind), fc.Args["payload"].(string), fc.Args["toDevice"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CallSignal) graphql.Marshaler {
+			return ec.marshalNCallSignal2ᚖparleyᚋgraphᚋmodelᚐCallSignal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendCallSignal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallSignal(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendCallSignal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13196,6 +13960,50 @@ func (ec *executionContext) fieldContext_Subscription_typingUpdated(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_typingUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_callSignals(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_callSignals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().CallSignals(ctx, fc.Args["callId"].(pulid.ID), fc.Args["deviceId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CallSignal) graphql.Marshaler {
+			return ec.marshalNCallSignal2ᚖparleyᚋgraphᚋmodelᚐCallSignal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_callSignals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallSignal(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_callSignals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16294,6 +17102,160 @@ func (ec *executionContext) _Call(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "answeredAt":
+			out.Values[i] = ec._Call_answeredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answeredBy":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Call_answeredBy(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "answeredDevice":
+			out.Values[i] = ec._Call_answeredDevice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "iceServers":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Call_iceServers(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var callSignalImplementors = []string{"CallSignal"}
+
+func (ec *executionContext) _CallSignal(ctx context.Context, sel ast.SelectionSet, obj *model.CallSignal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, callSignalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CallSignal")
+		case "call":
+			out.Values[i] = ec._CallSignal_call(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._CallSignal_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fromDevice":
+			out.Values[i] = ec._CallSignal_fromDevice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toDevice":
+			out.Values[i] = ec._CallSignal_toDevice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._CallSignal_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payload":
+			out.Values[i] = ec._CallSignal_payload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seq":
+			out.Values[i] = ec._CallSignal_seq(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17647,6 +18609,59 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "callSignal":
+			out.Values[i] = ec._Event_callSignal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var iceServerImplementors = []string{"IceServer"}
+
+func (ec *executionContext) _IceServer(ctx context.Context, sel ast.SelectionSet, obj *model.IceServer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, iceServerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IceServer")
+		case "urls":
+			out.Values[i] = ec._IceServer_urls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "username":
+			out.Values[i] = ec._IceServer_username(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "credential":
+			out.Values[i] = ec._IceServer_credential(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18532,6 +19547,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unreact":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unreact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendCallSignal":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendCallSignal(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -20093,6 +21115,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_badgesUpdated(ctx, fields[0])
 	case "typingUpdated":
 		return ec._Subscription_typingUpdated(ctx, fields[0])
+	case "callSignals":
+		return ec._Subscription_callSignals(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -21108,6 +22132,26 @@ func (ec *executionContext) marshalNCallMedia2parleyᚋentᚋcallᚐMedia(ctx co
 	return v
 }
 
+func (ec *executionContext) marshalNCallSignal2ᚖparleyᚋgraphᚋmodelᚐCallSignal(ctx context.Context, sel ast.SelectionSet, v *model.CallSignal) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CallSignal(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCallSignalKind2parleyᚋgraphᚋmodelᚐCallSignalKind(ctx context.Context, v any) (model.CallSignalKind, error) {
+	var res model.CallSignalKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCallSignalKind2parleyᚋgraphᚋmodelᚐCallSignalKind(ctx context.Context, sel ast.SelectionSet, v model.CallSignalKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCallState2parleyᚋentᚋcallᚐState(ctx context.Context, v any) (call.State, error) {
 	var res call.State
 	err := res.UnmarshalGQL(v)
@@ -21409,6 +22453,32 @@ func (ec *executionContext) marshalNID2ᚕparleyᚋentᚋschemaᚋpulidᚐIDᚄ(
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNIceServer2ᚕᚖparleyᚋgraphᚋmodelᚐIceServerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IceServer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIceServer2ᚖparleyᚋgraphᚋmodelᚐIceServer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIceServer2ᚖparleyᚋgraphᚋmodelᚐIceServer(ctx context.Context, sel ast.SelectionSet, v *model.IceServer) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._IceServer(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -22060,6 +23130,13 @@ func (ec *executionContext) marshalOCall2ᚖparleyᚋentᚐCall(ctx context.Cont
 		return graphql.Null
 	}
 	return ec._Call(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCallSignal2ᚖparleyᚋgraphᚋmodelᚐCallSignal(ctx context.Context, sel ast.SelectionSet, v *model.CallSignal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CallSignal(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOChannelCredentialsInput2ᚖparleyᚋgraphᚋmodelᚐChannelCredentialsInput(ctx context.Context, v any) (*model.ChannelCredentialsInput, error) {

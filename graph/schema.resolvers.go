@@ -16,6 +16,7 @@ import (
 	"parley/ent/user"
 	"parley/graph/model"
 	"parley/server/apperr"
+	"parley/server/calls"
 	provider "parley/server/channel"
 	"parley/server/chat"
 	"parley/server/feed"
@@ -46,6 +47,18 @@ func (r *callResolver) Conversation(ctx context.Context, obj *ent.Call) (model.C
 		return nil, err
 	}
 	return model.Wrap(c), nil
+}
+
+func (r *callResolver) AnsweredBy(ctx context.Context, obj *ent.Call) (*ent.User, error) {
+	if obj.AnsweredByID == nil {
+		return nil, nil
+	}
+	return r.Directory.Get(ctx, viewer(ctx), *obj.AnsweredByID)
+}
+
+func (r *callResolver) IceServers(ctx context.Context, obj *ent.Call) ([]*model.IceServer, error) {
+	s, err := r.Calls.IceServers(ctx, viewer(ctx), obj)
+	return iceServers(s), err
 }
 
 func (r *channelResolver) Agents(ctx context.Context, obj *ent.Channel) ([]*ent.User, error) {
@@ -333,16 +346,16 @@ func (r *mutationResolver) TranscribeMessage(ctx context.Context, messageID puli
 	return r.ChatService.Transcribe(ctx, viewer(ctx), messageID)
 }
 
-func (r *mutationResolver) StartCall(ctx context.Context, conversationID pulid.ID, media call.Media) (*ent.Call, error) {
-	return r.Calls.StartCall(ctx, viewer(ctx), conversationID, media)
+func (r *mutationResolver) StartCall(ctx context.Context, conversationID pulid.ID, media call.Media, deviceID *string) (*ent.Call, error) {
+	return r.Calls.StartCall(ctx, viewer(ctx), conversationID, media, deref(deviceID))
 }
 
 func (r *mutationResolver) EscalateToCall(ctx context.Context, sessionID pulid.ID) (*ent.Call, error) {
 	return r.Calls.Escalate(ctx, viewer(ctx), sessionID)
 }
 
-func (r *mutationResolver) AnswerCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
-	return r.Calls.Answer(ctx, viewer(ctx), id)
+func (r *mutationResolver) AnswerCall(ctx context.Context, id pulid.ID, deviceID *string) (*ent.Call, error) {
+	return r.Calls.Answer(ctx, viewer(ctx), id, deref(deviceID))
 }
 
 func (r *mutationResolver) DeclineCall(ctx context.Context, id pulid.ID) (*ent.Call, error) {
@@ -476,6 +489,19 @@ func (r *mutationResolver) React(ctx context.Context, messageID pulid.ID, emoji 
 
 func (r *mutationResolver) Unreact(ctx context.Context, messageID pulid.ID, emoji string) (*ent.Message, error) {
 	return r.ChatService.Unreact(ctx, viewer(ctx), messageID, emoji)
+}
+
+func (r *mutationResolver) SendCallSignal(ctx context.Context, callID pulid.ID, deviceID string, kind model.CallSignalKind, payload string, toDevice *string) (*model.CallSignal, error) {
+	sig, c, err := r.Calls.SendSignal(ctx, viewer(ctx), calls.Signal{CallID: callID, Device: deviceID, ToDevice: deref(toDevice),
+		Kind: string(kind), Payload: payload})
+	if err != nil {
+		return nil, err
+	}
+	me, err := r.Directory.Get(ctx, viewer(ctx), viewer(ctx).UserID)
+	if err != nil {
+		return nil, err
+	}
+	return callSignal(feed.Event{Call: c, User: me, CallSignal: sig}), nil
 }
 
 func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
@@ -744,6 +770,14 @@ func (r *subscriptionResolver) BadgesUpdated(ctx context.Context) (<-chan *model
 
 func (r *subscriptionResolver) TypingUpdated(ctx context.Context, conversationID pulid.ID) (<-chan *model.Typing, error) {
 	return feed.TypingUpdated(ctx, r.Feed, viewer(ctx), conversationID, typing)
+}
+
+func (r *subscriptionResolver) CallSignals(ctx context.Context, callID pulid.ID, deviceID string) (<-chan *model.CallSignal, error) {
+	c, _, err := r.Calls.Signalling(ctx, viewer(ctx), callID, deviceID)
+	if err != nil {
+		return nil, err
+	}
+	return feed.CallSignals(ctx, r.Feed, viewer(ctx), c, deviceID, callSignal)
 }
 
 func (r *userResolver) Email(ctx context.Context, obj *ent.User) (string, error) {

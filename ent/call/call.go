@@ -34,6 +34,14 @@ const (
 	FieldStartedByID = "started_by_id"
 	// FieldEndedAt holds the string denoting the ended_at field in the database.
 	FieldEndedAt = "ended_at"
+	// FieldAnsweredAt holds the string denoting the answered_at field in the database.
+	FieldAnsweredAt = "answered_at"
+	// FieldAnsweredByID holds the string denoting the answered_by_id field in the database.
+	FieldAnsweredByID = "answered_by_id"
+	// FieldAnsweredDevice holds the string denoting the answered_device field in the database.
+	FieldAnsweredDevice = "answered_device"
+	// FieldStartedDevice holds the string denoting the started_device field in the database.
+	FieldStartedDevice = "started_device"
 	// EdgeConversation holds the string denoting the conversation edge name in mutations.
 	EdgeConversation = "conversation"
 	// EdgeStartedBy holds the string denoting the started_by edge name in mutations.
@@ -67,6 +75,10 @@ var Columns = []string{
 	FieldDialNumber,
 	FieldStartedByID,
 	FieldEndedAt,
+	FieldAnsweredAt,
+	FieldAnsweredByID,
+	FieldAnsweredDevice,
+	FieldStartedDevice,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -88,6 +100,10 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DialNumberValidator is a validator for the "dial_number" field. It is called by the builders before save.
 	DialNumberValidator func(string) error
+	// AnsweredDeviceValidator is a validator for the "answered_device" field. It is called by the builders before save.
+	AnsweredDeviceValidator func(string) error
+	// StartedDeviceValidator is a validator for the "started_device" field. It is called by the builders before save.
+	StartedDeviceValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -193,6 +209,26 @@ func ByStartedByID(opts ...sql.OrderTermOption) OrderOption {
 // ByEndedAt orders the results by the ended_at field.
 func ByEndedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEndedAt, opts...).ToFunc()
+}
+
+// ByAnsweredAt orders the results by the answered_at field.
+func ByAnsweredAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAnsweredAt, opts...).ToFunc()
+}
+
+// ByAnsweredByID orders the results by the answered_by_id field.
+func ByAnsweredByID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAnsweredByID, opts...).ToFunc()
+}
+
+// ByAnsweredDevice orders the results by the answered_device field.
+func ByAnsweredDevice(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAnsweredDevice, opts...).ToFunc()
+}
+
+// ByStartedDevice orders the results by the started_device field.
+func ByStartedDevice(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartedDevice, opts...).ToFunc()
 }
 
 // ByConversationField orders the results by conversation field.

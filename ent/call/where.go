@@ -86,6 +86,26 @@ func EndedAt(v time.Time) predicate.Call {
 	return predicate.Call(sql.FieldEQ(FieldEndedAt, v))
 }
 
+// AnsweredAt applies equality check predicate on the "answered_at" field. It's identical to AnsweredAtEQ.
+func AnsweredAt(v time.Time) predicate.Call {
+	return predicate.Call(sql.FieldEQ(FieldAnsweredAt, v))
+}
+
+// AnsweredByID applies equality check predicate on the "answered_by_id" field. It's identical to AnsweredByIDEQ.
+func AnsweredByID(v pulid.ID) predicate.Call {
+	return predicate.Call(sql.FieldEQ(FieldAnsweredByID, v))
+}
+
+// AnsweredDevice applies equality check predicate on the "answered_device" field. It's identical to AnsweredDeviceEQ.
+func AnsweredDevice(v string) predicate.Call {
+	return predicate.Call(sql.FieldEQ(FieldAnsweredDevice, v))
+}
+
+// StartedDevice applies equality check predicate on the "started_device" field. It's identical to StartedDeviceEQ.
+func StartedDevice(v string) predicate.Call {
+	return predicate.Call(sql.FieldEQ(FieldStartedDevice, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Call {
 	return predicate.Call(sql.FieldEQ(FieldCreatedAt, v))
@@ -469,6 +489,286 @@ func EndedAtIsNil() predicate.Call {
 // EndedAtNotNil applies the NotNil predicate on the "ended_at" field.
 func EndedAtNotNil() predicate.Call {
 	return predicate.Call(sql.FieldNotNull(FieldEndedAt))
+}
+
+// AnsweredAtEQ applies the EQ predicate on the "answered_at" field.
+func AnsweredAtEQ(v time.Time) predicate.Call {
+	return predicate.Call(sql.FieldEQ(FieldAnsweredAt, v))
+}
+
+// AnsweredAtNEQ applies the NEQ predicate on the "answered_at" field.
+func AnsweredAtNEQ(v time.Time) predicate.Call {
+	return predicate.Call(sql.FieldNEQ(FieldAnsweredAt, v))
+}
+
+// AnsweredAtIn applies the In predicate on the "answered_at" field.
+func AnsweredAtIn(vs ...time.Time) predicate.Call {
+	return predicate.Call(sql.FieldIn(FieldAnsweredAt, vs...))
+}
+
+// AnsweredAtNotIn applies the NotIn predicate on the "answered_at" field.
+func AnsweredAtNotIn(vs ...time.Time) predicate.Call {
+	return predicate.Call(sql.FieldNotIn(FieldAnsweredAt, vs...))
+}
+
+// AnsweredAtGT applies the GT predicate on the "answered_at" field.
+func AnsweredAtGT(v time.Time) predicate.Call {
+	return predicate.Call(sql.FieldGT(FieldAnsweredAt, v))
+}
+
+// AnsweredAtGTE applies the GTE predicate on the "answered_at" field.
+func AnsweredAtGTE(v time.Time) predicate.Call {
+	return predicate.Call(sql.FieldGTE(FieldAnsweredAt, v))
+}
+
+// AnsweredAtLT applies the LT predicate on the "answered_at" field.
+func AnsweredAtLT(v time.Time) predicate.Call {
+	return predicate.Call(sql.FieldLT(FieldAnsweredAt, v))
+}
+
+// AnsweredAtLTE applies the LTE predicate on the "answered_at" field.
+func AnsweredAtLTE(v time.Time) predicate.Call {
+	return predicate.Call(sql.FieldLTE(FieldAnsweredAt, v))
+}
+
+// AnsweredAtIsNil applies the IsNil predicate on the "answered_at" field.
+func AnsweredAtIsNil() predicate.Call {
+	return predicate.Call(sql.FieldIsNull(FieldAnsweredAt))
+}
+
+// AnsweredAtNotNil applies the NotNil predicate on the "answered_at" field.
+func AnsweredAtNotNil() predicate.Call {
+	return predicate.Call(sql.FieldNotNull(FieldAnsweredAt))
+}
+
+// AnsweredByIDEQ applies the EQ predicate on the "answered_by_id" field.
+func AnsweredByIDEQ(v pulid.ID) predicate.Call {
+	return predicate.Call(sql.FieldEQ(FieldAnsweredByID, v))
+}
+
+// AnsweredByIDNEQ applies the NEQ predicate on the "answered_by_id" field.
+func AnsweredByIDNEQ(v pulid.ID) predicate.Call {
+	return predicate.Call(sql.FieldNEQ(FieldAnsweredByID, v))
+}
+
+// AnsweredByIDIn applies the In predicate on the "answered_by_id" field.
+func AnsweredByIDIn(vs ...pulid.ID) predicate.Call {
+	return predicate.Call(sql.FieldIn(FieldAnsweredByID, vs...))
+}
+
+// AnsweredByIDNotIn applies the NotIn predicate on the "answered_by_id" field.
+func AnsweredByIDNotIn(vs ...pulid.ID) predicate.Call {
+	return predicate.Call(sql.FieldNotIn(FieldAnsweredByID, vs...))
+}
+
+// AnsweredByIDGT applies the GT predicate on the "answered_by_id" field.
+func AnsweredByIDGT(v pulid.ID) predicate.Call {
+	return predicate.Call(sql.FieldGT(FieldAnsweredByID, v))
+}
+
+// AnsweredByIDGTE applies the GTE predicate on the "answered_by_id" field.
+func AnsweredByIDGTE(v pulid.ID) predicate.Call {
+	return predicate.Call(sql.FieldGTE(FieldAnsweredByID, v))
+}
+
+// AnsweredByIDLT applies the LT predicate on the "answered_by_id" field.
+func AnsweredByIDLT(v pulid.ID) predicate.Call {
+	return predicate.Call(sql.FieldLT(FieldAnsweredByID, v))
+}
+
+// AnsweredByIDLTE applies the LTE predicate on the "answered_by_id" field.
+func AnsweredByIDLTE(v pulid.ID) predicate.Call {
+	return predicate.Call(sql.FieldLTE(FieldAnsweredByID, v))
+}
+
+// AnsweredByIDContains applies the Contains predicate on the "answered_by_id" field.
+func AnsweredByIDContains(v pulid.ID) predicate.Call {
+	vc := string(v)
+	return predicate.Call(sql.FieldContains(FieldAnsweredByID, vc))
+}
+
+// AnsweredByIDHasPrefix applies the HasPrefix predicate on the "answered_by_id" field.
+func AnsweredByIDHasPrefix(v pulid.ID) predicate.Call {
+	vc := string(v)
+	return predicate.Call(sql.FieldHasPrefix(FieldAnsweredByID, vc))
+}
+
+// AnsweredByIDHasSuffix applies the HasSuffix predicate on the "answered_by_id" field.
+func AnsweredByIDHasSuffix(v pulid.ID) predicate.Call {
+	vc := string(v)
+	return predicate.Call(sql.FieldHasSuffix(FieldAnsweredByID, vc))
+}
+
+// AnsweredByIDIsNil applies the IsNil predicate on the "answered_by_id" field.
+func AnsweredByIDIsNil() predicate.Call {
+	return predicate.Call(sql.FieldIsNull(FieldAnsweredByID))
+}
+
+// AnsweredByIDNotNil applies the NotNil predicate on the "answered_by_id" field.
+func AnsweredByIDNotNil() predicate.Call {
+	return predicate.Call(sql.FieldNotNull(FieldAnsweredByID))
+}
+
+// AnsweredByIDEqualFold applies the EqualFold predicate on the "answered_by_id" field.
+func AnsweredByIDEqualFold(v pulid.ID) predicate.Call {
+	vc := string(v)
+	return predicate.Call(sql.FieldEqualFold(FieldAnsweredByID, vc))
+}
+
+// AnsweredByIDContainsFold applies the ContainsFold predicate on the "answered_by_id" field.
+func AnsweredByIDContainsFold(v pulid.ID) predicate.Call {
+	vc := string(v)
+	return predicate.Call(sql.FieldContainsFold(FieldAnsweredByID, vc))
+}
+
+// AnsweredDeviceEQ applies the EQ predicate on the "answered_device" field.
+func AnsweredDeviceEQ(v string) predicate.Call {
+	return predicate.Call(sql.FieldEQ(FieldAnsweredDevice, v))
+}
+
+// AnsweredDeviceNEQ applies the NEQ predicate on the "answered_device" field.
+func AnsweredDeviceNEQ(v string) predicate.Call {
+	return predicate.Call(sql.FieldNEQ(FieldAnsweredDevice, v))
+}
+
+// AnsweredDeviceIn applies the In predicate on the "answered_device" field.
+func AnsweredDeviceIn(vs ...string) predicate.Call {
+	return predicate.Call(sql.FieldIn(FieldAnsweredDevice, vs...))
+}
+
+// AnsweredDeviceNotIn applies the NotIn predicate on the "answered_device" field.
+func AnsweredDeviceNotIn(vs ...string) predicate.Call {
+	return predicate.Call(sql.FieldNotIn(FieldAnsweredDevice, vs...))
+}
+
+// AnsweredDeviceGT applies the GT predicate on the "answered_device" field.
+func AnsweredDeviceGT(v string) predicate.Call {
+	return predicate.Call(sql.FieldGT(FieldAnsweredDevice, v))
+}
+
+// AnsweredDeviceGTE applies the GTE predicate on the "answered_device" field.
+func AnsweredDeviceGTE(v string) predicate.Call {
+	return predicate.Call(sql.FieldGTE(FieldAnsweredDevice, v))
+}
+
+// AnsweredDeviceLT applies the LT predicate on the "answered_device" field.
+func AnsweredDeviceLT(v string) predicate.Call {
+	return predicate.Call(sql.FieldLT(FieldAnsweredDevice, v))
+}
+
+// AnsweredDeviceLTE applies the LTE predicate on the "answered_device" field.
+func AnsweredDeviceLTE(v string) predicate.Call {
+	return predicate.Call(sql.FieldLTE(FieldAnsweredDevice, v))
+}
+
+// AnsweredDeviceContains applies the Contains predicate on the "answered_device" field.
+func AnsweredDeviceContains(v string) predicate.Call {
+	return predicate.Call(sql.FieldContains(FieldAnsweredDevice, v))
+}
+
+// AnsweredDeviceHasPrefix applies the HasPrefix predicate on the "answered_device" field.
+func AnsweredDeviceHasPrefix(v string) predicate.Call {
+	return predicate.Call(sql.FieldHasPrefix(FieldAnsweredDevice, v))
+}
+
+// AnsweredDeviceHasSuffix applies the HasSuffix predicate on the "answered_device" field.
+func AnsweredDeviceHasSuffix(v string) predicate.Call {
+	return predicate.Call(sql.FieldHasSuffix(FieldAnsweredDevice, v))
+}
+
+// AnsweredDeviceIsNil applies the IsNil predicate on the "answered_device" field.
+func AnsweredDeviceIsNil() predicate.Call {
+	return predicate.Call(sql.FieldIsNull(FieldAnsweredDevice))
+}
+
+// AnsweredDeviceNotNil applies the NotNil predicate on the "answered_device" field.
+func AnsweredDeviceNotNil() predicate.Call {
+	return predicate.Call(sql.FieldNotNull(FieldAnsweredDevice))
+}
+
+// AnsweredDeviceEqualFold applies the EqualFold predicate on the "answered_device" field.
+func AnsweredDeviceEqualFold(v string) predicate.Call {
+	return predicate.Call(sql.FieldEqualFold(FieldAnsweredDevice, v))
+}
+
+// AnsweredDeviceContainsFold applies the ContainsFold predicate on the "answered_device" field.
+func AnsweredDeviceContainsFold(v string) predicate.Call {
+	return predicate.Call(sql.FieldContainsFold(FieldAnsweredDevice, v))
+}
+
+// StartedDeviceEQ applies the EQ predicate on the "started_device" field.
+func StartedDeviceEQ(v string) predicate.Call {
+	return predicate.Call(sql.FieldEQ(FieldStartedDevice, v))
+}
+
+// StartedDeviceNEQ applies the NEQ predicate on the "started_device" field.
+func StartedDeviceNEQ(v string) predicate.Call {
+	return predicate.Call(sql.FieldNEQ(FieldStartedDevice, v))
+}
+
+// StartedDeviceIn applies the In predicate on the "started_device" field.
+func StartedDeviceIn(vs ...string) predicate.Call {
+	return predicate.Call(sql.FieldIn(FieldStartedDevice, vs...))
+}
+
+// StartedDeviceNotIn applies the NotIn predicate on the "started_device" field.
+func StartedDeviceNotIn(vs ...string) predicate.Call {
+	return predicate.Call(sql.FieldNotIn(FieldStartedDevice, vs...))
+}
+
+// StartedDeviceGT applies the GT predicate on the "started_device" field.
+func StartedDeviceGT(v string) predicate.Call {
+	return predicate.Call(sql.FieldGT(FieldStartedDevice, v))
+}
+
+// StartedDeviceGTE applies the GTE predicate on the "started_device" field.
+func StartedDeviceGTE(v string) predicate.Call {
+	return predicate.Call(sql.FieldGTE(FieldStartedDevice, v))
+}
+
+// StartedDeviceLT applies the LT predicate on the "started_device" field.
+func StartedDeviceLT(v string) predicate.Call {
+	return predicate.Call(sql.FieldLT(FieldStartedDevice, v))
+}
+
+// StartedDeviceLTE applies the LTE predicate on the "started_device" field.
+func StartedDeviceLTE(v string) predicate.Call {
+	return predicate.Call(sql.FieldLTE(FieldStartedDevice, v))
+}
+
+// StartedDeviceContains applies the Contains predicate on the "started_device" field.
+func StartedDeviceContains(v string) predicate.Call {
+	return predicate.Call(sql.FieldContains(FieldStartedDevice, v))
+}
+
+// StartedDeviceHasPrefix applies the HasPrefix predicate on the "started_device" field.
+func StartedDeviceHasPrefix(v string) predicate.Call {
+	return predicate.Call(sql.FieldHasPrefix(FieldStartedDevice, v))
+}
+
+// StartedDeviceHasSuffix applies the HasSuffix predicate on the "started_device" field.
+func StartedDeviceHasSuffix(v string) predicate.Call {
+	return predicate.Call(sql.FieldHasSuffix(FieldStartedDevice, v))
+}
+
+// StartedDeviceIsNil applies the IsNil predicate on the "started_device" field.
+func StartedDeviceIsNil() predicate.Call {
+	return predicate.Call(sql.FieldIsNull(FieldStartedDevice))
+}
+
+// StartedDeviceNotNil applies the NotNil predicate on the "started_device" field.
+func StartedDeviceNotNil() predicate.Call {
+	return predicate.Call(sql.FieldNotNull(FieldStartedDevice))
+}
+
+// StartedDeviceEqualFold applies the EqualFold predicate on the "started_device" field.
+func StartedDeviceEqualFold(v string) predicate.Call {
+	return predicate.Call(sql.FieldEqualFold(FieldStartedDevice, v))
+}
+
+// StartedDeviceContainsFold applies the ContainsFold predicate on the "started_device" field.
+func StartedDeviceContainsFold(v string) predicate.Call {
+	return predicate.Call(sql.FieldContainsFold(FieldStartedDevice, v))
 }
 
 // HasConversation applies the HasEdge predicate on the "conversation" edge.

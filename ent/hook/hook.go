@@ -32,6 +32,18 @@ func (f CallFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CallMutation", m)
 }
 
+// The CallDeviceFunc type is an adapter to allow the use of ordinary
+// function as CallDevice mutator.
+type CallDeviceFunc func(context.Context, *ent.CallDeviceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CallDeviceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CallDeviceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CallDeviceMutation", m)
+}
+
 // The CannedResponseFunc type is an adapter to allow the use of ordinary
 // function as CannedResponse mutator.
 type CannedResponseFunc func(context.Context, *ent.CannedResponseMutation) (ent.Value, error)
@@ -126,6 +138,18 @@ func (f EventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EventMutation", m)
+}
+
+// The KeptSignalFunc type is an adapter to allow the use of ordinary
+// function as KeptSignal mutator.
+type KeptSignalFunc func(context.Context, *ent.KeptSignalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KeptSignalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KeptSignalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KeptSignalMutation", m)
 }
 
 // The MemberFunc type is an adapter to allow the use of ordinary

@@ -71,6 +71,10 @@ var (
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"RINGING", "ACTIVE", "ENDED", "DECLINED", "MISSED"}, Default: "RINGING"},
 		{Name: "dial_number", Type: field.TypeString, Nullable: true, Size: 32},
 		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
+		{Name: "answered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "answered_by_id", Type: field.TypeString, Nullable: true},
+		{Name: "answered_device", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "started_device", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "conversation_id", Type: field.TypeString, Size: 28},
 		{Name: "started_by_id", Type: field.TypeString, Size: 28},
 	}
@@ -82,15 +86,43 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "calls_conversations_conversation",
-				Columns:    []*schema.Column{CallsColumns[7]},
+				Columns:    []*schema.Column{CallsColumns[11]},
 				RefColumns: []*schema.Column{ConversationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "calls_users_started_by",
-				Columns:    []*schema.Column{CallsColumns[8]},
+				Columns:    []*schema.Column{CallsColumns[12]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// CallDevicesColumns holds the columns for the "call_devices" table.
+	CallDevicesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "device", Type: field.TypeString, Size: 64},
+		{Name: "seq", Type: field.TypeInt64, Default: 0},
+		{Name: "call_id", Type: field.TypeString, Size: 28},
+	}
+	// CallDevicesTable holds the schema information for the "call_devices" table.
+	CallDevicesTable = &schema.Table{
+		Name:       "call_devices",
+		Columns:    CallDevicesColumns,
+		PrimaryKey: []*schema.Column{CallDevicesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "call_devices_calls_call",
+				Columns:    []*schema.Column{CallDevicesColumns[3]},
+				RefColumns: []*schema.Column{CallsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "calldevice_call_id_device",
+				Unique:  true,
+				Columns: []*schema.Column{CallDevicesColumns[3], CallDevicesColumns[1]},
 			},
 		},
 	}
@@ -402,6 +434,31 @@ var (
 				Name:    "event_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{EventsColumns[1]},
+			},
+		},
+	}
+	// KeptSignalsColumns holds the columns for the "kept_signals" table.
+	KeptSignalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "call_id", Type: field.TypeString},
+		{Name: "body", Type: field.TypeString, Size: 2147483647},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// KeptSignalsTable holds the schema information for the "kept_signals" table.
+	KeptSignalsTable = &schema.Table{
+		Name:       "kept_signals",
+		Columns:    KeptSignalsColumns,
+		PrimaryKey: []*schema.Column{KeptSignalsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "keptsignal_call_id",
+				Unique:  false,
+				Columns: []*schema.Column{KeptSignalsColumns[1]},
+			},
+			{
+				Name:    "keptsignal_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{KeptSignalsColumns[3]},
 			},
 		},
 	}
@@ -798,6 +855,7 @@ var (
 	Tables = []*schema.Table{
 		AttachmentsTable,
 		CallsTable,
+		CallDevicesTable,
 		CannedResponsesTable,
 		ChannelsTable,
 		ContactsTable,
@@ -806,6 +864,7 @@ var (
 		CustomerLinksTable,
 		DocumentsTable,
 		EventsTable,
+		KeptSignalsTable,
 		MembersTable,
 		MessagesTable,
 		OutboxesTable,
@@ -825,6 +884,7 @@ func init() {
 	AttachmentsTable.ForeignKeys[1].RefTable = MessagesTable
 	CallsTable.ForeignKeys[0].RefTable = ConversationsTable
 	CallsTable.ForeignKeys[1].RefTable = UsersTable
+	CallDevicesTable.ForeignKeys[0].RefTable = CallsTable
 	CannedResponsesTable.ForeignKeys[0].RefTable = UsersTable
 	ContactsTable.ForeignKeys[0].RefTable = ChannelsTable
 	ConversationsTable.ForeignKeys[0].RefTable = ChannelsTable

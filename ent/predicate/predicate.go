@@ -12,6 +12,9 @@ type Attachment func(*sql.Selector)
 // Call is the predicate function for call builders.
 type Call func(*sql.Selector)
 
+// CallDevice is the predicate function for calldevice builders.
+type CallDevice func(*sql.Selector)
+
 // CannedResponse is the predicate function for cannedresponse builders.
 type CannedResponse func(*sql.Selector)
 
@@ -35,6 +38,9 @@ type Document func(*sql.Selector)
 
 // Event is the predicate function for event builders.
 type Event func(*sql.Selector)
+
+// KeptSignal is the predicate function for keptsignal builders.
+type KeptSignal func(*sql.Selector)
 
 // Member is the predicate function for member builders.
 type Member func(*sql.Selector)

@@ -26,6 +26,13 @@ func (Call) Fields() []ent.Field {
 		field.String("dial_number").Optional().Nillable().Immutable().MaxLen(32),
 		field.String("started_by_id").GoType(pulidID).Immutable(),
 		field.Time("ended_at").Optional().Nillable(),
+		// Who picked up, when, and on which of their devices (client-named):
+		// that device is the call's, the user's others stop ringing.
+		field.Time("answered_at").Optional().Nillable(),
+		field.String("answered_by_id").GoType(pulidID).Optional().Nillable(),
+		field.String("answered_device").Optional().Nillable().MaxLen(64),
+		// The caller's device, when startCall named it.
+		field.String("started_device").Optional().Nillable().Immutable().MaxLen(64),
 	}
 }
 

@@ -12,4 +12,5 @@ type Event struct {
 	Call         *ent.Call
 	Typing       *Typing
 	User         *ent.User
+	CallSignal   *CallSignal
 }

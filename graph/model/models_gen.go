@@ -42,6 +42,20 @@ type Badges struct {
 	ID pulid.ID `json:"id"`
 }
 
+// One WebRTC signal, as the receiving devices get it.
+type CallSignal struct {
+	Call       *ent.Call `json:"call"`
+	From       *ent.User `json:"from"`
+	FromDevice string    `json:"fromDevice"`
+	// Null: for every device of the other participants.
+	ToDevice *string        `json:"toDevice,omitempty"`
+	Kind     CallSignalKind `json:"kind"`
+	// JSON text, as the sender gave it (an SDP description, an ICE candidate).
+	Payload string `json:"payload"`
+	// 1, 2, 3… per call and sending device: apply a device's signals in this order.
+	Seq int `json:"seq"`
+}
+
 type CannedResponseInput struct {
 	Shortcut string `json:"shortcut"`
 	Text     string `json:"text"`
@@ -122,6 +136,14 @@ type ForwardSessionInput struct {
 	SessionID pulid.ID `json:"sessionId"`
 	ToUserID  pulid.ID `json:"toUserId"`
 	Note      *string  `json:"note,omitempty"`
+}
+
+// An RTCIceServer: pass the list to new RTCPeerConnection({iceServers}).
+type IceServer struct {
+	Urls []string `json:"urls"`
+	// TURN only: time-limited (coturn's REST API scheme).
+	Username   *string `json:"username,omitempty"`
+	Credential *string `json:"credential,omitempty"`
 }
 
 // The organisation's settings (admins only).
@@ -317,6 +339,65 @@ func (e BadgeDisplay) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type CallSignalKind string
+
+const (
+	CallSignalKindOffer        CallSignalKind = "OFFER"
+	CallSignalKindAnswer       CallSignalKind = "ANSWER"
+	CallSignalKindIceCandidate CallSignalKind = "ICE_CANDIDATE"
+	CallSignalKindHangup       CallSignalKind = "HANGUP"
+)
+
+var AllCallSignalKind = []CallSignalKind{
+	CallSignalKindOffer,
+	CallSignalKindAnswer,
+	CallSignalKindIceCandidate,
+	CallSignalKindHangup,
+}
+
+func (e CallSignalKind) IsValid() bool {
+	switch e {
+	case CallSignalKindOffer, CallSignalKindAnswer, CallSignalKindIceCandidate, CallSignalKindHangup:
+		return true
+	}
+	return false
+}
+
+func (e CallSignalKind) String() string {
+	return string(e)
+}
+
+func (e *CallSignalKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CallSignalKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CallSignalKind", str)
+	}
+	return nil
+}
+
+func (e CallSignalKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CallSignalKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CallSignalKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type EventType string
 
 const (
@@ -334,6 +415,8 @@ const (
 	EventTypePresenceUpdated EventType = "PRESENCE_UPDATED"
 	// A colleague's name, extension, avatar, role or active state changed (sent to every colleague).
 	EventTypeUserUpdated EventType = "USER_UPDATED"
+	// Ephemeral, like TYPING: a WebRTC signal of a call (Event.callSignal).
+	EventTypeCallSignal EventType = "CALL_SIGNAL"
 )
 
 var AllEventType = []EventType{
@@ -348,11 +431,12 @@ var AllEventType = []EventType{
 	EventTypeTyping,
 	EventTypePresenceUpdated,
 	EventTypeUserUpdated,
+	EventTypeCallSignal,
 }
 
 func (e EventType) IsValid() bool {
 	switch e {
-	case EventTypeMessageAdded, EventTypeMessageUpdated, EventTypeConversationAdded, EventTypeConversationUpdated, EventTypeConversationRemoved, EventTypeBadgesUpdated, EventTypeCallUpdated, EventTypeResyncRequired, EventTypeTyping, EventTypePresenceUpdated, EventTypeUserUpdated:
+	case EventTypeMessageAdded, EventTypeMessageUpdated, EventTypeConversationAdded, EventTypeConversationUpdated, EventTypeConversationRemoved, EventTypeBadgesUpdated, EventTypeCallUpdated, EventTypeResyncRequired, EventTypeTyping, EventTypePresenceUpdated, EventTypeUserUpdated, EventTypeCallSignal:
 		return true
 	}
 	return false

@@ -137,6 +137,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Chat = chat.New(database, a.Access, a.History, cfg.Now, cfg.Log, reg, a.Outbox.Wake)
 	a.Inbox = inbox.New(database, a.Access, a.History, cfg.Now, cfg.Log, reg, a.Outbox.Wake)
 	a.Calls = calls.New(database.Client, a.Access, a.History, cfg.Now)
+	a.Calls.Relay, a.Calls.ICE = a.Relay, cfg.ICE
 	a.Feed = feed.New(database, a.Access, pubsub.NewStreams(database, log, a.Hub, a.Relay, cfg.Log), cfg.Log)
 	a.Settings = settings.New(database.Client)
 	a.Inbox.Region = cfg.DefaultRegion

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"parley/graph/model"
+	"parley/server/calls"
 	"parley/server/channel"
 	"parley/server/chat"
 	"parley/server/inbox"
@@ -72,6 +73,9 @@ type Config struct {
 	// (PARLEY_DEFAULT_REGION, ISO 3166 such as DE); "" understands only
 	// international ones (+49 …).
 	DefaultRegion string
+	// ICE are the STUN/TURN servers of calls (PARLEY_ICE_SERVERS,
+	// PARLEY_TURN_SECRET, PARLEY_TURN_TTL).
+	ICE calls.ICE
 
 	// BcryptCost is the password hashing cost (PARLEY_BCRYPT_COST; 0 means
 	// bcrypt's default). Lowering it is a load-testing knob, never for production.
@@ -140,6 +144,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DebugAddr:     strings.TrimSpace(getenv("PARLEY_DEBUG_ADDR")),
 		DefaultRegion: strings.ToUpper(strings.TrimSpace(getenv("PARLEY_DEFAULT_REGION"))),
 	}
+	ice, err := calls.ParseICE(getenv("PARLEY_ICE_SERVERS"), getenv("PARLEY_TURN_SECRET"), strings.TrimSpace(getenv("PARLEY_TURN_TTL")))
+	if err != nil {
+		return c, err
+	}
+	c.ICE = ice
 	if c.DefaultRegion != "" && !inbox.ValidRegion(c.DefaultRegion) {
 		return c, fmt.Errorf("PARLEY_DEFAULT_REGION must be a region code such as DE, US or GB (or unset, for international numbers only)")
 	}

@@ -39,6 +39,9 @@ var Settings = []Setting{
 	{"PARLEY_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"PARLEY_LOG_FORMAT", "json", "json lines, or text for a terminal"},
 	{"PARLEY_DEBUG_ADDR", "none", "a loopback address (127.0.0.1:6060) serving net/http/pprof at /debug/pprof/; never the public port"},
+	{"PARLEY_ICE_SERVERS", "none: loopback and LAN calls only", "comma-separated stun:, turn: and turns: URLs that Call.iceServers hands a call's participants"},
+	{"PARLEY_TURN_SECRET", "none", "coturn's static-auth-secret: TURN credentials valid for PARLEY_TURN_TTL are derived from it"},
+	{"PARLEY_TURN_TTL", "1h", "how long a TURN credential lasts (1m to 168h)"},
 	{"PARLEY_METRICS_ADDR", "none", "where Prometheus metrics are served: unset (none), on the main port at /metrics; else that address"},
 }
 

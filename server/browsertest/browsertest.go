@@ -32,6 +32,8 @@ type Options struct {
 	Params any
 	// Timeout bounds the script; 60s if zero.
 	Timeout time.Duration
+	// Args are extra Chromium flags (--use-fake-device-for-media-stream).
+	Args []string
 }
 
 // Report is what the script's run produced.
@@ -84,6 +86,10 @@ func (s *Setup) Run(script string, opts Options, out string) (*Report, string, e
 	if err != nil {
 		return nil, "", fmt.Errorf("browser params: %w", err)
 	}
+	args, err := json.Marshal(append([]string{}, opts.Args...))
+	if err != nil {
+		return nil, "", fmt.Errorf("browser args: %w", err)
+	}
 
 	// The harness has its own timeout; this one is for a hung Node or Chromium.
 	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout+30*time.Second)
@@ -93,6 +99,7 @@ func (s *Setup) Run(script string, opts Options, out string) (*Report, string, e
 	cmd.Env = append(os.Environ(),
 		"BROWSERTEST_URL="+opts.URL,
 		"BROWSERTEST_PARAMS="+string(params),
+		"BROWSERTEST_ARGS="+string(args),
 		"BROWSERTEST_OUT="+out,
 		"BROWSERTEST_CHROMIUM="+s.Chromium,
 		fmt.Sprintf("BROWSERTEST_TIMEOUT_MS=%d", opts.Timeout.Milliseconds()),

@@ -10,7 +10,7 @@
 //
 // Environment: BROWSERTEST_URL (required), BROWSERTEST_PARAMS (JSON),
 // BROWSERTEST_OUT (screenshot folder), BROWSERTEST_CHROMIUM,
-// BROWSERTEST_TIMEOUT_MS.
+// BROWSERTEST_TIMEOUT_MS, BROWSERTEST_ARGS (a JSON list of extra --flags).
 'use strict';
 
 const path = require('node:path');
@@ -28,6 +28,10 @@ async function main() {
   const params = JSON.parse(process.env.BROWSERTEST_PARAMS || '{}');
   const out = process.env.BROWSERTEST_OUT || process.cwd();
   const timeout = Number(process.env.BROWSERTEST_TIMEOUT_MS) || 60000;
+  const extraArgs = JSON.parse(process.env.BROWSERTEST_ARGS || '[]');
+  if (!Array.isArray(extraArgs) || extraArgs.some((a) => typeof a !== 'string' || !a.startsWith('--'))) {
+    throw new Error('BROWSERTEST_ARGS is a JSON list of --flags');
+  }
   const localHosts = new Set(['localhost', '127.0.0.1', '[::1]', new URL(url).hostname]);
   const isLocal = (u) => {
     const p = new URL(u);
@@ -49,7 +53,7 @@ async function main() {
     browser = await chromium.launch({
       executablePath: process.env.BROWSERTEST_CHROMIUM || '/usr/bin/chromium',
       headless: true,
-      args: LAUNCH_ARGS,
+      args: [...LAUNCH_ARGS, ...extraArgs],
       timeout: 30000,
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

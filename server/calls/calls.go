@@ -5,20 +5,49 @@ package calls
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"parley/ent"
 	"parley/ent/call"
+	"parley/ent/calldevice"
 	"parley/ent/conversation"
 	"parley/ent/customer"
 	"parley/ent/customerlink"
+	"parley/ent/keptsignal"
 	"parley/ent/schema/pulid"
 	"parley/server/access"
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/history"
 	"parley/server/history/events"
+	"parley/server/pubsub"
+	"parley/server/ratelimit"
 )
+
+// forget deletes what signalling kept of a call that is over.
+func forget(ctx context.Context, tx *history.Tx, callID pulid.ID) error {
+	if _, err := tx.CallDevice.Delete().Where(calldevice.CallID(callID)).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.KeptSignal.Delete().Where(keptsignal.CallID(callID)).Exec(ctx)
+	return err
+}
+
+// callNote is the SYSTEM message of a call that did not connect: "Missed
+// video call from Ann", "Bob declined the audio call".
+func (s *Service) callNote(ctx context.Context, c *ent.Call, who pulid.ID, what string) string {
+	name := "Someone"
+	if u, err := s.db.User.Get(ctx, who); err == nil {
+		name = u.Name
+	}
+	media := strings.ToLower(string(c.Media))
+	if what == "missed" {
+		return fmt.Sprintf("Missed %s call from %s", media, name)
+	}
+	return fmt.Sprintf("%s declined the %s call", name, media)
+}
 
 // Service is the calls.
 type Service struct {
@@ -26,18 +55,35 @@ type Service struct {
 	access  *access.Service
 	history *history.Writer
 	now     func() time.Time
+	signals *ratelimit.Limiter
+	// Relay carries signals to the participants' devices (nil: nowhere).
+	Relay *pubsub.Relay
+	// ICE is what Call.iceServers hands participants.
+	ICE ICE
 }
+
+// Signals a device may send in a call: a burst (an offer's ICE candidates),
+// then signalEvery.
+const (
+	signalBurst = 100
+	signalEvery = 100 * time.Millisecond
+)
 
 // New returns the calls.
 func New(client *ent.Client, acc *access.Service, hist *history.Writer, now func() time.Time) *Service {
-	return &Service{db: client, access: acc, history: hist, now: now}
+	return &Service{db: client, access: acc, history: hist, now: now,
+		signals: ratelimit.New(signalBurst, signalEvery).SetClock(now)}
 }
 
 // StartCall starts an audio or video call in a chat (every member's devices
 // ring), or a phone call to a session's customer.
-func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID, media call.Media) (_ *ent.Call, err error) {
+// device, if not empty, is the caller's: the call's signals come from it.
+func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID, media call.Media, device string) (_ *ent.Call, err error) {
 	defer apperr.At("calls.StartCall", &err)
 	if err := access.Colleague(v); err != nil {
+		return nil, err
+	}
+	if err := validDevice("deviceId", device, true); err != nil {
 		return nil, err
 	}
 	conv, err := s.access.Conversation(ctx, v, convID)
@@ -48,18 +94,22 @@ func (s *Service) StartCall(ctx context.Context, v *auth.Viewer, convID pulid.ID
 		if media != call.MediaPHONE {
 			return nil, apperr.BadInput("a customer is called by phone").With("field", "media")
 		}
-		return s.Escalate(ctx, v, convID)
+		return s.escalate(ctx, v, convID, device)
 	}
 	if media == call.MediaPHONE {
 		return nil, apperr.BadInput("colleagues are called with AUDIO or VIDEO").With("field", "media")
 	}
-	return s.newCall(ctx, v, conv, media, nil, history.ConversationEvent(events.CallUpdated, conv))
+	return s.newCall(ctx, v, conv, media, nil, device, history.ConversationEvent(events.CallUpdated, conv))
 }
 
 // Escalate calls a session's customer by phone: the contact's number, or
 // the linked customer's.
 func (s *Service) Escalate(ctx context.Context, v *auth.Viewer, sessionID pulid.ID) (_ *ent.Call, err error) {
 	defer apperr.At("calls.Escalate", &err)
+	return s.escalate(ctx, v, sessionID, "")
+}
+
+func (s *Service) escalate(ctx context.Context, v *auth.Viewer, sessionID pulid.ID, device string) (*ent.Call, error) {
 	conv, err := s.access.AgentSession(ctx, v, sessionID)
 	if err != nil {
 		return nil, err
@@ -69,7 +119,7 @@ func (s *Service) Escalate(ctx context.Context, v *auth.Viewer, sessionID pulid.
 		return nil, err
 	}
 	// The call rings on the agent's own devices, which dial the customer.
-	return s.newCall(ctx, v, conv, call.MediaPHONE, &number, history.UserEvent(events.CallUpdated, v.UserID, conv))
+	return s.newCall(ctx, v, conv, call.MediaPHONE, &number, device, history.UserEvent(events.CallUpdated, v.UserID, conv))
 }
 
 func (s *Service) dialNumber(ctx context.Context, conv *ent.Conversation) (string, error) {
@@ -90,12 +140,16 @@ func (s *Service) dialNumber(ctx context.Context, conv *ent.Conversation) (strin
 	return "", apperr.BadInput("there is no phone number for this customer: link a customer record with one").With("field", "sessionId")
 }
 
-func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, media call.Media, number *string, e history.Event) (*ent.Call, error) {
+func (s *Service) newCall(ctx context.Context, v *auth.Viewer, conv *ent.Conversation, media call.Media, number *string, device string, e history.Event) (*ent.Call, error) {
 	var c *ent.Call
 	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		var err error
-		c, err = tx.Call.Create().SetID(pulid.MustNew("ca")).SetConversationID(conv.ID).SetMedia(media).
-			SetNillableDialNumber(number).SetStartedByID(v.UserID).Save(ctx)
+		create := tx.Call.Create().SetID(pulid.MustNew("ca")).SetConversationID(conv.ID).SetMedia(media).
+			SetNillableDialNumber(number).SetStartedByID(v.UserID)
+		if device != "" {
+			create.SetStartedDevice(device)
+		}
+		c, err = create.Save(ctx)
 		if err != nil {
 			return err
 		}
@@ -130,14 +184,24 @@ func (s *Service) Call(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent
 
 // Answer picks up a RINGING call from another device or member: ACTIVE.
 // Colleagues do not answer their own AUDIO or VIDEO calls; a PHONE call
-// rings on the agent's own devices, one of which answers it.
-func (s *Service) Answer(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.Call, err error) {
+// rings on the agent's own devices, one of which answers it. The answering
+// device (if named) becomes the call's: the CALL_UPDATED every device gets
+// names it, and the user's others stop ringing.
+func (s *Service) Answer(ctx context.Context, v *auth.Viewer, id pulid.ID, device string) (_ *ent.Call, err error) {
 	defer apperr.At("calls.Answer", &err)
+	if err := validDevice("deviceId", device, true); err != nil {
+		return nil, err
+	}
 	c, conv, err := s.callee(ctx, v, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.moveCall(ctx, c, conv, call.StateRINGING, call.StateACTIVE)
+	return s.moveCall(ctx, c, conv, call.StateRINGING, call.StateACTIVE, func(u *ent.CallUpdate) {
+		u.SetAnsweredAt(s.now()).SetAnsweredByID(v.UserID)
+		if device != "" {
+			u.SetAnsweredDevice(device)
+		}
+	}, "")
 }
 
 // Decline turns down a RINGING call. In a direct chat or on a phone call
@@ -155,7 +219,7 @@ func (s *Service) Decline(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *
 		}
 		return c, nil
 	}
-	return s.moveCall(ctx, c, conv, call.StateRINGING, call.StateDECLINED)
+	return s.moveCall(ctx, c, conv, call.StateRINGING, call.StateDECLINED, nil, s.callNote(ctx, c, v.UserID, "declined"))
 }
 
 // End hangs up: an ACTIVE call is ENDED; a RINGING one nobody answered is
@@ -175,9 +239,9 @@ func (s *Service) End(ctx context.Context, v *auth.Viewer, id pulid.ID) (_ *ent.
 		return nil, err
 	}
 	if c.State == call.StateRINGING {
-		return s.moveCall(ctx, c, conv, call.StateRINGING, call.StateMISSED)
+		return s.moveCall(ctx, c, conv, call.StateRINGING, call.StateMISSED, nil, s.callNote(ctx, c, c.StartedByID, "missed"))
 	}
-	return s.moveCall(ctx, c, conv, call.StateACTIVE, call.StateENDED)
+	return s.moveCall(ctx, c, conv, call.StateACTIVE, call.StateENDED, nil, "")
 }
 
 // phoneCallOwner refuses anyone but its agent a PHONE call: it rings on the
@@ -205,9 +269,11 @@ func (s *Service) callee(ctx context.Context, v *auth.Viewer, id pulid.ID) (*ent
 	return c, conv, err
 }
 
-// moveCall changes a call's state if it is still in state from, and tells
-// the devices that rang: a chat's members, or for a phone call the agent.
-func (s *Service) moveCall(ctx context.Context, c *ent.Call, conv *ent.Conversation, from, to call.State) (*ent.Call, error) {
+// moveCall changes a call's state if it is still in state from (and set
+// what else changes), tells the devices that rang: a chat's members, or
+// for a phone call the agent; and writes note, if any, as a SYSTEM message
+// in the chat. A call that is over forgets its devices and signals.
+func (s *Service) moveCall(ctx context.Context, c *ent.Call, conv *ent.Conversation, from, to call.State, set func(*ent.CallUpdate), note string) (*ent.Call, error) {
 	e := history.ConversationEvent(events.CallUpdated, conv)
 	if c.Media == call.MediaPHONE {
 		e = history.UserEvent(events.CallUpdated, c.StartedByID, conv)
@@ -215,6 +281,9 @@ func (s *Service) moveCall(ctx context.Context, c *ent.Call, conv *ent.Conversat
 	e.CallID = c.ID
 	err := s.history.Write(ctx, func(tx *history.Tx) error {
 		upd := tx.Call.Update().Where(call.ID(c.ID), call.StateEQ(from)).SetState(to)
+		if set != nil {
+			set(upd)
+		}
 		if to != call.StateACTIVE {
 			upd.SetEndedAt(s.now())
 		}
@@ -226,7 +295,16 @@ func (s *Service) moveCall(ctx context.Context, c *ent.Call, conv *ent.Conversat
 			return errCallMoved
 		}
 		tx.Emit(e)
-		return nil
+		if to != call.StateACTIVE {
+			if err := forget(ctx, tx, c.ID); err != nil {
+				return err
+			}
+		}
+		if note != "" {
+			// A session's note is for agents: the customer never sees it.
+			_, err = tx.System(ctx, conv, note, conv.Kind == conversation.KindEXTERNAL)
+		}
+		return err
 	})
 	if errors.Is(err, errCallMoved) {
 		if cur, gerr := s.db.Call.Get(ctx, c.ID); gerr == nil {

@@ -27,6 +27,8 @@ type Event struct {
 	// for a customer typing); ExpiresAt when a TYPING ends.
 	User      *ent.User
 	ExpiresAt time.Time
+	// CallSignal is a CALL_SIGNAL's content (User its sender, Call its call).
+	CallSignal *pubsub.CallSignal
 }
 
 // MessageAdded streams the new messages of a conversation the viewer may read.
@@ -158,12 +160,12 @@ type noTimer struct{}
 func (noTimer) Due() <-chan time.Time { return nil }
 
 func movesBadges(t events.Type) bool {
-	return t != events.CallUpdated && t != events.MessageUpdated && t != events.Typing && t != events.PresenceUpdated && t != events.UserUpdated
+	return t != events.CallUpdated && t != events.MessageUpdated && t != events.Typing && t != events.PresenceUpdated && t != events.UserUpdated && t != events.CallSignal
 }
 
 func eventOf(d *pubsub.Delivery, cursor string) Event {
 	return Event{Cursor: cursor, Type: d.Type, Conversation: d.Conversation, Member: d.Member,
-		Message: d.Message, Call: d.Call, User: d.User, ExpiresAt: d.ExpiresAt}
+		Message: d.Message, Call: d.Call, User: d.User, ExpiresAt: d.ExpiresAt, CallSignal: d.CallSignal}
 }
 
 // TypingUpdated streams who starts typing in a conversation the viewer may
@@ -189,3 +191,29 @@ func (t typingSink[T]) Accept(d *pubsub.Delivery) []T {
 
 func (typingSink[T]) Due() <-chan time.Time    { return nil }
 func (typingSink[T]) Fire(context.Context) []T { return nil }
+
+// CallSignals streams the signals of one call for one device: addressed to
+// it or to every device, never its own. The caller checked the viewer may
+// signal in the call (calls.Signalling).
+func CallSignals[T any](ctx context.Context, s *Service, v *auth.Viewer, c *ent.Call, device string, convert func(Event) T) (<-chan T, error) {
+	return pubsub.Open(ctx, s.streams, v,
+		pubsub.Filter{ConversationID: c.ConversationID, Types: []events.Type{events.CallSignal}}, nil,
+		callSignalSink[T]{convert: convert, callID: c.ID, device: device})
+}
+
+type callSignalSink[T any] struct {
+	convert func(Event) T
+	callID  pulid.ID
+	device  string
+}
+
+func (c callSignalSink[T]) Accept(d *pubsub.Delivery) []T {
+	sig := d.CallSignal
+	if sig == nil || sig.CallID != c.callID || sig.FromDevice == c.device || (sig.ToDevice != "" && sig.ToDevice != c.device) {
+		return nil
+	}
+	return []T{c.convert(eventOf(d, ""))}
+}
+
+func (callSignalSink[T]) Due() <-chan time.Time    { return nil }
+func (callSignalSink[T]) Fire(context.Context) []T { return nil }

@@ -31,6 +31,8 @@ type Delivery struct {
 	Ephemeral bool
 	// ExpiresAt is when a TYPING ends.
 	ExpiresAt time.Time
+	// CallSignal is a CALL_SIGNAL's content (User is its sender).
+	CallSignal *CallSignal
 }
 
 // Filter narrows what a subscription receives.

@@ -28,6 +28,10 @@ type Signal struct {
 	// ContactID is the Live Chat visitor typing, when it is not a user.
 	ContactID pulid.ID  `json:"v,omitempty"`
 	ExpiresAt time.Time `json:"x,omitzero"`
+	// Call is a CALL_SIGNAL's content and audience.
+	Call *CallSignal `json:"k,omitempty"`
+	// Ref names the kept_signals row holding a signal too large for a NOTIFY.
+	Ref int64 `json:"r,omitempty"`
 	// From names the instance that said it: its own NOTIFY comes back to it.
 	From string `json:"i,omitempty"`
 }
@@ -44,10 +48,10 @@ const signalChannel = "parley_signals"
 func (r *Relay) Say(ctx context.Context, s Signal) {
 	s.From = r.instance
 	if r.db.IsPostgres() {
-		if b, err := json.Marshal(s); err == nil {
-			if _, err := r.db.SQL.ExecContext(ctx, "SELECT pg_notify($1, $2)", signalChannel, string(b)); err != nil && ctx.Err() == nil {
-				r.logf.Warn("telling other instances of a signal", "err", err)
-			}
+		if b, err := r.notifyPayload(ctx, s); err != nil {
+			r.logf.Warn("keeping a call signal for other instances", "err", err)
+		} else if _, err := r.db.SQL.ExecContext(ctx, "SELECT pg_notify($1, $2)", signalChannel, string(b)); err != nil && ctx.Err() == nil {
+			r.logf.Warn("telling other instances of a signal", "err", err)
 		}
 	}
 	r.publishSignal(ctx, s)
@@ -56,8 +60,14 @@ func (r *Relay) Say(ctx context.Context, s Signal) {
 // heard publishes a signal another instance said (a NOTIFY's payload).
 func (r *Relay) heard(ctx context.Context, payload string) {
 	var s Signal
-	if len(payload) > 4096 || json.Unmarshal([]byte(payload), &s) != nil || s.Type == "" || s.From == r.instance {
+	if len(payload) > maxNotify || json.Unmarshal([]byte(payload), &s) != nil || s.Type == "" || s.From == r.instance {
 		return
+	}
+	if s.Ref != 0 {
+		var ok bool
+		if s, ok = r.keptSignal(ctx, s.Ref); !ok {
+			return
+		}
 	}
 	r.publishSignal(ctx, s)
 }
@@ -69,6 +79,10 @@ func (r *Relay) publishSignal(ctx context.Context, s Signal) {
 		r.OnSignal(s)
 	}
 	if r.hub.Subscribers() == 0 {
+		return
+	}
+	if s.Call != nil {
+		r.publishCallSignal(ctx, s)
 		return
 	}
 	var (

@@ -31,4 +31,6 @@ const (
 	// the log, so never replayed.
 	Typing          Type = "TYPING"
 	PresenceUpdated Type = "PRESENCE_UPDATED"
+	// CallSignal is a call's WebRTC signal (pubsub.CallSignal), ephemeral too.
+	CallSignal Type = "CALL_SIGNAL"
 )
