@@ -59,17 +59,25 @@ function client({ token, device }) {
       chain = chain.then(() => apply(sig)).catch((err) => console.error('signal', err.message));
     }
   }
+  // Candidates can overtake the description they belong to (the peer
+  // gathers them while its offer is on its way): they wait for it.
+  const early = [];
+  async function described(d) {
+    await pc.setRemoteDescription(d);
+    for (const c of early.splice(0)) await pc.addIceCandidate(c);
+  }
   async function apply(s) {
     const p = JSON.parse(s.payload);
     peer ||= s.fromDevice;
     if (s.kind === 'OFFER') {
-      await pc.setRemoteDescription(p);
+      await described(p);
       await pc.setLocalDescription(await pc.createAnswer());
       await signal('ANSWER', pc.localDescription);
     } else if (s.kind === 'ANSWER') {
-      await pc.setRemoteDescription(p);
+      await described(p);
     } else if (s.kind === 'ICE_CANDIDATE') {
-      await pc.addIceCandidate(p);
+      if (pc.remoteDescription) await pc.addIceCandidate(p);
+      else early.push(p);
     }
   }
   async function peerConnection() {
@@ -89,7 +97,18 @@ function client({ token, device }) {
     },
     // A message in the chat shows the stream is live before the call rings.
     say: (conversationId) => gql(`mutation($c:ID!){ sendMessage(input:{conversationId:$c, text:"calling you"}){ id } }`, { c: conversationId }),
-    heard: () => next((e) => e.type === 'MESSAGE_ADDED', 'the message').then(() => true),
+    // Whether the stream has carried a message within ms (a subscription
+    // starts on the server a moment after it is sent: the caller says
+    // again until both streams hear it).
+    heard: (ms) => new Promise((resolve) => {
+      const deadline = Date.now() + ms;
+      const look = () => {
+        if (events.some((e) => e.type === 'MESSAGE_ADDED')) return resolve(true);
+        if (Date.now() > deadline) return resolve(false);
+        setTimeout(look, 50);
+      };
+      look();
+    }),
     // The caller: starts the call, waits until its own stream says it rings.
     async start(conversationId) {
       const d = await gql(`mutation($c:ID!,$d:String){ startCall(conversationId:$c, media:VIDEO, deviceId:$d){ id } }`,
@@ -139,8 +158,12 @@ module.exports = async ({ context, page, url, params, log }) => {
   await bob.evaluate(client, { token: params.bobToken, device: 'bob-desk' });
   await Promise.all([ann.evaluate(() => window.call.connect()), bob.evaluate(() => window.call.connect())]);
   // Both streams are live (each hears the message) before the call rings.
-  await ann.evaluate((c) => window.call.say(c), params.conversation);
-  await Promise.all([ann, bob].map((p) => p.evaluate(() => window.call.heard())));
+  for (let i = 0; ; i++) {
+    await ann.evaluate((c) => window.call.say(c), params.conversation);
+    const heard = await Promise.all([ann, bob].map((p) => p.evaluate(() => window.call.heard(1000))));
+    if (heard.every(Boolean)) break;
+    if (i === 20) throw new Error('the event streams never carried a message');
+  }
   const answered = bob.evaluate(() => window.call.answer());
   const callId = await ann.evaluate((c) => window.call.start(c), params.conversation);
   log('call', callId);
