@@ -288,14 +288,19 @@ func TestTranscriptionSurvivesARestart(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			asked := make(chan struct{}, 1)
+			released := make(chan struct{})
 			f := fakeWhisper(t, func(n int64, w http.ResponseWriter, r *http.Request) {
 				if n == 1 {
 					asked <- struct{}{}
-					<-r.Context().Done() // the first instance dies waiting
+					select { // the first instance dies waiting
+					case <-r.Context().Done():
+					case <-released: // the test is over: let the fake endpoint close
+					}
 					return
 				}
 				sayGoForward(w)
 			})
+			t.Cleanup(func() { close(released) }) // before the endpoint's own cleanup (LIFO)
 			dir := t.TempDir()
 			opts := speechOptions(f.URL, dir) // one database and data directory for both
 			opts.DatabaseURL = apitest.DatabaseURL(t, backend)
