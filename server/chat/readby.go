@@ -83,8 +83,8 @@ func (s *Service) ReadBy(ctx context.Context, v *auth.Viewer, m *ent.Message) (_
 // noteRead records what a member's read horizon passed in a chat, in
 // MarkRead's transaction (from, to]: in a direct chat the peer's messages
 // become READ; in a group a read mark is kept for "seen by". Either way one
-// MESSAGE_UPDATED goes out, for the newest message of someone else the
-// reader passed: clients refetch readBy (or status) for the range.
+// MESSAGE_UPDATED goes to the sender of the newest message of someone else
+// the reader passed: their clients refetch readBy (or status) for the range.
 func noteRead(ctx context.Context, tx *history.Tx, conv *ent.Conversation, reader pulid.ID, from, to int64) error {
 	now := tx.Now()
 	passed := message.And(message.ConversationID(conv.ID), message.SeqGT(from), message.SeqLTE(to),
@@ -104,7 +104,10 @@ func noteRead(ctx context.Context, tx *history.Tx, conv *ent.Conversation, reade
 	if err != nil {
 		return err
 	}
-	e := history.ConversationEvent(events.MessageUpdated, conv)
+	// Only its sender reads readBy (or, in a direct chat, cares that it is
+	// READ): the update is theirs alone, not every member's, or each send
+	// (which moves the sender's own horizon) would double the fan-out.
+	e := history.UserEvent(events.MessageUpdated, *newest.SenderID, conv)
 	e.MessageID = newest.ID
 	tx.Emit(e)
 	return nil
