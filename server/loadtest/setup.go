@@ -79,7 +79,9 @@ func (c *config) userEmail(i int) string {
 	return fmt.Sprintf("%s-%05d@loadtest.invalid", c.userPrefix, i)
 }
 
-// setupUsers logs in the N test users, creating those that do not exist yet.
+// setupUsers creates the N test users that do not exist yet and logs them
+// in. It creates before it logs in: a login of a user not created yet is a
+// failed login, and the server throttles failed logins per client address.
 func setupUsers(ctx context.Context, c *config, g *gqlClient, admin *user) ([]*user, int, error) {
 	users := make([]*user, c.n)
 	var created atomic.Int64
@@ -89,19 +91,18 @@ func setupUsers(ctx context.Context, c *config, g *gqlClient, admin *user) ([]*u
 	err := parallel(ctx, c.n, c.setupWorkers, func(ctx context.Context, i int) error {
 		defer done.Add(1)
 		email := c.userEmail(i)
-		u, err := login(ctx, g, email, c.userPassword)
-		if codeOf(err) == "UNAUTHENTICATED" {
-			err = g.do(ctx, admin.token, `mutation($in:CreateUserInput!){ createUser(input:$in){ id } }`,
-				map[string]any{"in": map[string]any{"name": fmt.Sprintf("Load %05d", i), "email": email,
-					"password": c.userPassword, "role": "MEMBER"}}, nil)
-			if err != nil {
-				return fmt.Errorf("creating %s: %w (if it exists with another password, use another -user-prefix)", email, err)
-			}
+		err := g.do(ctx, admin.token, `mutation($in:CreateUserInput!){ createUser(input:$in){ id } }`,
+			map[string]any{"in": map[string]any{"name": fmt.Sprintf("Load %05d", i), "email": email,
+				"password": c.userPassword, "role": "MEMBER"}}, nil)
+		switch {
+		case err == nil:
 			created.Add(1)
-			u, err = login(ctx, g, email, c.userPassword)
+		case codeOf(err) != "CONFLICT": // CONFLICT: it exists from an earlier run
+			return fmt.Errorf("creating %s: %w", email, err)
 		}
+		u, err := login(ctx, g, email, c.userPassword)
 		if err != nil {
-			return fmt.Errorf("logging in %s: %w", email, err)
+			return fmt.Errorf("logging in %s: %w (if it exists with another password, use another -user-prefix)", email, err)
 		}
 		u.idx = i
 		users[i] = u
