@@ -19,6 +19,7 @@ import (
 	"parley/server/calls"
 	provider "parley/server/channel"
 	"parley/server/chat"
+	"parley/server/fanout"
 	"parley/server/feed"
 	"parley/server/files/upload"
 	"parley/server/inbox"
@@ -757,7 +758,11 @@ func (r *sessionResolver) SuggestedCustomer(ctx context.Context, obj *model.Sess
 }
 
 func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID pulid.ID) (<-chan *ent.Message, error) {
-	return r.Feed.MessageAdded(ctx, viewer(ctx), conversationID)
+	ch, err := r.Feed.MessageAdded(ctx, viewer(ctx), conversationID)
+	if err != nil {
+		return nil, err
+	}
+	return fanout.Share(ctx, ch), nil
 }
 
 func (r *subscriptionResolver) Events(ctx context.Context, since *string) (<-chan *model.Event, error) {

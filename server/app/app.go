@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"parley/ent"
+	"parley/graph"
 	"parley/server/access"
 	"parley/server/auth"
 	"parley/server/blob"
@@ -29,6 +30,7 @@ import (
 	"parley/server/channel/whatsapp"
 	"parley/server/chat"
 	"parley/server/db"
+	"parley/server/fanout"
 	"parley/server/feed"
 	"parley/server/files"
 	"parley/server/history"
@@ -55,6 +57,8 @@ type App struct {
 	Users    *users.Service
 	Live     *live.Server   // the WebSockets
 	Presence *live.Presence // Live's: who is online here
+	// Fanout executes a subscription's event once for all who share it.
+	Fanout *fanout.Extension
 	// Online is who is online on any instance, and who types.
 	Online   *presence.Service
 	Hub      *pubsub.Hub
@@ -105,6 +109,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		// Sockets open only once the handler exists, after a.Online is set.
 		PresenceChanged: func(userID string, _ bool) { a.Online.Changed(userID) }})
 	a.Presence = a.Live.Presence
+	a.Fanout = fanout.New(graph.SharedAudience)
 	a.Auth.OnRevoke, a.Auth.OnDrop = a.Presence.Revoke, a.Presence.Drop
 	a.Hub = pubsub.NewHub()
 	log := pubsub.NewLog(database)

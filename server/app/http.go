@@ -92,6 +92,7 @@ func (a *App) graphqlServer() http.Handler {
 	srv.Use(graph.DocumentLimits{Checked: queries}) // after APQ, which fills in the query
 	srv.Use(extension.FixedComplexityLimit(graph.Complexity))
 	srv.Use(graph.RejectNUL{})
+	srv.Use(a.Fanout)
 	srv.AroundOperations(noteOperation)
 	srv.AroundResponses(graph.ResponseTime(a.cfg.Now))
 	srv.AroundResponses(noteMetricsOperation)

@@ -1,0 +1,212 @@
+// Package fanout executes a subscription's event once for every subscriber
+// who would receive the same bytes: the same document, operation name and
+// variables, and the same audience (what the schema says the selected fields
+// depend on besides the event: the reader's kind or role). The first
+// subscriber to take an event executes it; the others of its group wait for
+// that response and send it as it is. One hundred members of a room watching
+// messageAdded cost one execution per message, not one hundred.
+//
+// Which operations may share is the schema's to say (Config.Classify); a
+// subscription resolver opts in by passing its channel through Share. An
+// operation that is not classified, or whose resolver does not call Share,
+// runs as gqlgen runs it.
+package fanout
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Classify says whether every subscriber of an operation with the same
+// document and variables gets the same response for the same event, given
+// the audience it returns (for instance "visitor" or a role). It is asked
+// once, when the subscription starts.
+type Classify func(ctx context.Context, oc *graphql.OperationContext) (audience string, ok bool)
+
+// recent is how many events a group remembers: enough for subscribers a
+// few events behind the fastest one to still find theirs.
+const recent = 16
+
+// Extension is the gqlgen handler extension (srv.Use) that groups
+// subscriptions.
+type Extension struct {
+	classify Classify
+
+	mu     sync.Mutex
+	groups map[string]*group
+
+	executed, shared int64 // guarded by mu, for tests and metrics
+}
+
+// New returns an Extension that groups the operations classify accepts.
+func New(classify Classify) *Extension {
+	return &Extension{classify: classify, groups: map[string]*group{}}
+}
+
+var (
+	_ graphql.HandlerExtension     = (*Extension)(nil)
+	_ graphql.OperationInterceptor = (*Extension)(nil)
+)
+
+func (*Extension) ExtensionName() string                   { return "Fanout" }
+func (*Extension) Validate(graphql.ExecutableSchema) error { return nil }
+
+// Counts returns how many events were executed for a group and how many
+// responses were shared instead of executed.
+func (x *Extension) Counts() (executed, shared int64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.executed, x.shared
+}
+
+// group is the subscribers of one (document, variables, audience).
+type group struct {
+	key     string
+	members int // guarded by Extension.mu
+
+	mu     sync.Mutex
+	events []*result // the latest, oldest first
+}
+
+// result is one event's response, once its executor has it.
+type result struct {
+	event any
+	done  chan struct{}
+	data  []byte // nil when the execution failed or had errors: run your own
+}
+
+// subscription is what Share hands the interceptor.
+type subscription struct {
+	next  func(ctx context.Context) (any, bool) // the resolver's next event
+	push  func(event any)                       // hands gqlgen the event to execute
+	close func()                                // ends gqlgen's stream
+}
+
+type subscriptionKey struct{}
+
+// Share puts the interceptor between a subscription resolver's channel and
+// gqlgen, when the operation is one that shares; otherwise it returns ch.
+// Events must be comparable and the same value for everyone the same event
+// reaches (a pointer shared by all the deliveries of one event).
+func Share[T comparable](ctx context.Context, ch <-chan T) <-chan T {
+	sub, _ := ctx.Value(subscriptionKey{}).(*subscription)
+	if sub == nil || sub.next != nil {
+		return ch
+	}
+	proxy := make(chan T, 1)
+	sub.next = func(ctx context.Context) (any, bool) {
+		select {
+		case v, ok := <-ch:
+			return v, ok
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+	sub.push = func(event any) { proxy <- event.(T) }
+	sub.close = func() { close(proxy) }
+	return proxy
+}
+
+func (x *Extension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+		return next(ctx)
+	}
+	audience, ok := x.classify(ctx, oc)
+	if !ok {
+		return next(ctx)
+	}
+	vars, err := json.Marshal(oc.Variables) // map keys come out sorted
+	if err != nil {
+		return next(ctx)
+	}
+	sub := &subscription{}
+	inner := next(context.WithValue(ctx, subscriptionKey{}, sub))
+	if sub.next == nil {
+		return inner // refused, or a resolver that does not share
+	}
+	g := x.join(oc.RawQuery + "\x00" + oc.OperationName + "\x00" + string(vars) + "\x00" + audience)
+	context.AfterFunc(ctx, func() { x.leave(g) })
+	return func(ctx context.Context) *graphql.Response {
+		event, ok := sub.next(ctx)
+		if !ok {
+			sub.close()
+			return inner(ctx) // nil: the end of the stream
+		}
+		r, mine := g.take(event)
+		if !mine {
+			<-r.done
+			if r.data != nil {
+				x.count(false)
+				return &graphql.Response{Data: r.data}
+			}
+		}
+		// Ours to execute, or the executor's failed: run it for this reader.
+		if mine {
+			defer close(r.done) // even on a panic: the group must not wait forever
+		}
+		sub.push(event)
+		resp := inner(ctx)
+		if mine {
+			if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 {
+				r.data = bytes.Clone(resp.Data) // gqlgen reuses its buffer
+			}
+			x.count(true)
+		}
+		return resp
+	}
+}
+
+func (x *Extension) count(executed bool) {
+	x.mu.Lock()
+	if executed {
+		x.executed++
+	} else {
+		x.shared++
+	}
+	x.mu.Unlock()
+}
+
+func (x *Extension) join(key string) *group {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	g := x.groups[key]
+	if g == nil {
+		g = &group{key: key}
+		x.groups[key] = g
+	}
+	g.members++
+	return g
+}
+
+func (x *Extension) leave(g *group) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if g.members--; g.members == 0 {
+		delete(x.groups, g.key)
+	}
+}
+
+// take returns the event's result and whether the caller is to execute it
+// (the first of the group to take it).
+func (g *group) take(event any) (*result, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := len(g.events) - 1; i >= 0; i-- {
+		if g.events[i].event == event {
+			return g.events[i], false
+		}
+	}
+	r := &result{event: event, done: make(chan struct{})}
+	if len(g.events) == recent {
+		copy(g.events, g.events[1:])
+		g.events = g.events[:recent-1]
+	}
+	g.events = append(g.events, r)
+	return r, true
+}
