@@ -37,7 +37,6 @@ type result struct {
 // for outstanding deliveries.
 func loadRun(ctx context.Context, c *config, g *gqlClient, groups []*group, rs *receivers, runTag string, r *result) {
 	r.groupsN = len(groups)
-	const mutation = `mutation($c:ID!,$t:String,$k:String){ sendMessage(input:{conversationId:$c, text:$t, clientMessageId:$k}){ id } }`
 	pad := strings.Repeat("x", c.textBytes)
 	jobs := make(chan int, c.senders)
 	var (
@@ -58,11 +57,11 @@ func loadRun(ctx context.Context, c *config, g *gqlClient, groups []*group, rs *
 				if len(text) < c.textBytes {
 					text += pad[:c.textBytes-len(text)]
 				}
-				vars := map[string]any{"c": gr.id, "t": text}
+				key := ""
 				if c.clientID {
-					vars["k"] = fmt.Sprintf("%s-%d", runTag, i)
+					key = fmt.Sprintf("%s-%d", runTag, i)
 				}
-				err := g.do(ctx, from.token, mutation, vars, nil)
+				err := c.tgt.send(ctx, g, from, gr, text, key)
 				r.sendLat.record(time.Since(start))
 				if err != nil {
 					failed.Add(1)
@@ -137,6 +136,7 @@ func (r *result) print(w io.Writer) {
 	p("")
 	p("== Parley load test: %d %s subscribers in %d groups of %d, %.0f sends/s offered for %v ==",
 		r.connected, c.subscription, r.groupsN, c.groupSize, c.rate, c.duration)
+	p("target:       %s at %s", c.target, c.url)
 	p("sockets:      %d open (%d failed) in %v; all subscriptions live after %v",
 		r.connected, r.dialFailed, r.connectTime.Round(time.Millisecond), r.readyTime.Round(time.Millisecond))
 	if c.serverPID != 0 {

@@ -5,6 +5,15 @@
 // server's memory per connection (from /proc). It talks to loopback only,
 // is bounded in time, and stops by itself.
 //
+// With -target gqlgen-chat the same tool drives the comparison peer,
+// gqlgen's in-memory _examples/chat server, built and run outside this
+// repository: it has no users, so nothing is created or logged in; each
+// group is a room name, messages go through post(text, username, roomName)
+// and subscribers use messageAdded(roomName). Only those operations differ
+// (target.go); pacing, latency, histograms and the /proc readings are the
+// same code, so the two servers' numbers compare. -sub events and
+// -client-id are Parley's only and refused for the peer.
+//
 //	go run ./server/loadtest -h
 //
 // See BENCHMARKS.md for how the server is started and what was measured.
@@ -32,6 +41,8 @@ import (
 )
 
 type config struct {
+	target        string
+	tgt           target // from -target
 	url           string
 	wsURL         string
 	adminEmail    string
@@ -77,6 +88,10 @@ time. It reports deliveries per second, send-to-receive latency
 connection: (RSS when all sockets are idle - RSS before connecting) / N,
 read from /proc/<server-pid>/status.
 
+With -target gqlgen-chat it drives gqlgen's _examples/chat server instead:
+no users or login, rooms by name, post(text, username, roomName) and
+messageAdded(roomName); -sub events and -client-id are Parley's only.
+
 Start the server with a low bcrypt cost, or creating users takes minutes:
   PARLEY_BCRYPT_COST=4 PARLEY_ADMIN_EMAIL=admin@example.com \
   PARLEY_ADMIN_PASSWORD=change-me go run ./server
@@ -85,6 +100,7 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
+	fs.StringVar(&c.target, "target", "parley", "the server under test: parley, or gqlgen-chat (gqlgen's _examples/chat, the comparison peer: no users, rooms by name)")
 	fs.StringVar(&c.url, "url", "http://localhost:8080", "the server; must be on this machine (loopback)")
 	fs.StringVar(&c.adminEmail, "admin-email", envOr("PARLEY_ADMIN_EMAIL", "admin@example.com"), "admin who creates the test users")
 	fs.StringVar(&c.adminPassword, "admin-password", envOr("PARLEY_ADMIN_PASSWORD", "change-me"), "the admin's password")
@@ -131,7 +147,14 @@ func main() {
 }
 
 func (c *config) check() error {
+	c.tgt = targets[c.target]
 	switch {
+	case c.tgt == nil:
+		return fmt.Errorf("-target must be parley or gqlgen-chat, not %q", c.target)
+	case c.target != "parley" && c.subscription == "events":
+		return fmt.Errorf("-sub events is Parley's per-user stream; -target %s has only messageAdded of a room", c.target)
+	case c.target != "parley" && c.clientID:
+		return fmt.Errorf("-client-id is Parley's idempotency key; -target %s has none", c.target)
 	case c.n < 1:
 		return errors.New("-n must be at least 1")
 	case c.groupSize < 2 || c.groupSize > 200:
@@ -240,22 +263,11 @@ func run(c *config) error {
 	r := &result{cfg: c}
 	g := newGQLClient(c.url, c.senders+c.setupWorkers)
 
-	// Setup: users and groups.
-	t0 := time.Now()
-	admin, err := login(ctx, g, c.adminEmail, c.adminPassword)
-	if err != nil {
-		return fmt.Errorf("logging in the admin %s: %w (set -admin-email/-admin-password or PARLEY_ADMIN_EMAIL/PASSWORD)", c.adminEmail, err)
-	}
-	logf("setting up %d users", c.n)
-	users, created, err := setupUsers(ctx, c, g, admin)
+	// Setup: users and groups (for the peer, names only).
+	groups, err := c.tgt.setup(ctx, c, g)
 	if err != nil {
 		return err
 	}
-	groups, gcreated, err := setupGroups(ctx, c, g, users)
-	if err != nil {
-		return err
-	}
-	logf("setup: %d users (%d new), %d groups of %d (%d new) in %v", len(users), created, len(groups), c.groupSize, gcreated, since(t0))
 
 	// Connect.
 	runTag := randomTag()
@@ -267,7 +279,7 @@ func run(c *config) error {
 			subs = append(subs, &subscriber{u: m, g: gr})
 		}
 	}
-	t0 = time.Now()
+	t0 := time.Now()
 	logf("opening %d WebSockets (%s)", len(subs), c.subscription)
 	var dialed, dialFailed atomic.Int64
 	var firstDialErr atomic.Pointer[string]
@@ -361,8 +373,7 @@ func waitReady(ctx context.Context, c *config, g *gqlClient, groups []*group, rs
 		}
 		err := parallel(ctx, len(pending), c.setupWorkers, func(ctx context.Context, i int) error {
 			gr := pending[i]
-			return g.do(ctx, gr.members[0].token, `mutation($c:ID!,$t:String){ sendMessage(input:{conversationId:$c, text:$t}){ id } }`,
-				map[string]any{"c": gr.id, "t": fmt.Sprintf("probe %s %d", runTag, round)}, nil)
+			return c.tgt.send(ctx, g, gr.members[0], gr, fmt.Sprintf("probe %s %d", runTag, round), "")
 		})
 		if err != nil {
 			return fmt.Errorf("probing subscriptions: %w", err)

@@ -42,15 +42,6 @@ var (
 	typeNext  = []byte(`"type":"next"`)
 )
 
-func subscription(c *config) (string, func(*group) map[string]any) {
-	if c.subscription == "events" {
-		return `subscription{ events{ cursor type message{ ` + c.messageFields + ` } } }`,
-			func(*group) map[string]any { return nil }
-	}
-	return `subscription($c:ID!){ messageAdded(conversationId:$c){ ` + c.messageFields + ` } }`,
-		func(g *group) map[string]any { return map[string]any{"c": g.id} }
-}
-
 // wsDialer dials WebSockets without a proxy and without keeping anything
 // pooled (every upgrade takes its own connection).
 func wsDialer() *http.Client {
@@ -79,8 +70,7 @@ func (s *subscriber) connect(ctx context.Context, c *config, hc *http.Client, rs
 	}
 	conn.SetReadLimit(1 << 20)
 	s.conn = conn
-	init, _ := json.Marshal(wsEnvelope{Type: "connection_init",
-		Payload: json.RawMessage(`{"authorization":"Bearer ` + s.u.token + `"}`)})
+	init, _ := json.Marshal(wsEnvelope{Type: "connection_init", Payload: c.tgt.initPayload(s.u)})
 	if err := conn.Write(ctx, websocket.MessageText, init); err != nil {
 		conn.CloseNow()
 		return err
@@ -100,8 +90,8 @@ func (s *subscriber) connect(ctx context.Context, c *config, hc *http.Client, rs
 			return fmt.Errorf("connection_error: %s", m.Payload)
 		}
 	}
-	query, vars := subscription(c)
-	payload, _ := json.Marshal(map[string]any{"query": query, "variables": vars(s.g)})
+	query, vars := c.tgt.subscription(c, s.g)
+	payload, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	sub, _ := json.Marshal(wsEnvelope{ID: "1", Type: "subscribe", Payload: payload})
 	if err := conn.Write(ctx, websocket.MessageText, sub); err != nil {
 		conn.CloseNow()
