@@ -56,10 +56,12 @@ func Open(rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqlDB, err := sql.Open(drv, dsn)
+	registered, err := sql.Open(drv, dsn) // only for its driver
 	if err != nil {
 		return nil, err
 	}
+	_ = registered.Close()
+	sqlDB := sql.OpenDB(connector{drv: registered.Driver(), dsn: dsn})
 	if dia == dialect.SQLite {
 		// One writer at a time is SQLite's rule; immediate transactions make
 		// writers queue on busy_timeout instead of failing on lock upgrade.
