@@ -160,7 +160,8 @@ func (c *closeCodeConn) refuse(id string) error {
 }
 
 // WriteJSON notes the operations the server completes, whose ids a client
-// may then use again, and the connection_ack.
+// may then use again, and the connection_ack; it writes results without
+// encoding their payload again.
 func (c *closeCodeConn) WriteJSON(v any) error {
 	if m := reflect.Indirect(reflect.ValueOf(v)); m.Kind() == reflect.Struct {
 		typ, id := m.FieldByName("Type"), m.FieldByName("ID")
@@ -173,6 +174,12 @@ func (c *closeCodeConn) WriteJSON(v any) error {
 				c.acked = true
 			}
 			c.mu.Unlock()
+			if t := typ.String(); t == "next" || t == "data" {
+				p := m.FieldByName("Payload")
+				if w, ok := c.WebsocketConn.(textWriter); ok && p.IsValid() && p.Type() == rawMessage && p.Len() > 0 {
+					return writeData(w, t, id.String(), p.Bytes())
+				}
+			}
 		}
 	}
 	return c.WebsocketConn.WriteJSON(v)

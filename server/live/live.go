@@ -102,7 +102,7 @@ func New(cfg Config) *Server {
 func (s *Server) Transport() graphql.Transport {
 	return socketTransport{s: s, Websocket: transport.Websocket{
 		Implementation: closeCodeImplementation{
-			WebsocketImplementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			WebsocketImplementation: coderImplementation{acceptOptions: websocket.AcceptOptions{
 				OriginPatterns: originHosts(s.cfg.Origins),
 			}},
 			present: s.cfg.ErrorPresenter,
