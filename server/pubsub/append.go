@@ -16,10 +16,12 @@ import (
 // one it has already read. On SQLite writers are serialised (db.Tx), so
 // ids follow commit order. On PostgreSQL transactions run side by side:
 // each holds the log's lock shared from taking its ids (the insert) to the
-// end of its commit, so tails still overlap and share their WAL flushes,
-// and a reader that takes the lock exclusively (Log.Head) knows every id
-// taken before it was granted is final. That wait is only for commits in
-// progress: a transaction open elsewhere, however long, holds no ids yet.
+// end of its commit, so tails still overlap and share their WAL flushes.
+// Readers need no lock for ids contiguous from a final cursor; one that
+// takes the lock exclusively (Log.Head, for an id missing a while) knows
+// every id taken before it was granted is final. That wait is only for
+// commits in progress: a transaction open elsewhere, however long, holds
+// no ids yet.
 //
 // Ids taken at commit follow commit order: a transaction takes its ids
 // only once everything it waited for has committed, and only commits in

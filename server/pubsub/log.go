@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"parley/ent"
 	"parley/ent/schema/pulid"
@@ -47,16 +48,29 @@ func NewLog(d *db.DB) *Log { return &Log{db: d} }
 
 const entryColumns = `e.id, e.type, e.user_id, e.conversation_id, e.channel_id, e.message_id, e.call_id, e.agents_only, e.subject_id`
 
-// Readers read up to the log's head, the newest id below which every id is
-// final: committed, or never to be. On SQLite, whose writers are
-// serialised, it is the newest entry. On PostgreSQL writers take their ids
-// at commit, side by side, holding the log's lock shared (Append); taking
-// it exclusively waits for those in flight, so every id visible when the
-// statement began — and every smaller one — is final once it is granted.
+// Readers read up to a final cursor: one below which every id is final,
+// committed or never to be. On SQLite, whose writers are serialised, the
+// newest entry is. On PostgreSQL writers take their ids at commit, side by
+// side, holding the log's lock shared (Append), so a visible id may still
+// have an uncommitted one below it. Two ways to know more:
+//
+//   - A run of ids contiguous from a final cursor is final (settled): each
+//     is committed, nothing is missing. That takes no lock and is how the
+//     relay reads as long as no id is missing.
+//   - Taking the log's lock exclusively (Head) waits for the commits in
+//     flight, so every id visible when the statement began — and every
+//     smaller one — is final once it is granted. Writers arriving meanwhile
+//     queue behind it: only for rare callers, and for an id missing for a
+//     while (a rollback after taking it, ids skipped by a crash), which only
+//     the lock can tell from a commit in flight. tryHead asks for it without
+//     waiting or queueing, which succeeds when no commit is in flight.
+//
 // Nothing else holds a reader back: not even a transaction left open
 // elsewhere on the cluster.
 
-// Head returns the log's head (zero if the log is empty).
+// Head returns the log's head (zero if the log is empty): a final cursor,
+// the newest. On PostgreSQL it waits for the commits in flight and makes
+// writers queue behind it; most callers want HeadWhenIdle.
 func (l *Log) Head(ctx context.Context) (Cursor, error) {
 	q := `SELECT COALESCE(MAX(e.id), 0) FROM events e`
 	if l.db.IsPostgres() {
@@ -65,6 +79,75 @@ func (l *Log) Head(ctx context.Context) (Cursor, error) {
 	var c Cursor
 	err := l.db.SQL.QueryRowContext(ctx, q).Scan(&c.ID)
 	return c, err
+}
+
+// tryHead returns the log's head if no commit holds the log's lock at this
+// moment (ok false otherwise): it never waits, nor queues ahead of writers.
+// The snapshot is the statement's, taken before the lock is asked for, as
+// in Head. PostgreSQL only.
+func (l *Log) tryHead(ctx context.Context) (c Cursor, ok bool, err error) {
+	err = l.db.SQL.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock(`+logLockKey+`),
+		(SELECT COALESCE(MAX(e.id), 0) FROM events e)`).Scan(&ok, &c.ID)
+	return c, ok, err
+}
+
+// idleRetry is how often HeadWhenIdle asks for the log's lock.
+const idleRetry = 5 * time.Millisecond
+
+// HeadWhenIdle returns the log's head as Head does, but on PostgreSQL first
+// waits up to patience for a moment when no commit is in flight, holding
+// no writer back; only then does it wait for them.
+func (l *Log) HeadWhenIdle(ctx context.Context, patience time.Duration) (Cursor, error) {
+	if !l.db.IsPostgres() {
+		return l.Head(ctx)
+	}
+	for deadline := time.Now().Add(patience); ; {
+		c, ok, err := l.tryHead(ctx)
+		if err != nil || ok {
+			return c, err
+		}
+		if time.Now().Add(idleRetry).After(deadline) {
+			return l.Head(ctx)
+		}
+		select {
+		case <-time.After(idleRetry):
+		case <-ctx.Done():
+			return c, ctx.Err()
+		}
+	}
+}
+
+// settled returns a final cursor known without a lock, given from, a
+// final one: on PostgreSQL the end of the run of ids contiguous from it
+// (from itself if from+1 is missing), looking no further than relayBatch
+// ids ahead; on SQLite the head. Never below from.
+func (l *Log) settled(ctx context.Context, from Cursor) (Cursor, error) {
+	if !l.db.IsPostgres() {
+		head, err := l.Head(ctx)
+		if head.Less(from) {
+			head = from
+		}
+		return head, err
+	}
+	// The first id from on whose successor is missing; one statement, one
+	// snapshot. Bounded, so that a reader far behind scans little.
+	c := Cursor{ID: from.ID}
+	err := l.db.SQL.QueryRowContext(ctx, `SELECT COALESCE((SELECT e.id FROM (
+			SELECT $1::bigint AS id UNION ALL SELECT id FROM events WHERE id > $1 AND id <= $1 + $2) e
+		WHERE NOT EXISTS (SELECT 1 FROM events f WHERE f.id = e.id + 1)
+		ORDER BY e.id LIMIT 1), $1 + $2)`, from.ID, relayBatch).Scan(&c.ID)
+	return c, err
+}
+
+// contiguous returns how many of entries (in id order, after from) follow
+// from without a missing id.
+func contiguous(from Cursor, entries []entry) int {
+	for i, e := range entries {
+		if e.ID != from.ID+int64(i)+1 {
+			return i
+		}
+	}
+	return len(entries)
 }
 
 // after returns entries after c up to head, for the relay: everyone's, in order.

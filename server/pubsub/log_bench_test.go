@@ -59,7 +59,7 @@ func BenchmarkLogAfter(b *testing.B) {
 	}
 }
 
-func openBenchDB(b *testing.B, backend string) *db.DB {
+func openBenchDB(b testing.TB, backend string) *db.DB {
 	b.Helper()
 	var dsn string
 	if backend == "sqlite" {

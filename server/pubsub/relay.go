@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -50,6 +51,13 @@ type Relay struct {
 	// and behindSince when the relay first saw it behind (zero once caught up).
 	behind      int64
 	behindSince time.Time
+
+	// Owned by the loop (step), PostgreSQL only: gap is the missing id the
+	// relay is held at, since gapSince (zero when none); known is the
+	// newest cursor the log's lock said is final.
+	gap      int64
+	gapSince time.Time
+	known    Cursor
 }
 
 // NewRelay returns a relay; Run starts it.
@@ -122,7 +130,7 @@ func (r *Relay) noteLag(pos, head Cursor) {
 // Start sets the relay at the head of the log; entries older than that are
 // for streams to read themselves.
 func (r *Relay) Start(ctx context.Context) error {
-	head, err := r.log.Head(ctx)
+	head, err := r.log.HeadWhenIdle(ctx, gapPatience)
 	if err != nil {
 		return err
 	}
@@ -152,11 +160,16 @@ func (r *Relay) Run(ctx context.Context) {
 				break
 			}
 		}
+		var retry <-chan time.Time
+		if r.gapPending() {
+			retry = time.After(gapWait)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.wake:
 		case <-t.C:
+		case <-retry:
 		}
 	}
 }
@@ -167,20 +180,36 @@ func (r *Relay) setPos(c Cursor) {
 	r.mu.Unlock()
 }
 
+// How long the relay (PostgreSQL) waits on an id missing below visible
+// ones before asking whether it is final: usually a commit in flight,
+// which fills it within milliseconds and wakes the relay (Notify). After
+// gapWait it tries the log's lock without queueing (tryHead), every
+// gapWait; after gapPatience it waits for the lock (Head).
+const (
+	gapWait     = 5 * time.Millisecond
+	gapPatience = 100 * time.Millisecond
+)
+
 // step publishes one batch and returns its size.
 func (r *Relay) step(ctx context.Context) (int, error) {
 	pos := r.Position()
-	head, err := r.log.Head(ctx)
+	var head, logHead Cursor
+	var entries []entry
+	var err error
+	if r.db.IsPostgres() {
+		head, logHead, entries, err = r.final(ctx, pos)
+	} else {
+		if head, err = r.log.Head(ctx); err == nil && pos.Less(head) {
+			entries, err = r.log.after(ctx, pos, head, relayBatch)
+		}
+		logHead = head
+	}
 	if err != nil {
 		return 0, err
 	}
-	r.noteLag(pos, head)
+	r.noteLag(pos, logHead)
 	if !pos.Less(head) {
 		return 0, nil
-	}
-	entries, err := r.log.after(ctx, pos, head, relayBatch)
-	if err != nil {
-		return 0, err
 	}
 	b, err := load(ctx, r.db.Client, entries, true)
 	if err != nil {
@@ -189,7 +218,6 @@ func (r *Relay) step(ctx context.Context) (int, error) {
 	// The position moves before the batch is published, never after: a
 	// stream that reads it after subscribing reads the log up to it, so an
 	// entry is either in what it reads or published after it subscribed.
-	logHead := head
 	if len(entries) == relayBatch {
 		head = entries[len(entries)-1].Cursor
 	}
@@ -204,6 +232,62 @@ func (r *Relay) step(ctx context.Context) (int, error) {
 	}
 	return len(entries), nil
 }
+
+// final reads the entries after pos up to head, a final cursor (pos if
+// none can be published yet), on PostgreSQL; logHead is the newest id seen.
+// Without a lock it reads what follows pos and keeps the run contiguous
+// from it. An id missing below a visible one holds the rest back until it
+// is committed or known never to be: the log's lock tells, asked for only
+// once the id has been missing for gapWait.
+func (r *Relay) final(ctx context.Context, pos Cursor) (head, logHead Cursor, entries []entry, err error) {
+	if pos.Less(r.known) { // the rest of a gap resolved by the lock
+		entries, err = r.log.after(ctx, pos, r.known, relayBatch)
+		return r.known, r.known, entries, err
+	}
+	if entries, err = r.log.after(ctx, pos, Cursor{ID: math.MaxInt64}, relayBatch); err != nil || len(entries) == 0 {
+		r.gapSince = time.Time{}
+		return pos, pos, nil, err
+	}
+	logHead = entries[len(entries)-1].Cursor
+	if n := contiguous(pos, entries); n > 0 {
+		if n < len(entries) { // publish up to the gap, waited on from now
+			r.gap, r.gapSince = entries[n-1].ID+1, time.Now()
+		} else {
+			r.gapSince = time.Time{}
+		}
+		return entries[n-1].Cursor, logHead, entries[:n], nil
+	}
+	// pos+1 is missing.
+	if r.gapSince.IsZero() || r.gap != pos.ID+1 {
+		r.gap, r.gapSince = pos.ID+1, time.Now()
+	}
+	waited := time.Since(r.gapSince)
+	if waited < gapWait {
+		return pos, logHead, nil, nil
+	}
+	known, ok, err := r.log.tryHead(ctx)
+	if err == nil && !ok && waited >= gapPatience {
+		known, err = r.log.Head(ctx) // waits for the commits in flight
+		ok = true
+	}
+	if err != nil || !ok {
+		return pos, logHead, nil, err
+	}
+	// Every id up to known is final: what is missing there never will be.
+	r.known, r.gapSince = known, time.Time{}
+	if !pos.Less(known) { // cannot be: an id above pos was visible before
+		return pos, logHead, nil, nil
+	}
+	if logHead.Less(known) {
+		logHead = known
+	}
+	entries, err = r.log.after(ctx, pos, known, relayBatch)
+	return known, logHead, entries, err
+}
+
+// gapPending reports whether the relay is held at a missing id, and so
+// should look again soon even if nothing wakes it.
+func (r *Relay) gapPending() bool { return !r.gapSince.IsZero() }
 
 // batch holds what a set of entries refers to, loaded once and shared.
 type batch struct {

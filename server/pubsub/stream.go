@@ -19,6 +19,10 @@ const PrunedSetting = "events.pruned_through"
 // pageSize is how many entries a stream reads from the log at a time.
 const pageSize = 200
 
+// resumePatience is how long a stream resuming from a cursor past what is
+// settled waits for no commit to be in flight before waiting for them.
+const resumePatience = 20 * time.Millisecond
+
 // Streams opens resumable streams of deliveries.
 type Streams struct {
 	db    *db.DB
@@ -52,19 +56,19 @@ type Sink[T any] interface {
 func Open[T any](ctx context.Context, s *Streams, v *auth.Viewer, f Filter, since *Cursor, sink Sink[T]) (<-chan T, error) {
 	// Read the starting point before subscribing, so nothing published in
 	// between is lost: the first catch-up covers it, duplicates are skipped.
-	// A new stream starts at the log's head, which the relay may not have
-	// published yet.
+	// A new stream starts at the newest final cursor known without a lock
+	// (settled; on SQLite the head), which the relay may not have published
+	// yet. It must be final: an entry committing below it later would be
+	// skipped. Past an id still missing, entries committed just before
+	// the stream opened may still reach it.
 	var start Cursor
 	var resync *Delivery
 	if since == nil {
-		head, err := s.log.Head(ctx)
+		head, err := s.log.settled(ctx, s.relay.Position())
 		if err != nil {
 			return nil, err
 		}
 		start = head
-		if pos := s.relay.Position(); start.Less(pos) {
-			start = pos
-		}
 	} else {
 		ok, head, err := s.resumable(ctx, *since)
 		if err != nil {
@@ -94,9 +98,15 @@ type stream[T any] struct {
 	out  chan T
 }
 
-// resumable reports whether the log still holds everything after c.
+// resumable reports whether the log still holds everything after c, and
+// returns a final cursor at or past c to resync from otherwise. A cursor
+// past what is settled here (handed out by an instance that has read
+// further, or never) is checked against the log's head.
 func (s *Streams) resumable(ctx context.Context, c Cursor) (bool, Cursor, error) {
-	head, err := s.log.Head(ctx)
+	head, err := s.log.settled(ctx, s.relay.Position())
+	if err == nil && head.Less(c) && !c.stale {
+		head, err = s.log.HeadWhenIdle(ctx, resumePatience)
+	}
 	if err != nil {
 		return false, head, err
 	}

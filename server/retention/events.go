@@ -17,11 +17,13 @@ import (
 //
 // What is deleted is always a prefix of the log in cursor (id) order: it
 // stops at the first entry to keep, and takes only entries up to the log's
-// head (pubsub.Log.Head), so no entry can later commit behind the recorded
-// cursor.
+// head (pubsub.Log.HeadWhenIdle), so no entry can later commit behind the
+// recorded cursor.
 func (j *Job) pruneEvents(ctx context.Context, now time.Time, r *Report) error {
 	cutoff := now.Add(-EventLogTTL)
-	head, err := pubsub.NewLog(j.db).Head(ctx)
+	// Once an hour: waiting a while for a moment with no commit in flight
+	// costs nothing, holding the writers back would.
+	head, err := pubsub.NewLog(j.db).HeadWhenIdle(ctx, time.Second)
 	if err != nil {
 		return err
 	}
