@@ -766,7 +766,11 @@ func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID 
 }
 
 func (r *subscriptionResolver) Events(ctx context.Context, since *string) (<-chan *model.Event, error) {
-	return feed.Events(ctx, r.Feed, viewer(ctx), since, connectionSince(ctx), event)
+	ch, err := feed.Events(ctx, r.Feed, viewer(ctx), since, connectionSince(ctx), event)
+	if err != nil {
+		return nil, err
+	}
+	return fanout.Share(ctx, ch), nil
 }
 
 func (r *subscriptionResolver) BadgesUpdated(ctx context.Context) (<-chan *model.Badges, error) {

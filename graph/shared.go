@@ -18,7 +18,9 @@ import (
 // nothing of the reader but its kind and role: counters, mute and pin, read
 // marks, reactedByMe, settings and the conversation's content are not.
 var sharedFields = map[string]map[string]bool{
-	"Subscription": {"messageAdded": true},
+	"Subscription": {"messageAdded": true, "events": true},
+	// Of an event, what a message's event carries (model.Event.FanoutKey).
+	"Event": {"cursor": true, "type": true, "message": true, "conversation": true},
 	"Message": {"id": true, "sender": true, "direction": true, "kind": true, "text": true,
 		"attachments": true, "mentions": true, "status": true, "failureReason": true, "readAt": true,
 		"clientMessageId": true, "messageTag": true, "createdAt": true, "providerKind": true,

@@ -70,3 +70,34 @@ func TestMembersWatchingOneChatShareOneExecution(t *testing.T) {
 		}
 	})
 }
+
+// The events of one message are one event for everyone it reaches: members
+// whose events document selects only what the message carries share its
+// execution, and each still gets every message in order.
+func TestMessageEventsAreSharedAmongMembers(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob, cat := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob"), env.NewUser("MEMBER", "Cat")
+		g := groupChat(t, ann, "Shared events", bob.ID, cat.ID)
+		const doc = `subscription{ events { cursor type message { id text } conversation { id } } }`
+		subs := map[string]*apitest.Subscription{}
+		for name, c := range map[string]*apitest.Client{"ann": ann, "bob": bob, "cat": cat} {
+			subs[name] = c.Connect().Subscribe(doc, nil)
+		}
+		time.Sleep(300 * time.Millisecond) // for the subscriptions to start, as the other live tests
+		_, shared0 := env.App.Fanout.Counts()
+		sent := []string{send(t, ann, g, "one"), send(t, ann, g, "two")}
+		for name, sub := range subs {
+			for i, id := range sent {
+				e := nextEvent(t, sub, "MESSAGE_ADDED")
+				if e.Events.Message == nil || e.Events.Message.ID != id || e.Events.Message.Text != []string{"one", "two"}[i] ||
+					e.Events.Conversation == nil || e.Events.Conversation.ID != g || e.Events.Cursor == "" {
+					t.Fatalf("%s: event %d is %+v, want message %s", name, i, e.Events, id)
+				}
+			}
+		}
+		// Of the three members, two took each message's execution from the first.
+		if _, shared := env.App.Fanout.Counts(); shared-shared0 < 4 {
+			t.Fatalf("%d events shared, want at least 4", shared-shared0)
+		}
+	})
+}

@@ -6,7 +6,6 @@ import (
 	"parley/ent"
 	"parley/ent/conversation"
 	"parley/ent/message"
-	"parley/ent/schema/pulid"
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/history"
@@ -40,6 +39,16 @@ func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (_ *en
 		}
 		spec.Direction, spec.Status = message.DirectionINTERNAL, message.StatusSENT
 		spec.SenderID = &v.UserID
+		if before != nil {
+			// Sending moves the sender's read horizon to their message:
+			// what they answered is read.
+			spec.Then = func(ctx context.Context, tx *history.Tx, msg *ent.Message) error {
+				if msg.Seq <= before.ReadSeq {
+					return nil
+				}
+				return noteRead(ctx, tx, conv, v.UserID, before.ReadSeq, msg.Seq)
+			}
+		}
 		if spec.Text != nil {
 			mentions, err := s.mentionsIn(ctx, conv, v.UserID, text)
 			if err != nil {
@@ -49,18 +58,5 @@ func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (_ *en
 		}
 		return nil
 	})
-	if err == nil && before != nil && msg.Seq > before.ReadSeq {
-		s.senderRead(ctx, conv, v.UserID, before.ReadSeq, msg.Seq)
-	}
 	return msg, err
-}
-
-// senderRead records that sending moved the sender's read horizon to their
-// message: what they answered is read. It follows the message's own
-// transaction; should it fail, the next markRead records it.
-func (s *Service) senderRead(ctx context.Context, conv *ent.Conversation, sender pulid.ID, from, to int64) {
-	err := s.history.Write(ctx, func(tx *history.Tx) error { return noteRead(ctx, tx, conv, sender, from, to) })
-	if err != nil {
-		s.log.Warn("chat: recording what a sender read", "conversation", conv.ID, "err", err)
-	}
 }

@@ -75,36 +75,55 @@ type group struct {
 
 // result is one event's response, once its executor has it.
 type result struct {
-	event any
-	done  chan struct{}
-	data  []byte // nil when the execution failed or had errors: run your own
+	key  any // what names the event
+	done chan struct{}
+	data []byte // nil when the execution failed or had errors: run your own
+}
+
+// Keyed is an event that says which others it is the same as: the events
+// of different readers with the same key are one event, whatever their
+// values. ok is false for one that is not to be shared.
+type Keyed interface {
+	FanoutKey() (key string, ok bool)
 }
 
 // subscription is what Share hands the interceptor.
 type subscription struct {
-	next  func(ctx context.Context) (any, bool) // the resolver's next event
-	push  func(event any)                       // hands gqlgen the event to execute
-	close func()                                // ends gqlgen's stream
+	// next returns the resolver's next event and what names it among the
+	// group's (nil: execute it for this reader alone).
+	next  func(ctx context.Context) (event, key any, ok bool)
+	push  func(event any) // hands gqlgen the event to execute
+	close func()          // ends gqlgen's stream
 }
 
 type subscriptionKey struct{}
 
 // Share puts the interceptor between a subscription resolver's channel and
 // gqlgen, when the operation is one that shares; otherwise it returns ch.
-// Events must be comparable and the same value for everyone the same event
-// reaches (a pointer shared by all the deliveries of one event).
+// An event is the same as another if it is Keyed and their keys are
+// equal, or else if the values are: a pointer shared by all the deliveries
+// of one event.
 func Share[T comparable](ctx context.Context, ch <-chan T) <-chan T {
 	sub, _ := ctx.Value(subscriptionKey{}).(*subscription)
 	if sub == nil || sub.next != nil {
 		return ch
 	}
 	proxy := make(chan T, 1)
-	sub.next = func(ctx context.Context) (any, bool) {
+	sub.next = func(ctx context.Context) (any, any, bool) {
 		select {
 		case v, ok := <-ch:
-			return v, ok
+			if !ok {
+				return nil, nil, false
+			}
+			if k, keyed := any(v).(Keyed); keyed {
+				if key, share := k.FanoutKey(); share {
+					return v, key, true
+				}
+				return v, nil, true
+			}
+			return v, v, true
 		case <-ctx.Done():
-			return nil, false
+			return nil, nil, false
 		}
 	}
 	sub.push = func(event any) { proxy <- event.(T) }
@@ -133,12 +152,16 @@ func (x *Extension) InterceptOperation(ctx context.Context, next graphql.Operati
 	g := x.join(oc.RawQuery + "\x00" + oc.OperationName + "\x00" + string(vars) + "\x00" + audience)
 	context.AfterFunc(ctx, func() { x.leave(g) })
 	return func(ctx context.Context) *graphql.Response {
-		event, ok := sub.next(ctx)
+		event, key, ok := sub.next(ctx)
 		if !ok {
 			sub.close()
 			return inner(ctx) // nil: the end of the stream
 		}
-		r, mine := g.take(event)
+		if key == nil {
+			sub.push(event)
+			return inner(ctx)
+		}
+		r, mine := g.take(key)
 		if !mine {
 			<-r.done
 			if r.data != nil {
@@ -192,17 +215,17 @@ func (x *Extension) leave(g *group) {
 	}
 }
 
-// take returns the event's result and whether the caller is to execute it
-// (the first of the group to take it).
-func (g *group) take(event any) (*result, bool) {
+// take returns the result of the event key names and whether the caller
+// is to execute it (the first of the group to take it).
+func (g *group) take(key any) (*result, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for i := len(g.events) - 1; i >= 0; i-- {
-		if g.events[i].event == event {
+		if g.events[i].key == key {
 			return g.events[i], false
 		}
 	}
-	r := &result{event: event, done: make(chan struct{})}
+	r := &result{key: key, done: make(chan struct{})}
 	if len(g.events) == recent {
 		copy(g.events, g.events[1:])
 		g.events = g.events[:recent-1]

@@ -55,8 +55,10 @@ func (w *Writer) Post(ctx context.Context, v *auth.Viewer, conv *ent.Conversatio
 	var msg *ent.Message
 	err = w.Write(ctx, func(tx *Tx) error {
 		var err error
-		msg, err = tx.AppendMessage(ctx, conv, spec)
-		return err
+		if msg, err = tx.AppendMessage(ctx, conv, spec); err != nil || spec.Then == nil {
+			return err
+		}
+		return spec.Then(ctx, tx, msg)
 	})
 	if ent.IsConstraintError(err) && in.ClientMessageID != nil {
 		// A concurrent retry won the race: answer with its message.

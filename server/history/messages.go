@@ -46,6 +46,9 @@ type MessageSpec struct {
 	// Announce tells agents of the session first, if this is its first
 	// message: a Live Chat visitor's.
 	Announce bool
+	// Then, when set, does more in the message's own transaction once the
+	// message is written (Writer.Post): one commit instead of two.
+	Then func(ctx context.Context, tx *Tx, msg *ent.Message) error
 }
 
 // AppendMessage is the one path every message takes, whoever sends it:
