@@ -502,9 +502,9 @@ var (
 				Columns: []*schema.Column{MembersColumns[9], MembersColumns[10]},
 			},
 			{
-				Name:    "member_user_id_archived_pinned_activity_at",
+				Name:    "member_user_id_archived_pinned",
 				Unique:  false,
-				Columns: []*schema.Column{MembersColumns[10], MembersColumns[7], MembersColumns[6], MembersColumns[8]},
+				Columns: []*schema.Column{MembersColumns[10], MembersColumns[7], MembersColumns[6]},
 			},
 		},
 	}
