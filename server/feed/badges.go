@@ -29,9 +29,12 @@ type Service struct {
 	access  *access.Service
 	streams *pubsub.Streams
 	log     *slog.Logger
-	// BadgeInterval is the least time between two badge updates of one stream.
-	BadgeInterval time.Duration
-	badges        *badgeBatcher
+	// BadgeInterval is how soon a stream's badges follow a change, and
+	// BadgeBusyInterval the least time between two of its updates while
+	// changes keep coming: a badge a second is plenty to read, and each
+	// update is a query and a frame for every subscriber.
+	BadgeInterval, BadgeBusyInterval time.Duration
+	badges                           *badgeBatcher
 	// Now is the clock sessions become overdue by.
 	Now func() time.Time
 	// OverdueAfter is how long a customer may wait before their session is
@@ -41,7 +44,8 @@ type Service struct {
 
 // New returns the feed.
 func New(d *db.DB, acc *access.Service, streams *pubsub.Streams, log *slog.Logger) *Service {
-	s := &Service{db: d, access: acc, streams: streams, log: log, BadgeInterval: 250 * time.Millisecond, Now: time.Now}
+	s := &Service{db: d, access: acc, streams: streams, log: log, BadgeInterval: 250 * time.Millisecond,
+		BadgeBusyInterval: time.Second, Now: time.Now}
 	s.badges = &badgeBatcher{s: s, window: 10 * time.Millisecond}
 	return s
 }

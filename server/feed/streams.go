@@ -127,7 +127,7 @@ func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
 }
 
 func (e *eventSink[T]) Fire(ctx context.Context) []T {
-	e.timer = nil
+	e.timer, e.last = nil, time.Now()
 	b, err := e.s.badges.get(ctx, e.v)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -139,17 +139,19 @@ func (e *eventSink[T]) Fire(ctx context.Context) []T {
 	return []T{e.convert(Event{Cursor: e.cursor, Type: events.BadgesUpdated, Badges: &b})}
 }
 
-// badgeTimer schedules a badge update after a change, once per interval.
+// badgeTimer schedules a badge update after a change: BadgeInterval after
+// it, and BadgeBusyInterval after the last update at the soonest.
 type badgeTimer struct {
 	s      *Service
 	v      *auth.Viewer
 	timer  <-chan time.Time
+	last   time.Time // the last update sent
 	cursor string
 }
 
 func (b *badgeTimer) arm() {
 	if b.timer == nil {
-		b.timer = time.After(b.s.BadgeInterval)
+		b.timer = time.After(max(b.s.BadgeInterval, time.Until(b.last.Add(b.s.BadgeBusyInterval))))
 	}
 }
 
