@@ -163,7 +163,11 @@ func (x *Extension) InterceptOperation(ctx context.Context, next graphql.Operati
 		}
 		r, mine := g.take(key)
 		if !mine {
-			<-r.done
+			select {
+			case <-r.done:
+			case <-ctx.Done():
+				return nil // the end of this stream
+			}
 			if r.data != nil {
 				x.count(false)
 				return &graphql.Response{Data: r.data}
