@@ -9,9 +9,6 @@ import (
 	"log"
 	"reflect"
 
-	"parley/ent/migrate"
-	"parley/ent/schema/pulid"
-
 	"parley/ent/attachment"
 	"parley/ent/call"
 	"parley/ent/calldevice"
@@ -30,6 +27,7 @@ import (
 	"parley/ent/presence"
 	"parley/ent/reaction"
 	"parley/ent/readmark"
+	"parley/ent/schema/pulid"
 	"parley/ent/setting"
 	"parley/ent/token"
 	"parley/ent/user"
@@ -45,8 +43,6 @@ import (
 // Client is the client that holds all ent builders.
 type Client struct {
 	config
-	// Schema is the client for creating, migrating and dropping schema.
-	Schema *migrate.Schema
 	// Attachment is the client for interacting with the Attachment builders.
 	Attachment *AttachmentClient
 	// Call is the client for interacting with the Call builders.
@@ -99,7 +95,6 @@ func NewClient(opts ...Option) *Client {
 }
 
 func (c *Client) init() {
-	c.Schema = migrate.NewSchema(c.driver)
 	c.Attachment = NewAttachmentClient(c.config)
 	c.Call = NewCallClient(c.config)
 	c.CallDevice = NewCallDeviceClient(c.config)

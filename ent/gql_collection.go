@@ -13,9 +13,9 @@ import (
 	"parley/ent/customer"
 	"parley/ent/document"
 	"parley/ent/message"
+	"parley/ent/relay"
 	"parley/ent/user"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 )
 
@@ -1093,7 +1093,7 @@ func newCustomerPaginateArgs(rv map[string]any) *customerPaginateArgs {
 		case map[string]any:
 			var (
 				err1, err2 error
-				order      = &CustomerOrder{Field: &CustomerOrderField{}, Direction: entgql.OrderDirectionAsc}
+				order      = &CustomerOrder{Field: &CustomerOrderField{}, Direction: relay.OrderDirectionAsc}
 			)
 			if d, ok := v[directionField]; ok {
 				err1 = order.Direction.UnmarshalGQL(d)
@@ -1527,7 +1527,7 @@ func newMessagePaginateArgs(rv map[string]any) *messagePaginateArgs {
 		case map[string]any:
 			var (
 				err1, err2 error
-				order      = &MessageOrder{Field: &MessageOrderField{}, Direction: entgql.OrderDirectionAsc}
+				order      = &MessageOrder{Field: &MessageOrderField{}, Direction: relay.OrderDirectionAsc}
 			)
 			if d, ok := v[directionField]; ok {
 				err1 = order.Direction.UnmarshalGQL(d)
@@ -1702,7 +1702,7 @@ func newUserPaginateArgs(rv map[string]any) *userPaginateArgs {
 		case map[string]any:
 			var (
 				err1, err2 error
-				order      = &UserOrder{Field: &UserOrderField{}, Direction: entgql.OrderDirectionAsc}
+				order      = &UserOrder{Field: &UserOrderField{}, Direction: relay.OrderDirectionAsc}
 			)
 			if d, ok := v[directionField]; ok {
 				err1 = order.Direction.UnmarshalGQL(d)

@@ -14,10 +14,10 @@ import (
 	"parley/ent/customer"
 	"parley/ent/document"
 	"parley/ent/message"
+	"parley/ent/relay"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/hashicorp/go-multierror"
 )
@@ -123,7 +123,7 @@ func (c *Client) newNodeOpts(opts []NodeOption) *nodeOptions {
 func (c *Client) Noder(ctx context.Context, id pulid.ID, opts ...NodeOption) (_ Noder, err error) {
 	defer func() {
 		if IsNotFound(err) {
-			err = multierror.Append(err, entgql.ErrNodeNotFound(id))
+			err = multierror.Append(err, relay.ErrNodeNotFound(id))
 		}
 	}()
 	table, err := c.newNodeOpts(opts).nodeType(ctx, id)
@@ -319,9 +319,9 @@ func (c *Client) Noders(ctx context.Context, ids []pulid.ID, opts ...NodeOption)
 			if noders[i] != nil {
 				continue
 			}
-			errors[i] = entgql.ErrNodeNotFound(id)
+			errors[i] = relay.ErrNodeNotFound(id)
 		} else if IsNotFound(errors[i]) {
-			errors[i] = multierror.Append(errors[i], entgql.ErrNodeNotFound(id))
+			errors[i] = multierror.Append(errors[i], relay.ErrNodeNotFound(id))
 		}
 		ctx := graphql.WithPathContext(ctx,
 			graphql.NewPathWithIndex(i),

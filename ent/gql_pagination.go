@@ -16,11 +16,11 @@ import (
 	"parley/ent/customer"
 	"parley/ent/document"
 	"parley/ent/message"
+	"parley/ent/relay"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"strconv"
 
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
@@ -30,13 +30,13 @@ import (
 
 // Common entgql types.
 type (
-	Cursor         = entgql.Cursor[pulid.ID]
-	PageInfo       = entgql.PageInfo[pulid.ID]
-	OrderDirection = entgql.OrderDirection
+	Cursor         = relay.Cursor[pulid.ID]
+	PageInfo       = relay.PageInfo[pulid.ID]
+	OrderDirection = relay.OrderDirection
 )
 
 func orderFunc(o OrderDirection, field string) func(*sql.Selector) {
-	if o == entgql.OrderDirectionDesc {
+	if o == relay.OrderDirectionDesc {
 		return Desc(field)
 	}
 	return Asc(field)
@@ -226,7 +226,7 @@ func (p *attachmentPager) applyCursors(query *AttachmentQuery, after, before *Cu
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAttachmentOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range relay.CursorsPredicate(after, before, DefaultAttachmentOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -333,7 +333,7 @@ type AttachmentOrder struct {
 
 // DefaultAttachmentOrder is the default ordering of Attachment.
 var DefaultAttachmentOrder = &AttachmentOrder{
-	Direction: entgql.OrderDirectionAsc,
+	Direction: relay.OrderDirectionAsc,
 	Field: &AttachmentOrderField{
 		Value: func(_m *Attachment) (ent.Value, error) {
 			return _m.ID, nil
@@ -475,7 +475,7 @@ func (p *callPager) applyCursors(query *CallQuery, after, before *Cursor) (*Call
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCallOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range relay.CursorsPredicate(after, before, DefaultCallOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -582,7 +582,7 @@ type CallOrder struct {
 
 // DefaultCallOrder is the default ordering of Call.
 var DefaultCallOrder = &CallOrder{
-	Direction: entgql.OrderDirectionAsc,
+	Direction: relay.OrderDirectionAsc,
 	Field: &CallOrderField{
 		Value: func(_m *Call) (ent.Value, error) {
 			return _m.ID, nil
@@ -724,7 +724,7 @@ func (p *cannedresponsePager) applyCursors(query *CannedResponseQuery, after, be
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCannedResponseOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range relay.CursorsPredicate(after, before, DefaultCannedResponseOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -831,7 +831,7 @@ type CannedResponseOrder struct {
 
 // DefaultCannedResponseOrder is the default ordering of CannedResponse.
 var DefaultCannedResponseOrder = &CannedResponseOrder{
-	Direction: entgql.OrderDirectionAsc,
+	Direction: relay.OrderDirectionAsc,
 	Field: &CannedResponseOrderField{
 		Value: func(_m *CannedResponse) (ent.Value, error) {
 			return _m.ID, nil
@@ -973,7 +973,7 @@ func (p *channelPager) applyCursors(query *ChannelQuery, after, before *Cursor) 
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultChannelOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range relay.CursorsPredicate(after, before, DefaultChannelOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -1080,7 +1080,7 @@ type ChannelOrder struct {
 
 // DefaultChannelOrder is the default ordering of Channel.
 var DefaultChannelOrder = &ChannelOrder{
-	Direction: entgql.OrderDirectionAsc,
+	Direction: relay.OrderDirectionAsc,
 	Field: &ChannelOrderField{
 		Value: func(_m *Channel) (ent.Value, error) {
 			return _m.ID, nil
@@ -1222,7 +1222,7 @@ func (p *contactPager) applyCursors(query *ContactQuery, after, before *Cursor) 
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultContactOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range relay.CursorsPredicate(after, before, DefaultContactOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -1329,7 +1329,7 @@ type ContactOrder struct {
 
 // DefaultContactOrder is the default ordering of Contact.
 var DefaultContactOrder = &ContactOrder{
-	Direction: entgql.OrderDirectionAsc,
+	Direction: relay.OrderDirectionAsc,
 	Field: &ContactOrderField{
 		Value: func(_m *Contact) (ent.Value, error) {
 			return _m.ID, nil
@@ -1471,7 +1471,7 @@ func (p *conversationPager) applyCursors(query *ConversationQuery, after, before
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultConversationOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range relay.CursorsPredicate(after, before, DefaultConversationOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -1578,7 +1578,7 @@ type ConversationOrder struct {
 
 // DefaultConversationOrder is the default ordering of Conversation.
 var DefaultConversationOrder = &ConversationOrder{
-	Direction: entgql.OrderDirectionAsc,
+	Direction: relay.OrderDirectionAsc,
 	Field: &ConversationOrderField{
 		Value: func(_m *Conversation) (ent.Value, error) {
 			return _m.ID, nil
@@ -1720,7 +1720,7 @@ func (p *customerPager) applyCursors(query *CustomerQuery, after, before *Cursor
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCustomerOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range relay.CursorsPredicate(after, before, DefaultCustomerOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -1874,7 +1874,7 @@ type CustomerOrder struct {
 
 // DefaultCustomerOrder is the default ordering of Customer.
 var DefaultCustomerOrder = &CustomerOrder{
-	Direction: entgql.OrderDirectionAsc,
+	Direction: relay.OrderDirectionAsc,
 	Field: &CustomerOrderField{
 		Value: func(_m *Customer) (ent.Value, error) {
 			return _m.ID, nil
@@ -2016,7 +2016,7 @@ func (p *documentPager) applyCursors(query *DocumentQuery, after, before *Cursor
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultDocumentOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range relay.CursorsPredicate(after, before, DefaultDocumentOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2123,7 +2123,7 @@ type DocumentOrder struct {
 
 // DefaultDocumentOrder is the default ordering of Document.
 var DefaultDocumentOrder = &DocumentOrder{
-	Direction: entgql.OrderDirectionAsc,
+	Direction: relay.OrderDirectionAsc,
 	Field: &DocumentOrderField{
 		Value: func(_m *Document) (ent.Value, error) {
 			return _m.ID, nil
@@ -2265,7 +2265,7 @@ func (p *messagePager) applyCursors(query *MessageQuery, after, before *Cursor) 
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultMessageOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range relay.CursorsPredicate(after, before, DefaultMessageOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2419,7 +2419,7 @@ type MessageOrder struct {
 
 // DefaultMessageOrder is the default ordering of Message.
 var DefaultMessageOrder = &MessageOrder{
-	Direction: entgql.OrderDirectionAsc,
+	Direction: relay.OrderDirectionAsc,
 	Field: &MessageOrderField{
 		Value: func(_m *Message) (ent.Value, error) {
 			return _m.ID, nil
@@ -2561,7 +2561,7 @@ func (p *userPager) applyCursors(query *UserQuery, after, before *Cursor) (*User
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultUserOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range relay.CursorsPredicate(after, before, DefaultUserOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2715,7 +2715,7 @@ type UserOrder struct {
 
 // DefaultUserOrder is the default ordering of User.
 var DefaultUserOrder = &UserOrder{
-	Direction: entgql.OrderDirectionAsc,
+	Direction: relay.OrderDirectionAsc,
 	Field: &UserOrderField{
 		Value: func(_m *User) (ent.Value, error) {
 			return _m.ID, nil

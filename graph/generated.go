@@ -14,6 +14,7 @@ import (
 	"parley/ent/conversation"
 	"parley/ent/document"
 	"parley/ent/message"
+	"parley/ent/relay"
 	"parley/ent/schema"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
@@ -22,7 +23,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -142,7 +142,7 @@ type ComplexityRoot struct {
 		LastMessageAt func(childComplexity int) int
 		Members       func(childComplexity int) int
 		MentionCount  func(childComplexity int) int
-		Messages      func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], last *int, before *entgql.Cursor[pulid.ID]) int
+		Messages      func(childComplexity int, first *int, after *relay.Cursor[pulid.ID], last *int, before *relay.Cursor[pulid.ID]) int
 		Muted         func(childComplexity int) int
 		Pinned        func(childComplexity int) int
 		Title         func(childComplexity int) int
@@ -336,16 +336,16 @@ type ComplexityRoot struct {
 		Badges               func(childComplexity int) int
 		CannedResponses      func(childComplexity int, search *string) int
 		Channels             func(childComplexity int) int
-		Chats                func(childComplexity int, archived *bool, first *int, after *entgql.Cursor[pulid.ID]) int
-		Customers            func(childComplexity int, search *string, first *int, after *entgql.Cursor[pulid.ID]) int
+		Chats                func(childComplexity int, archived *bool, first *int, after *relay.Cursor[pulid.ID]) int
+		Customers            func(childComplexity int, search *string, first *int, after *relay.Cursor[pulid.ID]) int
 		Me                   func(childComplexity int) int
 		Node                 func(childComplexity int, id pulid.ID) int
 		Nodes                func(childComplexity int, ids []pulid.ID) int
 		OrganizationSettings func(childComplexity int) int
 		Plan                 func(childComplexity int) int
-		SearchMessages       func(childComplexity int, query string, conversationID *pulid.ID, first *int, after *entgql.Cursor[pulid.ID]) int
-		Sessions             func(childComplexity int, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID], overdue *bool, sort *model.SessionSort) int
-		Users                func(childComplexity int, search *string, first *int, after *entgql.Cursor[pulid.ID], includeInactive *bool) int
+		SearchMessages       func(childComplexity int, query string, conversationID *pulid.ID, first *int, after *relay.Cursor[pulid.ID]) int
+		Sessions             func(childComplexity int, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *relay.Cursor[pulid.ID], overdue *bool, sort *model.SessionSort) int
+		Users                func(childComplexity int, search *string, first *int, after *relay.Cursor[pulid.ID], includeInactive *bool) int
 	}
 
 	Reaction struct {
@@ -383,7 +383,7 @@ type ComplexityRoot struct {
 		LastMessage       func(childComplexity int) int
 		LastMessageAt     func(childComplexity int) int
 		MentionCount      func(childComplexity int) int
-		Messages          func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], last *int, before *entgql.Cursor[pulid.ID]) int
+		Messages          func(childComplexity int, first *int, after *relay.Cursor[pulid.ID], last *int, before *relay.Cursor[pulid.ID]) int
 		Muted             func(childComplexity int) int
 		Pinned            func(childComplexity int) int
 		ReplyPolicy       func(childComplexity int) int
@@ -492,7 +492,7 @@ type ChatResolver interface {
 	Pinned(ctx context.Context, obj *model.Chat) (bool, error)
 	Archived(ctx context.Context, obj *model.Chat) (bool, error)
 	Badge(ctx context.Context, obj *model.Chat) (model.BadgeDisplay, error)
-	Messages(ctx context.Context, obj *model.Chat, first *int, after *entgql.Cursor[pulid.ID], last *int, before *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error)
+	Messages(ctx context.Context, obj *model.Chat, first *int, after *relay.Cursor[pulid.ID], last *int, before *relay.Cursor[pulid.ID]) (*ent.MessageConnection, error)
 	Members(ctx context.Context, obj *model.Chat) ([]*ent.User, error)
 }
 type ContactResolver interface {
@@ -580,12 +580,12 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error)
 	Me(ctx context.Context) (*ent.User, error)
 	OrganizationSettings(ctx context.Context) (*model.OrganizationSettings, error)
-	Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID], includeInactive *bool) (*ent.UserConnection, error)
-	Chats(ctx context.Context, archived *bool, first *int, after *entgql.Cursor[pulid.ID]) (*model.ChatConnection, error)
-	Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID], overdue *bool, sort *model.SessionSort) (*model.SessionConnection, error)
-	SearchMessages(ctx context.Context, query string, conversationID *pulid.ID, first *int, after *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error)
+	Users(ctx context.Context, search *string, first *int, after *relay.Cursor[pulid.ID], includeInactive *bool) (*ent.UserConnection, error)
+	Chats(ctx context.Context, archived *bool, first *int, after *relay.Cursor[pulid.ID]) (*model.ChatConnection, error)
+	Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *relay.Cursor[pulid.ID], overdue *bool, sort *model.SessionSort) (*model.SessionConnection, error)
+	SearchMessages(ctx context.Context, query string, conversationID *pulid.ID, first *int, after *relay.Cursor[pulid.ID]) (*ent.MessageConnection, error)
 	Channels(ctx context.Context) ([]*ent.Channel, error)
-	Customers(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID]) (*ent.CustomerConnection, error)
+	Customers(ctx context.Context, search *string, first *int, after *relay.Cursor[pulid.ID]) (*ent.CustomerConnection, error)
 	CannedResponses(ctx context.Context, search *string) ([]*ent.CannedResponse, error)
 	Badges(ctx context.Context) (*model.Badges, error)
 	Plan(ctx context.Context) (model.Plan, error)
@@ -600,7 +600,7 @@ type SessionResolver interface {
 	Pinned(ctx context.Context, obj *model.Session) (bool, error)
 	Archived(ctx context.Context, obj *model.Session) (bool, error)
 	Badge(ctx context.Context, obj *model.Session) (model.BadgeDisplay, error)
-	Messages(ctx context.Context, obj *model.Session, first *int, after *entgql.Cursor[pulid.ID], last *int, before *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error)
+	Messages(ctx context.Context, obj *model.Session, first *int, after *relay.Cursor[pulid.ID], last *int, before *relay.Cursor[pulid.ID]) (*ent.MessageConnection, error)
 
 	Status(ctx context.Context, obj *model.Session) (conversation.Status, error)
 	Contact(ctx context.Context, obj *model.Session) (*ent.Contact, error)
@@ -1037,7 +1037,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Chat.Messages(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["before"].(*entgql.Cursor[pulid.ID])), true
+		return e.ComplexityRoot.Chat.Messages(childComplexity, args["first"].(*int), args["after"].(*relay.Cursor[pulid.ID]), args["last"].(*int), args["before"].(*relay.Cursor[pulid.ID])), true
 	case "Chat.muted":
 		if e.ComplexityRoot.Chat.Muted == nil {
 			break
@@ -2187,7 +2187,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Chats(childComplexity, args["archived"].(*bool), args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID])), true
+		return e.ComplexityRoot.Query.Chats(childComplexity, args["archived"].(*bool), args["first"].(*int), args["after"].(*relay.Cursor[pulid.ID])), true
 	case "Query.customers":
 		if e.ComplexityRoot.Query.Customers == nil {
 			break
@@ -2198,7 +2198,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Customers(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID])), true
+		return e.ComplexityRoot.Query.Customers(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*relay.Cursor[pulid.ID])), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -2250,7 +2250,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SearchMessages(childComplexity, args["query"].(string), args["conversationId"].(*pulid.ID), args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID])), true
+		return e.ComplexityRoot.Query.SearchMessages(childComplexity, args["query"].(string), args["conversationId"].(*pulid.ID), args["first"].(*int), args["after"].(*relay.Cursor[pulid.ID])), true
 	case "Query.sessions":
 		if e.ComplexityRoot.Query.Sessions == nil {
 			break
@@ -2261,7 +2261,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Sessions(childComplexity, args["status"].(*conversation.Status), args["channelKind"].(*channel.Kind), args["channelId"].(*pulid.ID), args["replyState"].(*conversation.ReplyState), args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID]), args["overdue"].(*bool), args["sort"].(*model.SessionSort)), true
+		return e.ComplexityRoot.Query.Sessions(childComplexity, args["status"].(*conversation.Status), args["channelKind"].(*channel.Kind), args["channelId"].(*pulid.ID), args["replyState"].(*conversation.ReplyState), args["first"].(*int), args["after"].(*relay.Cursor[pulid.ID]), args["overdue"].(*bool), args["sort"].(*model.SessionSort)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2272,7 +2272,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Users(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID]), args["includeInactive"].(*bool)), true
+		return e.ComplexityRoot.Query.Users(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*relay.Cursor[pulid.ID]), args["includeInactive"].(*bool)), true
 
 	case "Reaction.byCustomer":
 		if e.ComplexityRoot.Reaction.ByCustomer == nil {
@@ -2437,7 +2437,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Session.Messages(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["before"].(*entgql.Cursor[pulid.ID])), true
+		return e.ComplexityRoot.Session.Messages(childComplexity, args["first"].(*int), args["after"].(*relay.Cursor[pulid.ID]), args["last"].(*int), args["before"].(*relay.Cursor[pulid.ID])), true
 	case "Session.muted":
 		if e.ComplexityRoot.Session.Muted == nil {
 			break
@@ -4584,8 +4584,8 @@ func (ec *executionContext) field_Chat_messages_args(ctx context.Context, rawArg
 	}
 	args["first"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		func(ctx context.Context, v any) (*relay.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4600,8 +4600,8 @@ func (ec *executionContext) field_Chat_messages_args(ctx context.Context, rawArg
 	}
 	args["last"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
-		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		func(ctx context.Context, v any) (*relay.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5640,8 +5640,8 @@ func (ec *executionContext) field_Query_chats_args(ctx context.Context, rawArgs 
 	}
 	args["first"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		func(ctx context.Context, v any) (*relay.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5670,8 +5670,8 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 	}
 	args["first"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		func(ctx context.Context, v any) (*relay.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5736,8 +5736,8 @@ func (ec *executionContext) field_Query_searchMessages_args(ctx context.Context,
 	}
 	args["first"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		func(ctx context.Context, v any) (*relay.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5790,8 +5790,8 @@ func (ec *executionContext) field_Query_sessions_args(ctx context.Context, rawAr
 	}
 	args["first"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		func(ctx context.Context, v any) (*relay.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5836,8 +5836,8 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	}
 	args["first"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		func(ctx context.Context, v any) (*relay.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5866,8 +5866,8 @@ func (ec *executionContext) field_Session_messages_args(ctx context.Context, raw
 	}
 	args["first"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		func(ctx context.Context, v any) (*relay.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5882,8 +5882,8 @@ func (ec *executionContext) field_Session_messages_args(ctx context.Context, raw
 	}
 	args["last"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
-		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		func(ctx context.Context, v any) (*relay.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7579,7 +7579,7 @@ func (ec *executionContext) _Chat_messages(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Chat().Messages(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]))
+			return ec.Resolvers.Chat().Messages(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*relay.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["before"].(*relay.Cursor[pulid.ID]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.MessageConnection) graphql.Marshaler {
@@ -7721,8 +7721,8 @@ func (ec *executionContext) _ChatConnection_pageInfo(ctx context.Context, field 
 			return obj.PageInfo, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖparleyᚋentᚋrelayᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7808,8 +7808,8 @@ func (ec *executionContext) _ChatEdge_cursor(ctx context.Context, field graphql.
 			return obj.Cursor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v relay.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2parleyᚋentᚋrelayᚐCursor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8180,8 +8180,8 @@ func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, fi
 			return obj.PageInfo, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v relay.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2parleyᚋentᚋrelayᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8267,8 +8267,8 @@ func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field grap
 			return obj.Cursor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v relay.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2parleyᚋentᚋrelayᚐCursor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9450,8 +9450,8 @@ func (ec *executionContext) _MessageConnection_pageInfo(ctx context.Context, fie
 			return obj.PageInfo, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v relay.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2parleyᚋentᚋrelayᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9537,8 +9537,8 @@ func (ec *executionContext) _MessageEdge_cursor(ctx context.Context, field graph
 			return obj.Cursor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v relay.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2parleyᚋentᚋrelayᚐCursor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12004,7 +12004,7 @@ func (ec *executionContext) fieldContext_OrganizationSettings_overdueAfterMinute
 	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *relay.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12027,7 +12027,7 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *relay.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12050,7 +12050,7 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *relay.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12062,8 +12062,8 @@ func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field gra
 			return obj.StartCursor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, selections, v)
 		},
 		true,
 		false,
@@ -12073,7 +12073,7 @@ func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context,
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
-func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *relay.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12085,8 +12085,8 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 			return obj.EndCursor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx, selections, v)
 		},
 		true,
 		false,
@@ -12327,7 +12327,7 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Users(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["includeInactive"].(*bool))
+			return ec.Resolvers.Query().Users(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*relay.Cursor[pulid.ID]), fc.Args["includeInactive"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
@@ -12371,7 +12371,7 @@ func (ec *executionContext) _Query_chats(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Chats(ctx, fc.Args["archived"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[pulid.ID]))
+			return ec.Resolvers.Query().Chats(ctx, fc.Args["archived"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*relay.Cursor[pulid.ID]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatConnection) graphql.Marshaler {
@@ -12415,7 +12415,7 @@ func (ec *executionContext) _Query_sessions(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Sessions(ctx, fc.Args["status"].(*conversation.Status), fc.Args["channelKind"].(*channel.Kind), fc.Args["channelId"].(*pulid.ID), fc.Args["replyState"].(*conversation.ReplyState), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["overdue"].(*bool), fc.Args["sort"].(*model.SessionSort))
+			return ec.Resolvers.Query().Sessions(ctx, fc.Args["status"].(*conversation.Status), fc.Args["channelKind"].(*channel.Kind), fc.Args["channelId"].(*pulid.ID), fc.Args["replyState"].(*conversation.ReplyState), fc.Args["first"].(*int), fc.Args["after"].(*relay.Cursor[pulid.ID]), fc.Args["overdue"].(*bool), fc.Args["sort"].(*model.SessionSort))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SessionConnection) graphql.Marshaler {
@@ -12459,7 +12459,7 @@ func (ec *executionContext) _Query_searchMessages(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SearchMessages(ctx, fc.Args["query"].(string), fc.Args["conversationId"].(*pulid.ID), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[pulid.ID]))
+			return ec.Resolvers.Query().SearchMessages(ctx, fc.Args["query"].(string), fc.Args["conversationId"].(*pulid.ID), fc.Args["first"].(*int), fc.Args["after"].(*relay.Cursor[pulid.ID]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.MessageConnection) graphql.Marshaler {
@@ -12535,7 +12535,7 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Customers(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[pulid.ID]))
+			return ec.Resolvers.Query().Customers(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*relay.Cursor[pulid.ID]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerConnection) graphql.Marshaler {
@@ -13287,7 +13287,7 @@ func (ec *executionContext) _Session_messages(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Session().Messages(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]))
+			return ec.Resolvers.Session().Messages(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*relay.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["before"].(*relay.Cursor[pulid.ID]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.MessageConnection) graphql.Marshaler {
@@ -13704,8 +13704,8 @@ func (ec *executionContext) _SessionConnection_pageInfo(ctx context.Context, fie
 			return obj.PageInfo, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖparleyᚋentᚋrelayᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13791,8 +13791,8 @@ func (ec *executionContext) _SessionEdge_cursor(ctx context.Context, field graph
 			return obj.Cursor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v relay.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2parleyᚋentᚋrelayᚐCursor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14472,8 +14472,8 @@ func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field 
 			return obj.PageInfo, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v relay.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2parleyᚋentᚋrelayᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14559,8 +14559,8 @@ func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.
 			return obj.Cursor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v relay.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2parleyᚋentᚋrelayᚐCursor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19629,7 +19629,7 @@ func (ec *executionContext) _OrganizationSettings(ctx context.Context, sel ast.S
 
 var pageInfoImplementors = []string{"PageInfo"}
 
-func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *relay.PageInfo[pulid.ID]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -22309,12 +22309,12 @@ func (ec *executionContext) unmarshalNCreateUserInput2parleyᚋgraphᚋmodelᚐC
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[pulid.ID], error) {
+func (ec *executionContext) unmarshalNCursor2parleyᚋentᚋrelayᚐCursor(ctx context.Context, v any) (relay.Cursor[pulid.ID], error) {
 	res, err := model.UnmarshalCursor(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+func (ec *executionContext) marshalNCursor2parleyᚋentᚋrelayᚐCursor(ctx context.Context, sel ast.SelectionSet, v relay.Cursor[pulid.ID]) graphql.Marshaler {
 	_ = sel
 	res := model.MarshalCursor(v)
 	if res == graphql.Null {
@@ -22618,11 +22618,11 @@ func (ec *executionContext) unmarshalNOrganizationSettingsInput2parleyᚋgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+func (ec *executionContext) marshalNPageInfo2parleyᚋentᚋrelayᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v relay.PageInfo[pulid.ID]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+func (ec *executionContext) marshalNPageInfo2ᚖparleyᚋentᚋrelayᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *relay.PageInfo[pulid.ID]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -23197,7 +23197,7 @@ func (ec *executionContext) marshalOConversation2parleyᚋgraphᚋmodelᚐConver
 	return ec._Conversation(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+func (ec *executionContext) unmarshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx context.Context, v any) (*relay.Cursor[pulid.ID], error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -23205,7 +23205,7 @@ func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v *entgql.Cursor[pulid.ID]) graphql.Marshaler {
+func (ec *executionContext) marshalOCursor2ᚖparleyᚋentᚋrelayᚐCursor(ctx context.Context, sel ast.SelectionSet, v *relay.Cursor[pulid.ID]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

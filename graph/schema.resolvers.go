@@ -12,6 +12,7 @@ import (
 	"parley/ent/channel"
 	"parley/ent/conversation"
 	"parley/ent/message"
+	"parley/ent/relay"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"parley/graph/model"
@@ -28,7 +29,6 @@ import (
 	"parley/server/users"
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 )
 
@@ -115,7 +115,7 @@ func (r *chatResolver) Badge(ctx context.Context, obj *model.Chat) (model.BadgeD
 	return badgeOf(m.UnreadCount, m.Muted), nil
 }
 
-func (r *chatResolver) Messages(ctx context.Context, obj *model.Chat, first *int, after *entgql.Cursor[pulid.ID], last *int, before *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error) {
+func (r *chatResolver) Messages(ctx context.Context, obj *model.Chat, first *int, after *relay.Cursor[pulid.ID], last *int, before *relay.Cursor[pulid.ID]) (*ent.MessageConnection, error) {
 	return r.messagesOf(ctx, obj.Conversation, first, after, last, before)
 }
 
@@ -537,7 +537,7 @@ func (r *queryResolver) OrganizationSettings(ctx context.Context) (*model.Organi
 	return r.organizationSettings(o, err)
 }
 
-func (r *queryResolver) Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID], includeInactive *bool) (*ent.UserConnection, error) {
+func (r *queryResolver) Users(ctx context.Context, search *string, first *int, after *relay.Cursor[pulid.ID], includeInactive *bool) (*ent.UserConnection, error) {
 	if viewer(ctx).IsVisitor() {
 		return nil, apperr.Forbid("a visitor cannot list users")
 	}
@@ -554,10 +554,10 @@ func (r *queryResolver) Users(ctx context.Context, search *string, first *int, a
 		return nil, err
 	}
 	return q.Paginate(exactPage(ctx), after, f, nil, nil,
-		ent.WithUserOrder(&ent.UserOrder{Field: ent.UserOrderFieldName, Direction: entgql.OrderDirectionAsc}))
+		ent.WithUserOrder(&ent.UserOrder{Field: ent.UserOrderFieldName, Direction: relay.OrderDirectionAsc}))
 }
 
-func (r *queryResolver) Chats(ctx context.Context, archived *bool, first *int, after *entgql.Cursor[pulid.ID]) (*model.ChatConnection, error) {
+func (r *queryResolver) Chats(ctx context.Context, archived *bool, first *int, after *relay.Cursor[pulid.ID]) (*model.ChatConnection, error) {
 	f, _, err := pageSize(first, nil)
 	if err != nil {
 		return nil, err
@@ -582,7 +582,7 @@ func (r *queryResolver) Chats(ctx context.Context, archived *bool, first *int, a
 	return conn, nil
 }
 
-func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *entgql.Cursor[pulid.ID], overdue *bool, sort *model.SessionSort) (*model.SessionConnection, error) {
+func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Status, channelKind *channel.Kind, channelID *pulid.ID, replyState *conversation.ReplyState, first *int, after *relay.Cursor[pulid.ID], overdue *bool, sort *model.SessionSort) (*model.SessionConnection, error) {
 	f, _, err := pageSize(first, nil)
 	if err != nil {
 		return nil, err
@@ -609,7 +609,7 @@ func (r *queryResolver) Sessions(ctx context.Context, status *conversation.Statu
 	return conn, nil
 }
 
-func (r *queryResolver) SearchMessages(ctx context.Context, query string, conversationID *pulid.ID, first *int, after *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error) {
+func (r *queryResolver) SearchMessages(ctx context.Context, query string, conversationID *pulid.ID, first *int, after *relay.Cursor[pulid.ID]) (*ent.MessageConnection, error) {
 	f, _, err := pageSize(first, nil)
 	if err != nil {
 		return nil, err
@@ -636,7 +636,7 @@ func (r *queryResolver) Channels(ctx context.Context) ([]*ent.Channel, error) {
 	return r.Inbox.Channels(ctx, viewer(ctx))
 }
 
-func (r *queryResolver) Customers(ctx context.Context, search *string, first *int, after *entgql.Cursor[pulid.ID]) (*ent.CustomerConnection, error) {
+func (r *queryResolver) Customers(ctx context.Context, search *string, first *int, after *relay.Cursor[pulid.ID]) (*ent.CustomerConnection, error) {
 	f, _, err := pageSize(first, nil)
 	if err != nil {
 		return nil, err
@@ -650,7 +650,7 @@ func (r *queryResolver) Customers(ctx context.Context, search *string, first *in
 		return nil, err
 	}
 	return q.Paginate(exactPage(ctx), after, f, nil, nil,
-		ent.WithCustomerOrder(&ent.CustomerOrder{Field: ent.CustomerOrderFieldName, Direction: entgql.OrderDirectionAsc}))
+		ent.WithCustomerOrder(&ent.CustomerOrder{Field: ent.CustomerOrderFieldName, Direction: relay.OrderDirectionAsc}))
 }
 
 func (r *queryResolver) CannedResponses(ctx context.Context, search *string) ([]*ent.CannedResponse, error) {
@@ -708,7 +708,7 @@ func (r *sessionResolver) Badge(ctx context.Context, obj *model.Session) (model.
 	return badgeOf(obj.SessionUnread, m != nil && m.Muted), nil
 }
 
-func (r *sessionResolver) Messages(ctx context.Context, obj *model.Session, first *int, after *entgql.Cursor[pulid.ID], last *int, before *entgql.Cursor[pulid.ID]) (*ent.MessageConnection, error) {
+func (r *sessionResolver) Messages(ctx context.Context, obj *model.Session, first *int, after *relay.Cursor[pulid.ID], last *int, before *relay.Cursor[pulid.ID]) (*ent.MessageConnection, error) {
 	return r.messagesOf(ctx, obj.Conversation, first, after, last, before)
 }
 

@@ -1,13 +1,14 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"parley/ent/schema/gqlannot"
 )
 
 // CallDevice numbers the signals one device sends in one call, so that its
@@ -40,5 +41,5 @@ func (CallDevice) Indexes() []ent.Index {
 
 // Annotations of the CallDevice.
 func (CallDevice) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{gqlannot.SkipAll()}
 }

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
@@ -9,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"parley/ent/schema/gqlannot"
 	"parley/ent/schema/pulid"
 )
 
@@ -90,5 +90,5 @@ func (Conversation) Indexes() []ent.Index {
 
 // Annotations of the Conversation.
 func (Conversation) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+	return []schema.Annotation{gqlannot.SkipInputs()}
 }

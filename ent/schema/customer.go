@@ -1,12 +1,12 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 
+	"parley/ent/schema/gqlannot"
 	"parley/ent/schema/pulid"
 )
 
@@ -19,7 +19,7 @@ func (Customer) Mixin() []ent.Mixin { return []ent.Mixin{pulid.MixinWithPrefix("
 // Fields of the Customer.
 func (Customer) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().Validate(maxChars(200)).Annotations(entgql.OrderField("NAME")),
+		field.String("name").NotEmpty().Validate(maxChars(200)).Annotations(gqlannot.OrderField("NAME")),
 		field.Strings("phones").Default([]string{}).SchemaType(jsonText),
 		field.Strings("emails").Default([]string{}).SchemaType(jsonText),
 		// Lower-cased name, e-mails and phone digits, for search.
@@ -38,8 +38,8 @@ func (Customer) Edges() []ent.Edge {
 // Annotations of the Customer.
 func (Customer) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+		gqlannot.RelayConnection(),
+		gqlannot.SkipInputs(),
 	}
 }
 
@@ -69,5 +69,5 @@ func (CustomerLink) Edges() []ent.Edge {
 
 // Annotations of the CustomerLink.
 func (CustomerLink) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{gqlannot.SkipAll()}
 }

@@ -1,13 +1,13 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"parley/ent/schema/gqlannot"
 	"parley/ent/schema/pulid"
 )
 
@@ -48,5 +48,5 @@ func (Document) Indexes() []ent.Index {
 
 // Annotations of the Document.
 func (Document) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+	return []schema.Annotation{gqlannot.SkipInputs()}
 }

@@ -1,11 +1,12 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"parley/ent/schema/gqlannot"
 )
 
 // KeptSignal holds, for a few seconds, a WebRTC signal too large for a
@@ -32,5 +33,5 @@ func (KeptSignal) Indexes() []ent.Index {
 
 // Annotations of the CallSignal.
 func (KeptSignal) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{gqlannot.SkipAll()}
 }

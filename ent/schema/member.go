@@ -3,13 +3,14 @@ package schema
 import (
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"parley/ent/schema/gqlannot"
 )
 
 // Member is one user's place in a conversation: membership of a chat, or an
@@ -61,5 +62,5 @@ func (Member) Indexes() []ent.Index {
 
 // Annotations of the Member.
 func (Member) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{gqlannot.SkipAll()}
 }

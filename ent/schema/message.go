@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
@@ -14,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"parley/ent/schema/gqlannot"
 	"parley/ent/schema/pulid"
 )
 
@@ -85,7 +85,7 @@ func (Message) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("conversation_id").GoType(pulidID).Immutable(),
 		// Position in the conversation, from 1: the order of history and the read horizon.
-		field.Int64("seq").Immutable().Annotations(entgql.OrderField("SEQ")),
+		field.Int64("seq").Immutable().Annotations(gqlannot.OrderField("SEQ")),
 		field.String("sender_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		// Who wrote it, for idempotency: a user ID, or "contact:<id>" for a customer.
 		field.String("author_key").MaxLen(64).Immutable(),
@@ -154,7 +154,7 @@ func (Message) Indexes() []ent.Index {
 // Annotations of the Message.
 func (Message) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+		gqlannot.RelayConnection(),
+		gqlannot.SkipInputs(),
 	}
 }

@@ -1,13 +1,14 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"parley/ent/schema/gqlannot"
 )
 
 // Reaction is an emoji someone put on a message: a colleague, or the
@@ -43,5 +44,5 @@ func (Reaction) Indexes() []ent.Index {
 
 // Annotations of the Reaction.
 func (Reaction) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{gqlannot.SkipAll()}
 }

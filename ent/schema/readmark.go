@@ -1,13 +1,14 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"parley/ent/schema/gqlannot"
 )
 
 // ReadMark is one step of a member's read horizon in a chat: they read up
@@ -42,5 +43,5 @@ func (ReadMark) Indexes() []ent.Index {
 
 // Annotations of the ReadMark.
 func (ReadMark) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{gqlannot.SkipAll()}
 }

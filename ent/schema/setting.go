@@ -1,10 +1,11 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
+
+	"parley/ent/schema/gqlannot"
 )
 
 // Setting is one organisation-wide value an admin may change
@@ -24,5 +25,5 @@ func (Setting) Fields() []ent.Field {
 
 // Annotations of the Setting.
 func (Setting) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{gqlannot.SkipAll()}
 }

@@ -1,12 +1,13 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"parley/ent/schema/gqlannot"
 )
 
 // Token is a revocable bearer token. Only its SHA-256 is stored.
@@ -42,5 +43,5 @@ func (Token) Indexes() []ent.Index { return []ent.Index{index.Fields("user_id")}
 
 // Annotations of the Token.
 func (Token) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{gqlannot.SkipAll()}
 }

@@ -1,13 +1,13 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"parley/ent/schema/gqlannot"
 	"parley/ent/schema/pulid"
 )
 
@@ -20,7 +20,7 @@ func (User) Mixin() []ent.Mixin { return []ent.Mixin{pulid.MixinWithPrefix("us")
 // Fields of the User.
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().Validate(maxChars(200)).Annotations(entgql.OrderField("NAME")),
+		field.String("name").NotEmpty().Validate(maxChars(200)).Annotations(gqlannot.OrderField("NAME")),
 		// Stored lower-cased; login and search compare lower-cased.
 		field.String("email").NotEmpty().Validate(maxChars(320)).Unique(),
 		field.String("extension").Optional().Nillable().Validate(maxChars(32)).Unique(),
@@ -56,5 +56,5 @@ func (User) Indexes() []ent.Index {
 
 // Annotations of the User.
 func (User) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection()}
+	return []schema.Annotation{gqlannot.RelayConnection()}
 }

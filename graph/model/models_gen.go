@@ -10,12 +10,11 @@ import (
 	"parley/ent/channel"
 	"parley/ent/document"
 	"parley/ent/message"
+	"parley/ent/relay"
 	"parley/ent/schema/pulid"
 	"parley/ent/user"
 	"strconv"
 	"time"
-
-	"entgo.io/contrib/entgql"
 )
 
 type AuthPayload struct {
@@ -77,14 +76,14 @@ type ChannelCredentialsInput struct {
 }
 
 type ChatConnection struct {
-	Edges      []*ChatEdge                `json:"edges,omitempty"`
-	PageInfo   *entgql.PageInfo[pulid.ID] `json:"pageInfo"`
-	TotalCount int                        `json:"totalCount"`
+	Edges      []*ChatEdge               `json:"edges,omitempty"`
+	PageInfo   *relay.PageInfo[pulid.ID] `json:"pageInfo"`
+	TotalCount int                       `json:"totalCount"`
 }
 
 type ChatEdge struct {
-	Node   *Chat                   `json:"node,omitempty"`
-	Cursor entgql.Cursor[pulid.ID] `json:"cursor"`
+	Node   *Chat                  `json:"node,omitempty"`
+	Cursor relay.Cursor[pulid.ID] `json:"cursor"`
 }
 
 type CreateChannelInput struct {
@@ -199,14 +198,14 @@ type SendMessageInput struct {
 }
 
 type SessionConnection struct {
-	Edges      []*SessionEdge             `json:"edges,omitempty"`
-	PageInfo   *entgql.PageInfo[pulid.ID] `json:"pageInfo"`
-	TotalCount int                        `json:"totalCount"`
+	Edges      []*SessionEdge            `json:"edges,omitempty"`
+	PageInfo   *relay.PageInfo[pulid.ID] `json:"pageInfo"`
+	TotalCount int                       `json:"totalCount"`
 }
 
 type SessionEdge struct {
-	Node   *Session                `json:"node,omitempty"`
-	Cursor entgql.Cursor[pulid.ID] `json:"cursor"`
+	Node   *Session               `json:"node,omitempty"`
+	Cursor relay.Cursor[pulid.ID] `json:"cursor"`
 }
 
 type SettingsInput struct {
