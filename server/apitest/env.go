@@ -157,6 +157,12 @@ func Start(t testing.TB, backend string, opts Options) *Env {
 	env.stop = sync.OnceFunc(func() {
 		srv.CloseClientConnections()
 		srv.Close()
+		// As a real shutdown (App.Serve): the WebSockets too, which the test
+		// server forgets once hijacked, so that none still reads the
+		// database once it is closed.
+		closing, cancelClosing := context.WithTimeout(context.Background(), 5*time.Second)
+		a.Live.CloseAll(closing)
+		cancelClosing()
 		cancel()
 		<-done
 		a.Close()
