@@ -39,6 +39,7 @@ type Tx struct {
 	*ent.Tx
 	w       *Writer
 	emitted bool
+	log     *pubsub.Appender // once something is emitted: one insert at commit
 }
 
 // Write runs fn in a transaction (db.Tx) and, once it has committed, wakes
@@ -119,7 +120,10 @@ func (tx *Tx) Emit(evs ...Event) {
 		}
 		builders[i] = c
 	}
-	pubsub.Append(tx.w.db, tx.Tx, builders...)
+	if tx.log == nil {
+		tx.log = pubsub.NewAppender(tx.w.db, tx.Tx)
+	}
+	tx.log.Add(builders...)
 }
 
 // ForUpdate locks the rows a query in tx reads until commit, on PostgreSQL.

@@ -33,9 +33,31 @@ func Append(d *db.DB, tx *ent.Tx, entries ...*ent.EventCreate) {
 	if len(entries) == 0 {
 		return
 	}
+	appendAtCommit(d, tx, func() []*ent.EventCreate { return entries })
+}
+
+// Appender gathers the entries of one transaction, as Append would,
+// inserting them at commit in one statement however many times Add ran.
+type Appender struct{ entries []*ent.EventCreate }
+
+// NewAppender returns tx's Appender; call it once per transaction.
+func NewAppender(d *db.DB, tx *ent.Tx) *Appender {
+	a := &Appender{}
+	appendAtCommit(d, tx, func() []*ent.EventCreate { return a.entries })
+	return a
+}
+
+// Add appends entries, after those added before.
+func (a *Appender) Add(entries ...*ent.EventCreate) { a.entries = append(a.entries, entries...) }
+
+func appendAtCommit(d *db.DB, tx *ent.Tx, pending func() []*ent.EventCreate) {
 	postgres := d.IsPostgres()
 	tx.OnCommit(func(next ent.Committer) ent.Committer {
 		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			entries := pending()
+			if len(entries) == 0 {
+				return next.Commit(ctx, tx)
+			}
 			// Several Appends in one transaction are nested hooks: the first
 			// (outermost) takes the lock, the others find it taken.
 			if postgres && ctx.Value(logLocked{}) == nil {
