@@ -66,6 +66,11 @@ func Open(rawURL string) (*DB, error) {
 		// One writer at a time is SQLite's rule; immediate transactions make
 		// writers queue on busy_timeout instead of failing on lock upgrade.
 		sqlDB.SetMaxOpenConns(8)
+		// Keep them all: database/sql keeps two idle by default, and a
+		// connection closed on return takes its prepared statements with
+		// it, so busy moments reopened connections (their pragmas, their
+		// statements) at every request.
+		sqlDB.SetMaxIdleConns(8)
 	} else {
 		sqlDB.SetMaxOpenConns(40)
 		sqlDB.SetMaxIdleConns(40)
