@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 
@@ -97,6 +98,39 @@ func TestKeptStatementsAnswerAsFreshOnes(t *testing.T) {
 			}
 			if err := d.SQL.QueryRowContext(ctx, q(`SELECT v FROM kept WHERE id = $1 AND 0 = 0`), 3).Scan(&v); err != nil || v != "v3" {
 				t.Fatalf("an evicted statement: %q, %v", v, err)
+			}
+		})
+	}
+}
+
+// Connections opened under load stay open once it passes (and keep their
+// statements): a pool that closed what it could not keep idle reopened a
+// connection, with its pragmas and statements, for most requests.
+func TestBusyConnectionsAreKept(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			d, err := db.Open(apitest.DatabaseURL(t, backend))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			ctx := context.Background()
+			const busy = 8 // SQLite's pool holds eight
+			var conns []*sql.Conn
+			for range busy {
+				c, err := d.SQL.Conn(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns = append(conns, c)
+			}
+			for _, c := range conns {
+				if err := c.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if s := d.SQL.Stats(); s.MaxIdleClosed != 0 || s.Idle != busy {
+				t.Fatalf("after %d busy connections: %d idle, %d closed for want of idle room", busy, s.Idle, s.MaxIdleClosed)
 			}
 		})
 	}
