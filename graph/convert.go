@@ -28,7 +28,7 @@ func badges(b feed.Badges) *model.Badges {
 func event(e feed.Event) *model.Event {
 	out := &model.Event{Cursor: e.Cursor, Type: model.EventType(e.Type), Message: e.Message, Call: e.Call, User: e.User}
 	if e.Conversation != nil {
-		out.Conversation = model.WrapWith(e.Conversation, e.Member)
+		out.Conversation = model.WrapOwn(e.Conversation, e.Own)
 	}
 	if e.Badges != nil {
 		out.Badges = badges(*e.Badges)
@@ -65,7 +65,7 @@ func iceServers(in []calls.IceServer) []*model.IceServer {
 
 // typing converts a TYPING entry of the feed's stream.
 func typing(e feed.Event) *model.Typing {
-	return &model.Typing{Conversation: model.WrapWith(e.Conversation, e.Member), User: e.User, ExpiresAt: e.ExpiresAt}
+	return &model.Typing{Conversation: model.WrapOwn(e.Conversation, e.Own), User: e.User, ExpiresAt: e.ExpiresAt}
 }
 
 // messageTags converts the seam's tag names to GraphQL's enum (never null).

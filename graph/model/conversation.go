@@ -35,6 +35,8 @@ type Viewer struct {
 	once   sync.Once
 	member *ent.Member
 	err    error
+	// load, when set, reads the row in place of Own's (WrapOwn).
+	load func() (*ent.Member, error)
 
 	access   sync.Once
 	readable bool
@@ -51,6 +53,9 @@ func (v *Viewer) Readable(check func() bool) bool {
 // Own returns the caller's member row, calling load the first time unless
 // it was given when the wrapper was made.
 func (v *Viewer) Own(load func() (*ent.Member, error)) (*ent.Member, error) {
+	if v.load != nil {
+		load = v.load
+	}
 	v.once.Do(func() { v.member, v.err = load() })
 	return v.member, v.err
 }
@@ -102,6 +107,20 @@ func WrapWith(c *ent.Conversation, m *ent.Member) Conversation {
 		w.Viewer.once.Do(func() { w.Viewer.member = m })
 	case *Session:
 		w.Viewer.once.Do(func() { w.Viewer.member = m })
+	}
+	return w
+}
+
+// WrapOwn returns the GraphQL face of a conversation whose member row for
+// the caller is read by load when a field first needs it (an event's:
+// read once for all its receivers).
+func WrapOwn(c *ent.Conversation, load func() (*ent.Member, error)) Conversation {
+	w := Wrap(c)
+	switch w := w.(type) {
+	case *Chat:
+		w.Viewer.load = load
+	case *Session:
+		w.Viewer.load = load
 	}
 	return w
 }

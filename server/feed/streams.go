@@ -19,10 +19,12 @@ type Event struct {
 	// Type is one of API.md's EventType values.
 	Type         events.Type
 	Conversation *ent.Conversation
-	Member       *ent.Member
-	Message      *ent.Message
-	Call         *ent.Call
-	Badges       *Badges
+	// Own reads the receiver's row of the conversation (nil when it has
+	// none), for the documents that select something of it.
+	Own     func() (*ent.Member, error)
+	Message *ent.Message
+	Call    *ent.Call
+	Badges  *Badges
 	// User is who USER_UPDATED, TYPING or PRESENCE_UPDATED is about (nil
 	// for a customer typing); ExpiresAt when a TYPING ends.
 	User      *ent.User
@@ -166,7 +168,7 @@ func movesBadges(t events.Type) bool {
 }
 
 func eventOf(d *pubsub.Delivery, cursor string) Event {
-	return Event{Cursor: cursor, Type: d.Type, Conversation: d.Conversation, Member: d.Member,
+	return Event{Cursor: cursor, Type: d.Type, Conversation: d.Conversation, Own: d.Own,
 		Message: d.Message, Call: d.Call, User: d.User, ExpiresAt: d.ExpiresAt, CallSignal: d.CallSignal}
 }
 

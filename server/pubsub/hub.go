@@ -17,10 +17,8 @@ type Delivery struct {
 	Type           events.Type
 	ConversationID pulid.ID
 	Conversation   *ent.Conversation
-	// Member is the receiver's own row of the conversation, when it has one.
-	Member  *ent.Member
-	Message *ent.Message
-	Call    *ent.Call
+	Message        *ent.Message
+	Call           *ent.Call
 	// User is who a USER_UPDATED, a PRESENCE_UPDATED or a TYPING is about.
 	User       *ent.User
 	AgentsOnly bool
@@ -33,6 +31,19 @@ type Delivery struct {
 	ExpiresAt time.Time
 	// CallSignal is a CALL_SIGNAL's content (User is its sender).
 	CallSignal *CallSignal
+
+	// own reads the receiver's row of the conversation, when it has one.
+	own func() (*ent.Member, error)
+}
+
+// Own returns the receiver's own row of the conversation (nil when it has
+// none), as it is when first asked for: read then, once for every receiver
+// of the batch who asks.
+func (d *Delivery) Own() (*ent.Member, error) {
+	if d.own == nil {
+		return nil, nil
+	}
+	return d.own()
 }
 
 // Filter narrows what a subscription receives.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -295,8 +296,11 @@ type batch struct {
 	messages      map[pulid.ID]*ent.Message
 	calls         map[pulid.ID]*ent.Call
 	users         map[pulid.ID]*ent.User
-	// members of each chat (and agents' own rows of sessions), by user.
-	members map[pulid.ID]map[pulid.ID]*ent.Member
+	// members of each chat (and agents' own rows of sessions): who they
+	// are, for the audience.
+	members map[pulid.ID][]pulid.ID
+	// rows reads the members' rows when a delivery first asks for one.
+	rows *memberRows
 	// who sees each channel's sessions: its agents; admins see all.
 	channelAgents map[pulid.ID][]pulid.ID
 	admins        []pulid.ID
@@ -308,8 +312,8 @@ type batch struct {
 // see them (the relay needs it; a stream reading for one principal does not).
 func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool) (*batch, error) {
 	b := &batch{conversations: map[pulid.ID]*ent.Conversation{}, messages: map[pulid.ID]*ent.Message{},
-		calls: map[pulid.ID]*ent.Call{}, members: map[pulid.ID]map[pulid.ID]*ent.Member{},
-		channelAgents: map[pulid.ID][]pulid.ID{}, users: map[pulid.ID]*ent.User{}}
+		calls: map[pulid.ID]*ent.Call{}, members: map[pulid.ID][]pulid.ID{},
+		channelAgents: map[pulid.ID][]pulid.ID{}, users: map[pulid.ID]*ent.User{}, rows: newMemberRows(ctx, c)}
 	var convIDs, msgIDs, callIDs, subjectIDs []pulid.ID
 	channels := map[pulid.ID]bool{}
 	for _, e := range entries {
@@ -351,15 +355,15 @@ func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool
 		for _, cv := range convs {
 			b.conversations[cv.ID] = cv
 		}
-		members, err := c.Member.Query().Where(member.ConversationIDIn(pulid.Uniq(convIDs)...)).All(ctx)
+		// Only who they are: their rows (counters, muted, pinned) are for
+		// the few documents that read them (Delivery.Own).
+		members, err := c.Member.Query().Where(member.ConversationIDIn(pulid.Uniq(convIDs)...)).
+			Select(member.FieldConversationID, member.FieldUserID).All(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, m := range members {
-			if b.members[m.ConversationID] == nil {
-				b.members[m.ConversationID] = map[pulid.ID]*ent.Member{}
-			}
-			b.members[m.ConversationID][m.UserID] = m
+			b.members[m.ConversationID] = append(b.members[m.ConversationID], m.UserID)
 		}
 	}
 	if len(msgIDs) > 0 {
@@ -406,9 +410,7 @@ func load(ctx context.Context, c *ent.Client, entries []entry, withAudience bool
 func (b *batch) audience(e entry) []string {
 	f := access.EventFacts{Type: e.Type, UserID: e.UserID, ChannelID: e.ChannelID, AgentsOnly: e.AgentsOnly,
 		ChannelAgents: b.channelAgents[e.ChannelID], Admins: b.admins, Colleagues: b.colleagues}
-	for uid := range b.members[e.ConversationID] {
-		f.Members = append(f.Members, uid)
-	}
+	f.Members = b.members[e.ConversationID]
 	if cv := b.conversations[e.ConversationID]; cv != nil {
 		f.AssigneeID, f.VisitorContact = cv.AssigneeID, cv.ContactID
 	}
@@ -428,8 +430,53 @@ func (b *batch) delivery(e entry, key string) *Delivery {
 	d := &Delivery{Cursor: e.Cursor, Type: e.Type, ConversationID: e.ConversationID,
 		Conversation: b.conversations[e.ConversationID], Message: b.messages[e.MessageID],
 		Call: b.calls[e.CallID], User: b.users[e.SubjectID], AgentsOnly: e.AgentsOnly}
-	if ms := b.members[e.ConversationID]; ms != nil {
-		d.Member = ms[pulid.ID(key)]
+	if b.rows != nil && slices.Contains(b.members[e.ConversationID], pulid.ID(key)) {
+		d.own = b.rows.of(e.ConversationID, pulid.ID(key))
 	}
 	return d
+}
+
+// memberRows reads the rows of a batch's members, one conversation at a
+// time and at most once, when a delivery first asks for one: most
+// subscriptions select nothing of the reader's row, and reading a hundred
+// rows per chat for each batch was most of what the relay read.
+type memberRows struct {
+	// ctx is the batch's: the rows are read as the batch would have, not
+	// with the context of whichever receiver asks first.
+	ctx    context.Context
+	client *ent.Client
+	mu     sync.Mutex
+	convs  map[pulid.ID]*convRows
+}
+
+type convRows struct {
+	once   sync.Once
+	byUser map[pulid.ID]*ent.Member
+	err    error
+}
+
+func newMemberRows(ctx context.Context, c *ent.Client) *memberRows {
+	return &memberRows{ctx: ctx, client: c, convs: map[pulid.ID]*convRows{}}
+}
+
+// of returns what reads user's row of a conversation, shared by the
+// deliveries of the batch.
+func (m *memberRows) of(convID, userID pulid.ID) func() (*ent.Member, error) {
+	return func() (*ent.Member, error) {
+		m.mu.Lock()
+		cr := m.convs[convID]
+		if cr == nil {
+			cr = &convRows{}
+			m.convs[convID] = cr
+		}
+		m.mu.Unlock()
+		cr.once.Do(func() {
+			rows, err := m.client.Member.Query().Where(member.ConversationID(convID)).All(m.ctx)
+			cr.byUser, cr.err = map[pulid.ID]*ent.Member{}, err
+			for _, r := range rows {
+				cr.byUser[r.UserID] = r
+			}
+		})
+		return cr.byUser[userID], cr.err
+	}
 }

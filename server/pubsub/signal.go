@@ -87,7 +87,7 @@ func (r *Relay) publishSignal(ctx context.Context, s Signal) {
 	}
 	var (
 		keys []string
-		b    = &batch{members: map[pulid.ID]map[pulid.ID]*ent.Member{}}
+		b    = &batch{members: map[pulid.ID][]pulid.ID{}}
 		e    = entry{Type: events.MessageAdded, ConversationID: s.ConversationID, ChannelID: s.ChannelID}
 		err  error
 	)
