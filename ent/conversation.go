@@ -35,6 +35,8 @@ type Conversation struct {
 	AdminID *pulid.ID `json:"admin_id,omitempty"`
 	// LastSeq holds the value of the "last_seq" field.
 	LastSeq int64 `json:"last_seq,omitempty"`
+	// Counted holds the value of the "counted" field.
+	Counted int64 `json:"counted,omitempty"`
 	// LastMessageID holds the value of the "last_message_id" field.
 	LastMessageID *pulid.ID `json:"last_message_id,omitempty"`
 	// LastMessageAt holds the value of the "last_message_at" field.
@@ -199,7 +201,7 @@ func (*Conversation) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case conversation.FieldID:
 			values[i] = new(pulid.ID)
-		case conversation.FieldLastSeq, conversation.FieldSessionUnread:
+		case conversation.FieldLastSeq, conversation.FieldCounted, conversation.FieldSessionUnread:
 			values[i] = new(sql.NullInt64)
 		case conversation.FieldKind, conversation.FieldTitle, conversation.FieldDirectKey, conversation.FieldStatus, conversation.FieldReplyState:
 			values[i] = new(sql.NullString)
@@ -269,6 +271,12 @@ func (_m *Conversation) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field last_seq", values[i])
 			} else if value.Valid {
 				_m.LastSeq = value.Int64
+			}
+		case conversation.FieldCounted:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field counted", values[i])
+			} else if value.Valid {
+				_m.Counted = value.Int64
 			}
 		case conversation.FieldLastMessageID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -465,6 +473,9 @@ func (_m *Conversation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("last_seq=")
 	builder.WriteString(fmt.Sprintf("%v", _m.LastSeq))
+	builder.WriteString(", ")
+	builder.WriteString("counted=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Counted))
 	builder.WriteString(", ")
 	if v := _m.LastMessageID; v != nil {
 		builder.WriteString("last_message_id=")

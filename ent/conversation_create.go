@@ -121,6 +121,20 @@ func (_c *ConversationCreate) SetNillableLastSeq(v *int64) *ConversationCreate {
 	return _c
 }
 
+// SetCounted sets the "counted" field.
+func (_c *ConversationCreate) SetCounted(v int64) *ConversationCreate {
+	_c.mutation.SetCounted(v)
+	return _c
+}
+
+// SetNillableCounted sets the "counted" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableCounted(v *int64) *ConversationCreate {
+	if v != nil {
+		_c.SetCounted(*v)
+	}
+	return _c
+}
+
 // SetLastMessageID sets the "last_message_id" field.
 func (_c *ConversationCreate) SetLastMessageID(v pulid.ID) *ConversationCreate {
 	_c.mutation.SetLastMessageID(v)
@@ -453,6 +467,10 @@ func (_c *ConversationCreate) defaults() {
 		v := conversation.DefaultLastSeq
 		_c.mutation.SetLastSeq(v)
 	}
+	if _, ok := _c.mutation.Counted(); !ok {
+		v := conversation.DefaultCounted
+		_c.mutation.SetCounted(v)
+	}
 	if _, ok := _c.mutation.SessionUnread(); !ok {
 		v := conversation.DefaultSessionUnread
 		_c.mutation.SetSessionUnread(v)
@@ -494,6 +512,9 @@ func (_c *ConversationCreate) check() error {
 	}
 	if _, ok := _c.mutation.LastSeq(); !ok {
 		return &ValidationError{Name: "last_seq", err: errors.New(`ent: missing required field "Conversation.last_seq"`)}
+	}
+	if _, ok := _c.mutation.Counted(); !ok {
+		return &ValidationError{Name: "counted", err: errors.New(`ent: missing required field "Conversation.counted"`)}
 	}
 	if v, ok := _c.mutation.Status(); ok {
 		if err := conversation.StatusValidator(v); err != nil {
@@ -572,6 +593,10 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.LastSeq(); ok {
 		_spec.SetField(conversation.FieldLastSeq, field.TypeInt64, value)
 		_node.LastSeq = value
+	}
+	if value, ok := _c.mutation.Counted(); ok {
+		_spec.SetField(conversation.FieldCounted, field.TypeInt64, value)
+		_node.Counted = value
 	}
 	if value, ok := _c.mutation.LastMessageID(); ok {
 		_spec.SetField(conversation.FieldLastMessageID, field.TypeString, value)
@@ -867,6 +892,24 @@ func (u *ConversationUpsert) UpdateLastSeq() *ConversationUpsert {
 // AddLastSeq adds v to the "last_seq" field.
 func (u *ConversationUpsert) AddLastSeq(v int64) *ConversationUpsert {
 	u.Add(conversation.FieldLastSeq, v)
+	return u
+}
+
+// SetCounted sets the "counted" field.
+func (u *ConversationUpsert) SetCounted(v int64) *ConversationUpsert {
+	u.Set(conversation.FieldCounted, v)
+	return u
+}
+
+// UpdateCounted sets the "counted" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateCounted() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldCounted)
+	return u
+}
+
+// AddCounted adds v to the "counted" field.
+func (u *ConversationUpsert) AddCounted(v int64) *ConversationUpsert {
+	u.Add(conversation.FieldCounted, v)
 	return u
 }
 
@@ -1198,6 +1241,27 @@ func (u *ConversationUpsertOne) AddLastSeq(v int64) *ConversationUpsertOne {
 func (u *ConversationUpsertOne) UpdateLastSeq() *ConversationUpsertOne {
 	return u.Update(func(s *ConversationUpsert) {
 		s.UpdateLastSeq()
+	})
+}
+
+// SetCounted sets the "counted" field.
+func (u *ConversationUpsertOne) SetCounted(v int64) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetCounted(v)
+	})
+}
+
+// AddCounted adds v to the "counted" field.
+func (u *ConversationUpsertOne) AddCounted(v int64) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddCounted(v)
+	})
+}
+
+// UpdateCounted sets the "counted" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateCounted() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateCounted()
 	})
 }
 
@@ -1729,6 +1793,27 @@ func (u *ConversationUpsertBulk) AddLastSeq(v int64) *ConversationUpsertBulk {
 func (u *ConversationUpsertBulk) UpdateLastSeq() *ConversationUpsertBulk {
 	return u.Update(func(s *ConversationUpsert) {
 		s.UpdateLastSeq()
+	})
+}
+
+// SetCounted sets the "counted" field.
+func (u *ConversationUpsertBulk) SetCounted(v int64) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetCounted(v)
+	})
+}
+
+// AddCounted adds v to the "counted" field.
+func (u *ConversationUpsertBulk) AddCounted(v int64) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddCounted(v)
+	})
+}
+
+// UpdateCounted sets the "counted" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateCounted() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateCounted()
 	})
 }
 

@@ -96,6 +96,27 @@ func (_u *ConversationUpdate) AddLastSeq(v int64) *ConversationUpdate {
 	return _u
 }
 
+// SetCounted sets the "counted" field.
+func (_u *ConversationUpdate) SetCounted(v int64) *ConversationUpdate {
+	_u.mutation.ResetCounted()
+	_u.mutation.SetCounted(v)
+	return _u
+}
+
+// SetNillableCounted sets the "counted" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableCounted(v *int64) *ConversationUpdate {
+	if v != nil {
+		_u.SetCounted(*v)
+	}
+	return _u
+}
+
+// AddCounted adds value to the "counted" field.
+func (_u *ConversationUpdate) AddCounted(v int64) *ConversationUpdate {
+	_u.mutation.AddCounted(v)
+	return _u
+}
+
 // SetLastMessageID sets the "last_message_id" field.
 func (_u *ConversationUpdate) SetLastMessageID(v pulid.ID) *ConversationUpdate {
 	_u.mutation.SetLastMessageID(v)
@@ -588,6 +609,12 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.AddedLastSeq(); ok {
 		_spec.AddField(conversation.FieldLastSeq, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.Counted(); ok {
+		_spec.SetField(conversation.FieldCounted, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCounted(); ok {
+		_spec.AddField(conversation.FieldCounted, field.TypeInt64, value)
+	}
 	if value, ok := _u.mutation.LastMessageID(); ok {
 		_spec.SetField(conversation.FieldLastMessageID, field.TypeString, value)
 	}
@@ -989,6 +1016,27 @@ func (_u *ConversationUpdateOne) SetNillableLastSeq(v *int64) *ConversationUpdat
 // AddLastSeq adds value to the "last_seq" field.
 func (_u *ConversationUpdateOne) AddLastSeq(v int64) *ConversationUpdateOne {
 	_u.mutation.AddLastSeq(v)
+	return _u
+}
+
+// SetCounted sets the "counted" field.
+func (_u *ConversationUpdateOne) SetCounted(v int64) *ConversationUpdateOne {
+	_u.mutation.ResetCounted()
+	_u.mutation.SetCounted(v)
+	return _u
+}
+
+// SetNillableCounted sets the "counted" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableCounted(v *int64) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetCounted(*v)
+	}
+	return _u
+}
+
+// AddCounted adds value to the "counted" field.
+func (_u *ConversationUpdateOne) AddCounted(v int64) *ConversationUpdateOne {
+	_u.mutation.AddCounted(v)
 	return _u
 }
 
@@ -1513,6 +1561,12 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 	}
 	if value, ok := _u.mutation.AddedLastSeq(); ok {
 		_spec.AddField(conversation.FieldLastSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Counted(); ok {
+		_spec.SetField(conversation.FieldCounted, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCounted(); ok {
+		_spec.AddField(conversation.FieldCounted, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.LastMessageID(); ok {
 		_spec.SetField(conversation.FieldLastMessageID, field.TypeString, value)

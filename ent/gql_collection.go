@@ -886,6 +886,11 @@ func (_q *ConversationQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, conversation.FieldLastSeq)
 				fieldSeen[conversation.FieldLastSeq] = struct{}{}
 			}
+		case "counted":
+			if _, ok := fieldSeen[conversation.FieldCounted]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldCounted)
+				fieldSeen[conversation.FieldCounted] = struct{}{}
+			}
 		case "lastMessageID":
 			if _, ok := fieldSeen[conversation.FieldLastMessageID]; !ok {
 				selectedFields = append(selectedFields, conversation.FieldLastMessageID)

@@ -28,8 +28,8 @@ type Member struct {
 	JoinedAt time.Time `json:"joined_at,omitempty"`
 	// ReadSeq holds the value of the "read_seq" field.
 	ReadSeq int64 `json:"read_seq,omitempty"`
-	// UnreadCount holds the value of the "unread_count" field.
-	UnreadCount int `json:"unread_count,omitempty"`
+	// UnreadBase holds the value of the "unread_base" field.
+	UnreadBase int64 `json:"unread_base,omitempty"`
 	// MentionCount holds the value of the "mention_count" field.
 	MentionCount int `json:"mention_count,omitempty"`
 	// Muted holds the value of the "muted" field.
@@ -90,7 +90,7 @@ func (*Member) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case member.FieldMuted, member.FieldPinned, member.FieldArchived:
 			values[i] = new(sql.NullBool)
-		case member.FieldID, member.FieldReadSeq, member.FieldUnreadCount, member.FieldMentionCount:
+		case member.FieldID, member.FieldReadSeq, member.FieldUnreadBase, member.FieldMentionCount:
 			values[i] = new(sql.NullInt64)
 		case member.FieldJoinedAt, member.FieldActivityAt:
 			values[i] = new(sql.NullTime)
@@ -139,11 +139,11 @@ func (_m *Member) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ReadSeq = value.Int64
 			}
-		case member.FieldUnreadCount:
+		case member.FieldUnreadBase:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field unread_count", values[i])
+				return fmt.Errorf("unexpected type %T for field unread_base", values[i])
 			} else if value.Valid {
-				_m.UnreadCount = int(value.Int64)
+				_m.UnreadBase = value.Int64
 			}
 		case member.FieldMentionCount:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -233,8 +233,8 @@ func (_m *Member) String() string {
 	builder.WriteString("read_seq=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ReadSeq))
 	builder.WriteString(", ")
-	builder.WriteString("unread_count=")
-	builder.WriteString(fmt.Sprintf("%v", _m.UnreadCount))
+	builder.WriteString("unread_base=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UnreadBase))
 	builder.WriteString(", ")
 	builder.WriteString("mention_count=")
 	builder.WriteString(fmt.Sprintf("%v", _m.MentionCount))

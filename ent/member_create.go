@@ -65,16 +65,16 @@ func (_c *MemberCreate) SetNillableReadSeq(v *int64) *MemberCreate {
 	return _c
 }
 
-// SetUnreadCount sets the "unread_count" field.
-func (_c *MemberCreate) SetUnreadCount(v int) *MemberCreate {
-	_c.mutation.SetUnreadCount(v)
+// SetUnreadBase sets the "unread_base" field.
+func (_c *MemberCreate) SetUnreadBase(v int64) *MemberCreate {
+	_c.mutation.SetUnreadBase(v)
 	return _c
 }
 
-// SetNillableUnreadCount sets the "unread_count" field if the given value is not nil.
-func (_c *MemberCreate) SetNillableUnreadCount(v *int) *MemberCreate {
+// SetNillableUnreadBase sets the "unread_base" field if the given value is not nil.
+func (_c *MemberCreate) SetNillableUnreadBase(v *int64) *MemberCreate {
 	if v != nil {
-		_c.SetUnreadCount(*v)
+		_c.SetUnreadBase(*v)
 	}
 	return _c
 }
@@ -202,9 +202,9 @@ func (_c *MemberCreate) defaults() {
 		v := member.DefaultReadSeq
 		_c.mutation.SetReadSeq(v)
 	}
-	if _, ok := _c.mutation.UnreadCount(); !ok {
-		v := member.DefaultUnreadCount
-		_c.mutation.SetUnreadCount(v)
+	if _, ok := _c.mutation.UnreadBase(); !ok {
+		v := member.DefaultUnreadBase
+		_c.mutation.SetUnreadBase(v)
 	}
 	if _, ok := _c.mutation.MentionCount(); !ok {
 		v := member.DefaultMentionCount
@@ -242,8 +242,8 @@ func (_c *MemberCreate) check() error {
 	if _, ok := _c.mutation.ReadSeq(); !ok {
 		return &ValidationError{Name: "read_seq", err: errors.New(`ent: missing required field "Member.read_seq"`)}
 	}
-	if _, ok := _c.mutation.UnreadCount(); !ok {
-		return &ValidationError{Name: "unread_count", err: errors.New(`ent: missing required field "Member.unread_count"`)}
+	if _, ok := _c.mutation.UnreadBase(); !ok {
+		return &ValidationError{Name: "unread_base", err: errors.New(`ent: missing required field "Member.unread_base"`)}
 	}
 	if _, ok := _c.mutation.MentionCount(); !ok {
 		return &ValidationError{Name: "mention_count", err: errors.New(`ent: missing required field "Member.mention_count"`)}
@@ -301,9 +301,9 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 		_spec.SetField(member.FieldReadSeq, field.TypeInt64, value)
 		_node.ReadSeq = value
 	}
-	if value, ok := _c.mutation.UnreadCount(); ok {
-		_spec.SetField(member.FieldUnreadCount, field.TypeInt, value)
-		_node.UnreadCount = value
+	if value, ok := _c.mutation.UnreadBase(); ok {
+		_spec.SetField(member.FieldUnreadBase, field.TypeInt64, value)
+		_node.UnreadBase = value
 	}
 	if value, ok := _c.mutation.MentionCount(); ok {
 		_spec.SetField(member.FieldMentionCount, field.TypeInt, value)
@@ -429,21 +429,21 @@ func (u *MemberUpsert) AddReadSeq(v int64) *MemberUpsert {
 	return u
 }
 
-// SetUnreadCount sets the "unread_count" field.
-func (u *MemberUpsert) SetUnreadCount(v int) *MemberUpsert {
-	u.Set(member.FieldUnreadCount, v)
+// SetUnreadBase sets the "unread_base" field.
+func (u *MemberUpsert) SetUnreadBase(v int64) *MemberUpsert {
+	u.Set(member.FieldUnreadBase, v)
 	return u
 }
 
-// UpdateUnreadCount sets the "unread_count" field to the value that was provided on create.
-func (u *MemberUpsert) UpdateUnreadCount() *MemberUpsert {
-	u.SetExcluded(member.FieldUnreadCount)
+// UpdateUnreadBase sets the "unread_base" field to the value that was provided on create.
+func (u *MemberUpsert) UpdateUnreadBase() *MemberUpsert {
+	u.SetExcluded(member.FieldUnreadBase)
 	return u
 }
 
-// AddUnreadCount adds v to the "unread_count" field.
-func (u *MemberUpsert) AddUnreadCount(v int) *MemberUpsert {
-	u.Add(member.FieldUnreadCount, v)
+// AddUnreadBase adds v to the "unread_base" field.
+func (u *MemberUpsert) AddUnreadBase(v int64) *MemberUpsert {
+	u.Add(member.FieldUnreadBase, v)
 	return u
 }
 
@@ -585,24 +585,24 @@ func (u *MemberUpsertOne) UpdateReadSeq() *MemberUpsertOne {
 	})
 }
 
-// SetUnreadCount sets the "unread_count" field.
-func (u *MemberUpsertOne) SetUnreadCount(v int) *MemberUpsertOne {
+// SetUnreadBase sets the "unread_base" field.
+func (u *MemberUpsertOne) SetUnreadBase(v int64) *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
-		s.SetUnreadCount(v)
+		s.SetUnreadBase(v)
 	})
 }
 
-// AddUnreadCount adds v to the "unread_count" field.
-func (u *MemberUpsertOne) AddUnreadCount(v int) *MemberUpsertOne {
+// AddUnreadBase adds v to the "unread_base" field.
+func (u *MemberUpsertOne) AddUnreadBase(v int64) *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
-		s.AddUnreadCount(v)
+		s.AddUnreadBase(v)
 	})
 }
 
-// UpdateUnreadCount sets the "unread_count" field to the value that was provided on create.
-func (u *MemberUpsertOne) UpdateUnreadCount() *MemberUpsertOne {
+// UpdateUnreadBase sets the "unread_base" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdateUnreadBase() *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
-		s.UpdateUnreadCount()
+		s.UpdateUnreadBase()
 	})
 }
 
@@ -921,24 +921,24 @@ func (u *MemberUpsertBulk) UpdateReadSeq() *MemberUpsertBulk {
 	})
 }
 
-// SetUnreadCount sets the "unread_count" field.
-func (u *MemberUpsertBulk) SetUnreadCount(v int) *MemberUpsertBulk {
+// SetUnreadBase sets the "unread_base" field.
+func (u *MemberUpsertBulk) SetUnreadBase(v int64) *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
-		s.SetUnreadCount(v)
+		s.SetUnreadBase(v)
 	})
 }
 
-// AddUnreadCount adds v to the "unread_count" field.
-func (u *MemberUpsertBulk) AddUnreadCount(v int) *MemberUpsertBulk {
+// AddUnreadBase adds v to the "unread_base" field.
+func (u *MemberUpsertBulk) AddUnreadBase(v int64) *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
-		s.AddUnreadCount(v)
+		s.AddUnreadBase(v)
 	})
 }
 
-// UpdateUnreadCount sets the "unread_count" field to the value that was provided on create.
-func (u *MemberUpsertBulk) UpdateUnreadCount() *MemberUpsertBulk {
+// UpdateUnreadBase sets the "unread_base" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdateUnreadBase() *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
-		s.UpdateUnreadCount()
+		s.UpdateUnreadBase()
 	})
 }
 

@@ -50,24 +50,24 @@ func (_u *MemberUpdate) AddReadSeq(v int64) *MemberUpdate {
 	return _u
 }
 
-// SetUnreadCount sets the "unread_count" field.
-func (_u *MemberUpdate) SetUnreadCount(v int) *MemberUpdate {
-	_u.mutation.ResetUnreadCount()
-	_u.mutation.SetUnreadCount(v)
+// SetUnreadBase sets the "unread_base" field.
+func (_u *MemberUpdate) SetUnreadBase(v int64) *MemberUpdate {
+	_u.mutation.ResetUnreadBase()
+	_u.mutation.SetUnreadBase(v)
 	return _u
 }
 
-// SetNillableUnreadCount sets the "unread_count" field if the given value is not nil.
-func (_u *MemberUpdate) SetNillableUnreadCount(v *int) *MemberUpdate {
+// SetNillableUnreadBase sets the "unread_base" field if the given value is not nil.
+func (_u *MemberUpdate) SetNillableUnreadBase(v *int64) *MemberUpdate {
 	if v != nil {
-		_u.SetUnreadCount(*v)
+		_u.SetUnreadBase(*v)
 	}
 	return _u
 }
 
-// AddUnreadCount adds value to the "unread_count" field.
-func (_u *MemberUpdate) AddUnreadCount(v int) *MemberUpdate {
-	_u.mutation.AddUnreadCount(v)
+// AddUnreadBase adds value to the "unread_base" field.
+func (_u *MemberUpdate) AddUnreadBase(v int64) *MemberUpdate {
+	_u.mutation.AddUnreadBase(v)
 	return _u
 }
 
@@ -215,11 +215,11 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedReadSeq(); ok {
 		_spec.AddField(member.FieldReadSeq, field.TypeInt64, value)
 	}
-	if value, ok := _u.mutation.UnreadCount(); ok {
-		_spec.SetField(member.FieldUnreadCount, field.TypeInt, value)
+	if value, ok := _u.mutation.UnreadBase(); ok {
+		_spec.SetField(member.FieldUnreadBase, field.TypeInt64, value)
 	}
-	if value, ok := _u.mutation.AddedUnreadCount(); ok {
-		_spec.AddField(member.FieldUnreadCount, field.TypeInt, value)
+	if value, ok := _u.mutation.AddedUnreadBase(); ok {
+		_spec.AddField(member.FieldUnreadBase, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.MentionCount(); ok {
 		_spec.SetField(member.FieldMentionCount, field.TypeInt, value)
@@ -282,24 +282,24 @@ func (_u *MemberUpdateOne) AddReadSeq(v int64) *MemberUpdateOne {
 	return _u
 }
 
-// SetUnreadCount sets the "unread_count" field.
-func (_u *MemberUpdateOne) SetUnreadCount(v int) *MemberUpdateOne {
-	_u.mutation.ResetUnreadCount()
-	_u.mutation.SetUnreadCount(v)
+// SetUnreadBase sets the "unread_base" field.
+func (_u *MemberUpdateOne) SetUnreadBase(v int64) *MemberUpdateOne {
+	_u.mutation.ResetUnreadBase()
+	_u.mutation.SetUnreadBase(v)
 	return _u
 }
 
-// SetNillableUnreadCount sets the "unread_count" field if the given value is not nil.
-func (_u *MemberUpdateOne) SetNillableUnreadCount(v *int) *MemberUpdateOne {
+// SetNillableUnreadBase sets the "unread_base" field if the given value is not nil.
+func (_u *MemberUpdateOne) SetNillableUnreadBase(v *int64) *MemberUpdateOne {
 	if v != nil {
-		_u.SetUnreadCount(*v)
+		_u.SetUnreadBase(*v)
 	}
 	return _u
 }
 
-// AddUnreadCount adds value to the "unread_count" field.
-func (_u *MemberUpdateOne) AddUnreadCount(v int) *MemberUpdateOne {
-	_u.mutation.AddUnreadCount(v)
+// AddUnreadBase adds value to the "unread_base" field.
+func (_u *MemberUpdateOne) AddUnreadBase(v int64) *MemberUpdateOne {
+	_u.mutation.AddUnreadBase(v)
 	return _u
 }
 
@@ -477,11 +477,11 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 	if value, ok := _u.mutation.AddedReadSeq(); ok {
 		_spec.AddField(member.FieldReadSeq, field.TypeInt64, value)
 	}
-	if value, ok := _u.mutation.UnreadCount(); ok {
-		_spec.SetField(member.FieldUnreadCount, field.TypeInt, value)
+	if value, ok := _u.mutation.UnreadBase(); ok {
+		_spec.SetField(member.FieldUnreadBase, field.TypeInt64, value)
 	}
-	if value, ok := _u.mutation.AddedUnreadCount(); ok {
-		_spec.AddField(member.FieldUnreadCount, field.TypeInt, value)
+	if value, ok := _u.mutation.AddedUnreadBase(); ok {
+		_spec.AddField(member.FieldUnreadBase, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.MentionCount(); ok {
 		_spec.SetField(member.FieldMentionCount, field.TypeInt, value)

@@ -6275,6 +6275,8 @@ type ConversationMutation struct {
 	direct_key         *string
 	last_seq           *int64
 	addlast_seq        *int64
+	counted            *int64
+	addcounted         *int64
 	last_message_id    *pulid.ID
 	last_message_at    *time.Time
 	ended_at           *time.Time
@@ -6713,6 +6715,62 @@ func (m *ConversationMutation) AddedLastSeq() (r int64, exists bool) {
 func (m *ConversationMutation) ResetLastSeq() {
 	m.last_seq = nil
 	m.addlast_seq = nil
+}
+
+// SetCounted sets the "counted" field.
+func (m *ConversationMutation) SetCounted(i int64) {
+	m.counted = &i
+	m.addcounted = nil
+}
+
+// Counted returns the value of the "counted" field in the mutation.
+func (m *ConversationMutation) Counted() (r int64, exists bool) {
+	v := m.counted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCounted returns the old "counted" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldCounted(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCounted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCounted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCounted: %w", err)
+	}
+	return oldValue.Counted, nil
+}
+
+// AddCounted adds i to the "counted" field.
+func (m *ConversationMutation) AddCounted(i int64) {
+	if m.addcounted != nil {
+		*m.addcounted += i
+	} else {
+		m.addcounted = &i
+	}
+}
+
+// AddedCounted returns the value that was added to the "counted" field in this mutation.
+func (m *ConversationMutation) AddedCounted() (r int64, exists bool) {
+	v := m.addcounted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCounted resets all changes to the "counted" field.
+func (m *ConversationMutation) ResetCounted() {
+	m.counted = nil
+	m.addcounted = nil
 }
 
 // SetLastMessageID sets the "last_message_id" field.
@@ -7744,7 +7802,7 @@ func (m *ConversationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ConversationMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 21)
 	if m.created_at != nil {
 		fields = append(fields, conversation.FieldCreatedAt)
 	}
@@ -7765,6 +7823,9 @@ func (m *ConversationMutation) Fields() []string {
 	}
 	if m.last_seq != nil {
 		fields = append(fields, conversation.FieldLastSeq)
+	}
+	if m.counted != nil {
+		fields = append(fields, conversation.FieldCounted)
 	}
 	if m.last_message_id != nil {
 		fields = append(fields, conversation.FieldLastMessageID)
@@ -7827,6 +7888,8 @@ func (m *ConversationMutation) Field(name string) (ent.Value, bool) {
 		return m.AdminID()
 	case conversation.FieldLastSeq:
 		return m.LastSeq()
+	case conversation.FieldCounted:
+		return m.Counted()
 	case conversation.FieldLastMessageID:
 		return m.LastMessageID()
 	case conversation.FieldLastMessageAt:
@@ -7876,6 +7939,8 @@ func (m *ConversationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldAdminID(ctx)
 	case conversation.FieldLastSeq:
 		return m.OldLastSeq(ctx)
+	case conversation.FieldCounted:
+		return m.OldCounted(ctx)
 	case conversation.FieldLastMessageID:
 		return m.OldLastMessageID(ctx)
 	case conversation.FieldLastMessageAt:
@@ -7959,6 +8024,13 @@ func (m *ConversationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLastSeq(v)
+		return nil
+	case conversation.FieldCounted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCounted(v)
 		return nil
 	case conversation.FieldLastMessageID:
 		v, ok := value.(pulid.ID)
@@ -8062,6 +8134,9 @@ func (m *ConversationMutation) AddedFields() []string {
 	if m.addlast_seq != nil {
 		fields = append(fields, conversation.FieldLastSeq)
 	}
+	if m.addcounted != nil {
+		fields = append(fields, conversation.FieldCounted)
+	}
 	if m.addsession_unread != nil {
 		fields = append(fields, conversation.FieldSessionUnread)
 	}
@@ -8075,6 +8150,8 @@ func (m *ConversationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case conversation.FieldLastSeq:
 		return m.AddedLastSeq()
+	case conversation.FieldCounted:
+		return m.AddedCounted()
 	case conversation.FieldSessionUnread:
 		return m.AddedSessionUnread()
 	}
@@ -8092,6 +8169,13 @@ func (m *ConversationMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddLastSeq(v)
+		return nil
+	case conversation.FieldCounted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCounted(v)
 		return nil
 	case conversation.FieldSessionUnread:
 		v, ok := value.(int)
@@ -8234,6 +8318,9 @@ func (m *ConversationMutation) ResetField(name string) error {
 		return nil
 	case conversation.FieldLastSeq:
 		m.ResetLastSeq()
+		return nil
+	case conversation.FieldCounted:
+		m.ResetCounted()
 		return nil
 	case conversation.FieldLastMessageID:
 		m.ResetLastMessageID()
@@ -12259,8 +12346,8 @@ type MemberMutation struct {
 	joined_at           *time.Time
 	read_seq            *int64
 	addread_seq         *int64
-	unread_count        *int
-	addunread_count     *int
+	unread_base         *int64
+	addunread_base      *int64
 	mention_count       *int
 	addmention_count    *int
 	muted               *bool
@@ -12539,60 +12626,60 @@ func (m *MemberMutation) ResetReadSeq() {
 	m.addread_seq = nil
 }
 
-// SetUnreadCount sets the "unread_count" field.
-func (m *MemberMutation) SetUnreadCount(i int) {
-	m.unread_count = &i
-	m.addunread_count = nil
+// SetUnreadBase sets the "unread_base" field.
+func (m *MemberMutation) SetUnreadBase(i int64) {
+	m.unread_base = &i
+	m.addunread_base = nil
 }
 
-// UnreadCount returns the value of the "unread_count" field in the mutation.
-func (m *MemberMutation) UnreadCount() (r int, exists bool) {
-	v := m.unread_count
+// UnreadBase returns the value of the "unread_base" field in the mutation.
+func (m *MemberMutation) UnreadBase() (r int64, exists bool) {
+	v := m.unread_base
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldUnreadCount returns the old "unread_count" field's value of the Member entity.
+// OldUnreadBase returns the old "unread_base" field's value of the Member entity.
 // If the Member object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *MemberMutation) OldUnreadCount(ctx context.Context) (v int, err error) {
+func (m *MemberMutation) OldUnreadBase(ctx context.Context) (v int64, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldUnreadCount is only allowed on UpdateOne operations")
+		return v, errors.New("OldUnreadBase is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldUnreadCount requires an ID field in the mutation")
+		return v, errors.New("OldUnreadBase requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldUnreadCount: %w", err)
+		return v, fmt.Errorf("querying old value for OldUnreadBase: %w", err)
 	}
-	return oldValue.UnreadCount, nil
+	return oldValue.UnreadBase, nil
 }
 
-// AddUnreadCount adds i to the "unread_count" field.
-func (m *MemberMutation) AddUnreadCount(i int) {
-	if m.addunread_count != nil {
-		*m.addunread_count += i
+// AddUnreadBase adds i to the "unread_base" field.
+func (m *MemberMutation) AddUnreadBase(i int64) {
+	if m.addunread_base != nil {
+		*m.addunread_base += i
 	} else {
-		m.addunread_count = &i
+		m.addunread_base = &i
 	}
 }
 
-// AddedUnreadCount returns the value that was added to the "unread_count" field in this mutation.
-func (m *MemberMutation) AddedUnreadCount() (r int, exists bool) {
-	v := m.addunread_count
+// AddedUnreadBase returns the value that was added to the "unread_base" field in this mutation.
+func (m *MemberMutation) AddedUnreadBase() (r int64, exists bool) {
+	v := m.addunread_base
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// ResetUnreadCount resets all changes to the "unread_count" field.
-func (m *MemberMutation) ResetUnreadCount() {
-	m.unread_count = nil
-	m.addunread_count = nil
+// ResetUnreadBase resets all changes to the "unread_base" field.
+func (m *MemberMutation) ResetUnreadBase() {
+	m.unread_base = nil
+	m.addunread_base = nil
 }
 
 // SetMentionCount sets the "mention_count" field.
@@ -12896,8 +12983,8 @@ func (m *MemberMutation) Fields() []string {
 	if m.read_seq != nil {
 		fields = append(fields, member.FieldReadSeq)
 	}
-	if m.unread_count != nil {
-		fields = append(fields, member.FieldUnreadCount)
+	if m.unread_base != nil {
+		fields = append(fields, member.FieldUnreadBase)
 	}
 	if m.mention_count != nil {
 		fields = append(fields, member.FieldMentionCount)
@@ -12930,8 +13017,8 @@ func (m *MemberMutation) Field(name string) (ent.Value, bool) {
 		return m.JoinedAt()
 	case member.FieldReadSeq:
 		return m.ReadSeq()
-	case member.FieldUnreadCount:
-		return m.UnreadCount()
+	case member.FieldUnreadBase:
+		return m.UnreadBase()
 	case member.FieldMentionCount:
 		return m.MentionCount()
 	case member.FieldMuted:
@@ -12959,8 +13046,8 @@ func (m *MemberMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldJoinedAt(ctx)
 	case member.FieldReadSeq:
 		return m.OldReadSeq(ctx)
-	case member.FieldUnreadCount:
-		return m.OldUnreadCount(ctx)
+	case member.FieldUnreadBase:
+		return m.OldUnreadBase(ctx)
 	case member.FieldMentionCount:
 		return m.OldMentionCount(ctx)
 	case member.FieldMuted:
@@ -13008,12 +13095,12 @@ func (m *MemberMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetReadSeq(v)
 		return nil
-	case member.FieldUnreadCount:
-		v, ok := value.(int)
+	case member.FieldUnreadBase:
+		v, ok := value.(int64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetUnreadCount(v)
+		m.SetUnreadBase(v)
 		return nil
 	case member.FieldMentionCount:
 		v, ok := value.(int)
@@ -13061,8 +13148,8 @@ func (m *MemberMutation) AddedFields() []string {
 	if m.addread_seq != nil {
 		fields = append(fields, member.FieldReadSeq)
 	}
-	if m.addunread_count != nil {
-		fields = append(fields, member.FieldUnreadCount)
+	if m.addunread_base != nil {
+		fields = append(fields, member.FieldUnreadBase)
 	}
 	if m.addmention_count != nil {
 		fields = append(fields, member.FieldMentionCount)
@@ -13077,8 +13164,8 @@ func (m *MemberMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case member.FieldReadSeq:
 		return m.AddedReadSeq()
-	case member.FieldUnreadCount:
-		return m.AddedUnreadCount()
+	case member.FieldUnreadBase:
+		return m.AddedUnreadBase()
 	case member.FieldMentionCount:
 		return m.AddedMentionCount()
 	}
@@ -13097,12 +13184,12 @@ func (m *MemberMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddReadSeq(v)
 		return nil
-	case member.FieldUnreadCount:
-		v, ok := value.(int)
+	case member.FieldUnreadBase:
+		v, ok := value.(int64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.AddUnreadCount(v)
+		m.AddUnreadBase(v)
 		return nil
 	case member.FieldMentionCount:
 		v, ok := value.(int)
@@ -13150,8 +13237,8 @@ func (m *MemberMutation) ResetField(name string) error {
 	case member.FieldReadSeq:
 		m.ResetReadSeq()
 		return nil
-	case member.FieldUnreadCount:
-		m.ResetUnreadCount()
+	case member.FieldUnreadBase:
+		m.ResetUnreadBase()
 		return nil
 	case member.FieldMentionCount:
 		m.ResetMentionCount()

@@ -334,8 +334,12 @@ func init() {
 	conversationDescLastSeq := conversationFields[4].Descriptor()
 	// conversation.DefaultLastSeq holds the default value on creation for the last_seq field.
 	conversation.DefaultLastSeq = conversationDescLastSeq.Default.(int64)
+	// conversationDescCounted is the schema descriptor for counted field.
+	conversationDescCounted := conversationFields[5].Descriptor()
+	// conversation.DefaultCounted holds the default value on creation for the counted field.
+	conversation.DefaultCounted = conversationDescCounted.Default.(int64)
 	// conversationDescSessionUnread is the schema descriptor for session_unread field.
-	conversationDescSessionUnread := conversationFields[16].Descriptor()
+	conversationDescSessionUnread := conversationFields[17].Descriptor()
 	// conversation.DefaultSessionUnread holds the default value on creation for the session_unread field.
 	conversation.DefaultSessionUnread = conversationDescSessionUnread.Default.(int)
 	// conversationDescID is the schema descriptor for id field.
@@ -468,10 +472,10 @@ func init() {
 	memberDescReadSeq := memberFields[3].Descriptor()
 	// member.DefaultReadSeq holds the default value on creation for the read_seq field.
 	member.DefaultReadSeq = memberDescReadSeq.Default.(int64)
-	// memberDescUnreadCount is the schema descriptor for unread_count field.
-	memberDescUnreadCount := memberFields[4].Descriptor()
-	// member.DefaultUnreadCount holds the default value on creation for the unread_count field.
-	member.DefaultUnreadCount = memberDescUnreadCount.Default.(int)
+	// memberDescUnreadBase is the schema descriptor for unread_base field.
+	memberDescUnreadBase := memberFields[4].Descriptor()
+	// member.DefaultUnreadBase holds the default value on creation for the unread_base field.
+	member.DefaultUnreadBase = memberDescUnreadBase.Default.(int64)
 	// memberDescMentionCount is the schema descriptor for mention_count field.
 	memberDescMentionCount := memberFields[5].Descriptor()
 	// member.DefaultMentionCount holds the default value on creation for the mention_count field.

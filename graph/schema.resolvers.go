@@ -80,7 +80,7 @@ func (r *chatResolver) LastMessage(ctx context.Context, obj *model.Chat) (*ent.M
 
 func (r *chatResolver) UnreadCount(ctx context.Context, obj *model.Chat) (int, error) {
 	if m := r.own(ctx, &obj.Viewer, obj.ID); m != nil {
-		return m.UnreadCount, nil
+		return chat.Unread(obj.Conversation, m), nil
 	}
 	return 0, nil
 }
@@ -112,7 +112,7 @@ func (r *chatResolver) Badge(ctx context.Context, obj *model.Chat) (model.BadgeD
 	if m == nil {
 		return model.BadgeDisplayNone, nil
 	}
-	return badgeOf(m.UnreadCount, m.Muted), nil
+	return badgeOf(chat.Unread(obj.Conversation, m), m.Muted), nil
 }
 
 func (r *chatResolver) Messages(ctx context.Context, obj *model.Chat, first *int, after *relay.Cursor[pulid.ID], last *int, before *relay.Cursor[pulid.ID]) (*ent.MessageConnection, error) {

@@ -32,6 +32,8 @@ const (
 	FieldAdminID = "admin_id"
 	// FieldLastSeq holds the string denoting the last_seq field in the database.
 	FieldLastSeq = "last_seq"
+	// FieldCounted holds the string denoting the counted field in the database.
+	FieldCounted = "counted"
 	// FieldLastMessageID holds the string denoting the last_message_id field in the database.
 	FieldLastMessageID = "last_message_id"
 	// FieldLastMessageAt holds the string denoting the last_message_at field in the database.
@@ -153,6 +155,7 @@ var Columns = []string{
 	FieldDirectKey,
 	FieldAdminID,
 	FieldLastSeq,
+	FieldCounted,
 	FieldLastMessageID,
 	FieldLastMessageAt,
 	FieldEndedAt,
@@ -193,6 +196,8 @@ var (
 	DirectKeyValidator func(string) error
 	// DefaultLastSeq holds the default value on creation for the "last_seq" field.
 	DefaultLastSeq int64
+	// DefaultCounted holds the default value on creation for the "counted" field.
+	DefaultCounted int64
 	// DefaultSessionUnread holds the default value on creation for the "session_unread" field.
 	DefaultSessionUnread int
 	// DefaultID holds the default value on creation for the "id" field.
@@ -313,6 +318,11 @@ func ByAdminID(opts ...sql.OrderTermOption) OrderOption {
 // ByLastSeq orders the results by the last_seq field.
 func ByLastSeq(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastSeq, opts...).ToFunc()
+}
+
+// ByCounted orders the results by the counted field.
+func ByCounted(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCounted, opts...).ToFunc()
 }
 
 // ByLastMessageID orders the results by the last_message_id field.

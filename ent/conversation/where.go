@@ -86,6 +86,11 @@ func LastSeq(v int64) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldLastSeq, v))
 }
 
+// Counted applies equality check predicate on the "counted" field. It's identical to CountedEQ.
+func Counted(v int64) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldCounted, v))
+}
+
 // LastMessageID applies equality check predicate on the "last_message_id" field. It's identical to LastMessageIDEQ.
 func LastMessageID(v pulid.ID) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldLastMessageID, v))
@@ -499,6 +504,46 @@ func LastSeqLT(v int64) predicate.Conversation {
 // LastSeqLTE applies the LTE predicate on the "last_seq" field.
 func LastSeqLTE(v int64) predicate.Conversation {
 	return predicate.Conversation(sql.FieldLTE(FieldLastSeq, v))
+}
+
+// CountedEQ applies the EQ predicate on the "counted" field.
+func CountedEQ(v int64) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldCounted, v))
+}
+
+// CountedNEQ applies the NEQ predicate on the "counted" field.
+func CountedNEQ(v int64) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldCounted, v))
+}
+
+// CountedIn applies the In predicate on the "counted" field.
+func CountedIn(vs ...int64) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldCounted, vs...))
+}
+
+// CountedNotIn applies the NotIn predicate on the "counted" field.
+func CountedNotIn(vs ...int64) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldCounted, vs...))
+}
+
+// CountedGT applies the GT predicate on the "counted" field.
+func CountedGT(v int64) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldCounted, v))
+}
+
+// CountedGTE applies the GTE predicate on the "counted" field.
+func CountedGTE(v int64) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldCounted, v))
+}
+
+// CountedLT applies the LT predicate on the "counted" field.
+func CountedLT(v int64) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldCounted, v))
+}
+
+// CountedLTE applies the LTE predicate on the "counted" field.
+func CountedLTE(v int64) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldCounted, v))
 }
 
 // LastMessageIDEQ applies the EQ predicate on the "last_message_id" field.

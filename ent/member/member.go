@@ -22,8 +22,8 @@ const (
 	FieldJoinedAt = "joined_at"
 	// FieldReadSeq holds the string denoting the read_seq field in the database.
 	FieldReadSeq = "read_seq"
-	// FieldUnreadCount holds the string denoting the unread_count field in the database.
-	FieldUnreadCount = "unread_count"
+	// FieldUnreadBase holds the string denoting the unread_base field in the database.
+	FieldUnreadBase = "unread_base"
 	// FieldMentionCount holds the string denoting the mention_count field in the database.
 	FieldMentionCount = "mention_count"
 	// FieldMuted holds the string denoting the muted field in the database.
@@ -63,7 +63,7 @@ var Columns = []string{
 	FieldUserID,
 	FieldJoinedAt,
 	FieldReadSeq,
-	FieldUnreadCount,
+	FieldUnreadBase,
 	FieldMentionCount,
 	FieldMuted,
 	FieldPinned,
@@ -86,8 +86,8 @@ var (
 	DefaultJoinedAt func() time.Time
 	// DefaultReadSeq holds the default value on creation for the "read_seq" field.
 	DefaultReadSeq int64
-	// DefaultUnreadCount holds the default value on creation for the "unread_count" field.
-	DefaultUnreadCount int
+	// DefaultUnreadBase holds the default value on creation for the "unread_base" field.
+	DefaultUnreadBase int64
 	// DefaultMentionCount holds the default value on creation for the "mention_count" field.
 	DefaultMentionCount int
 	// DefaultMuted holds the default value on creation for the "muted" field.
@@ -128,9 +128,9 @@ func ByReadSeq(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReadSeq, opts...).ToFunc()
 }
 
-// ByUnreadCount orders the results by the unread_count field.
-func ByUnreadCount(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldUnreadCount, opts...).ToFunc()
+// ByUnreadBase orders the results by the unread_base field.
+func ByUnreadBase(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUnreadBase, opts...).ToFunc()
 }
 
 // ByMentionCount orders the results by the mention_count field.

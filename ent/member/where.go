@@ -76,9 +76,9 @@ func ReadSeq(v int64) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldReadSeq, v))
 }
 
-// UnreadCount applies equality check predicate on the "unread_count" field. It's identical to UnreadCountEQ.
-func UnreadCount(v int) predicate.Member {
-	return predicate.Member(sql.FieldEQ(FieldUnreadCount, v))
+// UnreadBase applies equality check predicate on the "unread_base" field. It's identical to UnreadBaseEQ.
+func UnreadBase(v int64) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldUnreadBase, v))
 }
 
 // MentionCount applies equality check predicate on the "mention_count" field. It's identical to MentionCountEQ.
@@ -326,44 +326,44 @@ func ReadSeqLTE(v int64) predicate.Member {
 	return predicate.Member(sql.FieldLTE(FieldReadSeq, v))
 }
 
-// UnreadCountEQ applies the EQ predicate on the "unread_count" field.
-func UnreadCountEQ(v int) predicate.Member {
-	return predicate.Member(sql.FieldEQ(FieldUnreadCount, v))
+// UnreadBaseEQ applies the EQ predicate on the "unread_base" field.
+func UnreadBaseEQ(v int64) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldUnreadBase, v))
 }
 
-// UnreadCountNEQ applies the NEQ predicate on the "unread_count" field.
-func UnreadCountNEQ(v int) predicate.Member {
-	return predicate.Member(sql.FieldNEQ(FieldUnreadCount, v))
+// UnreadBaseNEQ applies the NEQ predicate on the "unread_base" field.
+func UnreadBaseNEQ(v int64) predicate.Member {
+	return predicate.Member(sql.FieldNEQ(FieldUnreadBase, v))
 }
 
-// UnreadCountIn applies the In predicate on the "unread_count" field.
-func UnreadCountIn(vs ...int) predicate.Member {
-	return predicate.Member(sql.FieldIn(FieldUnreadCount, vs...))
+// UnreadBaseIn applies the In predicate on the "unread_base" field.
+func UnreadBaseIn(vs ...int64) predicate.Member {
+	return predicate.Member(sql.FieldIn(FieldUnreadBase, vs...))
 }
 
-// UnreadCountNotIn applies the NotIn predicate on the "unread_count" field.
-func UnreadCountNotIn(vs ...int) predicate.Member {
-	return predicate.Member(sql.FieldNotIn(FieldUnreadCount, vs...))
+// UnreadBaseNotIn applies the NotIn predicate on the "unread_base" field.
+func UnreadBaseNotIn(vs ...int64) predicate.Member {
+	return predicate.Member(sql.FieldNotIn(FieldUnreadBase, vs...))
 }
 
-// UnreadCountGT applies the GT predicate on the "unread_count" field.
-func UnreadCountGT(v int) predicate.Member {
-	return predicate.Member(sql.FieldGT(FieldUnreadCount, v))
+// UnreadBaseGT applies the GT predicate on the "unread_base" field.
+func UnreadBaseGT(v int64) predicate.Member {
+	return predicate.Member(sql.FieldGT(FieldUnreadBase, v))
 }
 
-// UnreadCountGTE applies the GTE predicate on the "unread_count" field.
-func UnreadCountGTE(v int) predicate.Member {
-	return predicate.Member(sql.FieldGTE(FieldUnreadCount, v))
+// UnreadBaseGTE applies the GTE predicate on the "unread_base" field.
+func UnreadBaseGTE(v int64) predicate.Member {
+	return predicate.Member(sql.FieldGTE(FieldUnreadBase, v))
 }
 
-// UnreadCountLT applies the LT predicate on the "unread_count" field.
-func UnreadCountLT(v int) predicate.Member {
-	return predicate.Member(sql.FieldLT(FieldUnreadCount, v))
+// UnreadBaseLT applies the LT predicate on the "unread_base" field.
+func UnreadBaseLT(v int64) predicate.Member {
+	return predicate.Member(sql.FieldLT(FieldUnreadBase, v))
 }
 
-// UnreadCountLTE applies the LTE predicate on the "unread_count" field.
-func UnreadCountLTE(v int) predicate.Member {
-	return predicate.Member(sql.FieldLTE(FieldUnreadCount, v))
+// UnreadBaseLTE applies the LTE predicate on the "unread_base" field.
+func UnreadBaseLTE(v int64) predicate.Member {
+	return predicate.Member(sql.FieldLTE(FieldUnreadBase, v))
 }
 
 // MentionCountEQ applies the EQ predicate on the "mention_count" field.

@@ -34,6 +34,11 @@ func (Conversation) Fields() []ent.Field {
 		field.String("admin_id").GoType(pulidID).Optional().Nillable(),
 		// Sequence number of the newest message; messages are numbered 1, 2, …
 		field.Int64("last_seq").Default(0),
+		// How many of a chat's messages count as unread for those who have
+		// not read them (all but SYSTEM ones), ever: a member's unread
+		// count is this minus the member's unread_base, so a message moves
+		// one counter, not one per member.
+		field.Int64("counted").Default(0),
 		// The newest message; a plain column (no foreign key) so a send can set
 		// it in the same statement that numbers the message.
 		field.String("last_message_id").GoType(pulidID).Optional().Nillable(),

@@ -14,8 +14,10 @@ import (
 )
 
 // Member is one user's place in a conversation: membership of a chat, or an
-// agent's own preferences for a session. Its counters are kept with every
-// message in the same transaction, so badges never count messages.
+// agent's own preferences for a session. Its counters move in the same
+// transaction as what moves them, so badges never count messages; a message
+// writes only the rows of its sender, of those it mentions and of those who
+// had archived the chat.
 type Member struct{ ent.Schema }
 
 // Fields of the Member.
@@ -26,13 +28,16 @@ func (Member) Fields() []ent.Field {
 		field.Time("joined_at").Default(nowUTC).Immutable(),
 		// Read horizon: the seq of the newest message the user has read.
 		field.Int64("read_seq").Default(0),
-		field.Int("unread_count").Default(0),
+		// The member's unread count is the conversation's counted minus
+		// this: reading moves it up to counted, a message moves neither.
+		field.Int64("unread_base").Default(0),
 		field.Int("mention_count").Default(0),
 		field.Bool("muted").Default(false),
 		field.Bool("pinned").Default(false),
 		// Hidden from the user's list until the next message arrives.
 		field.Bool("archived").Default(false),
-		// Copy of the conversation's last activity, so a user's list is one index scan.
+		// When the user joined (or first touched) the conversation: a user's
+		// list orders chats by the later of this and the last message.
 		field.Time("activity_at").Default(func() time.Time { return nowUTC() }),
 	}
 }
@@ -50,12 +55,8 @@ func (Member) Edges() []ent.Edge {
 func (Member) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("conversation_id", "user_id").Unique(),
-		// A user's chats; the list sorts them by activity itself. activity_at
-		// is left out on purpose: every message moves it for every member,
-		// and a changed indexed column makes PostgreSQL write each of those
-		// rows anew with all its index entries instead of updating it in
-		// place (a HOT update): +50-80% sends/s at 500 messages/s into
-		// groups of 100 (BENCHMARKS.md).
+		// A user's chats; the list sorts them by activity itself (the later
+		// of activity_at and the chat's last message).
 		index.Fields("user_id", "archived", "pinned"),
 	}
 }

@@ -391,14 +391,14 @@ func (s *Service) membersLimit() error {
 // addMembers inserts member rows; new members start with everything read.
 func (s *Service) addMembers(ctx context.Context, tx *history.Tx, conv *ent.Conversation, ids []pulid.ID) error {
 	now := s.now()
-	cur, err := tx.Conversation.Query().Where(conversation.ID(conv.ID)).Select(conversation.FieldLastSeq).Only(ctx)
+	cur, err := tx.Conversation.Query().Where(conversation.ID(conv.ID)).Select(conversation.FieldLastSeq, conversation.FieldCounted).Only(ctx)
 	if err != nil {
 		return err
 	}
 	builders := make([]*ent.MemberCreate, len(ids))
 	for i, id := range ids {
 		builders[i] = tx.Member.Create().SetConversationID(conv.ID).SetUserID(id).
-			SetJoinedAt(now).SetActivityAt(now).SetReadSeq(cur.LastSeq)
+			SetJoinedAt(now).SetActivityAt(now).SetReadSeq(cur.LastSeq).SetUnreadBase(cur.Counted)
 	}
 	return tx.Member.CreateBulk(builders...).Exec(ctx)
 }

@@ -276,7 +276,7 @@ func (s *Service) recount(ctx context.Context, tx *history.Tx, conv *ent.Convers
 	if conv.Kind == conversation.KindEXTERNAL {
 		return nil
 	}
-	res, err := tx.ExecContext(ctx, s.db.Rebind(recountSQL), string(conv.ID), seq)
+	res, err := tx.ExecContext(ctx, s.db.Rebind(history.RecountSQL), string(conv.ID), seq)
 	if err != nil {
 		return err
 	}

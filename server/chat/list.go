@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	entdialect "entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
 	"parley/ent"
 	"parley/ent/conversation"
 	"parley/ent/member"
@@ -32,7 +35,28 @@ type ChatCursor struct {
 
 // CursorOf returns the position of an item.
 func CursorOf(it ChatItem) ChatCursor {
-	return ChatCursor{Pinned: it.Member.Pinned, ActivityAt: it.Member.ActivityAt, ID: it.Conversation.ID}
+	return ChatCursor{Pinned: it.Member.Pinned, ActivityAt: activityOf(it.Conversation, it.Member), ID: it.Conversation.ID}
+}
+
+// activityOf is when a chat last moved for a member: its last message, or
+// when the member joined if that is later. A message writes one row, the
+// chat's, not one per member.
+func activityOf(c *ent.Conversation, m *ent.Member) time.Time {
+	if c.LastMessageAt != nil && c.LastMessageAt.After(m.ActivityAt) {
+		return *c.LastMessageAt
+	}
+	return m.ActivityAt
+}
+
+// activitySQL is activityOf in SQL, on members joined with their
+// conversation as c.
+func activitySQL(dialect string) string {
+	greatest := "MAX" // SQLite's MAX of several arguments is the largest
+	if dialect == entdialect.Postgres {
+		greatest = "GREATEST"
+	}
+	return greatest + "(" + member.Table + "." + member.FieldActivityAt + ", COALESCE(c." + conversation.FieldLastMessageAt +
+		", " + member.Table + "." + member.FieldActivityAt + "))"
 }
 
 // Chats lists the viewer's chats (archived or not): pinned first, then
@@ -49,18 +73,25 @@ func (s *Service) Chats(ctx context.Context, v *auth.Viewer, archived bool, firs
 	if err != nil {
 		return nil, false, 0, err
 	}
-	q := base.Clone()
-	if after != nil {
-		later := member.And(member.Pinned(after.Pinned), member.Or(
-			member.ActivityAtLT(after.ActivityAt),
-			member.And(member.ActivityAt(after.ActivityAt), member.ConversationIDLT(after.ID)),
+	activity := activitySQL(s.db.Dialect)
+	q := base.Clone().Where(func(sel *sql.Selector) {
+		c := sql.Table(conversation.Table).As("c")
+		sel.Join(c).On(sel.C(member.FieldConversationID), c.C(conversation.FieldID))
+		if after == nil {
+			return
+		}
+		later := sql.And(sql.EQ(sel.C(member.FieldPinned), after.Pinned), sql.Or(
+			sql.P(func(b *sql.Builder) { b.WriteString(activity + " < ").Arg(after.ActivityAt) }),
+			sql.And(sql.P(func(b *sql.Builder) { b.WriteString(activity + " = ").Arg(after.ActivityAt) }),
+				sql.LT(sel.C(member.FieldConversationID), string(after.ID))),
 		))
 		if after.Pinned { // unpinned chats all come after pinned ones
-			later = member.Or(member.Pinned(false), later)
+			later = sql.Or(sql.EQ(sel.C(member.FieldPinned), false), later)
 		}
-		q.Where(later)
-	}
-	rows, err := q.Order(ent.Desc(member.FieldPinned), ent.Desc(member.FieldActivityAt), ent.Desc(member.FieldConversationID)).
+		sel.Where(later)
+	})
+	rows, err := q.Order(ent.Desc(member.FieldPinned), func(sel *sql.Selector) { sel.OrderExpr(sql.Expr(activity + " DESC")) },
+		ent.Desc(member.FieldConversationID)).
 		Limit(first + 1).WithConversation().All(ctx)
 	if err != nil {
 		return nil, false, 0, err

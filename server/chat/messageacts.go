@@ -59,13 +59,3 @@ func (s *Service) liveChat(ctx context.Context, conv *ent.Conversation) (bool, e
 func handedOver(m *ent.Message) bool {
 	return m.ProviderMessageID != nil || m.Status != message.StatusPENDING
 }
-
-// recountSQL recounts the unread and mention counters of the members of a
-// chat who had not read up to seq, from what is left after their horizon:
-// a deleted message is no longer unread, an edit may mention someone else.
-const recountSQL = `UPDATE members SET
-	unread_count = (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = members.conversation_id
-		AND m.seq > members.read_seq AND m.kind <> 'SYSTEM' AND m.author_key <> members.user_id AND m.deleted_at IS NULL),
-	mention_count = (SELECT COUNT(*) FROM messages m JOIN message_mentions mm ON mm.message_id = m.id
-		WHERE m.conversation_id = members.conversation_id AND m.seq > members.read_seq AND mm.user_id = members.user_id)
-	WHERE conversation_id = $1 AND read_seq < $2`

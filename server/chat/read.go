@@ -47,7 +47,7 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 		upd := tx.Member.Update().Where(member.ConversationID(conv.ID), member.UserID(v.UserID), member.ReadSeqLT(seq)).
 			SetReadSeq(seq)
 		if seq >= cur.LastSeq {
-			upd.SetUnreadCount(0).SetMentionCount(0)
+			upd.SetUnreadBase(cur.Counted).SetMentionCount(0)
 		} else {
 			// Part-way: what stays unread is what comes after the horizon.
 			unread, err := tx.Message.Query().Where(message.ConversationID(conv.ID), message.SeqGT(seq),
@@ -60,7 +60,7 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 			if err != nil {
 				return err
 			}
-			upd.SetUnreadCount(unread).SetMentionCount(mentions)
+			upd.SetUnreadBase(cur.Counted - int64(unread)).SetMentionCount(mentions)
 		}
 		n, err := upd.Save(ctx)
 		if err != nil {
@@ -78,6 +78,14 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 		return nil, err
 	}
 	return s.db.Conversation.Get(ctx, conv.ID)
+}
+
+// Unread is how many of a chat's messages a member has not read: the
+// chat's counted less the member's base (moved by reading and sending).
+// A conversation read before the member's row may be behind it: never
+// below zero.
+func Unread(conv *ent.Conversation, m *ent.Member) int {
+	return int(max(0, conv.Counted-m.UnreadBase))
 }
 
 // SetMuted mutes or unmutes a conversation for the viewer.

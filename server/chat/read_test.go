@@ -158,3 +158,53 @@ func TestArchivedChatComesBackWithANewMessage(t *testing.T) {
 		}
 	})
 }
+
+// A message writes the rows of its sender and of those it names, not one
+// per member: everyone else's unread count follows the chat's. Joining
+// starts at nothing unread; each member's count, badge and place in the
+// list move with the messages they have not read, and reading or sending
+// brings theirs to zero without touching the others'.
+func TestUnreadCountsFollowTheChatNotEveryRow(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob, cat := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob"), env.NewUser("MEMBER", "Cat")
+		g := groupChat(t, ann, "Team", bob.ID)
+		for _, text := range []string{"one", "two", "three"} {
+			send(t, ann, g, text)
+		}
+		dan := env.NewUser("MEMBER", "Dan")
+		d := directChat(t, cat, dan.ID)
+		send(t, dan, d, "hello Cat")
+		ann.MustDo(`mutation($c:ID!,$u:[ID!]!){ addChatMembers(chatId:$c, userIds:$u){ id } }`, Vars{"c": g, "u": []string{cat.ID}}, nil)
+
+		if s := state(t, cat, g); s.UnreadCount != 0 || s.Badge != "NONE" {
+			t.Fatalf("a new member starts with nothing unread: %+v", s)
+		}
+		if s := state(t, bob, g); s.UnreadCount != 3 || s.Badge != "COUNT" {
+			t.Fatalf("Bob has read nothing: %+v", s)
+		}
+		send(t, bob, g, "four @Cat")
+		for who, want := range map[*apitest.Client][2]int{ann: {1, 0}, bob: {0, 0}, cat: {1, 1}} {
+			if s := state(t, who, g); s.UnreadCount != want[0] || s.MentionCount != want[1] {
+				t.Fatalf("after Bob's message: %+v, want unread %d, mentions %d", s, want[0], want[1])
+			}
+		}
+		if b := badgesOf(t, cat); b.InternalUnread != 2 || b.Mentions != 1 {
+			t.Fatalf("Cat's badges: %+v, want 2 unread (one per chat) and 1 mention", b)
+		}
+		// The group moved last for Cat, above Dan's direct chat.
+		var out struct {
+			Chats struct{ Edges []struct{ Node struct{ ID string } } }
+		}
+		cat.MustDo(`{ chats(first:10){ edges { node { id } } } }`, nil, &out)
+		if len(out.Chats.Edges) != 2 || out.Chats.Edges[0].Node.ID != g || out.Chats.Edges[1].Node.ID != d {
+			t.Fatalf("Cat's list: %+v, want the group first", out.Chats.Edges)
+		}
+		cat.MustDo(`mutation($c:ID!){ markRead(conversationId:$c){ id } }`, Vars{"c": g}, nil)
+		if s := state(t, cat, g); s.UnreadCount != 0 || s.MentionCount != 0 {
+			t.Fatalf("after reading: %+v", s)
+		}
+		if s := state(t, ann, g); s.UnreadCount != 1 {
+			t.Fatalf("Cat's reading moved Ann's count: %+v", s)
+		}
+	})
+}

@@ -159,22 +159,7 @@ func schemeOf(rawURL string) string {
 // every start, also from several instances at once on PostgreSQL (a session
 // lock serialises them).
 func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
-	sub := "migrations/sqlite"
-	gooseDialect := goose.DialectSQLite3
-	var opts []goose.ProviderOption
-	if d.IsPostgres() {
-		sub, gooseDialect = "migrations/postgres", goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return err
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	fsys, err := fs.Sub(migrations, sub)
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(gooseDialect, d.SQL, fsys, opts...)
+	p, err := d.migrations()
 	if err != nil {
 		return err
 	}
@@ -186,6 +171,26 @@ func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "ms", r.Duration.Milliseconds())
 	}
 	return nil
+}
+
+// migrations returns goose's provider of the database's migrations.
+func (d *DB) migrations() (*goose.Provider, error) {
+	sub := "migrations/sqlite"
+	gooseDialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if d.IsPostgres() {
+		sub, gooseDialect = "migrations/postgres", goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	fsys, err := fs.Sub(migrations, sub)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(gooseDialect, d.SQL, fsys, opts...)
 }
 
 // Rebind adapts a query written with PostgreSQL's $1, $2 … placeholders to

@@ -3,10 +3,13 @@ package db_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -47,6 +50,71 @@ func TestMigrationsMatchTheSchema(t *testing.T) {
 			}
 			if len(missing) > 0 {
 				t.Fatalf("the migrations lack what ent/schema describes; run go run ./server/db/newmigration NAME:\n%s", strings.Join(missing, "\n"))
+			}
+		})
+	}
+}
+
+// Moving unread counts to the chat's counter keeps every member's count:
+// after the migration, the chat's counted less the member's unread_base is
+// what unread_count was, and a session counts nothing.
+func TestUnreadCountsSurviveTheirMigration(t *testing.T) {
+	const before = 20261201133055 // members_index_for_hot_updates
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			d, err := db.Open(apitest.DatabaseURL(t, backend))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			ctx := context.Background()
+			if err := d.MigrateUpTo(ctx, before); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if _, err := d.SQL.ExecContext(ctx, d.Rebind(q), args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			for _, u := range []string{"u1", "u2", "u3"} {
+				exec(`INSERT INTO users (id, created_at, updated_at, name, email, password_hash) VALUES ($1, $2, $2, $1, $3, 'x')`,
+					u, now, u+"@example.com")
+			}
+			exec(`INSERT INTO conversations (id, created_at, updated_at, kind, last_seq) VALUES ('g1', $1, $1, 'GROUP', 5), ('e1', $1, $1, 'EXTERNAL', 2)`, now)
+			for i, m := range []struct{ conv, author, kind string }{
+				{"g1", "system", "SYSTEM"}, {"g1", "u1", "TEXT"}, {"g1", "u2", "TEXT"}, {"g1", "u2", "TEXT"}, {"g1", "u1", "TEXT"},
+				{"e1", "c1", "TEXT"}, {"e1", "u3", "TEXT"},
+			} {
+				exec(`INSERT INTO messages (id, created_at, updated_at, seq, author_key, direction, kind, conversation_id)
+					VALUES ($1, $2, $2, $3, $4, 'INTERNAL', $5, $6)`, fmt.Sprint("m", i), now, i+1, m.author, m.kind, m.conv)
+			}
+			unread := map[[2]string]int{{"g1", "u1"}: 0, {"g1", "u2"}: 1, {"g1", "u3"}: 4, {"e1", "u3"}: 0}
+			for k, n := range unread {
+				exec(`INSERT INTO members (conversation_id, user_id, joined_at, activity_at, unread_count) VALUES ($1, $2, $3, $3, $4)`,
+					k[0], k[1], now, n)
+			}
+			if err := d.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := d.SQL.QueryContext(ctx, `SELECT m.conversation_id, m.user_id, c.counted - m.unread_base
+				FROM members m JOIN conversations c ON c.id = m.conversation_id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			got := map[[2]string]int{}
+			for rows.Next() {
+				var conv, user string
+				var n int
+				if err := rows.Scan(&conv, &user, &n); err != nil {
+					t.Fatal(err)
+				}
+				got[[2]string{conv, user}] = n
+			}
+			if !maps.Equal(got, unread) {
+				t.Fatalf("unread counts after the migration: %v, want %v", got, unread)
 			}
 		})
 	}

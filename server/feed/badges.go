@@ -125,29 +125,8 @@ func (s *Service) badgesInto(ctx context.Context, viewers []*auth.Viewer, out ma
 			agents = append(agents, v.UserID)
 		}
 	}
-	var rows []struct {
-		UserID pulid.ID `json:"user_id"`
-		Muted  bool     `json:"muted"`
-		Unread int      `json:"unread"`
-		Ment   int      `json:"ment"`
-		Chats  int      `json:"chats"`
-	}
-	err := s.db.Member.Query().Where(member.UserIDIn(ids...), member.Or(member.UnreadCountGT(0), member.MentionCountGT(0))).
-		GroupBy(member.FieldUserID, member.FieldMuted).
-		Aggregate(entSum(member.FieldUnreadCount, "unread"), entSum(member.FieldMentionCount, "ment"), entCount("chats")).
-		Scan(ctx, &rows)
-	if err != nil {
+	if err := s.chatCounts(ctx, ids, out); err != nil {
 		return err
-	}
-	for _, r := range rows {
-		b := out[r.UserID]
-		b.Mentions += r.Ment
-		if r.Muted {
-			b.MutedWithUnread += r.Chats
-		} else {
-			b.InternalUnread += r.Unread
-		}
-		out[r.UserID] = b
 	}
 	if s.access.External() != nil {
 		return nil
@@ -167,6 +146,45 @@ func (s *Service) badgesInto(ctx context.Context, viewers []*auth.Viewer, out ma
 		}
 	}
 	return nil
+}
+
+// chatCounts adds the users' unread and mention counts of their chats to
+// out: a chat's unread count for a member is the chat's counted less the
+// member's unread_base.
+func (s *Service) chatCounts(ctx context.Context, users []pulid.ID, out map[pulid.ID]Badges) error {
+	args := make([]any, len(users))
+	marks := make([]string, len(users))
+	for i, u := range users {
+		args[i], marks[i] = string(u), fmt.Sprintf("$%d", i+1)
+	}
+	q := `SELECT m.user_id, m.muted, SUM(c.counted - m.unread_base), SUM(m.mention_count), COUNT(*)
+		FROM members m JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.user_id IN (` + strings.Join(marks, ", ") + `) AND (c.counted > m.unread_base OR m.mention_count > 0)
+		GROUP BY m.user_id, m.muted`
+	rows, err := s.db.SQL.QueryContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			u                   string
+			muted               bool
+			unread, ment, chats int
+		)
+		if err := rows.Scan(&u, &muted, &unread, &ment, &chats); err != nil {
+			return err
+		}
+		b := out[pulid.ID(u)]
+		b.Mentions += ment
+		if muted {
+			b.MutedWithUnread += chats
+		} else {
+			b.InternalUnread += unread
+		}
+		out[pulid.ID(u)] = b
+	}
+	return rows.Err()
 }
 
 // overdueCutoff is the waiting start before which a session is overdue now.

@@ -59,7 +59,8 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 	now := tx.Now()
 	// Taking the next number locks the conversation's row until commit, so
 	// numbers follow commit order within a conversation.
-	seq, err := tx.nextSeq(ctx, conv.ID, spec.ID, now)
+	counts := spec.CountsAsUnread && conv.Kind != conversation.KindEXTERNAL
+	seq, counted, err := tx.nextSeq(ctx, conv.ID, spec.ID, now, counts)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +95,7 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 		}
 	}
 	if conv.Kind != conversation.KindEXTERNAL {
-		if err := tx.countMessage(ctx, conv, spec, seq, now); err != nil {
+		if err := tx.countMessage(ctx, conv, spec, seq, counted); err != nil {
 			return nil, err
 		}
 	} else if err := tx.sessionChange(ctx, conv, spec, now); err != nil {
@@ -117,38 +118,42 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 	return m, nil
 }
 
-// nextSeq numbers a new message and makes it the conversation's last, in one statement.
-func (tx *Tx) nextSeq(ctx context.Context, convID, msgID pulid.ID, now time.Time) (int64, error) {
+// nextSeq numbers a new message and makes it the conversation's last, in
+// one statement; counts adds it to the messages that count as unread. It
+// returns the message's number and the conversation's counted after it.
+func (tx *Tx) nextSeq(ctx context.Context, convID, msgID pulid.ID, now time.Time, counts bool) (seq, counted int64, err error) {
 	rows, err := tx.QueryContext(ctx, tx.w.db.Rebind(`UPDATE conversations
-		SET last_seq = last_seq + 1, last_message_id = $1, last_message_at = $2, updated_at = $2
-		WHERE id = $3 RETURNING last_seq`), string(msgID), now, string(convID))
+		SET last_seq = last_seq + 1, counted = counted + CASE WHEN $4 THEN 1 ELSE 0 END,
+			last_message_id = $1, last_message_at = $2, updated_at = $2
+		WHERE id = $3 RETURNING last_seq, counted`), string(msgID), now, string(convID), counts)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer rows.Close()
-	var seq int64
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		return 0, apperr.Missing("no such conversation")
+		return 0, 0, apperr.Missing("no such conversation")
 	}
-	if err := rows.Scan(&seq); err != nil {
-		return 0, err
+	if err := rows.Scan(&seq, &counted); err != nil {
+		return 0, 0, err
 	}
-	return seq, rows.Close()
+	return seq, counted, rows.Close()
 }
 
-// countMessage moves the members' counters of a chat in one statement:
-// everyone else gets one more unread (and mention, if named) and sees the
-// chat again if they had archived it; the sender has read everything up to
-// their own message. A SYSTEM message only moves the chat's activity.
-func (tx *Tx) countMessage(ctx context.Context, conv *ent.Conversation, spec MessageSpec, seq int64, now time.Time) error {
+// countMessage moves what a message changes of a chat's members, in one
+// statement that writes only their rows: the sender has read everything
+// up to their own message; those it mentions have one mention more; and,
+// for a message that counts, whoever had archived the chat sees it again.
+// Everyone else's unread count moved with the chat's counted (nextSeq).
+// A SYSTEM message only moves the chat's activity.
+func (tx *Tx) countMessage(ctx context.Context, conv *ent.Conversation, spec MessageSpec, seq, counted int64) error {
 	sender := ""
 	if spec.SenderID != nil {
 		sender = string(*spec.SenderID)
 	}
-	args := []any{string(conv.ID), now, sender, spec.CountsAsUnread, seq}
+	args := []any{string(conv.ID), counted, sender, spec.CountsAsUnread, seq}
 	mentioned := "false"
 	if len(spec.Mentions) > 0 {
 		marks := make([]string, len(spec.Mentions))
@@ -159,14 +164,25 @@ func (tx *Tx) countMessage(ctx context.Context, conv *ent.Conversation, spec Mes
 		mentioned = "user_id IN (" + strings.Join(marks, ", ") + ")"
 	}
 	_, err := tx.ExecContext(ctx, tx.w.db.Rebind(`UPDATE members SET
-		activity_at = $2,
-		unread_count = CASE WHEN user_id = $3 THEN 0 WHEN $4 THEN unread_count + 1 ELSE unread_count END,
+		unread_base = CASE WHEN user_id = $3 THEN $2 ELSE unread_base END,
 		mention_count = CASE WHEN user_id = $3 THEN 0 WHEN `+mentioned+` THEN mention_count + 1 ELSE mention_count END,
 		read_seq = CASE WHEN user_id = $3 THEN $5 ELSE read_seq END,
 		archived = CASE WHEN user_id = $3 OR $4 THEN false ELSE archived END
-		WHERE conversation_id = $1`), args...)
+		WHERE conversation_id = $1 AND (user_id = $3 OR `+mentioned+` OR (archived AND $4))`), args...)
 	return err
 }
+
+// RecountSQL recounts the unread and mention counters of the members of
+// chat $1 who had not read up to seq $2, from the messages left after their
+// horizon, as MarkRead does part-way: a deleted message (or its tombstone)
+// is no longer unread, an edit may mention someone else.
+const RecountSQL = `UPDATE members SET
+	unread_base = (SELECT c.counted FROM conversations c WHERE c.id = members.conversation_id)
+		- (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = members.conversation_id
+		AND m.seq > members.read_seq AND m.kind <> 'SYSTEM' AND m.author_key <> members.user_id AND m.deleted_at IS NULL),
+	mention_count = (SELECT COUNT(*) FROM messages m JOIN message_mentions mm ON mm.message_id = m.id
+		WHERE m.conversation_id = members.conversation_id AND m.seq > members.read_seq AND mm.user_id = members.user_id)
+	WHERE conversation_id = $1 AND read_seq < $2`
 
 // System writes a SYSTEM message (membership changes, forwarding notes) in
 // the transaction.

@@ -141,15 +141,6 @@ func (j *Job) deleteInternalHistory(ctx context.Context, now time.Time, r *Repor
 	}
 }
 
-// recountSQL recounts a member's unread and mention counters from the
-// messages left after their read horizon, as MarkRead does part-way (a
-// deleted message's tombstone is not unread).
-const recountSQL = `UPDATE members SET
-	unread_count = (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = members.conversation_id
-		AND m.seq > members.read_seq AND m.kind <> 'SYSTEM' AND m.author_key <> members.user_id AND m.deleted_at IS NULL),
-	mention_count = (SELECT COUNT(*) FROM messages m JOIN message_mentions mm ON mm.message_id = m.id
-		WHERE m.conversation_id = members.conversation_id AND m.seq > members.read_seq AND mm.user_id = members.user_id)
-	WHERE conversation_id = $1 AND read_seq < $2`
 
 func (j *Job) deleteMessages(ctx context.Context, msgs []*ent.Message) (int, error) {
 	ids := make([]pulid.ID, len(msgs))
@@ -167,7 +158,7 @@ func (j *Job) deleteMessages(ctx context.Context, msgs []*ent.Message) (int, err
 			return err
 		}
 		for conv, seq := range top {
-			if _, err := tx.ExecContext(ctx, j.db.Rebind(recountSQL), string(conv), seq); err != nil {
+			if _, err := tx.ExecContext(ctx, j.db.Rebind(history.RecountSQL), string(conv), seq); err != nil {
 				return fmt.Errorf("recounting members: %w", err)
 			}
 		}
