@@ -193,7 +193,9 @@ func TestUnreadCountsFollowTheChatNotEveryRow(t *testing.T) {
 		}
 		// The group moved last for Cat, above Dan's direct chat.
 		var out struct {
-			Chats struct{ Edges []struct{ Node struct{ ID string } } }
+			Chats struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		cat.MustDo(`{ chats(first:10){ edges { node { id } } } }`, nil, &out)
 		if len(out.Chats.Edges) != 2 || out.Chats.Edges[0].Node.ID != g || out.Chats.Edges[1].Node.ID != d {

@@ -141,7 +141,6 @@ func (j *Job) deleteInternalHistory(ctx context.Context, now time.Time, r *Repor
 	}
 }
 
-
 func (j *Job) deleteMessages(ctx context.Context, msgs []*ent.Message) (int, error) {
 	ids := make([]pulid.ID, len(msgs))
 	top := map[pulid.ID]int64{} // newest deleted seq per conversation
