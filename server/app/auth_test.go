@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -359,5 +360,34 @@ func TestLoginThrottlesAddressesAndAccounts(t *testing.T) {
 		home.MustDo(loginQ, right, nil)
 		env.Clock.Advance(auth.AccountInterval)
 		travelling.MustDo(loginQ, right, nil)
+	})
+}
+
+// A token once resolved is kept for a moment (every request authenticates):
+// what this instance changes applies at once — a logout, a deactivation, a
+// new role — and what another instance writes to the database is seen
+// within two seconds.
+func TestCachedTokensFollowChanges(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		const updateUser = `mutation($id:ID!,$in:UpdateUserInput!){ updateUser(id:$id, input:$in){ id } }`
+		const adminOnly = `mutation($id:ID!){ deactivateUser(userId:$id){ id } }`
+		amy, ben := env.NewUser("ADMIN", "Amy"), env.NewUser("MEMBER", "Ben")
+		amy.MustDo(`{ me { id } }`, nil, nil) // resolved once: now kept
+		env.Admin.MustDo(updateUser, Vars{"id": amy.ID, "in": Vars{"role": "MEMBER"}}, nil)
+		amy.MustFail("FORBIDDEN", adminOnly, Vars{"id": ben.ID})
+
+		ben.MustDo(`{ me { id } }`, nil, nil)
+		env.Admin.MustDo(adminOnly, Vars{"id": ben.ID}, nil)
+		ben.MustFail("UNAUTHENTICATED", `{ me { id } }`, nil)
+
+		// Another instance's logout: the row changes, this cache does not hear.
+		cat := env.NewUser("MEMBER", "Cat")
+		cat.MustDo(`{ me { id } }`, nil, nil)
+		if _, err := env.App.DB.SQL.ExecContext(context.Background(),
+			env.App.DB.Rebind(`UPDATE tokens SET revoked_at = $1 WHERE user_id = $2`), env.Clock.Now(), cat.ID); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(2 * time.Second)
+		cat.MustFail("UNAUTHENTICATED", `{ me { id } }`, nil)
 	})
 }

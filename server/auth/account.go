@@ -52,11 +52,13 @@ func (s *Service) RevokeUserTokens(ctx context.Context, db *ent.Client, userID p
 		return nil, err
 	}
 	err = db.Token.Update().Where(token.IDIn(ids...)).SetRevokedAt(s.now()).Exec(ctx)
+	s.tokens.dropTokens(ids...) // and again in Closed, once committed
 	return ids, err
 }
 
 // Closed closes the sockets of revoked tokens on this instance.
 func (s *Service) Closed(tokenIDs []int) {
+	s.tokens.dropTokens(tokenIDs...)
 	if s.OnRevoke == nil {
 		return
 	}
@@ -68,6 +70,7 @@ func (s *Service) Closed(tokenIDs []int) {
 // Reconnect makes the user's open sockets on this instance reconnect (as
 // after a restart), so that they run with the user's new role.
 func (s *Service) Reconnect(ctx context.Context, userID pulid.ID) error {
+	s.tokens.dropUser(userID) // their requests too run with the new role
 	if s.OnDrop == nil {
 		return nil
 	}

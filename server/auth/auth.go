@@ -47,6 +47,8 @@ type Service struct {
 	// failures throttles failed logins (throttle.go): guessing stops being
 	// worth it, and a guesser cannot lock the owner out.
 	failures *throttle
+	// tokens holds the tokens resolved lately (tokencache.go).
+	tokens *tokenCache
 }
 
 // New returns the service. cost is the bcrypt cost (bcrypt.DefaultCost in
@@ -56,7 +58,7 @@ func New(db *ent.Client, rebind func(string) string, cost int, now func() time.T
 		cost = bcrypt.DefaultCost
 	}
 	h, _ := bcrypt.GenerateFromPassword([]byte("parley-dummy-password"), cost)
-	return &Service{db: db, rebind: rebind, cost: cost, now: now, dummyHash: h, failures: newThrottle(now)}
+	return &Service{db: db, rebind: rebind, cost: cost, now: now, dummyHash: h, failures: newThrottle(now), tokens: newTokenCache()}
 }
 
 // HashPassword checks a password's length and hashes it.
@@ -125,8 +127,12 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, err
 	if plain == "" {
 		return nil, apperr.Unauth("no token")
 	}
-	// One round trip on every request: the token with its user's role or its
-	// session's contact.
+	hash, now := hashToken(plain), s.now()
+	v, gen, ok := s.tokens.get(hash, now)
+	if ok {
+		return v, nil
+	}
+	// One round trip: the token with its user's role or its session's contact.
 	var (
 		tokenID          int
 		kind             string
@@ -136,7 +142,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, err
 	)
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT t.id, t.kind, t.expires_at, u.id, u.role, c.id, c.contact_id
 		FROM tokens t LEFT JOIN users u ON u.id = t.user_id LEFT JOIN conversations c ON c.id = t.conversation_id
-		WHERE t.hash = $1 AND t.revoked_at IS NULL AND (u.id IS NULL OR u.active = $2)`), hashToken(plain), true)
+		WHERE t.hash = $1 AND t.revoked_at IS NULL AND (u.id IS NULL OR u.active = $2)`), hash, true)
 	if err != nil {
 		return nil, err
 	}
@@ -156,10 +162,10 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, err
 	if !found {
 		return nil, apperr.Unauth("the token is not valid")
 	}
-	if expires.Valid && !s.now().Before(expires.Time) {
+	if expires.Valid && !now.Before(expires.Time) {
 		return nil, apperr.Unauth("the token has expired")
 	}
-	v := &Viewer{TokenID: tokenID}
+	v = &Viewer{TokenID: tokenID}
 	switch {
 	case kind == string(token.KindVISITOR) && sessionID.Valid && ctcID.Valid:
 		v.VisitorSessionID, v.VisitorContactID = pulid.ID(sessionID.String), pulid.ID(ctcID.String)
@@ -168,12 +174,14 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, err
 	default:
 		return nil, apperr.Unauth("the token is not valid")
 	}
+	s.tokens.put(hash, v, expires.Time, now, gen)
 	return v, nil
 }
 
 // Revoke ends a token.
 func (s *Service) Revoke(ctx context.Context, tokenID int) error {
 	err := s.db.Token.UpdateOneID(tokenID).SetRevokedAt(s.now()).Exec(ctx)
+	s.tokens.dropTokens(tokenID)
 	if err != nil {
 		return err
 	}
