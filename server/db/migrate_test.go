@@ -3,6 +3,7 @@ package db_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -115,6 +116,58 @@ func TestUnreadCountsSurviveTheirMigration(t *testing.T) {
 			}
 			if !maps.Equal(got, unread) {
 				t.Fatalf("unread counts after the migration: %v, want %v", got, unread)
+			}
+		})
+	}
+}
+
+// Upgrading keeps the rows: a database made by the first migration, with a
+// user, a token, a channel, a contact, a chat and a session with their
+// members and messages, has them all after every migration since. (On
+// SQLite a migration that rebuilds a table others cascade from would empty
+// them: inside goose's transaction PRAGMA foreign_keys = off does nothing.)
+func TestUpgradesKeepTheRows(t *testing.T) {
+	const first = 20261121055736 // init
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			d, err := db.Open(apitest.DatabaseURL(t, backend))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			ctx := context.Background()
+			if err := d.MigrateUpTo(ctx, first); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+			for _, q := range []string{
+				`INSERT INTO users (id, created_at, updated_at, name, email, password_hash, role) VALUES ('u1', $1, $1, 'Ann', 'ann@example.com', 'x', 'ADMIN')`,
+				`INSERT INTO tokens (created_at, hash, user_id) VALUES ($1, 'h1', 'u1')`,
+				`INSERT INTO channels (id, created_at, updated_at, kind, name, max_file_size) VALUES ('c1', $1, $1, 'SMS', 'Texts', 1)`,
+				`INSERT INTO contacts (id, created_at, updated_at, external_id, channel_id) VALUES ('k1', $1, $1, '+15550100', 'c1')`,
+				`INSERT INTO conversations (id, created_at, updated_at, kind, last_seq) VALUES ('g1', $1, $1, 'GROUP', 1)`,
+				`INSERT INTO conversations (id, created_at, updated_at, kind, last_seq, channel_id, contact_id) VALUES ('s1', $1, $1, 'EXTERNAL', 1, 'c1', 'k1')`,
+				`INSERT INTO members (conversation_id, user_id, joined_at, activity_at) VALUES ('g1', 'u1', $1, $1), ('s1', 'u1', $1, $1)`,
+				`INSERT INTO messages (id, created_at, updated_at, seq, author_key, direction, kind, conversation_id) VALUES
+					('m1', $1, $1, 1, 'u1', 'INTERNAL', 'TEXT', 'g1'), ('m2', $1, $1, 1, 'k1', 'INBOUND', 'TEXT', 's1')`,
+			} {
+				if _, err := d.SQL.ExecContext(ctx, d.Rebind(q), now); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			if err := d.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]int{"users": 1, "tokens": 1, "channels": 1, "contacts": 1, "conversations": 2, "members": 2, "messages": 2}
+			for table, n := range want {
+				var got int
+				if err := d.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&got); err != nil || got != n {
+					t.Errorf("%s after upgrading: %d rows (%v), want %d", table, got, err, n)
+				}
+			}
+			var channel sql.NullString
+			if err := d.SQL.QueryRowContext(ctx, `SELECT channel_id FROM conversations WHERE id = 's1'`).Scan(&channel); err != nil || channel.String != "c1" {
+				t.Errorf("the session's channel after upgrading: %v (%v)", channel, err)
 			}
 		})
 	}
