@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ func main() {
 	if err := diff(ctx, lite, dialect.SQLite, "server/db/migrations/sqlite", name); err != nil {
 		log.Fatalf("sqlite: %v", err)
 	}
+	warnOfRebuilds("server/db/migrations/sqlite", name)
 
 	admin := os.Getenv("PARLEY_DEV_POSTGRES")
 	if admin == "" {
@@ -135,4 +137,20 @@ func keepHandWritten(next schema.Differ) schema.Differ {
 		}
 		return kept, nil
 	})
+}
+
+// warnOfRebuilds says when the new SQLite migration rebuilds a table: goose
+// runs it in a transaction, where its PRAGMA foreign_keys = off does
+// nothing, so dropping the old table runs the foreign keys' actions and
+// empties (or refuses to drop) what refers to it. Write such a migration by
+// hand (ALTER TABLE … ADD COLUMN, as 20261201153002 does);
+// TestUpgradesKeepTheRows catches it otherwise.
+func warnOfRebuilds(dir, name string) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*_"+name+".sql"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err == nil && strings.Contains(string(b), "PRAGMA foreign_keys = off") {
+			log.Printf("WARNING: %s rebuilds a table, which inside goose's transaction runs its foreign keys' actions (rows that cascade from it are deleted): rewrite it by hand with ALTER TABLE", f)
+		}
+	}
 }
