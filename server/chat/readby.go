@@ -1,7 +1,9 @@
 package chat
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"slices"
 	"time"
 
@@ -89,26 +91,58 @@ func noteRead(ctx context.Context, tx *history.Tx, conv *ent.Conversation, reade
 	now := tx.Now()
 	passed := message.And(message.ConversationID(conv.ID), message.SeqGT(from), message.SeqLTE(to),
 		message.KindNEQ(message.KindSYSTEM), message.SenderIDNotNil(), message.SenderIDNEQ(reader), message.DeletedAtIsNil())
+	var newestID, newestSender pulid.ID
 	if conv.Kind == conversation.KindDIRECT {
 		if err := tx.Message.Update().Where(passed, message.StatusNEQ(message.StatusREAD)).
 			SetStatus(message.StatusREAD).SetReadAt(now).Exec(ctx); err != nil {
 			return err
 		}
-	} else if err := tx.ReadMark.Create().SetConversationID(conv.ID).SetUserID(reader).SetSeq(to).SetReadAt(now).Exec(ctx); err != nil {
-		return err
-	}
-	newest, err := tx.Message.Query().Where(passed).Order(ent.Desc(message.FieldSeq)).First(ctx)
-	if ent.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
+		newest, err := tx.Message.Query().Where(passed).Order(ent.Desc(message.FieldSeq)).First(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		newestID, newestSender = newest.ID, *newest.SenderID
+	} else {
+		// The mark and the newest message passed in one statement: it runs
+		// under the chat's row lock, where every round trip counts.
+		rows, err := tx.QueryContext(ctx, tx.Rebind(`INSERT INTO read_marks (conversation_id, user_id, seq, read_at)
+			VALUES ($1, $2, $3, $4) RETURNING `+newestPassedSQL("id")+`, `+newestPassedSQL("sender_id")),
+			string(conv.ID), string(reader), to, now, from, string(message.KindSYSTEM))
+		if err != nil {
+			return err
+		}
+		var id, sender sql.NullString
+		if rows.Next() {
+			err = rows.Scan(&id, &sender)
+		}
+		if cerr := rows.Close(); err == nil {
+			err = cmp.Or(cerr, rows.Err())
+		}
+		if err != nil {
+			return err
+		}
+		if !id.Valid || !sender.Valid {
+			return nil
+		}
+		newestID, newestSender = pulid.ID(id.String), pulid.ID(sender.String)
 	}
 	// Only its sender reads readBy (or, in a direct chat, cares that it is
 	// READ): the update is theirs alone, not every member's, or each send
 	// (which moves the sender's own horizon) would double the fan-out.
-	e := history.UserEvent(events.MessageUpdated, *newest.SenderID, conv)
-	e.MessageID = newest.ID
+	e := history.UserEvent(events.MessageUpdated, newestSender, conv)
+	e.MessageID = newestID
 	tx.Emit(e)
 	return nil
+}
+
+// newestPassedSQL selects a column of the newest message of someone else
+// in chat $1 after seq $5 up to $3 that reader $2 passed (not SYSTEM ($6),
+// not deleted): noteRead's passed, in SQL.
+func newestPassedSQL(column string) string {
+	return `(SELECT m.` + column + ` FROM messages m WHERE m.conversation_id = $1 AND m.seq > $5 AND m.seq <= $3
+		AND m.kind <> $6 AND m.sender_id IS NOT NULL AND m.sender_id <> $2 AND m.deleted_at IS NULL
+		ORDER BY m.seq DESC LIMIT 1)`
 }

@@ -59,6 +59,9 @@ func (w *Writer) Write(ctx context.Context, fn func(tx *Tx) error) error {
 // Now is the writer's clock.
 func (tx *Tx) Now() time.Time { return tx.w.now() }
 
+// Rebind adapts a statement written with $1, $2 … to the database in use.
+func (tx *Tx) Rebind(q string) string { return tx.w.db.Rebind(q) }
+
 // Now is the writer's clock, outside a transaction.
 func (w *Writer) Now() time.Time { return w.now() }
 

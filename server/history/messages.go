@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -59,8 +60,19 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 	now := tx.Now()
 	// Taking the next number locks the conversation's row until commit, so
 	// numbers follow commit order within a conversation.
-	counts := spec.CountsAsUnread && conv.Kind != conversation.KindEXTERNAL
-	seq, counted, err := tx.nextSeq(ctx, conv.ID, spec.ID, now, counts)
+	chat := conv.Kind != conversation.KindEXTERNAL
+	counts := spec.CountsAsUnread && chat
+	var seq, counted int64
+	var err error
+	// On PostgreSQL the members' counters move in the statement that takes
+	// the number: the row lock is held from it to commit, and every round
+	// trip while it is held delays the chat's next message.
+	oneStatement := chat && tx.w.db.IsPostgres()
+	if oneStatement {
+		seq, counted, err = tx.numberAndCount(ctx, conv, spec, now)
+	} else {
+		seq, counted, err = tx.nextSeq(ctx, conv.ID, spec.ID, now, counts)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -94,9 +106,11 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 			return nil, apperr.New(apperr.Conflict, "an attachment was sent meanwhile")
 		}
 	}
-	if conv.Kind != conversation.KindEXTERNAL {
-		if err := tx.countMessage(ctx, conv, spec, seq, counted); err != nil {
-			return nil, err
+	if chat {
+		if !oneStatement {
+			if err := tx.countMessage(ctx, conv, spec, seq, counted); err != nil {
+				return nil, err
+			}
 		}
 	} else if err := tx.sessionChange(ctx, conv, spec, now); err != nil {
 		return nil, err
@@ -118,17 +132,47 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 	return m, nil
 }
 
-// nextSeq numbers a new message and makes it the conversation's last, in
-// one statement; counts adds it to the messages that count as unread. It
-// returns the message's number and the conversation's counted after it.
+// numberSQL numbers a new message (chat $1, message $2, at $3) and makes it
+// the conversation's last; $4 adds it to the messages that count as unread.
+// It returns the message's number and the conversation's counted after it.
+const numberSQL = `UPDATE conversations
+	SET last_seq = last_seq + 1, counted = counted + CASE WHEN $4 THEN 1 ELSE 0 END,
+		last_message_id = $2, last_message_at = $3, updated_at = $3
+	WHERE id = $1 RETURNING last_seq, counted`
+
+// nextSeq runs numberSQL.
 func (tx *Tx) nextSeq(ctx context.Context, convID, msgID pulid.ID, now time.Time, counts bool) (seq, counted int64, err error) {
-	rows, err := tx.QueryContext(ctx, tx.w.db.Rebind(`UPDATE conversations
-		SET last_seq = last_seq + 1, counted = counted + CASE WHEN $4 THEN 1 ELSE 0 END,
-			last_message_id = $1, last_message_at = $2, updated_at = $2
-		WHERE id = $3 RETURNING last_seq, counted`), string(msgID), now, string(convID), counts)
+	rows, err := tx.QueryContext(ctx, tx.w.db.Rebind(numberSQL), string(convID), string(msgID), now, counts)
 	if err != nil {
 		return 0, 0, err
 	}
+	return scanSeq(rows)
+}
+
+// countMessage moves what a message changes of a chat's members, in one
+// statement that writes only their rows (membersSQL), after nextSeq.
+func (tx *Tx) countMessage(ctx context.Context, conv *ent.Conversation, spec MessageSpec, seq, counted int64) error {
+	args := []any{string(conv.ID), counted, senderOf(spec), spec.CountsAsUnread, seq}
+	update, args := membersSQL(spec, "", "$1", "$2", "$3", "$4", "$5", args)
+	_, err := tx.ExecContext(ctx, tx.w.db.Rebind(update), args...)
+	return err
+}
+
+// numberAndCount is nextSeq and countMessage in one statement (PostgreSQL).
+func (tx *Tx) numberAndCount(ctx context.Context, conv *ent.Conversation, spec MessageSpec, now time.Time) (seq, counted int64, err error) {
+	args := []any{string(conv.ID), string(spec.ID), now, spec.CountsAsUnread, senderOf(spec)}
+	update, args := membersSQL(spec, "FROM c", "$1", "c.counted", "$5", "$4", "c.last_seq", args)
+	rows, err := tx.QueryContext(ctx, `WITH c AS (`+numberSQL+`),
+		m AS (`+update+`)
+		SELECT last_seq, counted FROM c`, args...)
+	if err != nil {
+		return 0, 0, err
+	}
+	return scanSeq(rows)
+}
+
+// scanSeq reads the number a message took and the chat's counted after it.
+func scanSeq(rows *sql.Rows) (seq, counted int64, err error) {
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
@@ -142,18 +186,22 @@ func (tx *Tx) nextSeq(ctx context.Context, convID, msgID pulid.ID, now time.Time
 	return seq, counted, rows.Close()
 }
 
-// countMessage moves what a message changes of a chat's members, in one
-// statement that writes only their rows: the sender has read everything
+func senderOf(spec MessageSpec) string {
+	if spec.SenderID == nil {
+		return ""
+	}
+	return string(*spec.SenderID)
+}
+
+// membersSQL is the statement that moves what a message changes of a
+// chat's members, writing only their rows: the sender has read everything
 // up to their own message; those it mentions have one mention more; and,
 // for a message that counts, whoever had archived the chat sees it again.
-// Everyone else's unread count moved with the chat's counted (nextSeq).
-// A SYSTEM message only moves the chat's activity.
-func (tx *Tx) countMessage(ctx context.Context, conv *ent.Conversation, spec MessageSpec, seq, counted int64) error {
-	sender := ""
-	if spec.SenderID != nil {
-		sender = string(*spec.SenderID)
-	}
-	args := []any{string(conv.ID), counted, sender, spec.CountsAsUnread, seq}
+// Everyone else's unread count moved with the chat's counted. The other
+// arguments are the statement's FROM clause (if any) and what names the
+// chat, the chat's counted after the message, the sender, whether the
+// message counts and its number; mentions are added to args.
+func membersSQL(spec MessageSpec, from, conv, counted, sender, counts, seq string, args []any) (string, []any) {
 	mentioned := "false"
 	if len(spec.Mentions) > 0 {
 		marks := make([]string, len(spec.Mentions))
@@ -163,13 +211,12 @@ func (tx *Tx) countMessage(ctx context.Context, conv *ent.Conversation, spec Mes
 		}
 		mentioned = "user_id IN (" + strings.Join(marks, ", ") + ")"
 	}
-	_, err := tx.ExecContext(ctx, tx.w.db.Rebind(`UPDATE members SET
-		unread_base = CASE WHEN user_id = $3 THEN $2 ELSE unread_base END,
-		mention_count = CASE WHEN user_id = $3 THEN 0 WHEN `+mentioned+` THEN mention_count + 1 ELSE mention_count END,
-		read_seq = CASE WHEN user_id = $3 THEN $5 ELSE read_seq END,
-		archived = CASE WHEN user_id = $3 OR $4 THEN false ELSE archived END
-		WHERE conversation_id = $1 AND (user_id = $3 OR `+mentioned+` OR (archived AND $4))`), args...)
-	return err
+	return `UPDATE members SET
+		unread_base = CASE WHEN user_id = ` + sender + ` THEN ` + counted + ` ELSE unread_base END,
+		mention_count = CASE WHEN user_id = ` + sender + ` THEN 0 WHEN ` + mentioned + ` THEN mention_count + 1 ELSE mention_count END,
+		read_seq = CASE WHEN user_id = ` + sender + ` THEN ` + seq + ` ELSE read_seq END,
+		archived = CASE WHEN user_id = ` + sender + ` OR ` + counts + ` THEN false ELSE archived END
+		` + from + ` WHERE members.conversation_id = ` + conv + ` AND (user_id = ` + sender + ` OR ` + mentioned + ` OR (archived AND ` + counts + `))`, args
 }
 
 // RecountSQL recounts the unread and mention counters of the members of
