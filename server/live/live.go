@@ -1,6 +1,6 @@
 // Package live owns Parley's WebSockets, from the upgrade to the close:
-// GraphQL over graphql-transport-ws and the legacy graphql-ws (gqlgen's
-// transport underneath), the token in connection_init, the close codes
+// GraphQL over graphql-transport-ws and the legacy graphql-ws (speaking them
+// as gqlgen's transport does, with one goroutine per idle socket), the token in connection_init, the close codes
 // (README "WebSocket close codes"), the operations one socket may run, who
 // is online, and closing the sockets whose token ended and, at shutdown,
 // all of them.
@@ -20,7 +20,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/coder/websocket"
 )
 
 // WebSocket close codes of our own; the rest are graphql-transport-ws's.
@@ -99,36 +98,18 @@ func New(cfg Config) *Server {
 
 // Transport serves WebSocket upgrades; add it to the GraphQL handler before
 // the transports that serve GET, which an upgrade also is.
-func (s *Server) Transport() graphql.Transport {
-	return socketTransport{s: s, Websocket: transport.Websocket{
-		Implementation: closeCodeImplementation{
-			WebsocketImplementation: coderImplementation{acceptOptions: websocket.AcceptOptions{
-				OriginPatterns: originHosts(s.cfg.Origins),
-			}},
-			present: s.cfg.ErrorPresenter,
-		},
-		InitFunc:              s.init,
-		InitTimeout:           s.cfg.InitTimeout,
-		KeepAlivePingInterval: 15 * time.Second,
-		PingPongInterval:      30 * time.Second,
-		CloseFunc: func(ctx context.Context, _ int) {
-			if sock := socketOf(ctx); sock != nil {
-				sock.left()
-			}
-		},
-	}}
-}
+func (s *Server) Transport() graphql.Transport { return socketTransport{s: s} }
 
-// socketTransport is gqlgen's, once the upgrade's origin is checked and the
-// socket is one of the open ones.
-type socketTransport struct {
-	transport.Websocket
-	s *Server
-}
+// socketTransport runs each socket (conn.go) once the upgrade's origin is
+// checked and the socket is one of the open ones.
+type socketTransport struct{ s *Server }
+
+// Supports is gqlgen's transport.Websocket's: any upgrade.
+func (t socketTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
 
 func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	if !IsWebsocket(r) {
-		t.Websocket.Do(w, r, exec) // it refuses the upgrade
+		transport.Websocket{}.Do(w, r, exec) // it refuses the upgrade
 		return
 	}
 	if !originOK(r, t.s.cfg.Origins) {
@@ -138,11 +119,10 @@ func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	sock := &socket{upgradeAuth: r.Header.Get("Authorization"), done: make(chan struct{})}
 	t.s.sockets.add(sock)
 	defer func() {
-		sock.finish()
 		t.s.sockets.remove(sock)
 		close(sock.done)
 	}()
-	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), socketKey{}, sock)), exec)
+	t.s.serve(w, r, exec, sock)
 }
 
 // Open returns how many WebSockets are open and how many operations
