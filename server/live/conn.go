@@ -67,11 +67,12 @@ type operation struct {
 	cancel context.CancelFunc // once it runs
 }
 
-// Intervals of the pings (graphql-transport-ws) and keepalives (graphql-ws),
-// and the payload read limit: gqlgen's as live configured them.
+// Intervals of the keepalives (graphql-ws) and pings (graphql-transport-ws;
+// a pong missing for twice this closes the socket), and the payload read
+// limit: gqlgen's as live configured them.
 const (
 	keepAliveInterval = 15 * time.Second
-	pingPongInterval  = 30 * time.Second // a pong missing for twice this closes the socket
+	pingPongInterval  = 30 * time.Second
 	readLimit         = 1 << 20
 )
 
@@ -173,10 +174,10 @@ func (c *wsConn) run() {
 	switch {
 	case c.closed:
 	case c.transportWS:
-		c.setDeadlineLocked(time.Now().Add(2 * pingPongInterval))
-		c.ping = time.AfterFunc(pingPongInterval, c.pingTick)
+		c.setDeadlineLocked(time.Now().Add(2 * c.s.cfg.pingInterval))
+		c.ping = time.AfterFunc(c.s.cfg.pingInterval, c.pingTick)
 	default:
-		c.keepAlive = time.AfterFunc(keepAliveInterval, c.keepAliveTick)
+		c.keepAlive = time.AfterFunc(c.s.cfg.keepAlive, c.keepAliveTick)
 	}
 	c.mu.Unlock()
 	for {
@@ -218,10 +219,10 @@ func (c *wsConn) pingTick() {
 		return
 	}
 	if c.receivedPong {
-		c.setDeadlineLocked(time.Now().Add(2 * pingPongInterval))
+		c.setDeadlineLocked(time.Now().Add(2 * c.s.cfg.pingInterval))
 	}
 	c.receivedPong = false
-	c.ping.Reset(pingPongInterval)
+	c.ping.Reset(c.s.cfg.pingInterval)
 }
 
 func (c *wsConn) keepAliveTick() {
@@ -229,7 +230,7 @@ func (c *wsConn) keepAliveTick() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.closed {
-		c.keepAlive.Reset(keepAliveInterval)
+		c.keepAlive.Reset(c.s.cfg.keepAlive)
 	}
 }
 

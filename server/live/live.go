@@ -73,6 +73,10 @@ type Config struct {
 	// its own; Presence.Online says the latest.
 	PresenceChanged func(userID string, online bool)
 	Log             *slog.Logger
+
+	// keepAlive and pingInterval are keepAliveInterval and
+	// pingPongInterval but in tests.
+	keepAlive, pingInterval time.Duration
 }
 
 // Server holds the open WebSockets. Add its Transport to the GraphQL
@@ -88,6 +92,8 @@ type Server struct {
 func New(cfg Config) *Server {
 	cfg.InitTimeout = cmp.Or(cfg.InitTimeout, 15*time.Second)
 	cfg.TokenCheck = cmp.Or(cfg.TokenCheck, 10*time.Second)
+	cfg.keepAlive = cmp.Or(cfg.keepAlive, keepAliveInterval)
+	cfg.pingInterval = cmp.Or(cfg.pingInterval, pingPongInterval)
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
