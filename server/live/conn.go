@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"parley/server/apperr"
+	"parley/server/logx"
 )
 
 // wsConn is one WebSocket, from its accept to its close: GraphQL over
@@ -26,10 +28,11 @@ import (
 // running refused with 4409 and a subscription beyond MaxSubscriptions
 // refused with an error for its id.
 //
-// It costs one goroutine while idle, the HTTP handler's, which reads; each
-// operation runs in one more (gqlgen's response handler blocks until the
-// next event). Pings, keepalives and the read deadline are timers, and
-// the connection's context ending closes it through context.AfterFunc.
+// It costs one goroutine while idle, which reads (the HTTP handler's until
+// the connection_init is acknowledged, then one of its own); each operation
+// runs in one more (gqlgen's response handler blocks until the next event).
+// Pings, keepalives and the read deadline are timers, and the connection's
+// context ending closes it through context.AfterFunc.
 type wsConn struct {
 	s           *Server
 	sock        *socket
@@ -78,13 +81,19 @@ const (
 
 var subprotocols = []string{"graphql-ws", "graphql-transport-ws"}
 
-// serve runs the socket until it closes.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, sock *socket) {
+// serve accepts the socket and reads its connection_init; once it is
+// acknowledged, a goroutine of its own reads the rest and the handler
+// returns. net/http keeps the buffers it reads and writes requests through
+// (8 KB), and the handler's stack, for as long as the handler runs; the
+// socket has smaller buffers of its own (lean). done runs when the socket
+// is closed and its reader gone.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, sock *socket, done func()) {
 	ws, err := websocket.Accept(lean(w), r, &websocket.AcceptOptions{
 		Subprotocols:   subprotocols,
 		OriginPatterns: originHosts(s.cfg.Origins),
 	})
 	if err != nil {
+		done()
 		s.cfg.Log.Debug("unable to upgrade to a websocket", "err", err)
 		transport.SendErrorf(w, http.StatusBadRequest, "unable to upgrade")
 		return
@@ -95,12 +104,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		c.transportWS = true
 	case "graphql-ws", "":
 	default:
+		done()
 		_ = ws.Close(websocket.StatusProtocolError, "unsupported negotiated subprotocol "+ws.Subprotocol())
 		return
 	}
 	ws.SetReadLimit(readLimit)
-	c.ctx, c.cancel = context.WithCancel(r.Context())
-	defer c.cancel()
+	// The request's context ends when the handler returns, the socket's when it closes.
+	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(r.Context()))
 
 	sock.mu.Lock()
 	sock.conn = c
@@ -109,10 +119,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	if now {
 		c.writeClose(websocket.StatusCode(code), reason)
 	}
-	if c.init() {
-		c.run()
+	if !c.init() {
+		c.close(websocket.StatusNormalClosure, "terminated") // when not already
+		done()
+		return
 	}
-	c.close(websocket.StatusNormalClosure, "terminated") // when not already
+	go func() {
+		defer done()
+		defer c.close(websocket.StatusNormalClosure, "terminated") // when not already
+		defer func() {
+			if p := recover(); p != nil {
+				logx.From(c.ctx).Error("panic", "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
+		c.run()
+	}()
 }
 
 // init reads the connection_init, authenticates it and acknowledges it.

@@ -124,11 +124,10 @@ func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	}
 	sock := &socket{upgradeAuth: r.Header.Get("Authorization"), done: make(chan struct{})}
 	t.s.sockets.add(sock)
-	defer func() {
+	t.s.serve(w, r, exec, sock, func() {
 		t.s.sockets.remove(sock)
 		close(sock.done)
-	}()
-	t.s.serve(w, r, exec, sock)
+	})
 }
 
 // Open returns how many WebSockets are open and how many operations
