@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"parley/server/apperr"
@@ -29,8 +30,9 @@ import (
 // refused with an error for its id.
 //
 // It costs one goroutine while idle, which reads (the HTTP handler's until
-// the connection_init is acknowledged, then one of its own); each operation
-// runs in one more (gqlgen's response handler blocks until the next event).
+// the connection_init is acknowledged, then one of its own: reader); each
+// operation runs in one more (gqlgen's response handler blocks until the
+// next event).
 // Pings, keepalives and the read deadline are timers, and the connection's
 // context ending closes it through context.AfterFunc.
 type wsConn struct {
@@ -63,6 +65,7 @@ type wsConn struct {
 	ping         *time.Timer // graphql-transport-ws: the next ping
 	keepAlive    *time.Timer // graphql-ws: the next "ka"
 	deadline     *time.Timer // closes a socket whose pong is missing
+	stop         func() bool // stops closing the socket when its context ends
 }
 
 // operation is one started by the client and not yet complete.
@@ -124,16 +127,29 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		done()
 		return
 	}
-	go func() {
-		defer done()
-		defer c.close(websocket.StatusNormalClosure, "terminated") // when not already
-		defer func() {
-			if p := recover(); p != nil {
-				logx.From(c.ctx).Error("panic", "panic", p, "stack", string(debug.Stack()))
-			}
-		}()
-		c.run()
+	c.start()
+	go c.reader(done)
+}
+
+// reader reads the client's messages until the socket closes, then runs
+// done. After each operation it starts, it goes on in a fresh goroutine:
+// gqlgen's validation of the operation grew this one's stack, and an idle
+// socket keeps its reader's stack for as long as it is open.
+func (c *wsConn) reader(done func()) {
+	again := false
+	defer func() {
+		if p := recover(); p != nil {
+			logx.From(c.ctx).Error("panic", "panic", p, "stack", string(debug.Stack()))
+			again = false
+		}
+		if !again {
+			c.close(websocket.StatusNormalClosure, "terminated") // when not already
+			done()
+		}
 	}()
+	if again = c.read(); again {
+		go c.reader(done)
+	}
 }
 
 // init reads the connection_init, authenticates it and acknowledges it.
@@ -187,11 +203,13 @@ func (c *wsConn) init() bool {
 	return false
 }
 
-// run reads and answers the client's messages until the socket closes.
-func (c *wsConn) run() {
+// start starts the pings (graphql-transport-ws) or keepalives (graphql-ws),
+// and closes the socket when its context ends.
+func (c *wsConn) start() {
 	stop := context.AfterFunc(c.ctx, func() { c.close(websocket.StatusNormalClosure, "terminated") })
-	defer stop()
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stop = stop
 	switch {
 	case c.closed:
 	case c.transportWS:
@@ -200,21 +218,26 @@ func (c *wsConn) run() {
 	default:
 		c.keepAlive = time.AfterFunc(c.s.cfg.keepAlive, c.keepAliveTick)
 	}
-	c.mu.Unlock()
+}
+
+// read reads and answers the client's messages until the socket closes
+// (false) or an operation starts (true).
+func (c *wsConn) read() bool {
 	for {
 		start := graphql.Now()
 		m, err := c.next()
 		if err != nil {
-			return
+			return false
 		}
 		switch m.t {
 		case startMsg:
 			c.subscribe(start, m)
+			return true
 		case stopMsg:
 			// note cancelled it
 		case terminateMsg:
 			c.close(websocket.StatusNormalClosure, "terminated")
-			return
+			return false
 		case pingMsg:
 			c.write(pongMsg, "", m.payload)
 		case pongMsg:
@@ -225,7 +248,7 @@ func (c *wsConn) run() {
 		default:
 			c.connectionError("unexpected message " + m.t.String())
 			c.close(websocket.StatusProtocolError, "unexpected message")
-			return
+			return false
 		}
 	}
 }
@@ -310,22 +333,28 @@ func (c *wsConn) subscribe(start time.Time, m message) {
 }
 
 func (c *wsConn) execute(ctx context.Context, cancel context.CancelFunc, rc *graphql.OperationContext, id string, op *operation) {
+	handedOn := false
 	defer func() {
-		if r := recover(); r != nil {
-			err := rc.Recover(ctx, r)
-			var gqlerr *gqlerror.Error
-			if !errors.As(err, &gqlerr) {
-				gqlerr = &gqlerror.Error{}
-				if err != nil {
-					gqlerr.Message = err.Error()
-				}
-			}
-			c.sendError(id, gqlerr)
+		if !handedOn {
+			c.end(recover(), ctx, cancel, rc, id, op)
 		}
-		c.complete(id, op)
-		cancel()
 	}()
-	responses, ctx := c.exec.DispatchOperation(ctx, rc)
+	responses, rctx := c.exec.DispatchOperation(ctx, rc)
+	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
+		// The resolver ran here, on a stack grown for it (the database, the
+		// log): the subscription waits for its events on a fresh one.
+		handedOn = true
+		go func() {
+			defer func() { c.end(recover(), ctx, cancel, rc, id, op) }()
+			c.respond(rctx, id, responses)
+		}()
+		return
+	}
+	c.respond(rctx, id, responses)
+}
+
+// respond sends the operation's responses until they end.
+func (c *wsConn) respond(ctx context.Context, id string, responses graphql.ResponseHandler) {
 	for {
 		resp := responses(ctx)
 		if resp == nil {
@@ -333,6 +362,24 @@ func (c *wsConn) execute(ctx context.Context, cancel context.CancelFunc, rc *gra
 		}
 		c.sendResponse(id, resp)
 	}
+}
+
+// end completes an operation, after an error for the panic p that ended it
+// if it did.
+func (c *wsConn) end(p any, ctx context.Context, cancel context.CancelFunc, rc *graphql.OperationContext, id string, op *operation) {
+	if p != nil {
+		err := rc.Recover(ctx, p)
+		var gqlerr *gqlerror.Error
+		if !errors.As(err, &gqlerr) {
+			gqlerr = &gqlerror.Error{}
+			if err != nil {
+				gqlerr.Message = err.Error()
+			}
+		}
+		c.sendError(id, gqlerr)
+	}
+	c.complete(id, op)
+	cancel()
 }
 
 type initPayloadKey struct{}
@@ -639,8 +686,11 @@ func (c *wsConn) close(code websocket.StatusCode, reason string) {
 	}
 	c.closed = true
 	c.stopTimersLocked()
-	cancel := c.cancel
+	cancel, stop := c.cancel, c.stop
 	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 	c.writeClose(code, reason)
 	if cancel != nil {
 		cancel()

@@ -128,16 +128,24 @@ func (s *Streams) resumable(ctx context.Context, c Cursor) (bool, Cursor, error)
 }
 
 func (st *stream[T]) run(ctx context.Context, first *Delivery) {
-	defer func() {
-		st.s.hub.Unsubscribe(st.sub)
-		close(st.out)
-	}()
-	if first != nil && !st.deliver(ctx, first) {
+	if (first != nil && !st.deliver(ctx, first)) || !st.catchUp(ctx) {
+		st.end()
 		return
 	}
-	if !st.catchUp(ctx) {
-		return
-	}
+	// The catch-up grew this goroutine's stack for the log's reads: the
+	// stream waits for live deliveries, as an idle subscription does for
+	// most of its life, on a fresh one.
+	go st.live(ctx)
+}
+
+func (st *stream[T]) end() {
+	st.s.hub.Unsubscribe(st.sub)
+	close(st.out)
+}
+
+// live delivers the hub's deliveries until ctx ends.
+func (st *stream[T]) live(ctx context.Context) {
+	defer st.end()
 	for {
 		select {
 		case d := <-st.sub.inbox:
