@@ -32,9 +32,12 @@ import (
 // It costs one goroutine while idle, which reads (the HTTP handler's until
 // the connection_init is acknowledged, then one of its own: reader); each
 // operation runs in one more (gqlgen's response handler blocks until the
-// next event).
-// Pings, keepalives and the read deadline are timers, and the connection's
-// context ending closes it through context.AfterFunc.
+// next event). Pings, keepalives and the read deadline are timers, and the
+// connection's context ending closes it through context.AfterFunc.
+//
+// What gqlgen's transport offers resolvers besides: the connection_init
+// payload is InitPayload's here (transport.GetInitPayload says nil), and
+// transport.AddSubscriptionError is not supported (nothing calls it).
 type wsConn struct {
 	s           *Server
 	sock        *socket

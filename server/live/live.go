@@ -1,9 +1,10 @@
 // Package live owns Parley's WebSockets, from the upgrade to the close:
-// GraphQL over graphql-transport-ws and the legacy graphql-ws (speaking them
-// as gqlgen's transport does, with one goroutine per idle socket), the token in connection_init, the close codes
-// (README "WebSocket close codes"), the operations one socket may run, who
-// is online, and closing the sockets whose token ended and, at shutdown,
-// all of them.
+// GraphQL over graphql-transport-ws and the legacy graphql-ws (spoken as
+// gqlgen's transport.Websocket speaks them, with one goroutine per idle
+// socket: conn.go), the token in connection_init, the close codes (README
+// "WebSocket close codes"), the operations one socket may run, who is
+// online, and closing the sockets whose token ended and, at shutdown, all
+// of them.
 //
 // It knows nothing of the schema, the core or the database: the wiring
 // hands it an Auth and the error presenter, and adds its Transport to the
