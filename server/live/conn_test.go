@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -154,6 +155,22 @@ func eventually(t *testing.T, what string, ok func() bool) {
 	t.Fatal(what)
 }
 
+// settle waits for the goroutines running this package's code to be want,
+// and fails saying how many there were if they do not get there.
+func settle(t *testing.T, what string, want int) {
+	t.Helper()
+	got := -1
+	for i := 0; i < 500 && got != want; i++ {
+		if i > 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		got = liveGoroutines()
+	}
+	if got != want {
+		t.Errorf("%s run %d goroutines, want %d", what, got, want)
+	}
+}
+
 // An idle socket runs one goroutine on the server, its handler's, which
 // reads; each operation one more; none for pings, keepalives or its
 // context; and none once closed.
@@ -172,9 +189,9 @@ func TestOneGoroutinePerIdleSocket(t *testing.T) {
 				}
 				clients[i] = c
 			}
-			if got := liveGoroutines(); got != n {
-				t.Errorf("%d idle sockets run %d goroutines, want %d", n, got, n)
-			}
+			// The goroutines that handed on (the handler's, a reader after a
+			// subscribe, an operation's after its resolver) end just after.
+			settle(t, fmt.Sprintf("%d idle sockets", n), n)
 			start, next := "subscribe", "next"
 			if protocol == "graphql-ws" {
 				start, next = "start", "data"
@@ -183,13 +200,11 @@ func TestOneGoroutinePerIdleSocket(t *testing.T) {
 				c.send(map[string]any{"type": start, "id": "1", "payload": map[string]any{"query": "subscription { x }"}})
 				c.expect(next)
 			}
-			if got := liveGoroutines(); got != 2*n {
-				t.Errorf("%d sockets with a subscription each run %d goroutines, want %d", n, got, 2*n)
-			}
+			settle(t, fmt.Sprintf("%d sockets with a subscription each", n), 2*n)
 			for _, c := range clients {
 				_ = c.ws.Close(websocket.StatusNormalClosure, "")
 			}
-			eventually(t, "goroutines left after the sockets closed", func() bool { return liveGoroutines() == 0 })
+			settle(t, "closed sockets", 0)
 		})
 	}
 }
