@@ -1,9 +1,12 @@
 package live
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -285,5 +288,49 @@ func TestLegacyKeepAlive(t *testing.T) {
 	c.expect("connection_ack")
 	for range 3 {
 		c.expect("ka")
+	}
+}
+
+// A client that writes its first message along with the upgrade request,
+// before the server's answer, is read from where net/http buffered it.
+func TestMessageSentWithTheUpgradeRequest(t *testing.T) {
+	_, url := testServer(t, Config{})
+	addr := strings.TrimPrefix(url, "ws://")
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	payload := []byte(`{"type":"connection_init"}`)
+	mask := [4]byte{1, 2, 3, 4}
+	frame := append([]byte{0x81, 0x80 | byte(len(payload))}, mask[:]...)
+	for i, b := range payload {
+		frame = append(frame, b^mask[i%4])
+	}
+	req := "GET / HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+	if _, err := nc.Write(append([]byte(req), frame...)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(nc)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	head := make([]byte, 2)
+	if _, err := io.ReadFull(br, head); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, head[1]&0x7f)
+	if _, err := io.ReadFull(br, body); err != nil {
+		t.Fatal(err)
+	}
+	if string(body) != `{"type":"connection_ack"}` {
+		t.Errorf("got %q, want the connection_ack", body)
 	}
 }
