@@ -60,8 +60,6 @@ type wsConn struct {
 	last         string                // type of the last message read
 	invalid      bool                  // the last message read was not one of the protocol's
 	ops          map[string]*operation // started and not yet complete
-	acked        bool                  // connection_ack sent
-	closeSent    bool                  // close frame asked for (its code chosen)
 	handshake    bool                  // the close handshake runs
 	closed       bool                  // done: operations cancelled
 	receivedPong bool
@@ -193,9 +191,6 @@ func (c *wsConn) init() bool {
 		c.mu.Unlock()
 		c.write(ackMsg, "", nil)
 		c.write(keepAliveMsg, "", nil)
-		c.mu.Lock()
-		c.acked = true
-		c.mu.Unlock()
 		return true
 	case terminateMsg:
 		c.close(websocket.StatusNormalClosure, "terminated")
@@ -715,7 +710,6 @@ func (c *wsConn) stopTimersLocked() {
 func (c *wsConn) writeClose(code websocket.StatusCode, reason string) {
 	asked, why := c.sock.asked()
 	c.mu.Lock()
-	c.closeSent = true
 	switch {
 	case asked != 0 && code == websocket.StatusNormalClosure:
 		code, reason = websocket.StatusCode(asked), why
