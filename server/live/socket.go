@@ -12,7 +12,7 @@ import (
 // and shutdown.
 type socket struct {
 	upgradeAuth string        // the upgrade request's Authorization header
-	done        chan struct{} // closed when its handler returns
+	done        chan struct{} // closed once it is closed and its reader gone
 
 	mu         sync.Mutex
 	conn       *wsConn // once accepted
