@@ -4,10 +4,9 @@ import (
 	"context"
 	"unicode/utf8"
 
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-
 	"parley/server/apperr"
 	"parley/server/auth"
+	"parley/server/live"
 )
 
 // Page sizes of every connection.
@@ -65,5 +64,5 @@ func searchArg(search *string) (string, error) {
 // connectionParams on every (re)connect, so a client passes its latest
 // cursor there while re-sending its first subscribe unchanged.
 func connectionSince(ctx context.Context) string {
-	return transport.GetInitPayload(ctx).GetString("since")
+	return live.InitPayload(ctx).GetString("since")
 }

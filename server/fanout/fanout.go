@@ -94,6 +94,15 @@ type subscription struct {
 	next  func(ctx context.Context) (event, key any, ok bool)
 	push  func(event any) // hands gqlgen the event to execute
 	close func()          // ends gqlgen's stream
+	offer *offer          // the resolver's source's, if it made one
+}
+
+// offer is a source's (Offer): to be pulled instead of running a goroutine.
+type offer struct {
+	ch    any    // the channel it would feed
+	claim any    // func() func(context.Context) (T, bool)
+	start func() // the source runs its own goroutine after all
+	taken bool
 }
 
 type subscriptionKey struct{}
@@ -108,27 +117,53 @@ func Share[T comparable](ctx context.Context, ch <-chan T) <-chan T {
 	if sub == nil || sub.next != nil {
 		return ch
 	}
+	recv := func(ctx context.Context) (v T, ok bool) {
+		select {
+		case v, ok = <-ch:
+		case <-ctx.Done():
+		}
+		return v, ok
+	}
+	if o := sub.offer; o != nil && !o.taken && o.ch == any(ch) {
+		if claim, ok := o.claim.(func() func(context.Context) (T, bool)); ok {
+			o.taken = true
+			recv = claim()
+		}
+	}
 	proxy := make(chan T, 1)
 	sub.next = func(ctx context.Context) (any, any, bool) {
-		select {
-		case v, ok := <-ch:
-			if !ok {
-				return nil, nil, false
-			}
-			if k, keyed := any(v).(Keyed); keyed {
-				if key, share := k.FanoutKey(); share {
-					return v, key, true
-				}
-				return v, nil, true
-			}
-			return v, v, true
-		case <-ctx.Done():
+		v, ok := recv(ctx)
+		if !ok {
 			return nil, nil, false
 		}
+		if k, keyed := any(v).(Keyed); keyed {
+			if key, share := k.FanoutKey(); share {
+				return v, key, true
+			}
+			return v, nil, true
+		}
+		return v, v, true
 	}
 	sub.push = func(event any) { proxy <- event.(T) }
 	sub.close = func() { close(proxy) }
 	return proxy
+}
+
+// Offer lets the source of ch, which would feed it from a goroutine of its
+// own, be pulled instead by the subscription's goroutine, which waits for
+// its events anyway: one goroutine less for each subscription. It reports
+// whether the offer stands: if the resolver then passes ch to Share, claim
+// runs (in the resolver's goroutine) and returns what Share calls for each
+// event (false: the end of the stream) in place of reading ch; if not,
+// start runs once the resolver has returned. Outside an operation that
+// shares, or for a second source, Offer returns false and calls neither.
+func Offer[T any](ctx context.Context, ch <-chan T, claim func() func(context.Context) (T, bool), start func()) bool {
+	sub, _ := ctx.Value(subscriptionKey{}).(*subscription)
+	if sub == nil || sub.next != nil || sub.offer != nil {
+		return false
+	}
+	sub.offer = &offer{ch: ch, claim: claim, start: start}
+	return true
 }
 
 func (x *Extension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
@@ -146,6 +181,10 @@ func (x *Extension) InterceptOperation(ctx context.Context, next graphql.Operati
 	}
 	sub := &subscription{}
 	inner := next(context.WithValue(ctx, subscriptionKey{}, sub))
+	if o := sub.offer; o != nil && !o.taken {
+		o.taken = true
+		o.start() // not passed to Share: it runs as it would have
+	}
 	if sub.next == nil {
 		return inner // refused, or a resolver that does not share
 	}

@@ -4,109 +4,526 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
+	"errors"
+	"fmt"
 	"net/http"
-	"reflect"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"parley/server/apperr"
+	"parley/server/logx"
 )
 
-// gqlgen's websocket transport closes a socket whose context ends with 1000
-// "terminated", closes graphql-transport-ws protocol errors with 1002, and
-// runs whatever it is asked to. These pieces sit between it and the socket:
-// a socket closes with the code asked for (4403 for a revoked token, 1012 at
-// shutdown), protocol errors get graphql-transport-ws's own codes, and an id
-// already running or one subscription too many is refused.
+// wsConn is one WebSocket, from its accept to its close: GraphQL over
+// graphql-transport-ws or the legacy graphql-ws, as gqlgen's
+// transport.Websocket speaks them (the same messages, the same answers),
+// with the close codes of graphql-transport-ws and ours, an id already
+// running refused with 4409 and a subscription beyond MaxSubscriptions
+// refused with an error for its id.
+//
+// It costs one goroutine while idle, which reads (the HTTP handler's until
+// the connection_init is acknowledged, then one of its own: reader); each
+// operation runs in one more (gqlgen's response handler blocks until the
+// next event). Pings, keepalives and the read deadline are timers, and the
+// connection's context ending closes it through context.AfterFunc.
+//
+// What gqlgen's transport offers resolvers besides: the connection_init
+// payload is InitPayload's here (transport.GetInitPayload says nil), and
+// transport.AddSubscriptionError is not supported (nothing calls it).
+type wsConn struct {
+	s           *Server
+	sock        *socket
+	ws          *websocket.Conn
+	exec        graphql.GraphExecutor
+	headers     http.Header
+	transportWS bool // graphql-transport-ws; else the legacy graphql-ws
 
-// closeCodeImplementation accepts sockets like the one it wraps, and puts
-// closeCodeConn between them and gqlgen.
-type closeCodeImplementation struct {
-	transport.WebsocketImplementation
-	present graphql.ErrorPresenterFunc // for the error refusing a subscription
+	// ctx is the connection's: the request's, then the one init returns;
+	// cancel ends it and every operation's, at close.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// initPayload is the connection_init's, for InitPayload.
+	initPayload transport.InitPayload
+
+	writeMu sync.Mutex // one frame at a time
+
+	mu           sync.Mutex
+	inits        int                   // connection_init messages read
+	last         string                // type of the last message read
+	invalid      bool                  // the last message read was not one of the protocol's
+	ops          map[string]*operation // started and not yet complete
+	handshake    bool                  // the close handshake runs
+	closed       bool                  // done: operations cancelled
+	receivedPong bool
+	ping         *time.Timer // graphql-transport-ws: the next ping
+	keepAlive    *time.Timer // graphql-ws: the next "ka"
+	deadline     *time.Timer // closes a socket whose pong is missing
+	stop         func() bool // stops closing the socket when its context ends
 }
 
-func (i closeCodeImplementation) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	c, err := i.WebsocketImplementation.Accept(w, r, o)
-	s := socketOf(r.Context())
-	if err != nil || s == nil {
-		return c, err
+// operation is one started by the client and not yet complete.
+type operation struct {
+	cancel context.CancelFunc // once it runs
+}
+
+// Intervals of the keepalives (graphql-ws) and pings (graphql-transport-ws;
+// a pong missing for twice this closes the socket), and the payload read
+// limit: gqlgen's as live configured them.
+const (
+	keepAliveInterval = 15 * time.Second
+	pingPongInterval  = 30 * time.Second
+	readLimit         = 1 << 20
+)
+
+var subprotocols = []string{"graphql-ws", "graphql-transport-ws"}
+
+// serve accepts the socket and reads its connection_init; once it is
+// acknowledged, a goroutine of its own reads the rest and the handler
+// returns. net/http keeps the buffers it reads and writes requests through
+// (8 KB), and the handler's stack, for as long as the handler runs; the
+// socket has smaller buffers of its own (lean). done runs when the socket
+// is closed and its reader gone.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, sock *socket, done func()) {
+	ws, err := websocket.Accept(lean(w), r, &websocket.AcceptOptions{
+		Subprotocols:   subprotocols,
+		OriginPatterns: originHosts(s.cfg.Origins),
+	})
+	if err != nil {
+		done()
+		s.cfg.Log.Debug("unable to upgrade to a websocket", "err", err)
+		transport.SendErrorf(w, http.StatusBadRequest, "unable to upgrade")
+		return
 	}
-	cc := &closeCodeConn{WebsocketConn: c, s: s, present: i.present,
-		transportWS: c.Subprotocol() == "graphql-transport-ws", active: map[string]bool{}}
-	s.mu.Lock()
-	s.conn = cc
-	now, code, reason := s.now, s.code, s.reason
-	s.mu.Unlock()
+	c := &wsConn{s: s, sock: sock, ws: ws, exec: exec, headers: r.Header, ops: map[string]*operation{}}
+	switch ws.Subprotocol() {
+	case "graphql-transport-ws":
+		c.transportWS = true
+	case "graphql-ws", "":
+	default:
+		done()
+		_ = ws.Close(websocket.StatusProtocolError, "unsupported negotiated subprotocol "+ws.Subprotocol())
+		return
+	}
+	ws.SetReadLimit(readLimit)
+	// The request's context ends when the handler returns, the socket's when it closes.
+	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(r.Context()))
+
+	sock.mu.Lock()
+	sock.conn = c
+	now, code, reason := sock.now, sock.code, sock.reason
+	sock.mu.Unlock()
 	if now {
-		_ = cc.WriteClose(code, reason)
+		c.writeClose(websocket.StatusCode(code), reason)
 	}
-	return cc, nil
+	if !c.init() {
+		c.close(websocket.StatusNormalClosure, "terminated") // when not already
+		done()
+		return
+	}
+	c.start()
+	go c.reader(done)
 }
 
-type closeCodeConn struct {
-	transport.WebsocketConn
-	s       *socket
-	present graphql.ErrorPresenterFunc
-
-	// graphql-transport-ws names its protocol errors with close codes of
-	// its own, where gqlgen closes with 1002: clients decide on them
-	// whether to retry (graphql-ws retries 4408, gives up on 1002).
-	transportWS bool
-
-	mu      sync.Mutex
-	inits   int             // connection_init messages read
-	last    string          // type of the last message read
-	invalid bool            // the last message read was not one of the protocol's
-	active  map[string]bool // operations started and not yet complete
-	acked   bool            // connection_ack sent
-	closed  bool            // close frame asked for
+// reader reads the client's messages until the socket closes, then runs
+// done. After each operation it starts, it goes on in a fresh goroutine:
+// gqlgen's validation of the operation grew this one's stack, and an idle
+// socket keeps its reader's stack for as long as it is open.
+func (c *wsConn) reader(done func()) {
+	again := false
+	defer func() {
+		if p := recover(); p != nil {
+			logx.From(c.ctx).Error("panic", "panic", p, "stack", string(debug.Stack()))
+			again = false
+		}
+		if !again {
+			c.close(websocket.StatusNormalClosure, "terminated") // when not already
+			done()
+		}
+	}()
+	if again = c.read(); again {
+		go c.reader(done)
+	}
 }
 
-// The client messages of each protocol: the first starts an operation, the
-// second stops one.
+// init reads the connection_init, authenticates it and acknowledges it.
+func (c *wsConn) init() bool {
+	var timeout *time.Timer
+	if d := c.s.cfg.InitTimeout; d > 0 {
+		timeout = time.AfterFunc(d, func() { c.close(websocket.StatusProtocolError, "connection initialisation timeout") })
+	}
+	m, err := c.next()
+	if timeout != nil && !timeout.Stop() {
+		return false // closed
+	}
+	if err != nil {
+		if errors.Is(err, errInvalidMsg) {
+			c.connectionError("invalid json")
+		}
+		c.close(websocket.StatusProtocolError, "decoding error")
+		return false
+	}
+	switch m.t {
+	case initMsg:
+		var payload transport.InitPayload
+		if len(m.payload) > 0 {
+			if err := json.Unmarshal(m.payload, &payload); err != nil {
+				c.close(websocket.StatusProtocolError, "Invalid message received")
+				return false
+			}
+		}
+		ctx, fail := c.s.init(c.ctx, c.sock, payload)
+		if fail != nil {
+			c.connectionError(fail.message)
+			c.close(fail.code, fail.reason)
+			return false
+		}
+		c.mu.Lock()
+		c.ctx, c.cancel = context.WithCancel(ctx)
+		c.initPayload = payload
+		c.mu.Unlock()
+		c.write(ackMsg, "", nil)
+		c.write(keepAliveMsg, "", nil)
+		return true
+	case terminateMsg:
+		c.close(websocket.StatusNormalClosure, "terminated")
+	default:
+		c.connectionError("unexpected message " + m.t.String())
+		c.close(websocket.StatusProtocolError, "unexpected message")
+	}
+	return false
+}
+
+// start starts the pings (graphql-transport-ws) or keepalives (graphql-ws),
+// and closes the socket when its context ends.
+func (c *wsConn) start() {
+	stop := context.AfterFunc(c.ctx, func() { c.close(websocket.StatusNormalClosure, "terminated") })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stop = stop
+	switch {
+	case c.closed:
+	case c.transportWS:
+		c.setDeadlineLocked(time.Now().Add(2 * c.s.cfg.pingInterval))
+		c.ping = time.AfterFunc(c.s.cfg.pingInterval, c.pingTick)
+	default:
+		c.keepAlive = time.AfterFunc(c.s.cfg.keepAlive, c.keepAliveTick)
+	}
+}
+
+// read reads and answers the client's messages until the socket closes
+// (false) or an operation starts (true).
+func (c *wsConn) read() bool {
+	for {
+		start := graphql.Now()
+		m, err := c.next()
+		if err != nil {
+			return false
+		}
+		switch m.t {
+		case startMsg:
+			c.subscribe(start, m)
+			return true
+		case stopMsg:
+			// note cancelled it
+		case terminateMsg:
+			c.close(websocket.StatusNormalClosure, "terminated")
+			return false
+		case pingMsg:
+			c.write(pongMsg, "", m.payload)
+		case pongMsg:
+			c.mu.Lock()
+			c.receivedPong = true
+			c.setDeadlineLocked(time.Time{})
+			c.mu.Unlock()
+		default:
+			c.connectionError("unexpected message " + m.t.String())
+			c.close(websocket.StatusProtocolError, "unexpected message")
+			return false
+		}
+	}
+}
+
+// pingTick sends a ping and, when the last one was answered, gives the
+// client until two intervals from now to answer this one.
+func (c *wsConn) pingTick() {
+	c.write(pingMsg, "", nil)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if c.receivedPong {
+		c.setDeadlineLocked(time.Now().Add(2 * c.s.cfg.pingInterval))
+	}
+	c.receivedPong = false
+	c.ping.Reset(c.s.cfg.pingInterval)
+}
+
+func (c *wsConn) keepAliveTick() {
+	c.write(keepAliveMsg, "", nil)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.keepAlive.Reset(c.s.cfg.keepAlive)
+	}
+}
+
+// setDeadlineLocked closes the connection at t unless called again before
+// (the zero time: never).
+func (c *wsConn) setDeadlineLocked(t time.Time) {
+	if c.deadline != nil {
+		c.deadline.Stop()
+	}
+	if t.IsZero() || c.handshake {
+		return
+	}
+	d := max(time.Until(t), 0)
+	if c.deadline == nil {
+		c.deadline = time.AfterFunc(d, func() { _ = c.ws.CloseNow() })
+	} else {
+		c.deadline.Reset(d)
+	}
+}
+
+// subscribe starts an operation, as gqlgen's transport does: the
+// executor's operation context, then its responses in a goroutine until
+// the stream ends or the client stops it.
+func (c *wsConn) subscribe(start time.Time, m message) {
+	ctx := graphql.StartOperationTrace(c.ctx)
+	params := &graphql.RawParams{}
+	if err := jsonDecode(m.payload, params); err != nil {
+		c.sendError(m.id, &gqlerror.Error{Message: "invalid json"})
+		c.complete(m.id, m.op)
+		return
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	params.Headers = c.headers
+
+	rc, errs := c.exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		switch errcode.GetErrorKind(errs) {
+		case errcode.KindProtocol:
+			c.sendError(m.id, resp.Errors...)
+		default:
+			c.sendResponse(m.id, &graphql.Response{Errors: errs})
+		}
+		c.complete(m.id, m.op)
+		return
+	}
+	ctx = graphql.WithOperationContext(ctx, rc)
+	if c.initPayload != nil {
+		ctx = context.WithValue(ctx, initPayloadKey{}, c.initPayload)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	c.mu.Lock()
+	m.op.cancel = cancel
+	c.mu.Unlock()
+	go c.execute(ctx, cancel, rc, m.id, m.op)
+}
+
+func (c *wsConn) execute(ctx context.Context, cancel context.CancelFunc, rc *graphql.OperationContext, id string, op *operation) {
+	handedOn := false
+	defer func() {
+		if !handedOn {
+			c.end(recover(), ctx, cancel, rc, id, op)
+		}
+	}()
+	responses, rctx := c.exec.DispatchOperation(ctx, rc)
+	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
+		// The resolver ran here, on a stack grown for it (the database, the
+		// log): the subscription waits for its events on a fresh one.
+		handedOn = true
+		go func() {
+			defer func() { c.end(recover(), ctx, cancel, rc, id, op) }()
+			c.respond(rctx, id, responses)
+		}()
+		return
+	}
+	c.respond(rctx, id, responses)
+}
+
+// respond sends the operation's responses until they end.
+func (c *wsConn) respond(ctx context.Context, id string, responses graphql.ResponseHandler) {
+	for {
+		resp := responses(ctx)
+		if resp == nil {
+			return
+		}
+		c.sendResponse(id, resp)
+	}
+}
+
+// end completes an operation, after an error for the panic p that ended it
+// if it did.
+func (c *wsConn) end(p any, ctx context.Context, cancel context.CancelFunc, rc *graphql.OperationContext, id string, op *operation) {
+	if p != nil {
+		err := rc.Recover(ctx, p)
+		var gqlerr *gqlerror.Error
+		if !errors.As(err, &gqlerr) {
+			gqlerr = &gqlerror.Error{}
+			if err != nil {
+				gqlerr.Message = err.Error()
+			}
+		}
+		c.sendError(id, gqlerr)
+	}
+	c.complete(id, op)
+	cancel()
+}
+
+type initPayloadKey struct{}
+
+// InitPayload returns the connection_init payload of the WebSocket an
+// operation runs on, or nil: what gqlgen's transport.GetInitPayload says of
+// the sockets of gqlgen's transport.
+func InitPayload(ctx context.Context) transport.InitPayload {
+	p, _ := ctx.Value(initPayloadKey{}).(transport.InitPayload)
+	return p
+}
+
+// Messages.
+
+type msgType int
+
+const (
+	invalidMsg msgType = iota // a server's message, from the client
+	initMsg
+	ackMsg
+	keepAliveMsg
+	connectionErrorMsg
+	terminateMsg
+	startMsg
+	stopMsg
+	dataMsg
+	completeMsg
+	errorMsg
+	pingMsg
+	pongMsg
+)
+
+// String names a message type as gqlgen does in "unexpected message ...".
+func (t msgType) String() string {
+	return [...]string{"unknown", "init", "connection ack", "keep alive", "connection error",
+		"connection close", "start", "stop subscription", "data", "complete", "error", "ping", "pong"}[t]
+}
+
+// The messages of each protocol: which the client may send, and what the
+// server's are called (none: not sent in that protocol).
+var (
+	transportWSTypes = map[string]msgType{"connection_init": initMsg, "connection_ack": invalidMsg,
+		"subscribe": startMsg, "next": invalidMsg, "error": invalidMsg, "complete": stopMsg,
+		"ping": pingMsg, "pong": pongMsg}
+	legacyWSTypes = map[string]msgType{"connection_init": initMsg, "connection_terminate": terminateMsg,
+		"start": startMsg, "stop": stopMsg, "connection_ack": ackMsg, "connection_error": connectionErrorMsg,
+		"data": dataMsg, "error": errorMsg, "complete": completeMsg, "ka": keepAliveMsg}
+	transportWSNames = map[msgType]string{ackMsg: "connection_ack", dataMsg: "next", completeMsg: "complete",
+		errorMsg: "error", pingMsg: "ping", pongMsg: "pong"}
+	legacyWSNames = map[msgType]string{ackMsg: "connection_ack", keepAliveMsg: "ka",
+		connectionErrorMsg: "connection_error", dataMsg: "data", completeMsg: "complete", errorMsg: "error"}
+)
+
+// The messages a client may send in each protocol.
 var (
 	transportWSMessages = map[string]bool{"connection_init": true, "ping": true, "pong": true, "subscribe": true, "complete": true}
 	legacyWSMessages    = map[string]bool{"connection_init": true, "connection_terminate": true, "start": true, "stop": true}
 )
 
-func (c *closeCodeConn) startType() (start, stop string) {
-	if c.transportWS {
-		return "subscribe", "complete"
-	}
-	return "start", "stop"
+// errInvalidMsg: not JSON, or a type that is not the protocol's.
+var errInvalidMsg = errors.New("invalid message received")
+
+// errClosed: the socket closed (the client's close, or one of ours).
+var errClosed = errors.New("websocket closed")
+
+type message struct {
+	t       msgType
+	id      string
+	payload json.RawMessage
+	op      *operation // a start's, once let through
 }
 
-// NextReader hands gqlgen the next message, after noting what it does. A
-// start beyond MaxSubscriptions is answered here and not handed on; one
-// with an id already running closes the socket with 4409.
-func (c *closeCodeConn) NextReader() (int, io.Reader, error) {
+// wire is a message as it is written and read; the type's validity is
+// checked as it is decoded, as gqlgen does.
+type wire[T any] struct {
+	Payload json.RawMessage `json:"payload,omitempty"`
+	ID      string          `json:"id,omitempty"`
+	Type    T               `json:"type"`
+}
+
+type transportWSType string
+
+func (t *transportWSType) UnmarshalText(b []byte) error {
+	if _, ok := transportWSTypes[string(b)]; !ok {
+		return errInvalidMsg
+	}
+	*t = transportWSType(b)
+	return nil
+}
+
+type legacyWSType string
+
+func (t *legacyWSType) UnmarshalText(b []byte) error {
+	if _, ok := legacyWSTypes[string(b)]; !ok {
+		return errInvalidMsg
+	}
+	*t = legacyWSType(b)
+	return nil
+}
+
+// next returns the client's next message. A start beyond MaxSubscriptions
+// is answered here and not returned; one with an id already running closes
+// the socket with 4409.
+func (c *wsConn) next() (message, error) {
 	for {
-		typ, r, err := c.WebsocketConn.NextReader()
+		_, b, err := c.ws.Read(context.Background())
 		if err != nil {
-			return typ, r, err
+			if s := websocket.CloseStatus(err); s == websocket.StatusNormalClosure || s == websocket.StatusNoStatusRcvd {
+				return message{}, errClosed
+			}
+			return message{}, err
 		}
-		// Client messages are small (the read limit); gqlgen reads them whole anyway.
-		b, err := io.ReadAll(r)
-		if err != nil {
-			return typ, nil, err
-		}
-		switch id, verdict := c.note(b); verdict {
+		id, op, verdict := c.note(b)
+		switch verdict {
 		case overLimit:
 			if err := c.refuse(id); err != nil {
-				return typ, nil, err
+				return message{}, err
 			}
 			continue
 		case duplicate:
-			// gqlgen would run both under one id, and one could not be stopped.
-			_ = c.WebsocketConn.WriteClose(4409, "Subscriber for "+id+" already exists")
-			return typ, nil, transport.ErrWebsocketClosed
+			// Both would run under one id, and one could not be stopped.
+			c.sendClose(4409, "Subscriber for "+id+" already exists")
+			return message{}, errClosed
 		}
-		return typ, bytes.NewReader(b), nil
+		var m message
+		var known bool
+		if c.transportWS {
+			var w wire[transportWSType]
+			if jsonDecode(b, &w) != nil {
+				return message{}, errInvalidMsg
+			}
+			m.t, known = transportWSTypes[string(w.Type)]
+			m.id, m.payload = w.ID, w.Payload
+		} else {
+			var w wire[legacyWSType]
+			if jsonDecode(b, &w) != nil {
+				return message{}, errInvalidMsg
+			}
+			m.t, known = legacyWSTypes[string(w.Type)]
+			m.id, m.payload = w.ID, w.Payload
+		}
+		if !known || m.t == invalidMsg {
+			return message{}, fmt.Errorf("invalid client->server message type %q", m.t)
+		}
+		m.op = op
+		return m, nil
 	}
 }
 
@@ -118,127 +535,219 @@ const (
 	duplicate
 )
 
-// note records a client message and says whether gqlgen may have it.
-func (c *closeCodeConn) note(b []byte) (string, verdict) {
+// note records a client message and says whether it may go on: a start
+// with an id already running may not, nor one beyond MaxSubscriptions; a
+// stop cancels its operation.
+func (c *wsConn) note(b []byte) (string, *operation, verdict) {
 	var m struct {
 		Type string `json:"type"`
 		ID   string `json:"id"`
 	}
 	err := json.Unmarshal(b, &m)
-	known := legacyWSMessages
+	start, stop := "start", "stop"
 	if c.transportWS {
-		known = transportWSMessages
+		start, stop = "subscribe", "complete"
 	}
-	start, stop := c.startType()
+	known := legacyWSMessages[m.Type]
+	if c.transportWS {
+		known = transportWSMessages[m.Type]
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.last, c.invalid = m.Type, err != nil || !known[m.Type]
+	c.last, c.invalid = m.Type, err != nil || !known
 	switch m.Type {
 	case "connection_init":
 		c.inits++
 	case start:
 		switch {
-		case c.active[m.ID]:
-			return m.ID, duplicate
-		case len(c.active) >= MaxSubscriptions:
-			return m.ID, overLimit
+		case c.ops[m.ID] != nil:
+			return m.ID, nil, duplicate
+		case len(c.ops) >= MaxSubscriptions:
+			return m.ID, nil, overLimit
 		}
-		c.active[m.ID] = true
+		op := &operation{}
+		c.ops[m.ID] = op
+		return m.ID, op, pass
 	case stop:
-		delete(c.active, m.ID)
+		if op := c.ops[m.ID]; op != nil {
+			delete(c.ops, m.ID)
+			if op.cancel != nil {
+				op.cancel()
+			}
+		}
 	}
-	return m.ID, pass
+	return m.ID, nil, pass
 }
 
-// refuse answers a start beyond the limit with an error for its id, as
-// gqlgen answers an operation that fails.
-func (c *closeCodeConn) refuse(id string) error {
+// refuse answers a start beyond the limit with an error for its id, as an
+// operation that fails is answered.
+func (c *wsConn) refuse(id string) error {
 	e := apperr.Limit("subscriptionsPerConnection", MaxSubscriptions,
 		"at most %d subscriptions may run at once on one connection", MaxSubscriptions)
-	return c.WebsocketConn.WriteJSON(map[string]any{"id": id, "type": "error",
-		"payload": []any{c.present(context.Background(), e)}})
+	b, err := json.Marshal(map[string]any{"id": id, "type": "error",
+		"payload": []any{c.s.cfg.ErrorPresenter(context.Background(), e)}})
+	if err != nil {
+		return err
+	}
+	return c.WriteText(b)
 }
 
-// WriteJSON notes the operations the server completes, whose ids a client
-// may then use again, and the connection_ack; it writes results without
-// encoding their payload again.
-func (c *closeCodeConn) WriteJSON(v any) error {
-	if m := reflect.Indirect(reflect.ValueOf(v)); m.Kind() == reflect.Struct {
-		typ, id := m.FieldByName("Type"), m.FieldByName("ID")
-		if typ.Kind() == reflect.String && id.Kind() == reflect.String {
-			c.mu.Lock()
-			switch typ.String() {
-			case "complete", "error":
-				delete(c.active, id.String())
-			case "connection_ack":
-				c.acked = true
-			}
-			c.mu.Unlock()
-			if t := typ.String(); t == "next" || t == "data" {
-				p := m.FieldByName("Payload")
-				if w, ok := c.WebsocketConn.(textWriter); ok && p.IsValid() && p.Type() == rawMessage && p.Len() > 0 {
-					return writeData(w, t, id.String(), p.Bytes())
-				}
-			}
+func jsonDecode(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// Writing.
+
+// write writes a message of the connection's protocol; one the protocol
+// does not have is not written.
+func (c *wsConn) write(t msgType, id string, payload json.RawMessage) {
+	names := legacyWSNames
+	if c.transportWS {
+		names = transportWSNames
+	}
+	name, ok := names[t]
+	if !ok {
+		return
+	}
+	b, err := json.Marshal(wire[string]{Payload: payload, ID: id, Type: name})
+	if err != nil {
+		panic(err)
+	}
+	_ = c.WriteText(b)
+}
+
+// WriteText writes one text frame of b, a whole JSON message (writeData's).
+func (c *wsConn) WriteText(b []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return c.ws.Write(context.Background(), websocket.MessageText, b)
+}
+
+// sendResponse writes a result without encoding its payload again.
+func (c *wsConn) sendResponse(id string, resp *graphql.Response) {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		panic(err)
+	}
+	typ := "data"
+	if c.transportWS {
+		typ = "next"
+	}
+	_ = writeData(c, typ, id, b)
+}
+
+// complete writes the complete of id, which the client may then use again.
+func (c *wsConn) complete(id string, op *operation) {
+	c.mu.Lock()
+	if c.ops[id] == op {
+		delete(c.ops, id)
+	}
+	c.mu.Unlock()
+	c.write(completeMsg, id, nil)
+}
+
+func (c *wsConn) sendError(id string, errs ...*gqlerror.Error) {
+	list := make([]error, len(errs))
+	for i, e := range errs {
+		list[i] = e
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		panic(err)
+	}
+	c.write(errorMsg, id, b)
+}
+
+// connectionError writes a graphql-ws connection_error (graphql-transport-ws has none).
+func (c *wsConn) connectionError(message string) {
+	if c.transportWS {
+		return
+	}
+	b, err := json.Marshal(&gqlerror.Error{Message: message})
+	if err != nil {
+		panic(err)
+	}
+	c.write(connectionErrorMsg, "", b)
+}
+
+// Closing.
+
+// close closes the socket with code, as writeClose names it, and ends its
+// operations; the first call does.
+func (c *wsConn) close(code websocket.StatusCode, reason string) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.stopTimersLocked()
+	cancel, stop := c.cancel, c.stop
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	c.writeClose(code, reason)
+	if cancel != nil {
+		cancel()
+	}
+	c.sock.left()
+}
+
+func (c *wsConn) stopTimersLocked() {
+	for _, t := range []*time.Timer{c.ping, c.keepAlive, c.deadline} {
+		if t != nil {
+			t.Stop()
 		}
 	}
-	return c.WebsocketConn.WriteJSON(v)
 }
 
-func (c *closeCodeConn) WriteClose(code int, message string) error {
+// writeClose closes the socket with the code asked for (a revoked token's
+// 4403, shutdown's 1012) where it would close normally, and names protocol
+// errors as graphql-transport-ws does.
+func (c *wsConn) writeClose(code websocket.StatusCode, reason string) {
+	asked, why := c.sock.asked()
 	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
-	if asked, why := c.s.asked(); asked != 0 && code == transport.WebsocketCloseNormalClosure {
-		code, message = asked, why
-	}
-	if c.transportWS && code == transport.WebsocketCloseProtocolError {
-		code, message = c.protocolCode(message)
-	}
-	if c.transportWS && code == transport.WebsocketCloseNormalClosure && c.invalidLast() {
-		code, message = 4400, "Invalid message received" // gqlgen ends the read loop
-	}
-	return c.WebsocketConn.WriteClose(code, message)
-}
-
-// protocolCode names gqlgen's protocol errors as graphql-transport-ws does.
-func (c *closeCodeConn) protocolCode(gqlgen string) (int, string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	switch {
-	case gqlgen == "connection initialisation timeout":
+	case asked != 0 && code == websocket.StatusNormalClosure:
+		code, reason = websocket.StatusCode(asked), why
+	case c.transportWS && code == websocket.StatusProtocolError:
+		code, reason = c.protocolCodeLocked(reason)
+	case c.transportWS && code == websocket.StatusNormalClosure && c.invalid:
+		code, reason = 4400, "Invalid message received"
+	}
+	c.mu.Unlock()
+	c.sendClose(code, reason)
+}
+
+// protocolCodeLocked names a protocol error as graphql-transport-ws does.
+func (c *wsConn) protocolCodeLocked(reason string) (websocket.StatusCode, string) {
+	switch {
+	case reason == "connection initialisation timeout":
 		return 4408, "Connection initialisation timeout"
-	case gqlgen == "unexpected message" && c.last == "connection_init" && c.inits > 1:
+	case reason == "unexpected message" && c.last == "connection_init" && c.inits > 1:
 		return 4429, "Too many initialisation requests"
-	case gqlgen == "unexpected message" && c.inits == 0 && c.last == "subscribe":
+	case reason == "unexpected message" && c.inits == 0 && c.last == "subscribe":
 		return 4401, "Unauthorized"
 	}
-	return 4400, gqlgen
+	return 4400, reason
 }
 
-// invalidLast reports whether the last message read was not one of the
-// protocol's (not JSON, or of an unknown type).
-func (c *closeCodeConn) invalidLast() bool {
+// sendClose starts the close handshake, once, in the background:
+// coder/websocket waits up to 5 seconds for the peer's close frame, and
+// the socket's teardown must not wait for a slow or absent peer.
+func (c *wsConn) sendClose(code websocket.StatusCode, reason string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.invalid
-}
-
-// The transport looks for these on the connection it is given.
-var (
-	_ transport.WebsocketReadLimiter   = (*closeCodeConn)(nil)
-	_ transport.WebsocketReadDeadliner = (*closeCodeConn)(nil)
-)
-
-func (c *closeCodeConn) SetReadLimit(limit int64) {
-	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
-		l.SetReadLimit(limit)
+	if c.handshake {
+		c.mu.Unlock()
+		return
 	}
-}
-
-func (c *closeCodeConn) SetReadDeadline(t time.Time) error {
-	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
-		return d.SetReadDeadline(t)
+	c.handshake = true
+	if c.deadline != nil {
+		c.deadline.Stop()
 	}
-	return nil
+	c.mu.Unlock()
+	go func() { _ = c.ws.Close(code, reason) }()
 }

@@ -3,38 +3,43 @@ package live
 import (
 	"cmp"
 	"context"
-	"errors"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 
 	"parley/server/apperr"
 	"parley/server/logx"
 )
 
+// initFailure is why init refused a socket: the connection_error's
+// message (graphql-ws) and the close code and reason.
+type initFailure struct {
+	message string
+	code    websocket.StatusCode
+	reason  string
+}
+
 // init authenticates a WebSocket from its connection_init payload, or else
 // from its upgrade request's Authorization header. No token leaves the
 // connection anonymous (introspection still works); a bad token closes it
 // with 4403; a database that cannot be reached, with 1013 (try again).
-func (s *Server) init(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	sock := socketOf(ctx)
+func (s *Server) init(ctx context.Context, sock *socket, p transport.InitPayload) (context.Context, *initFailure) {
 	bearer := initToken(p)
 	if bearer == "" && sock != nil {
 		bearer = sock.upgradeAuth
 	}
 	if bearer == "" {
-		return ctx, nil, nil
+		return ctx, nil
 	}
 	authed, userID, tokenID, err := s.cfg.Auth.Authenticate(ctx, bearer)
 	switch {
 	case err == nil:
-		return s.track(authed, sock, userID, tokenID), nil, nil
+		return s.track(authed, sock, userID, tokenID), nil
 	case apperr.CodeOf(err) == apperr.Internal:
 		logx.From(ctx).Error("authenticating a websocket", "err", err)
-		ctx = transport.WithWebsocketCloseCode(ctx, closeTryLater)
-		return transport.AppendCloseReason(ctx, "internal error: try again later"), nil, errors.New("internal error")
+		return ctx, &initFailure{"internal error", closeTryLater, "internal error: try again later"}
 	}
-	ctx = transport.WithWebsocketCloseCode(ctx, closeBadToken)
-	return transport.AppendCloseReason(ctx, "unauthenticated"), nil, errors.New("unauthenticated: the token is not valid")
+	return ctx, &initFailure{"unauthenticated: the token is not valid", closeBadToken, "unauthenticated"}
 }
 
 // initToken finds the token in a connection_init payload under any of the

@@ -1,9 +1,10 @@
 // Package live owns Parley's WebSockets, from the upgrade to the close:
-// GraphQL over graphql-transport-ws and the legacy graphql-ws (gqlgen's
-// transport underneath), the token in connection_init, the close codes
-// (README "WebSocket close codes"), the operations one socket may run, who
-// is online, and closing the sockets whose token ended and, at shutdown,
-// all of them.
+// GraphQL over graphql-transport-ws and the legacy graphql-ws (spoken as
+// gqlgen's transport.Websocket speaks them, with one goroutine per idle
+// socket: conn.go), the token in connection_init, the close codes (README
+// "WebSocket close codes"), the operations one socket may run, who is
+// online, and closing the sockets whose token ended and, at shutdown, all
+// of them.
 //
 // It knows nothing of the schema, the core or the database: the wiring
 // hands it an Auth and the error presenter, and adds its Transport to the
@@ -20,7 +21,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/coder/websocket"
 )
 
 // WebSocket close codes of our own; the rest are graphql-transport-ws's.
@@ -74,6 +74,10 @@ type Config struct {
 	// its own; Presence.Online says the latest.
 	PresenceChanged func(userID string, online bool)
 	Log             *slog.Logger
+
+	// keepAlive and pingInterval are keepAliveInterval and
+	// pingPongInterval but in tests.
+	keepAlive, pingInterval time.Duration
 }
 
 // Server holds the open WebSockets. Add its Transport to the GraphQL
@@ -89,6 +93,8 @@ type Server struct {
 func New(cfg Config) *Server {
 	cfg.InitTimeout = cmp.Or(cfg.InitTimeout, 15*time.Second)
 	cfg.TokenCheck = cmp.Or(cfg.TokenCheck, 10*time.Second)
+	cfg.keepAlive = cmp.Or(cfg.keepAlive, keepAliveInterval)
+	cfg.pingInterval = cmp.Or(cfg.pingInterval, pingPongInterval)
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -99,36 +105,18 @@ func New(cfg Config) *Server {
 
 // Transport serves WebSocket upgrades; add it to the GraphQL handler before
 // the transports that serve GET, which an upgrade also is.
-func (s *Server) Transport() graphql.Transport {
-	return socketTransport{s: s, Websocket: transport.Websocket{
-		Implementation: closeCodeImplementation{
-			WebsocketImplementation: coderImplementation{acceptOptions: websocket.AcceptOptions{
-				OriginPatterns: originHosts(s.cfg.Origins),
-			}},
-			present: s.cfg.ErrorPresenter,
-		},
-		InitFunc:              s.init,
-		InitTimeout:           s.cfg.InitTimeout,
-		KeepAlivePingInterval: 15 * time.Second,
-		PingPongInterval:      30 * time.Second,
-		CloseFunc: func(ctx context.Context, _ int) {
-			if sock := socketOf(ctx); sock != nil {
-				sock.left()
-			}
-		},
-	}}
-}
+func (s *Server) Transport() graphql.Transport { return socketTransport{s: s} }
 
-// socketTransport is gqlgen's, once the upgrade's origin is checked and the
-// socket is one of the open ones.
-type socketTransport struct {
-	transport.Websocket
-	s *Server
-}
+// socketTransport runs each socket (conn.go) once the upgrade's origin is
+// checked and the socket is one of the open ones.
+type socketTransport struct{ s *Server }
+
+// Supports is gqlgen's transport.Websocket's: any upgrade.
+func (t socketTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
 
 func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	if !IsWebsocket(r) {
-		t.Websocket.Do(w, r, exec) // it refuses the upgrade
+		transport.Websocket{}.Do(w, r, exec) // it refuses the upgrade
 		return
 	}
 	if !originOK(r, t.s.cfg.Origins) {
@@ -137,12 +125,10 @@ func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	}
 	sock := &socket{upgradeAuth: r.Header.Get("Authorization"), done: make(chan struct{})}
 	t.s.sockets.add(sock)
-	defer func() {
-		sock.finish()
+	t.s.serve(w, r, exec, sock, func() {
 		t.s.sockets.remove(sock)
 		close(sock.done)
-	}()
-	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), socketKey{}, sock)), exec)
+	})
 }
 
 // Open returns how many WebSockets are open and how many operations

@@ -5,29 +5,21 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 )
 
-// socket is what live keeps of one WebSocket beside gqlgen's state.
+// socket is what live keeps of one WebSocket for the registry, Presence
+// and shutdown.
 type socket struct {
 	upgradeAuth string        // the upgrade request's Authorization header
-	done        chan struct{} // closed when its handler returns
+	done        chan struct{} // closed once it is closed and its reader gone
 
 	mu         sync.Mutex
-	conn       *closeCodeConn // once accepted
-	code       int            // when set, the code to close with instead of 1000
+	conn       *wsConn // once accepted
+	code       int     // when set, the code to close with instead of 1000
 	reason     string
 	now        bool   // close as soon as accepted (shutdown)
 	disconnect func() // once authenticated: leaves Presence
-}
-
-type socketKey struct{}
-
-// socketOf returns the socket a WebSocket request or connection context
-// belongs to: every one that Server's transport serves has one.
-func socketOf(ctx context.Context) *socket {
-	s, _ := ctx.Value(socketKey{}).(*socket)
-	return s
 }
 
 // setCloseCode asks for code when the socket next closes normally.
@@ -37,7 +29,7 @@ func (s *socket) setCloseCode(code int, reason string) {
 	s.mu.Unlock()
 }
 
-// left runs when gqlgen is done with the connection.
+// left runs when the connection closes.
 func (s *socket) left() {
 	s.mu.Lock()
 	leave := s.disconnect
@@ -60,26 +52,7 @@ func (s *socket) close(code int, reason string) {
 	c := s.conn
 	s.mu.Unlock()
 	if c != nil {
-		_ = c.WriteClose(code, reason)
-	}
-}
-
-// finish runs when the socket's handler returns. gqlgen returns without
-// closing the socket when the connection_init payload is not an object:
-// that is an invalid message.
-func (s *socket) finish() {
-	s.mu.Lock()
-	c := s.conn
-	s.mu.Unlock()
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	silent := !c.closed && !c.acked
-	c.mu.Unlock()
-	if silent {
-		_ = c.WriteClose(transport.WebsocketCloseProtocolError, "Invalid message received")
-		_ = c.Close()
+		c.writeClose(websocket.StatusCode(code), reason)
 	}
 }
 
@@ -114,7 +87,7 @@ func (ss *registry) counts() (sockets, operations int) {
 		s.mu.Unlock()
 		if c != nil {
 			c.mu.Lock()
-			operations += len(c.active)
+			operations += len(c.ops)
 			c.mu.Unlock()
 		}
 	}

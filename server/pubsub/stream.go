@@ -5,11 +5,13 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"parley/ent/setting"
 	"parley/server/auth"
 	"parley/server/db"
+	"parley/server/fanout"
 )
 
 // PrunedSetting is the settings key holding the newest cursor the log
@@ -38,7 +40,8 @@ func NewStreams(d *db.DB, log *Log, hub *Hub, relay *Relay, logger *slog.Logger)
 }
 
 // Sink turns a stream's deliveries into what its subscriber receives, in
-// the stream's own goroutine (one per subscription, however it is used).
+// the stream's own goroutine, or in the subscription's that pulls it (a
+// live stream of an operation that shares: fanout.Offer); one at a time.
 type Sink[T any] interface {
 	// Accept returns what to send for a delivery: nothing, one or more.
 	Accept(d *Delivery) []T
@@ -83,19 +86,42 @@ func Open[T any](ctx context.Context, s *Streams, v *auth.Viewer, f Filter, sinc
 	}
 	st := &stream[T]{s: s, v: v, f: f, sink: sink, sub: s.hub.Subscribe(key(v), f), last: start,
 		out: make(chan T)}
+	// A live stream of an operation that shares is pulled by the
+	// operation's goroutine (fanout.Offer); one resuming runs its catch-up,
+	// however long, in a goroutine of its own.
+	if since == nil && fanout.Offer(ctx, (<-chan T)(st.out), func() func(context.Context) (T, bool) {
+		st.pulled = true
+		context.AfterFunc(ctx, st.stop)
+		if !st.catchUp(ctx) {
+			st.done = true
+		}
+		return st.pull
+	}, func() { go st.run(ctx, resync) }) {
+		return st.out, nil
+	}
 	go st.run(ctx, resync)
 	return st.out, nil
 }
 
-// stream is one subscription's state, owned by its goroutine.
+// stream is one subscription's state, owned by its goroutine, or by the
+// goroutine that pulls it.
 type stream[T any] struct {
 	s    *Streams
 	v    *auth.Viewer
 	f    Filter
 	sink Sink[T]
-	sub  *Sub
+	sub  *Sub // guarded by mu where stop may run
 	last Cursor
 	out  chan T
+
+	// pulled: the operation's goroutine pulls the stream (pull), and what
+	// it has for it waits in pending; done once it has ended.
+	pulled  bool
+	pending []T
+	done    bool
+
+	mu      sync.Mutex
+	stopped bool // its context ended (pulled)
 }
 
 // resumable reports whether the log still holds everything after c, and
@@ -128,47 +154,82 @@ func (s *Streams) resumable(ctx context.Context, c Cursor) (bool, Cursor, error)
 }
 
 func (st *stream[T]) run(ctx context.Context, first *Delivery) {
-	defer func() {
-		st.s.hub.Unsubscribe(st.sub)
-		close(st.out)
-	}()
-	if first != nil && !st.deliver(ctx, first) {
+	if (first != nil && !st.deliver(ctx, first)) || !st.catchUp(ctx) {
+		st.end()
 		return
 	}
-	if !st.catchUp(ctx) {
-		return
+	// The catch-up grew this goroutine's stack for the log's reads: the
+	// stream waits for live deliveries, as an idle subscription does for
+	// most of its life, on a fresh one.
+	go st.live(ctx)
+}
+
+func (st *stream[T]) end() {
+	st.s.hub.Unsubscribe(st.sub)
+	close(st.out)
+}
+
+// live delivers the hub's deliveries until ctx ends.
+func (st *stream[T]) live(ctx context.Context) {
+	defer st.end()
+	for st.step(ctx) {
 	}
-	for {
-		select {
-		case d := <-st.sub.inbox:
-			if d.Ephemeral {
-				said := *d // shared with other receivers
-				said.Cursor = st.last
-				if !st.send(ctx, st.sink.Accept(&said)) {
-					return
-				}
-				continue
-			}
-			if !st.last.Less(d.Cursor) {
-				continue
-			}
-			if !st.deliver(ctx, d) {
-				return
-			}
-		case <-st.sub.dropped:
-			// Fell behind: take a fresh inbox and read what was missed from the log.
-			st.s.hub.Unsubscribe(st.sub)
-			st.sub = st.s.hub.Subscribe(key(st.v), st.f)
-			if !st.catchUp(ctx) {
-				return
-			}
-		case <-st.sink.Due():
-			if !st.send(ctx, st.sink.Fire(ctx)) {
-				return
-			}
-		case <-ctx.Done():
-			return
+}
+
+// pull returns the stream's next value, waiting for it; false once the
+// stream has ended.
+func (st *stream[T]) pull(ctx context.Context) (T, bool) {
+	var zero T
+	for len(st.pending) == 0 {
+		if st.done || !st.step(ctx) {
+			st.done = true
+			return zero, false
 		}
+	}
+	x := st.pending[0]
+	st.pending[0] = zero
+	if st.pending = st.pending[1:]; len(st.pending) == 0 {
+		st.pending = nil
+	}
+	return x, true
+}
+
+// stop leaves the hub when the context of a pulled stream ends.
+func (st *stream[T]) stop() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.stopped = true
+	st.s.hub.Unsubscribe(st.sub)
+}
+
+// step waits for the next thing the stream has to do and does it: false
+// when the stream ends.
+func (st *stream[T]) step(ctx context.Context) bool {
+	select {
+	case d := <-st.sub.inbox:
+		if d.Ephemeral {
+			said := *d // shared with other receivers
+			said.Cursor = st.last
+			return st.send(ctx, st.sink.Accept(&said))
+		}
+		if !st.last.Less(d.Cursor) {
+			return true
+		}
+		return st.deliver(ctx, d)
+	case <-st.sub.dropped:
+		// Fell behind: take a fresh inbox and read what was missed from the log.
+		st.mu.Lock()
+		st.s.hub.Unsubscribe(st.sub)
+		stopped := st.stopped
+		if !stopped {
+			st.sub = st.s.hub.Subscribe(key(st.v), st.f)
+		}
+		st.mu.Unlock()
+		return !stopped && st.catchUp(ctx)
+	case <-st.sink.Due():
+		return st.send(ctx, st.sink.Fire(ctx))
+	case <-ctx.Done():
+		return false
 	}
 }
 
@@ -184,6 +245,10 @@ func (st *stream[T]) deliver(ctx context.Context, d *Delivery) bool {
 }
 
 func (st *stream[T]) send(ctx context.Context, xs []T) bool {
+	if st.pulled {
+		st.pending = append(st.pending, xs...)
+		return true
+	}
 	for _, x := range xs {
 		select {
 		case st.out <- x:
