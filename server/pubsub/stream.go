@@ -43,7 +43,8 @@ func NewStreams(d *db.DB, log *Log, hub *Hub, relay *Relay, logger *slog.Logger)
 // the stream's own goroutine, or in the subscription's that pulls it (a
 // live stream of an operation that shares: fanout.Offer); one at a time.
 type Sink[T any] interface {
-	// Accept returns what to send for a delivery: nothing, one or more.
+	// Accept returns what to send for a delivery: nothing, one or more. The
+	// stream is done with the slice before it calls the sink again.
 	Accept(d *Delivery) []T
 	// Due fires when the sink has something of its own to send (nil when
 	// nothing is pending); Fire then returns it.
