@@ -53,8 +53,8 @@ type MessageSpec struct {
 }
 
 // AppendMessage is the one path every message takes, whoever sends it:
-// inside the transaction it numbers the message, stores it, moves
-// the counters of every member, and records the event. Subscribers hear of
+// inside the transaction it numbers the message, stores it, moves the
+// chat's and its members' counters, and records the event. Subscribers hear of
 // it after commit.
 func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec MessageSpec) (*ent.Message, error) {
 	now := tx.Now()
