@@ -24,6 +24,8 @@ func TestGraphQLTransportWSCloseCodes(t *testing.T) {
 		u := env.NewUser("MEMBER", "Una")
 		init := map[string]any{"type": "connection_init", "payload": map[string]any{"authorization": "Bearer " + u.Token}}
 		sub := map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": "subscription { badgesUpdated { total } }"}}
+		// The close reason names the id, and a close frame holds 123 bytes of it.
+		long := map[string]any{"id": strings.Repeat("é", 200), "type": "subscribe", "payload": map[string]any{"query": "subscription { badgesUpdated { total } }"}}
 		for _, c := range []struct {
 			name string
 			send []any
@@ -34,6 +36,7 @@ func TestGraphQLTransportWSCloseCodes(t *testing.T) {
 			{"a second connection_init", []any{init, init}, 4429},
 			{"an unknown message", []any{init, map[string]any{"type": "shout"}}, 4400},
 			{"an id already subscribed", []any{init, sub, sub}, 4409},
+			{"a long id already subscribed", []any{init, long, long}, 4409},
 			{"a message that is not JSON", []any{init, raw(`{"type":"subscribe",`)}, 4400},
 			{"a message that is JSON but no object", []any{init, raw(`null`)}, 4400},
 			{"a connection_init that is not JSON", []any{raw(`connection_init`)}, 4400},

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -749,5 +750,24 @@ func (c *wsConn) sendClose(code websocket.StatusCode, reason string) {
 		c.deadline.Stop()
 	}
 	c.mu.Unlock()
+	reason = closeReason(reason)
 	go func() { _ = c.ws.Close(code, reason) }()
+}
+
+// maxCloseReason is what a close frame holds of its reason (RFC 6455 5.5:
+// 125 bytes of payload, two of them the code).
+const maxCloseReason = 123
+
+// closeReason cuts a reason to what a close frame holds, at a character's
+// boundary: coder/websocket refuses a longer one and drops the connection
+// without a code (a reason that names a long subscription id).
+func closeReason(reason string) string {
+	if len(reason) <= maxCloseReason {
+		return reason
+	}
+	cut := maxCloseReason
+	for cut > 0 && !utf8.RuneStart(reason[cut]) {
+		cut--
+	}
+	return reason[:cut]
 }
