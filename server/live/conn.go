@@ -628,7 +628,7 @@ func (c *wsConn) WriteText(b []byte) error {
 
 // sendResponse writes a result without encoding its payload again.
 func (c *wsConn) sendResponse(id string, resp *graphql.Response) {
-	b, err := json.Marshal(resp)
+	b, err := responsePayload(resp)
 	if err != nil {
 		panic(err)
 	}

@@ -2,14 +2,13 @@ package live
 
 import (
 	"encoding/json"
-	"reflect"
 	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
-// textWriter is a connection that writes a frame already encoded (coderConn).
+// textWriter is a connection that writes a frame already encoded (wsConn).
 type textWriter interface{ WriteText([]byte) error }
-
-var rawMessage = reflect.TypeFor[json.RawMessage]()
 
 // framePool holds the buffers frames are put together in: a socket writes
 // a frame before Write returns, so the buffer serves the next one.
@@ -36,6 +35,22 @@ func writeData(w textWriter, typ, id string, payload []byte) error {
 		framePool.Put(bp)
 	}
 	return err
+}
+
+// responsePayload is a result's payload as encoding/json would write it
+// (but for its HTML escapes, which JSON readers undo): a result with data
+// and nothing else, which every delivery of a shared subscription is, is
+// put together around the data gqlgen encoded (valid, compact JSON), which
+// json.Marshal would scan and copy again for each subscriber.
+func responsePayload(resp *graphql.Response) ([]byte, error) {
+	if len(resp.Errors) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || len(resp.Extensions) > 0 ||
+		len(resp.Data) == 0 {
+		return json.Marshal(resp)
+	}
+	b := make([]byte, 0, len(resp.Data)+len(`{"data":}`))
+	b = append(b, `{"data":`...)
+	b = append(b, resp.Data...)
+	return append(b, '}'), nil
 }
 
 // appendJSONString appends s as a JSON string: ids are short and plain, so

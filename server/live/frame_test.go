@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 type captured struct{ frames [][]byte }
@@ -55,4 +58,50 @@ func FuzzWriteData(f *testing.F) {
 			t.Fatalf("id %q: %s (%v)", id, c.frames[0], err)
 		}
 	})
+}
+
+// A result's payload reads as json.Marshal's: put together around the data
+// when there is nothing else, marshalled otherwise.
+func TestResponsePayloadReadsAsEncodingJSON(t *testing.T) {
+	yes := true
+	for _, resp := range []*graphql.Response{
+		{Data: json.RawMessage(`{"messageAdded":{"id":"ms1","text":"<b>\"hi\" & \u2028</b>"}}`)},
+		{Data: json.RawMessage(`null`)},
+		{},
+		{Data: json.RawMessage(`{"a":1}`), Errors: gqlerror.List{{Message: "no"}}},
+		{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{"x": 1}},
+		{Data: json.RawMessage(`{"a":1}`), HasNext: &yes, Label: "l"},
+	} {
+		sameJSON(t, resp)
+	}
+}
+
+func FuzzResponsePayload(f *testing.F) {
+	f.Add(`{"messageAdded":{"id":"ms1","text":"hi"}}`)
+	f.Add(`[1,"<",null,{"\u00e9":true}]`)
+	f.Fuzz(func(t *testing.T, data string) {
+		var v any
+		if json.Unmarshal([]byte(data), &v) != nil {
+			return // gqlgen's data is JSON
+		}
+		compact, _ := json.Marshal(v)
+		sameJSON(t, &graphql.Response{Data: compact})
+	})
+}
+
+func sameJSON(t *testing.T, resp *graphql.Response) {
+	t.Helper()
+	got, err := responsePayload(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(resp)
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("%s is not JSON: %v", got, err)
+	}
+	_ = json.Unmarshal(want, &w)
+	if !reflect.DeepEqual(g, w) {
+		t.Fatalf("%s, want %s", got, want)
+	}
 }
