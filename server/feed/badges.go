@@ -152,14 +152,10 @@ func (s *Service) badgesInto(ctx context.Context, viewers []*auth.Viewer, out ma
 // out: a chat's unread count for a member is the chat's counted less the
 // member's unread_base.
 func (s *Service) chatCounts(ctx context.Context, users []pulid.ID, out map[pulid.ID]Badges) error {
-	args := make([]any, len(users))
-	marks := make([]string, len(users))
-	for i, u := range users {
-		args[i], marks[i] = string(u), fmt.Sprintf("$%d", i+1)
-	}
+	args, list := usersList(users)
 	q := `SELECT m.user_id, m.muted, SUM(c.counted - m.unread_base), SUM(m.mention_count), COUNT(*)
 		FROM members m JOIN conversations c ON c.id = m.conversation_id
-		WHERE m.user_id IN (` + strings.Join(marks, ", ") + `) AND (c.counted > m.unread_base OR m.mention_count > 0)
+		WHERE m.user_id IN (` + list + `) AND (c.counted > m.unread_base OR m.mention_count > 0)
 		GROUP BY m.user_id, m.muted`
 	rows, err := s.db.SQL.QueryContext(ctx, s.db.Rebind(q), args...)
 	if err != nil {
@@ -185,6 +181,16 @@ func (s *Service) chatCounts(ctx context.Context, users []pulid.ID, out map[puli
 		out[pulid.ID(u)] = b
 	}
 	return rows.Err()
+}
+
+// usersList returns the users as a statement's arguments $1, $2 … and the
+// list of their placeholders, for an IN (…).
+func usersList(users []pulid.ID) (args []any, list string) {
+	marks := make([]string, len(users))
+	for i, u := range users {
+		args, marks[i] = append(args, string(u)), fmt.Sprintf("$%d", i+1)
+	}
+	return args, strings.Join(marks, ", ")
 }
 
 // overdueCutoff is the waiting start before which a session is overdue now.
@@ -252,15 +258,11 @@ func (s *Service) adminMarks(ctx context.Context, viewers []*auth.Viewer, cutoff
 // their channels and those forwarded to them, each once, with the agent's
 // own mute.
 func (s *Service) agentMarks(ctx context.Context, agents []pulid.ID, cutoff time.Time, out map[pulid.ID]Badges) error {
-	args := make([]any, len(agents), len(agents)+1)
-	marks := make([]string, len(agents))
-	for i, a := range agents {
-		args[i], marks[i] = string(a), fmt.Sprintf("$%d", i+1)
-	}
+	args, list := usersList(agents)
 	args = append(args, cutoff)
 	q := `SELECT seen.u, seen.reply_state, COALESCE(m.muted, false), count(*),
 		sum(CASE WHEN seen.waiting_since <= $` + fmt.Sprint(len(args)) + ` THEN 1 ELSE 0 END) FROM (` +
-		access.AgentSessionsSQL(strings.Join(marks, ", "), "c.id, c.reply_state, c.waiting_since",
+		access.AgentSessionsSQL(list, "c.id, c.reply_state, c.waiting_since",
 			"c.status = 'OPEN' AND (c.reply_state IN ('UNREAD', 'UNANSWERED') OR c.waiting_since IS NOT NULL)") +
 		`) seen LEFT JOIN members m ON m.conversation_id = seen.id AND m.user_id = seen.u
 		GROUP BY seen.u, seen.reply_state, COALESCE(m.muted, false)`
