@@ -35,7 +35,9 @@ type Event struct {
 	// SubjectID holds the value of the "subject_id" field.
 	SubjectID *pulid.ID `json:"subject_id,omitempty"`
 	// AgentsOnly holds the value of the "agents_only" field.
-	AgentsOnly   bool `json:"agents_only,omitempty"`
+	AgentsOnly bool `json:"agents_only,omitempty"`
+	// Counted holds the value of the "counted" field.
+	Counted      *int64 `json:"counted,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -48,7 +50,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case event.FieldAgentsOnly:
 			values[i] = new(sql.NullBool)
-		case event.FieldID:
+		case event.FieldID, event.FieldCounted:
 			values[i] = new(sql.NullInt64)
 		case event.FieldType:
 			values[i] = new(sql.NullString)
@@ -135,6 +137,13 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AgentsOnly = value.Bool
 			}
+		case event.FieldCounted:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field counted", values[i])
+			} else if value.Valid {
+				_m.Counted = new(int64)
+				*_m.Counted = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -209,6 +218,11 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("agents_only=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AgentsOnly))
+	builder.WriteString(", ")
+	if v := _m.Counted; v != nil {
+		builder.WriteString("counted=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -141,6 +141,20 @@ func (_c *EventCreate) SetNillableAgentsOnly(v *bool) *EventCreate {
 	return _c
 }
 
+// SetCounted sets the "counted" field.
+func (_c *EventCreate) SetCounted(v int64) *EventCreate {
+	_c.mutation.SetCounted(v)
+	return _c
+}
+
+// SetNillableCounted sets the "counted" field if the given value is not nil.
+func (_c *EventCreate) SetNillableCounted(v *int64) *EventCreate {
+	if v != nil {
+		_c.SetCounted(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *EventCreate) SetID(v int64) *EventCreate {
 	_c.mutation.SetID(v)
@@ -277,6 +291,10 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_spec.SetField(event.FieldAgentsOnly, field.TypeBool, value)
 		_node.AgentsOnly = value
 	}
+	if value, ok := _c.mutation.Counted(); ok {
+		_spec.SetField(event.FieldCounted, field.TypeInt64, value)
+		_node.Counted = &value
+	}
 	return _node, _spec
 }
 
@@ -372,6 +390,9 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		}
 		if _, exists := u.create.mutation.AgentsOnly(); exists {
 			s.SetIgnore(event.FieldAgentsOnly)
+		}
+		if _, exists := u.create.mutation.Counted(); exists {
+			s.SetIgnore(event.FieldCounted)
 		}
 	}))
 	return u
@@ -612,6 +633,9 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			}
 			if _, exists := b.mutation.AgentsOnly(); exists {
 				s.SetIgnore(event.FieldAgentsOnly)
+			}
+			if _, exists := b.mutation.Counted(); exists {
+				s.SetIgnore(event.FieldCounted)
 			}
 		}
 	}))

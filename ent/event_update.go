@@ -93,6 +93,9 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.SubjectIDCleared() {
 		_spec.ClearField(event.FieldSubjectID, field.TypeString)
 	}
+	if _u.mutation.CountedCleared() {
+		_spec.ClearField(event.FieldCounted, field.TypeInt64)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -209,6 +212,9 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if _u.mutation.SubjectIDCleared() {
 		_spec.ClearField(event.FieldSubjectID, field.TypeString)
+	}
+	if _u.mutation.CountedCleared() {
+		_spec.ClearField(event.FieldCounted, field.TypeInt64)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Event{config: _u.config}

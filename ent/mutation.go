@@ -11031,6 +11031,8 @@ type EventMutation struct {
 	call_id         *pulid.ID
 	subject_id      *pulid.ID
 	agents_only     *bool
+	counted         *int64
+	addcounted      *int64
 	clearedFields   map[string]struct{}
 	done            bool
 	oldValue        func(context.Context) (*Event, error)
@@ -11543,6 +11545,76 @@ func (m *EventMutation) ResetAgentsOnly() {
 	m.agents_only = nil
 }
 
+// SetCounted sets the "counted" field.
+func (m *EventMutation) SetCounted(i int64) {
+	m.counted = &i
+	m.addcounted = nil
+}
+
+// Counted returns the value of the "counted" field in the mutation.
+func (m *EventMutation) Counted() (r int64, exists bool) {
+	v := m.counted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCounted returns the old "counted" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldCounted(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCounted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCounted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCounted: %w", err)
+	}
+	return oldValue.Counted, nil
+}
+
+// AddCounted adds i to the "counted" field.
+func (m *EventMutation) AddCounted(i int64) {
+	if m.addcounted != nil {
+		*m.addcounted += i
+	} else {
+		m.addcounted = &i
+	}
+}
+
+// AddedCounted returns the value that was added to the "counted" field in this mutation.
+func (m *EventMutation) AddedCounted() (r int64, exists bool) {
+	v := m.addcounted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCounted clears the value of the "counted" field.
+func (m *EventMutation) ClearCounted() {
+	m.counted = nil
+	m.addcounted = nil
+	m.clearedFields[event.FieldCounted] = struct{}{}
+}
+
+// CountedCleared returns if the "counted" field was cleared in this mutation.
+func (m *EventMutation) CountedCleared() bool {
+	_, ok := m.clearedFields[event.FieldCounted]
+	return ok
+}
+
+// ResetCounted resets all changes to the "counted" field.
+func (m *EventMutation) ResetCounted() {
+	m.counted = nil
+	m.addcounted = nil
+	delete(m.clearedFields, event.FieldCounted)
+}
+
 // Where appends a list predicates to the EventMutation builder.
 func (m *EventMutation) Where(ps ...predicate.Event) {
 	m.predicates = append(m.predicates, ps...)
@@ -11577,7 +11649,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, event.FieldCreatedAt)
 	}
@@ -11605,6 +11677,9 @@ func (m *EventMutation) Fields() []string {
 	if m.agents_only != nil {
 		fields = append(fields, event.FieldAgentsOnly)
 	}
+	if m.counted != nil {
+		fields = append(fields, event.FieldCounted)
+	}
 	return fields
 }
 
@@ -11631,6 +11706,8 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.SubjectID()
 	case event.FieldAgentsOnly:
 		return m.AgentsOnly()
+	case event.FieldCounted:
+		return m.Counted()
 	}
 	return nil, false
 }
@@ -11658,6 +11735,8 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldSubjectID(ctx)
 	case event.FieldAgentsOnly:
 		return m.OldAgentsOnly(ctx)
+	case event.FieldCounted:
+		return m.OldCounted(ctx)
 	}
 	return nil, fmt.Errorf("unknown Event field %s", name)
 }
@@ -11730,6 +11809,13 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAgentsOnly(v)
 		return nil
+	case event.FieldCounted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCounted(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
 }
@@ -11737,13 +11823,21 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *EventMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addcounted != nil {
+		fields = append(fields, event.FieldCounted)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case event.FieldCounted:
+		return m.AddedCounted()
+	}
 	return nil, false
 }
 
@@ -11752,6 +11846,13 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *EventMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case event.FieldCounted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCounted(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
 }
@@ -11777,6 +11878,9 @@ func (m *EventMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(event.FieldSubjectID) {
 		fields = append(fields, event.FieldSubjectID)
+	}
+	if m.FieldCleared(event.FieldCounted) {
+		fields = append(fields, event.FieldCounted)
 	}
 	return fields
 }
@@ -11809,6 +11913,9 @@ func (m *EventMutation) ClearField(name string) error {
 		return nil
 	case event.FieldSubjectID:
 		m.ClearSubjectID()
+		return nil
+	case event.FieldCounted:
+		m.ClearCounted()
 		return nil
 	}
 	return fmt.Errorf("unknown Event nullable field %s", name)
@@ -11844,6 +11951,9 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldAgentsOnly:
 		m.ResetAgentsOnly()
+		return nil
+	case event.FieldCounted:
+		m.ResetCounted()
 		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)

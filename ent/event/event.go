@@ -34,6 +34,8 @@ const (
 	FieldSubjectID = "subject_id"
 	// FieldAgentsOnly holds the string denoting the agents_only field in the database.
 	FieldAgentsOnly = "agents_only"
+	// FieldCounted holds the string denoting the counted field in the database.
+	FieldCounted = "counted"
 	// Table holds the table name of the event in the database.
 	Table = "events"
 )
@@ -50,6 +52,7 @@ var Columns = []string{
 	FieldCallID,
 	FieldSubjectID,
 	FieldAgentsOnly,
+	FieldCounted,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -148,6 +151,11 @@ func BySubjectID(opts ...sql.OrderTermOption) OrderOption {
 // ByAgentsOnly orders the results by the agents_only field.
 func ByAgentsOnly(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAgentsOnly, opts...).ToFunc()
+}
+
+// ByCounted orders the results by the counted field.
+func ByCounted(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCounted, opts...).ToFunc()
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

@@ -95,6 +95,11 @@ func AgentsOnly(v bool) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldAgentsOnly, v))
 }
 
+// Counted applies equality check predicate on the "counted" field. It's identical to CountedEQ.
+func Counted(v int64) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldCounted, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldCreatedAt, v))
@@ -643,6 +648,56 @@ func AgentsOnlyEQ(v bool) predicate.Event {
 // AgentsOnlyNEQ applies the NEQ predicate on the "agents_only" field.
 func AgentsOnlyNEQ(v bool) predicate.Event {
 	return predicate.Event(sql.FieldNEQ(FieldAgentsOnly, v))
+}
+
+// CountedEQ applies the EQ predicate on the "counted" field.
+func CountedEQ(v int64) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldCounted, v))
+}
+
+// CountedNEQ applies the NEQ predicate on the "counted" field.
+func CountedNEQ(v int64) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldCounted, v))
+}
+
+// CountedIn applies the In predicate on the "counted" field.
+func CountedIn(vs ...int64) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldCounted, vs...))
+}
+
+// CountedNotIn applies the NotIn predicate on the "counted" field.
+func CountedNotIn(vs ...int64) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldCounted, vs...))
+}
+
+// CountedGT applies the GT predicate on the "counted" field.
+func CountedGT(v int64) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldCounted, v))
+}
+
+// CountedGTE applies the GTE predicate on the "counted" field.
+func CountedGTE(v int64) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldCounted, v))
+}
+
+// CountedLT applies the LT predicate on the "counted" field.
+func CountedLT(v int64) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldCounted, v))
+}
+
+// CountedLTE applies the LTE predicate on the "counted" field.
+func CountedLTE(v int64) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldCounted, v))
+}
+
+// CountedIsNil applies the IsNil predicate on the "counted" field.
+func CountedIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldCounted))
+}
+
+// CountedNotNil applies the NotNil predicate on the "counted" field.
+func CountedNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldCounted))
 }
 
 // And groups predicates with the AND operator between them.

@@ -424,6 +424,7 @@ var (
 		{Name: "call_id", Type: field.TypeString, Nullable: true},
 		{Name: "subject_id", Type: field.TypeString, Nullable: true},
 		{Name: "agents_only", Type: field.TypeBool, Default: false},
+		{Name: "counted", Type: field.TypeInt64, Nullable: true},
 	}
 	// EventsTable holds the schema information for the "events" table.
 	EventsTable = &schema.Table{

@@ -40,6 +40,10 @@ func (Event) Fields() []ent.Field {
 		// For agents only: a private note, or a session's internal change.
 		// A Live Chat visitor never receives it.
 		field.Bool("agents_only").Default(false).Immutable(),
+		// counted is, for a MESSAGE_ADDED of a chat, the chat's counted
+		// after the message: a stream moves its reader's badges from it
+		// without reading them again.
+		field.Int64("counted").Optional().Nillable().Immutable(),
 	}
 }
 

@@ -80,12 +80,10 @@ func (s *Service) MarkRead(ctx context.Context, v *auth.Viewer, convID pulid.ID,
 	return s.db.Conversation.Get(ctx, conv.ID)
 }
 
-// Unread is how many of a chat's messages a member has not read: the
-// chat's counted less the member's base (moved by reading and sending).
-// A conversation read before the member's row may be behind it: never
-// below zero.
+// Unread is how many of a chat's messages a member has not read
+// (history.Unread).
 func Unread(conv *ent.Conversation, m *ent.Member) int {
-	return int(max(0, conv.Counted-m.UnreadBase))
+	return history.Unread(conv.Counted, m.UnreadBase)
 }
 
 // SetMuted mutes or unmutes a conversation for the viewer.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"parley/ent"
@@ -84,27 +85,33 @@ func (s *Service) Badges(ctx context.Context, v *auth.Viewer) (_ Badges, err err
 	if v.UserID == "" {
 		return Badges{ID: BadgesID(v)}, nil
 	}
-	all, err := s.badgesOf(ctx, []*auth.Viewer{v})
-	b := all[v.UserID]
+	all, err := s.marksOf(ctx, []*auth.Viewer{v}, map[pulid.ID]bool{v.UserID: true}, badgeChunk)
+	if err != nil {
+		return Badges{}, err
+	}
+	b := all[v.UserID].badges()
 	b.ID = BadgesID(v)
-	return b, err
+	return b, nil
 }
 
 // badgeChunk bounds the users one badge query names, well under the
 // bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
 const badgeChunk = 2000
 
-// badgesOf computes the badges of many users with a few queries per
-// badgeChunk users: streams of thousands of users ask at once.
-func (s *Service) badgesOf(ctx context.Context, viewers []*auth.Viewer) (map[pulid.ID]Badges, error) {
-	return s.badgesInChunks(ctx, viewers, badgeChunk)
-}
-
-func (s *Service) badgesInChunks(ctx context.Context, viewers []*auth.Viewer, chunk int) (map[pulid.ID]Badges, error) {
-	out := make(map[pulid.ID]Badges, len(viewers))
+// marksOf reads the marks of many users with a few queries per chunk
+// users (streams of thousands of users ask at once): the sessions' part
+// for all, their chats for those in withChats.
+func (s *Service) marksOf(ctx context.Context, viewers []*auth.Viewer, withChats map[pulid.ID]bool, chunk int) (map[pulid.ID]*marks, error) {
+	out := make(map[pulid.ID]*marks, len(viewers))
+	for _, v := range viewers {
+		out[v.UserID] = &marks{}
+		if withChats[v.UserID] {
+			out[v.UserID].chats = map[pulid.ID]chatMark{}
+		}
+	}
 	for len(viewers) > 0 {
 		n := min(len(viewers), chunk)
-		if err := s.badgesInto(ctx, viewers[:n], out); err != nil {
+		if err := s.marksInto(ctx, viewers[:n], out); err != nil {
 			return nil, err
 		}
 		viewers = viewers[n:]
@@ -112,12 +119,14 @@ func (s *Service) badgesInChunks(ctx context.Context, viewers []*auth.Viewer, ch
 	return out, nil
 }
 
-// badgesInto adds the badges of up to badgeChunk users to out.
-func (s *Service) badgesInto(ctx context.Context, viewers []*auth.Viewer, out map[pulid.ID]Badges) error {
-	var ids, agents []pulid.ID
+// marksInto reads the marks of up to badgeChunk users into out.
+func (s *Service) marksInto(ctx context.Context, viewers []*auth.Viewer, out map[pulid.ID]*marks) error {
+	var chats, agents []pulid.ID
 	admins := false
 	for _, v := range viewers {
-		ids = append(ids, v.UserID)
+		if out[v.UserID].chats != nil {
+			chats = append(chats, v.UserID)
+		}
 		switch v.Role {
 		case user.RoleADMIN:
 			admins = true
@@ -125,8 +134,10 @@ func (s *Service) badgesInto(ctx context.Context, viewers []*auth.Viewer, out ma
 			agents = append(agents, v.UserID)
 		}
 	}
-	if err := s.chatCounts(ctx, ids, out); err != nil {
-		return err
+	if len(chats) > 0 {
+		if err := s.chatMarks(ctx, chats, out); err != nil {
+			return err
+		}
 	}
 	if s.access.External() != nil {
 		return nil
@@ -148,15 +159,14 @@ func (s *Service) badgesInto(ctx context.Context, viewers []*auth.Viewer, out ma
 	return nil
 }
 
-// chatCounts adds the users' unread and mention counts of their chats to
-// out: a chat's unread count for a member is the chat's counted less the
-// member's unread_base.
-func (s *Service) chatCounts(ctx context.Context, users []pulid.ID, out map[pulid.ID]Badges) error {
+// chatMarks reads the users' chats with something unread or a mention
+// into out: the others count for nothing, and a stream learns of them
+// when a message arrives (marks.follow).
+func (s *Service) chatMarks(ctx context.Context, users []pulid.ID, out map[pulid.ID]*marks) error {
 	args, list := usersList(users)
-	q := `SELECT m.user_id, m.muted, SUM(c.counted - m.unread_base), SUM(m.mention_count), COUNT(*)
+	q := `SELECT m.user_id, m.conversation_id, c.counted, m.unread_base, m.mention_count, m.muted
 		FROM members m JOIN conversations c ON c.id = m.conversation_id
-		WHERE m.user_id IN (` + list + `) AND (c.counted > m.unread_base OR m.mention_count > 0)
-		GROUP BY m.user_id, m.muted`
+		WHERE m.user_id IN (` + list + `) AND (c.counted > m.unread_base OR m.mention_count > 0)`
 	rows, err := s.db.SQL.QueryContext(ctx, s.db.Rebind(q), args...)
 	if err != nil {
 		return err
@@ -164,21 +174,13 @@ func (s *Service) chatCounts(ctx context.Context, users []pulid.ID, out map[puli
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			u                   string
-			muted               bool
-			unread, ment, chats int
+			u, conv string
+			m       chatMark
 		)
-		if err := rows.Scan(&u, &muted, &unread, &ment, &chats); err != nil {
+		if err := rows.Scan(&u, &conv, &m.counted, &m.base, &m.mentions, &m.muted); err != nil {
 			return err
 		}
-		b := out[pulid.ID(u)]
-		b.Mentions += ment
-		if muted {
-			b.MutedWithUnread += chats
-		} else {
-			b.InternalUnread += unread
-		}
-		out[pulid.ID(u)] = b
+		out[pulid.ID(u)].chats[pulid.ID(conv)] = m
 	}
 	return rows.Err()
 }
@@ -208,7 +210,7 @@ func (s *Service) overdueCutoff(ctx context.Context) (time.Time, error) {
 
 // adminMarks counts the marked open sessions for the admins, who see them
 // all: once for every admin, and then what each has muted.
-func (s *Service) adminMarks(ctx context.Context, viewers []*auth.Viewer, cutoff time.Time, out map[pulid.ID]Badges) error {
+func (s *Service) adminMarks(ctx context.Context, viewers []*auth.Viewer, cutoff time.Time, out map[pulid.ID]*marks) error {
 	var states []struct {
 		ReplyState conversation.ReplyState `json:"reply_state"`
 		N          int                     `json:"n"`
@@ -238,18 +240,16 @@ func (s *Service) adminMarks(ctx context.Context, viewers []*auth.Viewer, cutoff
 		return err
 	}
 	for _, a := range admins {
-		b := out[a]
+		b := &out[a].external
 		for _, st := range states {
-			addMark(&b, st.ReplyState, false, st.N)
+			addMark(b, st.ReplyState, false, st.N)
 		}
 		b.ExternalOverdue += overdue
-		out[a] = b
 	}
 	for _, m := range muted { // a muted session is a dot, not a number
-		b := out[m.UserID]
+		b := &out[m.UserID].external
 		b.ExternalUnread -= m.N
 		b.MutedWithUnread += m.N
-		out[m.UserID] = b
 	}
 	return nil
 }
@@ -257,7 +257,7 @@ func (s *Service) adminMarks(ctx context.Context, viewers []*auth.Viewer, cutoff
 // agentMarks counts, per agent, the marked open sessions they see: those of
 // their channels and those forwarded to them, each once, with the agent's
 // own mute.
-func (s *Service) agentMarks(ctx context.Context, agents []pulid.ID, cutoff time.Time, out map[pulid.ID]Badges) error {
+func (s *Service) agentMarks(ctx context.Context, agents []pulid.ID, cutoff time.Time, out map[pulid.ID]*marks) error {
 	args, list := usersList(agents)
 	args = append(args, cutoff)
 	q := `SELECT seen.u, seen.reply_state, COALESCE(m.muted, false), count(*),
@@ -281,10 +281,9 @@ func (s *Service) agentMarks(ctx context.Context, agents []pulid.ID, cutoff time
 		if err := rows.Scan(&u, &state, &muted, &n, &overd); err != nil {
 			return err
 		}
-		b := out[pulid.ID(u)]
-		addMark(&b, state, muted, n)
+		b := &out[pulid.ID(u)].external
+		addMark(b, state, muted, n)
 		b.ExternalOverdue += overd
-		out[pulid.ID(u)] = b
 	}
 	return rows.Err()
 }
@@ -306,38 +305,48 @@ func addMark(b *Badges, state conversation.ReplyState, muted bool, n int) {
 	}
 }
 
-// badgeBatcher gathers the badge requests of many streams for a few
-// milliseconds and answers them all with one computation.
+// badgeBatcher gathers the requests for marks of many streams for a few
+// milliseconds and answers them all with one round of queries.
 type badgeBatcher struct {
 	s      *Service
 	window time.Duration
 	mu     sync.Mutex
 	round  *badgeRound
+	// rounds counts the users asked for, for tests: a stream that follows
+	// its chats from its deliveries asks for none.
+	rounds atomic.Int64
 }
 
 type badgeRound struct {
-	viewers map[pulid.ID]*auth.Viewer
-	done    chan struct{}
-	result  map[pulid.ID]Badges
-	err     error
+	viewers   map[pulid.ID]*auth.Viewer
+	withChats map[pulid.ID]bool
+	done      chan struct{}
+	result    map[pulid.ID]*marks
+	err       error
 }
 
-// get returns the viewer's badges as of the round it joins.
-func (bb *badgeBatcher) get(ctx context.Context, v *auth.Viewer) (Badges, error) {
+// get returns the viewer's marks as of the round it joins: the sessions'
+// part, and their chats too if withChats. The caller owns what it gets.
+func (bb *badgeBatcher) get(ctx context.Context, v *auth.Viewer, withChats bool) (*marks, error) {
 	bb.mu.Lock()
 	r := bb.round
 	if r == nil {
-		r = &badgeRound{viewers: map[pulid.ID]*auth.Viewer{}, done: make(chan struct{})}
+		r = &badgeRound{viewers: map[pulid.ID]*auth.Viewer{}, withChats: map[pulid.ID]bool{}, done: make(chan struct{})}
 		bb.round = r
 		time.AfterFunc(bb.window, func() { bb.flush(r) })
 	}
 	r.viewers[v.UserID] = v
+	r.withChats[v.UserID] = r.withChats[v.UserID] || withChats
 	bb.mu.Unlock()
 	select {
 	case <-r.done:
-		return r.result[v.UserID], r.err
+		if r.err != nil {
+			return nil, r.err
+		}
+		// Two devices of one user may share a round: each keeps its own copy.
+		return r.result[v.UserID].clone(), nil
 	case <-ctx.Done():
-		return Badges{}, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -349,8 +358,9 @@ func (bb *badgeBatcher) flush(r *badgeRound) {
 	for _, v := range r.viewers {
 		viewers = append(viewers, v)
 	}
+	bb.rounds.Add(int64(len(viewers)))
 	// The round serves many streams: it is not cut short by any one of them.
-	r.result, r.err = bb.s.badgesOf(context.Background(), viewers)
+	r.result, r.err = bb.s.marksOf(context.Background(), viewers, r.withChats, badgeChunk)
 	close(r.done)
 }
 

@@ -118,12 +118,16 @@ type eventSink[T any] struct {
 func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
 	e.cursor = d.Cursor.String()
 	if d.Resync {
+		e.marks = nil // what it missed may have moved anything
 		if e.withEvents {
 			return []T{e.convert(Event{Cursor: e.cursor, Type: events.ResyncRequired})}
 		}
 		return nil
 	}
 	if movesBadges(d.Type) {
+		if e.marks != nil {
+			e.marks.follow(d, e.v.UserID)
+		}
 		e.arm()
 	}
 	if !e.withEvents {
@@ -134,7 +138,7 @@ func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
 
 func (e *eventSink[T]) Fire(ctx context.Context) []T {
 	e.timer, e.last = nil, time.Now()
-	b, err := e.s.badges.get(ctx, e.v)
+	b, err := e.badges(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			e.s.log.Error("computing badges", "err", err)
@@ -146,13 +150,31 @@ func (e *eventSink[T]) Fire(ctx context.Context) []T {
 }
 
 // badgeTimer schedules a badge update after a change: BadgeInterval after
-// it, and BadgeBusyInterval after the last update at the soonest.
+// it, and BadgeBusyInterval after the last update at the soonest; and
+// keeps the marks the badges are summed from.
 type badgeTimer struct {
 	s      *Service
 	v      *auth.Viewer
 	timer  <-chan time.Time
 	last   time.Time // the last update sent
 	cursor string
+	marks  *marks // nil until the first update reads them
+}
+
+// badges sums the reader's marks, reading what is missing or stale.
+func (b *badgeTimer) badges(ctx context.Context) (Badges, error) {
+	if b.marks == nil || b.marks.chats == nil || b.marks.externalStale {
+		withChats := b.marks == nil || b.marks.chats == nil
+		fresh, err := b.s.badges.get(ctx, b.v, withChats)
+		if err != nil {
+			return Badges{}, err
+		}
+		if !withChats {
+			fresh.chats = b.marks.chats
+		}
+		b.marks = fresh
+	}
+	return b.marks.badges(), nil
 }
 
 func (b *badgeTimer) arm() {

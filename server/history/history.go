@@ -79,6 +79,9 @@ type Event struct {
 	AgentsOnly     bool
 	// SubjectID is the colleague a USER_UPDATED is about.
 	SubjectID pulid.ID
+	// Counted is a chat's counted after the message a MESSAGE_ADDED adds
+	// (0: not a chat's).
+	Counted int64
 }
 
 // UserUpdatedEvent tells every colleague that the user changed.
@@ -120,6 +123,9 @@ func (tx *Tx) Emit(evs ...Event) {
 		}
 		if e.SubjectID != "" {
 			c.SetSubjectID(e.SubjectID)
+		}
+		if e.Counted > 0 {
+			c.SetCounted(e.Counted)
 		}
 		builders[i] = c
 	}

@@ -122,6 +122,9 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 	}
 	e := ConversationEvent(events.MessageAdded, conv)
 	e.MessageID, e.AgentsOnly = m.ID, spec.AgentsOnly
+	if chat {
+		e.Counted = counted
+	}
 	evs := []Event{e}
 	if spec.Announce && seq == 1 {
 		// Decided on the number taken under the row lock: of several first
@@ -218,6 +221,12 @@ func membersSQL(spec MessageSpec, from, conv, counted, sender, counts, seq strin
 		archived = CASE WHEN user_id = ` + sender + ` OR ` + counts + ` THEN false ELSE archived END
 		` + from + ` WHERE members.conversation_id = ` + conv + ` AND (user_id = ` + sender + ` OR ` + mentioned + ` OR (archived AND ` + counts + `))`, args
 }
+
+// Unread is how many of a chat's messages a member has not read: the
+// chat's counted less the member's unread_base (moved by reading and
+// sending). A chat read before the member's row may be behind it: never
+// below zero.
+func Unread(counted, base int64) int { return int(max(0, counted-base)) }
 
 // RecountSQL recounts the unread and mention counters of the members of
 // chat $1 who had not read up to seq $2, from the messages left after their

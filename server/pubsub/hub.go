@@ -31,6 +31,10 @@ type Delivery struct {
 	ExpiresAt time.Time
 	// CallSignal is a CALL_SIGNAL's content (User is its sender).
 	CallSignal *CallSignal
+	// Counted is, for a MESSAGE_ADDED of a chat, the chat's counted right
+	// after the message (0 when unknown): Conversation is as the batch
+	// found it, perhaps later.
+	Counted int64
 
 	// own reads the receiver's row of the conversation, when it has one.
 	own func() (*ent.Member, error)

@@ -26,6 +26,7 @@ type entry struct {
 	CallID         pulid.ID
 	AgentsOnly     bool
 	SubjectID      pulid.ID
+	Counted        int64
 }
 
 // key names who reads in the hub: a colleague by their id, a Live Chat
@@ -46,7 +47,7 @@ type Log struct{ db *db.DB }
 // NewLog returns a reader of the database's event log.
 func NewLog(d *db.DB) *Log { return &Log{db: d} }
 
-const entryColumns = `e.id, e.type, e.user_id, e.conversation_id, e.channel_id, e.message_id, e.call_id, e.agents_only, e.subject_id`
+const entryColumns = `e.id, e.type, e.user_id, e.conversation_id, e.channel_id, e.message_id, e.call_id, e.agents_only, e.subject_id, e.counted`
 
 // Readers read up to a final cursor: one below which every id is final,
 // committed or never to be. On SQLite, whose writers are serialised, the
@@ -189,12 +190,14 @@ func (l *Log) query(ctx context.Context, q string, args ...any) ([]entry, error)
 		var (
 			e                                  entry
 			user, conv, ch, msg, call, subject sql.NullString
+			counted                            sql.NullInt64
 		)
-		if err := rows.Scan(&e.ID, &e.Type, &user, &conv, &ch, &msg, &call, &e.AgentsOnly, &subject); err != nil {
+		if err := rows.Scan(&e.ID, &e.Type, &user, &conv, &ch, &msg, &call, &e.AgentsOnly, &subject, &counted); err != nil {
 			return nil, err
 		}
 		e.UserID, e.ConversationID, e.ChannelID = pulid.ID(user.String), pulid.ID(conv.String), pulid.ID(ch.String)
 		e.MessageID, e.CallID, e.SubjectID = pulid.ID(msg.String), pulid.ID(call.String), pulid.ID(subject.String)
+		e.Counted = counted.Int64
 		out = append(out, e)
 	}
 	return out, rows.Err()

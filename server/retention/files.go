@@ -157,8 +157,14 @@ func (j *Job) deleteMessages(ctx context.Context, msgs []*ent.Message) (int, err
 			return err
 		}
 		for conv, seq := range top {
-			if _, err := tx.ExecContext(ctx, j.db.Rebind(history.RecountSQL), string(conv), seq); err != nil {
+			res, err := tx.ExecContext(ctx, j.db.Rebind(history.RecountSQL), string(conv), seq)
+			if err != nil {
 				return fmt.Errorf("recounting members: %w", err)
+			}
+			// Those recounted hear of it, as after a deletion by hand
+			// (chat's recount): their badges moved.
+			if n, err := res.RowsAffected(); err != nil || n > 0 {
+				tx.Emit(history.Event{Type: events.ConversationUpdated, ConversationID: conv})
 			}
 		}
 		return nil

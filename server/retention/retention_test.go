@@ -215,10 +215,13 @@ func TestInternalHistoryIsDeletedAfterItsPeriod(t *testing.T) {
 			t.Fatal(err)
 		}
 		env.Clock.Advance(24 * time.Hour)
+		bobsBadges := bob.Connect().Subscribe(`subscription { badgesUpdated { internalUnread } }`, nil)
+		time.Sleep(100 * time.Millisecond)
 		recent := send(t, ann, c, "recent news", upload(t, ann, c, "new.bin", randomBytes(100)).ID)
 		if n := unread(t, bob, c); n != 2 {
 			t.Fatalf("Bob's unread before: %d", n)
 		}
+		liveUnread(t, bobsBadges, 2)
 
 		// The admin shortens the period to 2 days (tokens last 30).
 		env.Admin.MustDo(`mutation{ updateOrganizationSettings(input:{internalHistoryDays:2}){ internalHistoryDays } }`, nil, nil)
@@ -241,10 +244,12 @@ func TestInternalHistoryIsDeletedAfterItsPeriod(t *testing.T) {
 		if m := message(t, bob, recent.ID); m == nil || len(m.Attachments) != 1 || m.Attachments[0].URL == nil || !hasBlob(t, env, recent.Attachments[0].ID) {
 			t.Fatalf("the recent message: %+v", m)
 		}
-		// Counters follow: Bob now has one unread message.
+		// Counters follow: Bob now has one unread message, and his badges
+		// say so live.
 		if n := unread(t, bob, c); n != 1 {
 			t.Fatalf("Bob's unread after: %d", n)
 		}
+		liveUnread(t, bobsBadges, 1)
 		// Search no longer finds it.
 		var found struct{ SearchMessages struct{ TotalCount int } }
 		bob.MustDo(`{ searchMessages(query:"zebra"){ totalCount } }`, nil, &found)
@@ -272,6 +277,16 @@ func TestInternalHistoryIsDeletedAfterItsPeriod(t *testing.T) {
 		}
 		send(t, cat, lonely, "still here")
 	})
+}
+
+// liveUnread reads a badgesUpdated stream until it says want.
+func liveUnread(t *testing.T, sub *apitest.Subscription, want int) {
+	t.Helper()
+	for got := -1; got != want; {
+		var out struct{ BadgesUpdated struct{ InternalUnread int } }
+		sub.Next(10*time.Second).Decode(t, &out)
+		got = out.BadgesUpdated.InternalUnread
+	}
 }
 
 func unread(t *testing.T, c *apitest.Client, conv string) int {
