@@ -97,11 +97,18 @@ func TestWhatsAppConversation(t *testing.T) {
 		waitMessage(t, ann, image.ID, "its picture", func(m metaMessage) bool {
 			return len(m.Attachments) == 1 && m.Attachments[0].ContentType == "image/jpeg" && m.Attachments[0].URL != nil
 		})
-		g.mu.Lock()
-		downloads := g.downloads
-		g.mu.Unlock()
-		if downloads < 5 { // the picture three times (two failures), the audio, the voice note
-			t.Fatalf("%d downloads", downloads)
+		// The picture three times (two failures), the audio, the voice note:
+		// fetched in the background, the audio ones perhaps after the picture.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			g.mu.Lock()
+			downloads := g.downloads
+			g.mu.Unlock()
+			if downloads >= 5 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d downloads", downloads)
+			}
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {

@@ -106,33 +106,18 @@ func (tx *Tx) Emit(evs ...Event) {
 		return
 	}
 	tx.emitted = true
-	builders := make([]*ent.EventCreate, len(evs))
+	entries := make([]pubsub.Entry, len(evs))
 	for i, e := range evs {
-		c := tx.Event.Create().SetType(e.Type).SetAgentsOnly(e.AgentsOnly).SetNillableChannelID(e.ChannelID)
-		if e.UserID != "" {
-			c.SetUserID(e.UserID)
+		entries[i] = pubsub.Entry{Type: e.Type, UserID: e.UserID, ConversationID: e.ConversationID,
+			MessageID: e.MessageID, CallID: e.CallID, AgentsOnly: e.AgentsOnly, SubjectID: e.SubjectID, Counted: e.Counted}
+		if e.ChannelID != nil {
+			entries[i].ChannelID = *e.ChannelID
 		}
-		if e.ConversationID != "" {
-			c.SetConversationID(e.ConversationID)
-		}
-		if e.MessageID != "" {
-			c.SetMessageID(e.MessageID)
-		}
-		if e.CallID != "" {
-			c.SetCallID(e.CallID)
-		}
-		if e.SubjectID != "" {
-			c.SetSubjectID(e.SubjectID)
-		}
-		if e.Counted > 0 {
-			c.SetCounted(e.Counted)
-		}
-		builders[i] = c
 	}
 	if tx.log == nil {
 		tx.log = pubsub.NewAppender(tx.w.db, tx.Tx)
 	}
-	tx.log.Add(builders...)
+	tx.log.Add(entries...)
 }
 
 // ForUpdate locks the rows a query in tx reads until commit, on PostgreSQL.

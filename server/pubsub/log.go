@@ -12,21 +12,12 @@ import (
 	"parley/server/access"
 	"parley/server/auth"
 	"parley/server/db"
-	"parley/server/history/events"
 )
 
 // entry is one row of the event log.
 type entry struct {
 	Cursor
-	Type           events.Type
-	UserID         pulid.ID
-	ConversationID pulid.ID
-	ChannelID      pulid.ID
-	MessageID      pulid.ID
-	CallID         pulid.ID
-	AgentsOnly     bool
-	SubjectID      pulid.ID
-	Counted        int64
+	Entry
 }
 
 // key names who reads in the hub: a colleague by their id, a Live Chat

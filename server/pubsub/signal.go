@@ -88,7 +88,7 @@ func (r *Relay) publishSignal(ctx context.Context, s Signal) {
 	var (
 		keys []string
 		b    = &batch{members: map[pulid.ID][]pulid.ID{}}
-		e    = entry{Type: events.MessageAdded, ConversationID: s.ConversationID, ChannelID: s.ChannelID}
+		e    = entry{Entry: Entry{Type: events.MessageAdded, ConversationID: s.ConversationID, ChannelID: s.ChannelID}}
 		err  error
 	)
 	if s.ConversationID != "" {
