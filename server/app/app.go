@@ -320,5 +320,8 @@ func (a *App) Close() error {
 	if a.metricsListener != nil {
 		_ = a.metricsListener.Close() // closed already if Run served it
 	}
+	if a.Presence != nil {
+		a.Presence.Wait() // the sockets' last presence changes write to the database
+	}
 	return errors.Join(a.Files.Close(), a.DB.Close())
 }

@@ -13,6 +13,8 @@ type Presence struct {
 	// (online) or whose last one closed, outside the lock, in its own
 	// goroutine: Config.PresenceChanged.
 	changed func(userID string, online bool)
+	// telling counts the changes being told, for Wait.
+	telling sync.WaitGroup
 }
 
 type conn struct{ close func(revoked bool) }
@@ -61,9 +63,18 @@ func (t *Presence) connect(userID string, tokenID int, close func(revoked bool))
 // latest, since two changes may reach it in either order.
 func (t *Presence) tell(userID string, online bool) {
 	if t.changed != nil {
-		go t.changed(userID, online)
+		t.telling.Add(1)
+		go func() {
+			defer t.telling.Done()
+			t.changed(userID, online)
+		}()
 	}
 }
+
+// Wait waits until the changes told so far have been heard: at shutdown,
+// once the sockets are closed, so that recording the last ones does not
+// meet a closed database.
+func (t *Presence) Wait() { t.telling.Wait() }
 
 // Online reports whether the user has at least one connection open here.
 func (t *Presence) Online(userID string) bool {
