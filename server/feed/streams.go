@@ -116,7 +116,7 @@ type eventSink[T any] struct {
 }
 
 func (e *eventSink[T]) Accept(d *pubsub.Delivery) []T {
-	e.cursor = d.Cursor.String()
+	e.cursor = d.CursorString()
 	if d.Resync {
 		e.marks = nil // what it missed may have moved anything
 		if e.withEvents {

@@ -38,6 +38,18 @@ type Delivery struct {
 
 	// own reads the receiver's row of the conversation, when it has one.
 	own func() (*ent.Member, error)
+	// cursorText is Cursor.String() when known.
+	cursorText string
+}
+
+// CursorString is Cursor.String(), encoded once for all the receivers of
+// an entry of the log: per receiver it was 7% of the CPU of an events
+// stream's delivery.
+func (d *Delivery) CursorString() string {
+	if d.cursorText == "" {
+		return d.Cursor.String()
+	}
+	return d.cursorText
 }
 
 // Own returns the receiver's own row of the conversation (nil when it has

@@ -18,6 +18,8 @@ import (
 type entry struct {
 	Cursor
 	Entry
+	// text is Cursor.String(), encoded once for all who receive the entry.
+	text string
 }
 
 // key names who reads in the hub: a colleague by their id, a Live Chat
@@ -189,6 +191,7 @@ func (l *Log) query(ctx context.Context, q string, args ...any) ([]entry, error)
 		e.UserID, e.ConversationID, e.ChannelID = pulid.ID(user.String), pulid.ID(conv.String), pulid.ID(ch.String)
 		e.MessageID, e.CallID, e.SubjectID = pulid.ID(msg.String), pulid.ID(call.String), pulid.ID(subject.String)
 		e.Counted = counted.Int64
+		e.text = e.Cursor.String()
 		out = append(out, e)
 	}
 	return out, rows.Err()

@@ -428,7 +428,7 @@ func (b *batch) audience(e entry) []string {
 func (b *batch) delivery(e entry, key string) *Delivery {
 	d := &Delivery{Cursor: e.Cursor, Type: e.Type, ConversationID: e.ConversationID,
 		Conversation: b.conversations[e.ConversationID], Message: b.messages[e.MessageID],
-		Call: b.calls[e.CallID], User: b.users[e.SubjectID], AgentsOnly: e.AgentsOnly, Counted: e.Counted}
+		Call: b.calls[e.CallID], User: b.users[e.SubjectID], AgentsOnly: e.AgentsOnly, Counted: e.Counted, cursorText: e.text}
 	if b.rows != nil && e.ConversationID != "" { // nil for one who has no row
 		d.own = b.rows.of(e.ConversationID, pulid.ID(key))
 	}
