@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -39,13 +41,22 @@ type DB struct {
 	writeMu chan struct{}
 	// DSN is the driver's connection string (for PostgreSQL's LISTEN).
 	DSN string
+	// writes counts SQLite's write transactions, for the checkpointer;
+	// stopCheckpoints ends it (nil on PostgreSQL).
+	writes          atomic.Uint64
+	stopCheckpoints func()
 }
 
 // IsPostgres reports whether the database is PostgreSQL.
 func (d *DB) IsPostgres() bool { return d.Dialect == dialect.Postgres }
 
 // Close closes the client and the pool.
-func (d *DB) Close() error { return d.Client.Close() }
+func (d *DB) Close() error {
+	if d.stopCheckpoints != nil {
+		d.stopCheckpoints()
+	}
+	return d.Client.Close()
+}
 
 // Ping checks the database answers, for /readyz.
 func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
@@ -79,6 +90,10 @@ func Open(rawURL string) (*DB, error) {
 	d := &DB{Client: ent.NewClient(ent.Driver(entsql.OpenDB(dia, sqlDB))), SQL: sqlDB, Dialect: dia, DSN: dsn}
 	if dia == dialect.SQLite {
 		d.writeMu = make(chan struct{}, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go d.checkpoints(ctx, done)
+		d.stopCheckpoints = sync.OnceFunc(func() { cancel(); <-done })
 	}
 	return d, nil
 }
@@ -105,6 +120,7 @@ func parseURL(rawURL string) (driver, dsn, dia string, err error) {
 		params.Add("_pragma", "journal_mode(WAL)")
 		params.Add("_pragma", "busy_timeout(10000)")
 		params.Add("_pragma", "synchronous(NORMAL)")
+		params.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", autoCheckpointPages))
 		params.Set("_txlock", "immediate")
 		if query != "" {
 			extra, err := url.ParseQuery(query)

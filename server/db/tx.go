@@ -22,6 +22,7 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) (err error) {
 			return ctx.Err()
 		}
 		defer func() { <-d.writeMu }()
+		d.writes.Add(1)
 	}
 	tx, err := d.Client.Tx(ctx)
 	if err != nil {
