@@ -1,9 +1,7 @@
 package chat
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
 	"slices"
 	"time"
 
@@ -15,7 +13,6 @@ import (
 	"parley/server/apperr"
 	"parley/server/auth"
 	"parley/server/history"
-	"parley/server/history/events"
 )
 
 // ReadReceipt is a member of a group who has read a message, and when.
@@ -91,7 +88,6 @@ func noteRead(ctx context.Context, tx *history.Tx, conv *ent.Conversation, reade
 	now := tx.Now()
 	passed := message.And(message.ConversationID(conv.ID), message.SeqGT(from), message.SeqLTE(to),
 		message.KindNEQ(message.KindSYSTEM), message.SenderIDNotNil(), message.SenderIDNEQ(reader), message.DeletedAtIsNil())
-	var newestID, newestSender pulid.ID
 	if conv.Kind == conversation.KindDIRECT {
 		if err := tx.Message.Update().Where(passed, message.StatusNEQ(message.StatusREAD)).
 			SetStatus(message.StatusREAD).SetReadAt(now).Exec(ctx); err != nil {
@@ -104,45 +100,19 @@ func noteRead(ctx context.Context, tx *history.Tx, conv *ent.Conversation, reade
 		if err != nil {
 			return err
 		}
-		newestID, newestSender = newest.ID, *newest.SenderID
-	} else {
-		// The mark and the newest message passed in one statement: it runs
-		// under the chat's row lock, where every round trip counts.
-		rows, err := tx.QueryContext(ctx, tx.Rebind(`INSERT INTO read_marks (conversation_id, user_id, seq, read_at)
-			VALUES ($1, $2, $3, $4) RETURNING `+newestPassedSQL("id")+`, `+newestPassedSQL("sender_id")),
-			string(conv.ID), string(reader), to, now, from, string(message.KindSYSTEM))
-		if err != nil {
-			return err
-		}
-		var id, sender sql.NullString
-		if rows.Next() {
-			err = rows.Scan(&id, &sender)
-		}
-		if cerr := rows.Close(); err == nil {
-			err = cmp.Or(cerr, rows.Err())
-		}
-		if err != nil {
-			return err
-		}
-		if !id.Valid || !sender.Valid {
-			return nil
-		}
-		newestID, newestSender = pulid.ID(id.String), pulid.ID(sender.String)
+		tx.NotePassed(conv, newest.ID, *newest.SenderID)
+		return nil
 	}
-	// Only its sender reads readBy (or, in a direct chat, cares that it is
-	// READ): the update is theirs alone, not every member's, or each send
-	// (which moves the sender's own horizon) would double the fan-out.
-	e := history.UserEvent(events.MessageUpdated, newestSender, conv)
-	e.MessageID = newestID
-	tx.Emit(e)
+	// The mark and the newest message passed in one statement: it runs
+	// under the chat's row lock, where every round trip counts.
+	rows, err := tx.QueryContext(ctx, tx.Rebind(history.InsertReadMarkSQL), string(conv.ID), string(reader), to, now, from)
+	if err != nil {
+		return err
+	}
+	id, sender, err := history.ScanPassed(rows)
+	if err != nil {
+		return err
+	}
+	tx.NotePassed(conv, id, sender)
 	return nil
-}
-
-// newestPassedSQL selects a column of the newest message of someone else
-// in chat $1 after seq $5 up to $3 that reader $2 passed (not SYSTEM ($6),
-// not deleted): noteRead's passed, in SQL.
-func newestPassedSQL(column string) string {
-	return `(SELECT m.` + column + ` FROM messages m WHERE m.conversation_id = $1 AND m.seq > $5 AND m.seq <= $3
-		AND m.kind <> $6 AND m.sender_id IS NOT NULL AND m.sender_id <> $2 AND m.deleted_at IS NULL
-		ORDER BY m.seq DESC LIMIT 1)`
 }

@@ -104,3 +104,33 @@ func TestSessionMessagesHaveNoReadBy(t *testing.T) {
 		}
 	})
 }
+
+// A member who sends in a group has read what came before: their read mark
+// passes it (readBy), the sender of the newest message passed hears of it
+// once, and the member's own unread count is nothing.
+func TestSendingInAGroupReadsWhatCameBefore(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ann, bob, cat := env.NewUser("MEMBER", "Ann"), env.NewUser("MEMBER", "Bob"), env.NewUser("MEMBER", "Cat")
+		g := groupChat(t, ann, "Team", bob.ID, cat.ID) // Cat only reads
+		annEvents := ann.Connect().Subscribe(eventsQuery, nil)
+		time.Sleep(100 * time.Millisecond) // for the subscription to start, as the other live tests
+		m1 := send(t, ann, g, "one")
+		m2 := send(t, ann, g, "two")
+		reply := send(t, bob, g, "a reply")
+		again := send(t, bob, g, "and another") // passes nothing of anyone else's
+		untilMessage(t, annEvents, "MESSAGE_ADDED", reply)
+		if _, updated := untilMessage(t, annEvents, "MESSAGE_ADDED", again); jsonOf(updated) != jsonOf([]string{m2}) {
+			t.Fatalf("Ann heard of %v, want only %s", updated, m2)
+		}
+		for _, m := range []string{m1, m2} {
+			if v := viewOf(t, ann, m); jsonOf(readers(v)) != jsonOf([]string{bob.ID}) {
+				t.Fatalf("%s read by %v, want Bob, who answered", m, readers(v))
+			}
+		}
+		var out struct{ Node struct{ UnreadCount int } }
+		bob.MustDo(`query($id:ID!){ node(id:$id){ ... on Chat { unreadCount } } }`, Vars{"id": g}, &out)
+		if out.Node.UnreadCount != 0 {
+			t.Fatalf("Bob, who answered, has %d unread", out.Node.UnreadCount)
+		}
+	})
+}

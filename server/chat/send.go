@@ -39,13 +39,15 @@ func (s *Service) Send(ctx context.Context, v *auth.Viewer, in SendInput) (_ *en
 		}
 		spec.Direction, spec.Status = message.DirectionINTERNAL, message.StatusSENT
 		spec.SenderID = &v.UserID
-		if before != nil {
-			// Sending moves the sender's read horizon to their message:
-			// what they answered is read.
+		// Sending moves the sender's read horizon to their message: what
+		// they answered is read. A group's read mark goes with the message
+		// itself (one statement fewer under the chat's lock).
+		switch {
+		case before == nil:
+		case conv.Kind == conversation.KindGROUP:
+			spec.ReadMark = &history.ReadMark{From: before.ReadSeq}
+		default:
 			spec.Then = func(ctx context.Context, tx *history.Tx, msg *ent.Message) error {
-				if msg.Seq <= before.ReadSeq {
-					return nil
-				}
 				return noteRead(ctx, tx, conv, v.UserID, before.ReadSeq, msg.Seq)
 			}
 		}

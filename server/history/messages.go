@@ -47,6 +47,9 @@ type MessageSpec struct {
 	// Announce tells agents of the session first, if this is its first
 	// message: a Live Chat visitor's.
 	Announce bool
+	// ReadMark, when set (a group's member sending), moves the sender's
+	// read mark to the message.
+	ReadMark *ReadMark
 	// Then, when set, does more in the message's own transaction once the
 	// message is written (Writer.Post): one commit instead of two.
 	Then func(ctx context.Context, tx *Tx, msg *ent.Message) error
@@ -63,13 +66,15 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 	chat := conv.Kind != conversation.KindEXTERNAL
 	counts := spec.CountsAsUnread && chat
 	var seq, counted int64
+	var passedID, passedSender pulid.ID // what the sender's read mark passed
 	var err error
-	// On PostgreSQL the members' counters move in the statement that takes
-	// the number: the row lock is held from it to commit, and every round
-	// trip while it is held delays the chat's next message.
+	// On PostgreSQL the members' counters (and the sender's read mark) move
+	// in the statement that takes the number: the row lock is held from it
+	// to commit, and every round trip while it is held delays the chat's
+	// next message.
 	oneStatement := chat && tx.w.db.IsPostgres()
 	if oneStatement {
-		seq, counted, err = tx.numberAndCount(ctx, conv, spec, now)
+		seq, counted, passedID, passedSender, err = tx.numberAndCount(ctx, conv, spec, now)
 	} else {
 		seq, counted, err = tx.nextSeq(ctx, conv.ID, spec.ID, now, counts)
 	}
@@ -111,6 +116,11 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 			if err := tx.countMessage(ctx, conv, spec, seq, counted); err != nil {
 				return nil, err
 			}
+			if spec.ReadMark != nil {
+				if passedID, passedSender, err = tx.readMark(ctx, conv, spec, seq, now); err != nil {
+					return nil, err
+				}
+			}
 		}
 	} else if err := tx.sessionChange(ctx, conv, spec, now); err != nil {
 		return nil, err
@@ -132,6 +142,9 @@ func (tx *Tx) AppendMessage(ctx context.Context, conv *ent.Conversation, spec Me
 		evs = []Event{ConversationEvent(events.ConversationAdded, conv), e}
 	}
 	tx.Emit(evs...)
+	if spec.ReadMark != nil {
+		tx.NotePassed(conv, passedID, passedSender)
+	}
 	return m, nil
 }
 
@@ -161,17 +174,39 @@ func (tx *Tx) countMessage(ctx context.Context, conv *ent.Conversation, spec Mes
 	return err
 }
 
-// numberAndCount is nextSeq and countMessage in one statement (PostgreSQL).
-func (tx *Tx) numberAndCount(ctx context.Context, conv *ent.Conversation, spec MessageSpec, now time.Time) (seq, counted int64, err error) {
+// numberAndCount is nextSeq, countMessage and the sender's read mark (if
+// any, with the newest message it passed) in one statement (PostgreSQL).
+func (tx *Tx) numberAndCount(ctx context.Context, conv *ent.Conversation, spec MessageSpec, now time.Time) (seq, counted int64, passedID, passedSender pulid.ID, err error) {
 	args := []any{string(conv.ID), string(spec.ID), now, spec.CountsAsUnread, senderOf(spec)}
 	update, args := membersSQL(spec, "FROM c", "$1", "c.counted", "$5", "$4", "c.last_seq", args)
-	rows, err := tx.QueryContext(ctx, `WITH c AS (`+numberSQL+`),
-		m AS (`+update+`)
-		SELECT last_seq, counted FROM c`, args...)
-	if err != nil {
-		return 0, 0, err
+	mark, passed := "", "NULL, NULL"
+	if spec.ReadMark != nil {
+		args = append(args, spec.ReadMark.From)
+		from := fmt.Sprintf("$%d", len(args))
+		// The mark's own seq is the message's number, from c.
+		mark = `, r AS (INSERT INTO read_marks (conversation_id, user_id, seq, read_at) SELECT $1, $5, c.last_seq, $3 FROM c
+			RETURNING ` + PassedSQL("id", "$1", "$5", from, "read_marks.seq") + ` AS id, ` +
+			PassedSQL("sender_id", "$1", "$5", from, "read_marks.seq") + ` AS sender_id)`
+		passed = "(SELECT id FROM r), (SELECT sender_id FROM r)"
 	}
-	return scanSeq(rows)
+	rows, err := tx.QueryContext(ctx, `WITH c AS (`+numberSQL+`),
+		m AS (`+update+`)`+mark+`
+		SELECT last_seq, counted, `+passed+` FROM c`, args...)
+	if err != nil {
+		return 0, 0, "", "", err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, 0, "", "", err
+		}
+		return 0, 0, "", "", apperr.Missing("no such conversation")
+	}
+	var id, sender sql.NullString
+	if err := rows.Scan(&seq, &counted, &id, &sender); err != nil {
+		return 0, 0, "", "", err
+	}
+	return seq, counted, pulid.ID(id.String), pulid.ID(sender.String), rows.Close()
 }
 
 // scanSeq reads the number a message took and the chat's counted after it.
