@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -22,6 +23,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"parley/server/apperr"
+	"parley/server/fanout"
 	"parley/server/logx"
 )
 
@@ -496,15 +498,87 @@ func (c *wsConn) execute(ctx context.Context, cancel context.CancelFunc, rc *gra
 	responses, rctx := c.exec.DispatchOperation(ctx, rc)
 	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
 		// The resolver ran here, on a stack grown for it (the database, the
-		// log): the subscription waits for its events on a fresh one.
+		// log): the subscription goes on in a fresh goroutine, which parks
+		// when its source can (driver).
 		handedOn = true
-		go func() {
-			defer func() { c.end(recover(), ctx, cancel, rc, id, op) }()
-			c.respond(rctx, id, responses)
-		}()
+		d := &driver{c: c, ctx: ctx, cancel: cancel, rc: rc, id: id, op: op, responses: responses}
+		d.waker.Wake = d.wake
+		d.call = fanout.WithWaker(rctx, &d.waker)
+		d.state.Store(driving)
+		context.AfterFunc(ctx, d.wake)
+		go d.run()
 		return
 	}
 	c.respond(rctx, id, responses)
+}
+
+// driver runs a subscription's responses. Where its source can say it has
+// nothing yet (fanout.Waker), no goroutine waits for its next event: run
+// returns, and wake starts it again once there may be one, or once the
+// operation's context ends.
+type driver struct {
+	c         *wsConn
+	ctx       context.Context
+	cancel    context.CancelFunc
+	rc        *graphql.OperationContext
+	id        string
+	op        *operation
+	responses graphql.ResponseHandler
+	call      context.Context // the responses' context, with waker
+	waker     fanout.Waker
+	state     atomic.Int32
+}
+
+// The states of a driver.
+const (
+	driving  = iota + 1 // run runs
+	woken               // run runs, and is to call again before parking
+	parkedOp            // nothing runs: wake starts run
+	finished            // the operation completed
+)
+
+func (d *driver) run() {
+	over := false
+	defer func() {
+		if p := recover(); p != nil || over {
+			d.state.Store(finished)
+			d.c.end(p, d.ctx, d.cancel, d.rc, d.id, d.op)
+		}
+	}()
+	for {
+		resp := d.responses(d.call)
+		switch {
+		case resp == nil:
+			over = true
+			return
+		case resp == fanout.Parked:
+			if d.state.CompareAndSwap(driving, parkedOp) {
+				return
+			}
+			d.state.Store(driving) // woken meanwhile
+		default:
+			d.c.sendResponse(d.id, resp)
+		}
+	}
+}
+
+// wake has run call the responses again: it starts it when parked.
+func (d *driver) wake() {
+	for {
+		switch d.state.Load() {
+		case parkedOp:
+			if d.state.CompareAndSwap(parkedOp, driving) {
+				go d.run()
+				return
+			}
+		case driving:
+			if d.state.CompareAndSwap(driving, woken) {
+				return
+			}
+		default: // woken or finished
+			return
+		}
+	}
 }
 
 // respond sends the operation's responses until they end.

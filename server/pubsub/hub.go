@@ -78,6 +78,31 @@ type Sub struct {
 	inbox   chan *Delivery
 	dropped chan struct{}
 	drop    sync.Once
+	// wake, when set, runs once the inbox has something or the
+	// subscriber is dropped (a stream parked: fanout.Waker); once.
+	wake atomic.Pointer[func()]
+}
+
+// park sets wake to run once the inbox has something or the subscriber is
+// dropped, and reports whether it will: false when that is already so (wake
+// is then not kept).
+func (s *Sub) park(wake *func()) bool {
+	s.wake.Store(wake)
+	select {
+	case <-s.dropped:
+	default:
+		if len(s.inbox) == 0 {
+			return true
+		}
+	}
+	// Take it back, unless a publisher already has: then it runs.
+	return !s.wake.CompareAndSwap(wake, nil)
+}
+
+func (s *Sub) notify() {
+	if w := s.wake.Swap(nil); w != nil {
+		(*w)()
+	}
 }
 
 // Hub routes deliveries to the subscribers of each principal. Publish never
@@ -140,6 +165,7 @@ func (h *Hub) Publish(key string, d *Delivery) {
 				close(s.dropped)
 			})
 		}
+		s.notify()
 	}
 }
 

@@ -178,14 +178,27 @@ func (st *stream[T]) live(ctx context.Context) {
 }
 
 // pull returns the stream's next value, waiting for it; false once the
-// stream has ended.
+// stream has ended. A call that may park (fanout.Parking) does not wait for
+// the hub: it parks, and returns false without ending the stream.
 func (st *stream[T]) pull(ctx context.Context) (T, bool) {
 	var zero T
+	w := fanout.Parking(ctx)
 	for len(st.pending) == 0 {
-		if st.done || !st.step(ctx) {
-			st.done = true
+		if st.done {
 			return zero, false
 		}
+		if w != nil {
+			switch st.poll(ctx, w) {
+			case parked:
+				return zero, false
+			case stepped:
+				continue
+			}
+		} else if st.step(ctx) {
+			continue
+		}
+		st.done = true
+		return zero, false
 	}
 	x := st.pending[0]
 	st.pending[0] = zero
@@ -201,6 +214,44 @@ func (st *stream[T]) stop() {
 	defer st.mu.Unlock()
 	st.stopped = true
 	st.s.hub.Unsubscribe(st.sub)
+}
+
+// What poll did.
+const (
+	stepped = iota // as step returning true
+	ended          // as step returning false
+	parked         // nothing to do: w.Wake runs when there is
+)
+
+// poll does what step does when there is something to do now, and else
+// parks w on the hub's inbox. A sink with a timer of its own pending is
+// waited for, as step does.
+func (st *stream[T]) poll(ctx context.Context, w *fanout.Waker) int {
+	for {
+		if ctx.Err() != nil {
+			return ended
+		}
+		if len(st.sub.inbox) == 0 && !isClosed(st.sub.dropped) && st.sink.Due() == nil {
+			if !st.sub.park(&w.Wake) {
+				continue // something came meanwhile
+			}
+			w.Park()
+			return parked
+		}
+		if st.step(ctx) {
+			return stepped
+		}
+		return ended
+	}
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // step waits for the next thing the stream has to do and does it: false
