@@ -135,8 +135,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		return
 	}
 	ws.SetReadLimit(readLimit)
-	// The request's context ends when the handler returns, the socket's when it closes.
-	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(r.Context()))
+	// The request's context ends when the handler returns, the socket's
+	// when it closes (init gives it its cancel).
+	c.ctx = context.WithoutCancel(r.Context())
 
 	sock.mu.Lock()
 	sock.conn = c
@@ -327,16 +328,24 @@ func (c *wsConn) init() bool {
 				return false
 			}
 		}
-		ctx, fail := c.s.init(c.ctx, c.sock, payload)
+		// One cancel ends the socket's context: its close, a revoked token.
+		ctx, cancel := context.WithCancel(c.ctx)
+		ctx, fail := c.s.init(ctx, cancel, c.sock, payload)
 		if fail != nil {
+			cancel()
 			c.connectionError(fail.message)
 			c.close(fail.code, fail.reason)
 			return false
 		}
 		c.mu.Lock()
-		c.ctx, c.cancel = context.WithCancel(ctx)
+		c.ctx, c.cancel = ctx, cancel
 		c.initPayload = payload
+		closed := c.closed
 		c.mu.Unlock()
+		if closed { // by the timeout, as it was stopped
+			cancel()
+			return false
+		}
 		c.write(ackMsg, "", nil)
 		c.write(keepAliveMsg, "", nil)
 		return true
