@@ -113,9 +113,9 @@ type subscriptionKey struct{}
 // events can tell that it has nothing yet and say when it may (Parking),
 // the handler returns Parked instead of waiting, and Wake runs once the
 // handler is worth calling again: from the source's goroutine, maybe
-// before the call that parked has returned. Wake must be safe to run more
-// often than that, and it is not called when the context ends (the
-// transport watches that itself).
+// before the call that parked has returned, and once the context of the
+// call ends (the source watches that too). Wake must be safe to run more
+// often than that.
 type Waker struct {
 	Wake   func()
 	parked bool // the call parked: the source took Wake

@@ -514,7 +514,6 @@ func (c *wsConn) execute(ctx context.Context, cancel context.CancelFunc, rc *gra
 		d.waker.Wake = d.wake
 		d.call = fanout.WithWaker(rctx, &d.waker)
 		d.state.Store(driving)
-		context.AfterFunc(ctx, d.wake)
 		go d.run()
 		return
 	}
@@ -523,8 +522,8 @@ func (c *wsConn) execute(ctx context.Context, cancel context.CancelFunc, rc *gra
 
 // driver runs a subscription's responses. Where its source can say it has
 // nothing yet (fanout.Waker), no goroutine waits for its next event: run
-// returns, and wake starts it again once there may be one, or once the
-// operation's context ends.
+// returns, and the source's wake starts it again once there may be one, or
+// once the operation's context ends.
 type driver struct {
 	c         *wsConn
 	ctx       context.Context

@@ -208,12 +208,15 @@ func (st *stream[T]) pull(ctx context.Context) (T, bool) {
 	return x, true
 }
 
-// stop leaves the hub when the context of a pulled stream ends.
+// stop leaves the hub when the context of a pulled stream ends, and wakes
+// a call parked on it, which then ends the stream.
 func (st *stream[T]) stop() {
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	st.stopped = true
-	st.s.hub.Unsubscribe(st.sub)
+	sub := st.sub
+	st.s.hub.Unsubscribe(sub)
+	st.mu.Unlock()
+	sub.notify()
 }
 
 // What poll did.
@@ -234,6 +237,10 @@ func (st *stream[T]) poll(ctx context.Context, w *fanout.Waker) int {
 		if len(st.sub.inbox) == 0 && !isClosed(st.sub.dropped) && st.sink.Due() == nil {
 			if !st.sub.park(&w.Wake) {
 				continue // something came meanwhile
+			}
+			// A context that ended before wake was set woke no one (stop).
+			if ctx.Err() != nil && st.sub.wake.CompareAndSwap(&w.Wake, nil) {
+				return ended
 			}
 			w.Park()
 			return parked
