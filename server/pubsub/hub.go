@@ -108,14 +108,53 @@ func (s *Sub) notify() {
 // Hub routes deliveries to the subscribers of each principal. Publish never
 // blocks: a subscriber whose inbox is full is dropped instead.
 type Hub struct {
-	mu        sync.RWMutex
-	subs      map[string]map[*Sub]struct{}
+	mu   sync.RWMutex
+	subs map[string]map[*Sub]struct{}
+	// Of the subscribers: how many take every type, and how many each type.
+	anyType   int
+	ofType    map[events.Type]int
 	drops     atomic.Int64
 	delivered atomic.Int64
 }
 
 // NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{subs: map[string]map[*Sub]struct{}{}} }
+func NewHub() *Hub {
+	return &Hub{subs: map[string]map[*Sub]struct{}{}, ofType: map[events.Type]int{}}
+}
+
+// countLocked counts a subscriber in (+1) or out (-1) of the types it takes.
+func (h *Hub) countLocked(f Filter, n int) {
+	if f.Types == nil {
+		h.anyType += n
+		return
+	}
+	for _, t := range f.Types {
+		if h.ofType[t] += n; h.ofType[t] == 0 {
+			delete(h.ofType, t)
+		}
+	}
+}
+
+// Takes reports whether any subscriber here may receive a delivery of type
+// t: when none does, there is no audience to look for.
+func (h *Hub) Takes(t events.Type) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.anyType > 0 || h.ofType[t] > 0
+}
+
+// Wants reports whether a subscriber of the principal key would receive d
+// (only its type and conversation are looked at).
+func (h *Hub) Wants(key string, d *Delivery) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for s := range h.subs[key] {
+		if s.filter.match(d) {
+			return true
+		}
+	}
+	return false
+}
 
 // Subscribe registers an inbox for the principal key.
 func (h *Hub) Subscribe(key string, f Filter) *Sub {
@@ -125,6 +164,7 @@ func (h *Hub) Subscribe(key string, f Filter) *Sub {
 		h.subs[key] = map[*Sub]struct{}{}
 	}
 	h.subs[key][s] = struct{}{}
+	h.countLocked(f, 1)
 	h.mu.Unlock()
 	return s
 }
@@ -133,6 +173,9 @@ func (h *Hub) Subscribe(key string, f Filter) *Sub {
 func (h *Hub) Unsubscribe(s *Sub) {
 	h.mu.Lock()
 	if m := h.subs[s.key]; m != nil {
+		if _, ok := m[s]; ok {
+			h.countLocked(s.filter, -1)
+		}
 		delete(m, s)
 		if len(m) == 0 {
 			delete(h.subs, s.key)
