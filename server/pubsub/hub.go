@@ -109,7 +109,7 @@ func (s *Sub) notify() {
 // blocks: a subscriber whose inbox is full is dropped instead.
 type Hub struct {
 	mu   sync.RWMutex
-	subs map[string]map[*Sub]struct{}
+	subs map[string][]*Sub // a principal's: a slice, most have one
 	// Of the subscribers: how many take every type, and how many each type.
 	anyType   int
 	ofType    map[events.Type]int
@@ -119,7 +119,7 @@ type Hub struct {
 
 // NewHub returns an empty hub.
 func NewHub() *Hub {
-	return &Hub{subs: map[string]map[*Sub]struct{}{}, ofType: map[events.Type]int{}}
+	return &Hub{subs: map[string][]*Sub{}, ofType: map[events.Type]int{}}
 }
 
 // countLocked counts a subscriber in (+1) or out (-1) of the types it takes.
@@ -148,7 +148,7 @@ func (h *Hub) Takes(t events.Type) bool {
 func (h *Hub) Wants(key string, d *Delivery) bool {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	for s := range h.subs[key] {
+	for _, s := range h.subs[key] {
 		if s.filter.match(d) {
 			return true
 		}
@@ -160,10 +160,7 @@ func (h *Hub) Wants(key string, d *Delivery) bool {
 func (h *Hub) Subscribe(key string, f Filter) *Sub {
 	s := &Sub{key: key, filter: f, inbox: make(chan *Delivery, InboxSize), dropped: make(chan struct{})}
 	h.mu.Lock()
-	if h.subs[key] == nil {
-		h.subs[key] = map[*Sub]struct{}{}
-	}
-	h.subs[key][s] = struct{}{}
+	h.subs[key] = append(h.subs[key], s)
 	h.countLocked(f, 1)
 	h.mu.Unlock()
 	return s
@@ -172,14 +169,20 @@ func (h *Hub) Subscribe(key string, f Filter) *Sub {
 // Unsubscribe removes an inbox.
 func (h *Hub) Unsubscribe(s *Sub) {
 	h.mu.Lock()
-	if m := h.subs[s.key]; m != nil {
-		if _, ok := m[s]; ok {
-			h.countLocked(s.filter, -1)
+	subs := h.subs[s.key]
+	for i, x := range subs {
+		if x != s {
+			continue
 		}
-		delete(m, s)
-		if len(m) == 0 {
+		h.countLocked(s.filter, -1)
+		last := len(subs) - 1
+		subs[i], subs[last] = subs[last], nil
+		if last == 0 {
 			delete(h.subs, s.key)
+		} else {
+			h.subs[s.key] = subs[:last]
 		}
+		break
 	}
 	h.mu.Unlock()
 }
@@ -195,7 +198,7 @@ func (h *Hub) Listening(key string) bool {
 func (h *Hub) Publish(key string, d *Delivery) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	for s := range h.subs[key] {
+	for _, s := range h.subs[key] {
 		if !s.filter.match(d) {
 			continue
 		}
