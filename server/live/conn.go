@@ -57,8 +57,6 @@ type wsConn struct {
 	// cancel ends it and every operation's, at close.
 	ctx    context.Context
 	cancel context.CancelFunc
-	// initPayload is the connection_init's, for InitPayload.
-	initPayload transport.InitPayload
 
 	writeMu sync.Mutex // one frame at a time
 
@@ -337,9 +335,11 @@ func (c *wsConn) init() bool {
 			c.close(fail.code, fail.reason)
 			return false
 		}
+		if payload != nil { // for InitPayload, in every operation's
+			ctx = context.WithValue(ctx, initPayloadKey{}, payload)
+		}
 		c.mu.Lock()
 		c.ctx, c.cancel = ctx, cancel
-		c.initPayload = payload
 		closed := c.closed
 		c.mu.Unlock()
 		if closed { // by the timeout, as it was stopped
@@ -487,9 +487,6 @@ func (c *wsConn) subscribe(start time.Time, m message) {
 		return
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
-	if c.initPayload != nil {
-		ctx = context.WithValue(ctx, initPayloadKey{}, c.initPayload)
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	c.mu.Lock()
 	m.op.cancel = cancel

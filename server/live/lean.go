@@ -15,7 +15,7 @@ import (
 // a read larger than the buffer goes around it; a frame larger than the
 // write buffer costs a second write, not an error.
 const (
-	readBuffer = 256
+	readBuffer = 64
 	// writeBuffer is coder/websocket's, which a frame goes through in
 	// pieces: frameWriter puts each frame together in a pooled buffer and
 	// writes it at once.
