@@ -73,14 +73,73 @@ const InboxSize = 64
 
 // Sub is one subscriber's inbox.
 type Sub struct {
-	key     string
-	filter  Filter
-	inbox   chan *Delivery
-	dropped chan struct{}
-	drop    sync.Once
+	key    string
+	filter Filter
+	// ready holds a token while the inbox has something or the
+	// subscriber is dropped.
+	ready chan struct{}
+
+	mu      sync.Mutex
+	inbox   []*Delivery // nil when empty: an idle subscriber keeps none
+	size    int         // how many the inbox holds: InboxSize
+	dropped bool
+
 	// wake, when set, runs once the inbox has something or the
 	// subscriber is dropped (a stream parked: fanout.Waker); once.
 	wake atomic.Pointer[func()]
+}
+
+// offer puts d in the inbox, or drops the subscriber whose inbox is full:
+// accepted, and whether it was dropped now.
+func (s *Sub) offer(d *Delivery) (accepted, droppedNow bool) {
+	s.mu.Lock()
+	switch {
+	case s.dropped:
+	case len(s.inbox) >= s.size:
+		s.dropped, s.inbox, droppedNow = true, nil, true
+	default:
+		s.inbox = append(s.inbox, d)
+		accepted = true
+	}
+	s.mu.Unlock()
+	s.signal()
+	return accepted, droppedNow
+}
+
+func (s *Sub) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// next takes the inbox's next delivery, once ready has had a token: ok is
+// false when there is none (nor a drop).
+func (s *Sub) next() (d *Delivery, dropped, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.dropped:
+		return nil, true, true
+	case len(s.inbox) == 0:
+		return nil, false, false
+	}
+	d = s.inbox[0]
+	s.inbox[0] = nil
+	if s.inbox = s.inbox[1:]; len(s.inbox) == 0 {
+		s.inbox = nil
+	} else {
+		s.signal() // more to come
+	}
+	return d, false, true
+}
+
+// pending reports whether the inbox has something or the subscriber is
+// dropped.
+func (s *Sub) pending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped || len(s.inbox) > 0
 }
 
 // park sets wake to run once the inbox has something or the subscriber is
@@ -88,12 +147,8 @@ type Sub struct {
 // is then not kept).
 func (s *Sub) park(wake *func()) bool {
 	s.wake.Store(wake)
-	select {
-	case <-s.dropped:
-	default:
-		if len(s.inbox) == 0 {
-			return true
-		}
+	if !s.pending() {
+		return true
 	}
 	// Take it back, unless a publisher already has: then it runs.
 	return !s.wake.CompareAndSwap(wake, nil)
@@ -158,7 +213,7 @@ func (h *Hub) Wants(key string, d *Delivery) bool {
 
 // Subscribe registers an inbox for the principal key.
 func (h *Hub) Subscribe(key string, f Filter) *Sub {
-	s := &Sub{key: key, filter: f, inbox: make(chan *Delivery, InboxSize), dropped: make(chan struct{})}
+	s := &Sub{key: key, filter: f, ready: make(chan struct{}, 1), size: InboxSize}
 	h.mu.Lock()
 	h.subs[key] = append(h.subs[key], s)
 	h.countLocked(f, 1)
@@ -202,14 +257,12 @@ func (h *Hub) Publish(key string, d *Delivery) {
 		if !s.filter.match(d) {
 			continue
 		}
-		select {
-		case s.inbox <- d:
+		accepted, dropped := s.offer(d)
+		if accepted {
 			h.delivered.Add(1)
-		default:
-			s.drop.Do(func() {
-				h.drops.Add(1)
-				close(s.dropped)
-			})
+		}
+		if dropped {
+			h.drops.Add(1)
 		}
 		s.notify()
 	}

@@ -234,7 +234,7 @@ func (st *stream[T]) poll(ctx context.Context, w *fanout.Waker) int {
 		if ctx.Err() != nil {
 			return ended
 		}
-		if len(st.sub.inbox) == 0 && !isClosed(st.sub.dropped) && st.sink.Due() == nil {
+		if st.sink.Due() == nil && !st.sub.pending() {
 			if !st.sub.park(&w.Wake) {
 				continue // something came meanwhile
 			}
@@ -252,20 +252,18 @@ func (st *stream[T]) poll(ctx context.Context, w *fanout.Waker) int {
 	}
 }
 
-func isClosed(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
 // step waits for the next thing the stream has to do and does it: false
 // when the stream ends.
 func (st *stream[T]) step(ctx context.Context) bool {
 	select {
-	case d := <-st.sub.inbox:
+	case <-st.sub.ready:
+		d, dropped, ok := st.sub.next()
+		switch {
+		case !ok:
+			return true
+		case dropped:
+			return st.resubscribe(ctx)
+		}
 		if d.Ephemeral {
 			said := *d // shared with other receivers
 			said.Cursor = st.last
@@ -275,21 +273,24 @@ func (st *stream[T]) step(ctx context.Context) bool {
 			return true
 		}
 		return st.deliver(ctx, d)
-	case <-st.sub.dropped:
-		// Fell behind: take a fresh inbox and read what was missed from the log.
-		st.mu.Lock()
-		st.s.hub.Unsubscribe(st.sub)
-		stopped := st.stopped
-		if !stopped {
-			st.sub = st.s.hub.Subscribe(key(st.v), st.f)
-		}
-		st.mu.Unlock()
-		return !stopped && st.catchUp(ctx)
 	case <-st.sink.Due():
 		return st.send(ctx, st.sink.Fire(ctx))
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// resubscribe takes a fresh inbox for a stream that fell behind, and reads
+// what it missed from the log.
+func (st *stream[T]) resubscribe(ctx context.Context) bool {
+	st.mu.Lock()
+	st.s.hub.Unsubscribe(st.sub)
+	stopped := st.stopped
+	if !stopped {
+		st.sub = st.s.hub.Subscribe(key(st.v), st.f)
+	}
+	st.mu.Unlock()
+	return !stopped && st.catchUp(ctx)
 }
 
 // deliver hands one delivery to the sink and sends what it makes.
