@@ -159,6 +159,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 // (reader).
 func (c *wsConn) listen() {
 	p := sharedPoller()
+	if withoutPoller {
+		p = nil
+	}
 	var rc syscall.RawConn
 	ok := false
 	if p != nil && c.nc != nil && c.br != nil {
@@ -176,6 +179,10 @@ func (c *wsConn) listen() {
 	c.nc.onClose(c.hungUp)
 	c.await()
 }
+
+// withoutPoller makes every socket read in a goroutine of its own, as
+// where there is no poller (tests).
+var withoutPoller bool
 
 // The states of a socket read through the poller (wsConn.rstate).
 const (

@@ -183,6 +183,17 @@ func TestNoGoroutinePerIdleSocket(t *testing.T) {
 	if sharedPoller() == nil {
 		reader = 1
 	}
+	testGoroutinesPerSocket(t, reader)
+}
+
+// Without the poller, each socket reads in one goroutine of its own.
+func TestOneGoroutinePerIdleSocketWithoutPoller(t *testing.T) {
+	withoutPoller = true
+	t.Cleanup(func() { withoutPoller = false })
+	testGoroutinesPerSocket(t, 1)
+}
+
+func testGoroutinesPerSocket(t *testing.T, reader int) {
 	for _, protocol := range []string{"graphql-transport-ws", "graphql-ws"} {
 		t.Run(protocol, func(t *testing.T) {
 			_, url := testServer(t, Config{})
