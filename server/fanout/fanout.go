@@ -107,6 +107,50 @@ type offer struct {
 
 type subscriptionKey struct{}
 
+// A Waker lets a transport run a subscription that shares without a
+// goroutine waiting for each of its events. The transport calls the
+// response handler with a context from WithWaker; where the source of the
+// events can tell that it has nothing yet and say when it may (Parking),
+// the handler returns Parked instead of waiting, and Wake runs once the
+// handler is worth calling again: from the source's goroutine, maybe
+// before the call that parked has returned, and once the context of the
+// call ends (the source watches that too). Wake must be safe to run more
+// often than that.
+type Waker struct {
+	Wake   func()
+	parked bool // the call parked: the source took Wake
+}
+
+// Parked is what a response handler called WithWaker returns when it has
+// nothing yet.
+var Parked = &graphql.Response{}
+
+type wakerKey struct{}
+
+// WithWaker returns ctx for calls of a subscription's response handler
+// that may park on w rather than wait. One call at a time.
+func WithWaker(ctx context.Context, w *Waker) context.Context {
+	return context.WithValue(ctx, wakerKey{}, w)
+}
+
+// Parking returns the waker of a response handler call that may park, or
+// nil. A source with nothing yet for the call arranges for w.Wake to run
+// when it may have, calls w.Park and returns as if its stream had ended.
+func Parking(ctx context.Context) *Waker {
+	w, _ := ctx.Value(wakerKey{}).(*Waker)
+	return w
+}
+
+// Park marks the call as parked: the source has taken Wake.
+func (w *Waker) Park() { w.parked = true }
+
+// unpark reports whether the call parked, for the next one.
+func (w *Waker) unpark() bool {
+	p := w.parked
+	w.parked = false
+	return p
+}
+
 // Share puts the interceptor between a subscription resolver's channel and
 // gqlgen, when the operation is one that shares; otherwise it returns ch.
 // An event is the same as another if it is Keyed and their keys are
@@ -193,6 +237,9 @@ func (x *Extension) InterceptOperation(ctx context.Context, next graphql.Operati
 	return func(ctx context.Context) *graphql.Response {
 		event, key, ok := sub.next(ctx)
 		if !ok {
+			if w := Parking(ctx); w != nil && w.unpark() {
+				return Parked
+			}
 			sub.close()
 			return inner(ctx) // nil: the end of the stream
 		}

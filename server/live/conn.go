@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -20,6 +23,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"parley/server/apperr"
+	"parley/server/fanout"
 	"parley/server/logx"
 )
 
@@ -30,8 +34,10 @@ import (
 // running refused with 4409 and a subscription beyond MaxSubscriptions
 // refused with an error for its id.
 //
-// It costs one goroutine while idle, which reads (the HTTP handler's until
-// the connection_init is acknowledged, then one of its own: reader); each
+// It costs no goroutine while idle where the poller watches it (Linux):
+// the HTTP handler's reads until the connection_init is acknowledged, then
+// one reads only while the client has written something (listen);
+// elsewhere one of its own reads for as long as it is open (reader). Each
 // operation runs in one more (gqlgen's response handler blocks until the
 // next event). Pings, keepalives and the read deadline are timers, and the
 // connection's context ending closes it through context.AfterFunc.
@@ -51,8 +57,6 @@ type wsConn struct {
 	// cancel ends it and every operation's, at close.
 	ctx    context.Context
 	cancel context.CancelFunc
-	// initPayload is the connection_init's, for InitPayload.
-	initPayload transport.InitPayload
 
 	writeMu sync.Mutex // one frame at a time
 
@@ -68,6 +72,19 @@ type wsConn struct {
 	keepAlive    *time.Timer // graphql-ws: the next "ka"
 	deadline     *time.Timer // closes a socket whose pong is missing
 	stop         func() bool // stops closing the socket when its context ends
+
+	// Reading through the poller (listen): the connection, its read
+	// buffer, its descriptor and its name in the poller; done runs once
+	// it is closed and no longer read.
+	nc     *hookedConn
+	br     *bufio.Reader
+	done   func()
+	poll   *poller
+	rc     syscall.RawConn
+	pollID uint64
+	rstate int  // guarded by mu: readActive, readArmed or readOver
+	armed  bool // guarded by mu: the poller has seen it
+	hungup bool // guarded by mu: the connection is closed
 }
 
 // operation is one started by the client and not yet complete.
@@ -93,7 +110,8 @@ var subprotocols = []string{"graphql-ws", "graphql-transport-ws"}
 // socket has smaller buffers of its own (lean). done runs when the socket
 // is closed and its reader gone.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, sock *socket, done func()) {
-	ws, err := websocket.Accept(lean(w), r, &websocket.AcceptOptions{
+	lw := lean(w)
+	ws, err := websocket.Accept(lw, r, &websocket.AcceptOptions{
 		Subprotocols:   subprotocols,
 		OriginPatterns: originHosts(s.cfg.Origins),
 	})
@@ -103,7 +121,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		transport.SendErrorf(w, http.StatusBadRequest, "unable to upgrade")
 		return
 	}
-	c := &wsConn{s: s, sock: sock, ws: ws, exec: exec, headers: r.Header, ops: map[string]*operation{}}
+	c := &wsConn{s: s, sock: sock, ws: ws, exec: exec, headers: r.Header, ops: map[string]*operation{},
+		nc: lw.conn, br: lw.br, done: done}
 	switch ws.Subprotocol() {
 	case "graphql-transport-ws":
 		c.transportWS = true
@@ -114,8 +133,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		return
 	}
 	ws.SetReadLimit(readLimit)
-	// The request's context ends when the handler returns, the socket's when it closes.
-	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(r.Context()))
+	// The request's context ends when the handler returns, the socket's
+	// when it closes (init gives it its cancel).
+	c.ctx = context.WithoutCancel(r.Context())
 
 	sock.mu.Lock()
 	sock.conn = c
@@ -130,7 +150,140 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		return
 	}
 	c.start()
-	go c.reader(done)
+	c.listen()
+}
+
+// listen reads the client's messages from now on: when the poller can
+// watch the socket, in a goroutine only while there is something to read
+// (await), else in one of its own for as long as the socket is open
+// (reader).
+func (c *wsConn) listen() {
+	p := sharedPoller()
+	if withoutPoller {
+		p = nil
+	}
+	var rc syscall.RawConn
+	ok := false
+	if p != nil && c.nc != nil && c.br != nil {
+		rc, ok = c.nc.rawConn()
+	}
+	if !ok {
+		go c.reader(c.done)
+		return
+	}
+	c.poll, c.rc = p, rc
+	c.pollID = p.add(c.readable)
+	c.mu.Lock()
+	c.rstate = readActive
+	c.mu.Unlock()
+	c.nc.onClose(c.hungUp)
+	c.await()
+}
+
+// withoutPoller makes every socket read in a goroutine of its own, as
+// where there is no poller (tests).
+var withoutPoller bool
+
+// The states of a socket read through the poller (wsConn.rstate).
+const (
+	readActive = iota + 1 // a goroutine reads (readSome)
+	readArmed             // the poller watches the socket
+	readOver              // finished: closed and done
+)
+
+// await hands the socket to the poller until the client writes again, or
+// goes on reading what is already buffered.
+func (c *wsConn) await() {
+	if c.br.Buffered() > 0 {
+		go c.readSome()
+		return
+	}
+	c.mu.Lock()
+	if c.hungup {
+		c.rstate = readOver
+		c.mu.Unlock()
+		c.finish()
+		return
+	}
+	c.rstate = readArmed
+	first := !c.armed
+	c.armed = true
+	c.mu.Unlock()
+	if err := c.poll.arm(c.rc, c.pollID, first); err != nil && c.claim() {
+		c.finish()
+	}
+}
+
+// readable runs in the poller's goroutine when the socket has something
+// to read, or hung up.
+func (c *wsConn) readable() {
+	c.mu.Lock()
+	armed := c.rstate == readArmed
+	if armed {
+		c.rstate = readActive
+	}
+	c.mu.Unlock()
+	if armed {
+		go c.readSome()
+	}
+}
+
+// hungUp runs once the connection is closed, by either side: a socket the
+// poller watches is finished here, one being read by its reader.
+func (c *wsConn) hungUp() {
+	c.mu.Lock()
+	c.hungup = true
+	c.mu.Unlock()
+	c.poll.forget(c.pollID)
+	if c.claim() {
+		go c.finish()
+	}
+}
+
+// claim reports whether the caller is the one to finish a socket the
+// poller watches.
+func (c *wsConn) claim() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rstate != readArmed {
+		return false
+	}
+	c.rstate = readOver
+	return true
+}
+
+// finish closes the socket, when not already, and runs done.
+func (c *wsConn) finish() {
+	c.close(websocket.StatusNormalClosure, "terminated")
+	c.done()
+}
+
+// readSome reads and answers the client's messages while there are some
+// buffered, then awaits the next.
+func (c *wsConn) readSome() {
+	over := true
+	defer func() {
+		if p := recover(); p != nil {
+			logx.From(c.ctx).Error("panic", "panic", p, "stack", string(debug.Stack()))
+			over = true
+		}
+		if over {
+			c.mu.Lock()
+			c.rstate = readOver
+			c.mu.Unlock()
+			c.finish()
+		}
+	}()
+	for {
+		if ok, _ := c.readOne(); !ok {
+			return
+		}
+		if c.br.Buffered() == 0 {
+			break
+		}
+	}
+	over = false
+	c.await()
 }
 
 // reader reads the client's messages until the socket closes, then runs
@@ -180,16 +333,26 @@ func (c *wsConn) init() bool {
 				return false
 			}
 		}
-		ctx, fail := c.s.init(c.ctx, c.sock, payload)
+		// One cancel ends the socket's context: its close, a revoked token.
+		ctx, cancel := context.WithCancel(c.ctx)
+		ctx, fail := c.s.init(ctx, cancel, c.sock, payload)
 		if fail != nil {
+			cancel()
 			c.connectionError(fail.message)
 			c.close(fail.code, fail.reason)
 			return false
 		}
+		if payload != nil { // for InitPayload, in every operation's
+			ctx = context.WithValue(ctx, initPayloadKey{}, payload)
+		}
 		c.mu.Lock()
-		c.ctx, c.cancel = context.WithCancel(ctx)
-		c.initPayload = payload
+		c.ctx, c.cancel = ctx, cancel
+		closed := c.closed
 		c.mu.Unlock()
+		if closed { // by the timeout, as it was stopped
+			cancel()
+			return false
+		}
 		c.write(ackMsg, "", nil)
 		c.write(keepAliveMsg, "", nil)
 		return true
@@ -223,33 +386,43 @@ func (c *wsConn) start() {
 // (false) or an operation starts (true).
 func (c *wsConn) read() bool {
 	for {
-		start := graphql.Now()
-		m, err := c.next()
-		if err != nil {
-			return false
-		}
-		switch m.t {
-		case startMsg:
-			c.subscribe(start, m)
-			return true
-		case stopMsg:
-			// note cancelled it
-		case terminateMsg:
-			c.close(websocket.StatusNormalClosure, "terminated")
-			return false
-		case pingMsg:
-			c.write(pongMsg, "", m.payload)
-		case pongMsg:
-			c.mu.Lock()
-			c.receivedPong = true
-			c.setDeadlineLocked(time.Time{})
-			c.mu.Unlock()
-		default:
-			c.connectionError("unexpected message " + m.t.String())
-			c.close(websocket.StatusProtocolError, "unexpected message")
-			return false
+		ok, started := c.readOne()
+		if !ok || started {
+			return ok
 		}
 	}
+}
+
+// readOne reads and answers the client's next message: not ok once the
+// socket closes; started when it started an operation.
+func (c *wsConn) readOne() (ok, started bool) {
+	start := graphql.Now()
+	m, err := c.next()
+	if err != nil {
+		return false, false
+	}
+	switch m.t {
+	case startMsg:
+		c.subscribe(start, m)
+		return true, true
+	case stopMsg:
+		// note cancelled it
+	case terminateMsg:
+		c.close(websocket.StatusNormalClosure, "terminated")
+		return false, false
+	case pingMsg:
+		c.write(pongMsg, "", m.payload)
+	case pongMsg:
+		c.mu.Lock()
+		c.receivedPong = true
+		c.setDeadlineLocked(time.Time{})
+		c.mu.Unlock()
+	default:
+		c.connectionError("unexpected message " + m.t.String())
+		c.close(websocket.StatusProtocolError, "unexpected message")
+		return false, false
+	}
+	return true, false
 }
 
 // pingTick sends a ping and, when the last one was answered, gives the
@@ -321,9 +494,6 @@ func (c *wsConn) subscribe(start time.Time, m message) {
 		return
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
-	if c.initPayload != nil {
-		ctx = context.WithValue(ctx, initPayloadKey{}, c.initPayload)
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	c.mu.Lock()
 	m.op.cancel = cancel
@@ -341,15 +511,86 @@ func (c *wsConn) execute(ctx context.Context, cancel context.CancelFunc, rc *gra
 	responses, rctx := c.exec.DispatchOperation(ctx, rc)
 	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
 		// The resolver ran here, on a stack grown for it (the database, the
-		// log): the subscription waits for its events on a fresh one.
+		// log): the subscription goes on in a fresh goroutine, which parks
+		// when its source can (driver).
 		handedOn = true
-		go func() {
-			defer func() { c.end(recover(), ctx, cancel, rc, id, op) }()
-			c.respond(rctx, id, responses)
-		}()
+		d := &driver{c: c, ctx: ctx, cancel: cancel, rc: rc, id: id, op: op, responses: responses}
+		d.waker.Wake = d.wake
+		d.call = fanout.WithWaker(rctx, &d.waker)
+		d.state.Store(driving)
+		go d.run()
 		return
 	}
 	c.respond(rctx, id, responses)
+}
+
+// driver runs a subscription's responses. Where its source can say it has
+// nothing yet (fanout.Waker), no goroutine waits for its next event: run
+// returns, and the source's wake starts it again once there may be one, or
+// once the operation's context ends.
+type driver struct {
+	c         *wsConn
+	ctx       context.Context
+	cancel    context.CancelFunc
+	rc        *graphql.OperationContext
+	id        string
+	op        *operation
+	responses graphql.ResponseHandler
+	call      context.Context // the responses' context, with waker
+	waker     fanout.Waker
+	state     atomic.Int32
+}
+
+// The states of a driver.
+const (
+	driving  = iota + 1 // run runs
+	woken               // run runs, and is to call again before parking
+	parkedOp            // nothing runs: wake starts run
+	finished            // the operation completed
+)
+
+func (d *driver) run() {
+	over := false
+	defer func() {
+		if p := recover(); p != nil || over {
+			d.state.Store(finished)
+			d.c.end(p, d.ctx, d.cancel, d.rc, d.id, d.op)
+		}
+	}()
+	for {
+		resp := d.responses(d.call)
+		switch {
+		case resp == nil:
+			over = true
+			return
+		case resp == fanout.Parked:
+			if d.state.CompareAndSwap(driving, parkedOp) {
+				return
+			}
+			d.state.Store(driving) // woken meanwhile
+		default:
+			d.c.sendResponse(d.id, resp)
+		}
+	}
+}
+
+// wake has run call the responses again: it starts it when parked.
+func (d *driver) wake() {
+	for {
+		switch d.state.Load() {
+		case parkedOp:
+			if d.state.CompareAndSwap(parkedOp, driving) {
+				go d.run()
+				return
+			}
+		case driving:
+			if d.state.CompareAndSwap(driving, woken) {
+				return
+			}
+		default: // woken or finished
+			return
+		}
+	}
 }
 
 // respond sends the operation's responses until they end.

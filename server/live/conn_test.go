@@ -174,10 +174,26 @@ func settle(t *testing.T, what string, want int) {
 	}
 }
 
-// An idle socket runs one goroutine on the server, its handler's, which
-// reads; each operation one more; none for pings, keepalives or its
-// context; and none once closed.
-func TestOneGoroutinePerIdleSocket(t *testing.T) {
+// An idle socket runs no goroutine on the server where the poller watches
+// it (Linux), else one, which reads; each operation one more (these test
+// operations wait in one); none for pings, keepalives or its context; and
+// none once closed.
+func TestNoGoroutinePerIdleSocket(t *testing.T) {
+	reader := 0
+	if sharedPoller() == nil {
+		reader = 1
+	}
+	testGoroutinesPerSocket(t, reader)
+}
+
+// Without the poller, each socket reads in one goroutine of its own.
+func TestOneGoroutinePerIdleSocketWithoutPoller(t *testing.T) {
+	withoutPoller = true
+	t.Cleanup(func() { withoutPoller = false })
+	testGoroutinesPerSocket(t, 1)
+}
+
+func testGoroutinesPerSocket(t *testing.T, reader int) {
 	for _, protocol := range []string{"graphql-transport-ws", "graphql-ws"} {
 		t.Run(protocol, func(t *testing.T) {
 			_, url := testServer(t, Config{})
@@ -194,7 +210,7 @@ func TestOneGoroutinePerIdleSocket(t *testing.T) {
 			}
 			// The goroutines that handed on (the handler's, a reader after a
 			// subscribe, an operation's after its resolver) end just after.
-			settle(t, fmt.Sprintf("%d idle sockets", n), n)
+			settle(t, fmt.Sprintf("%d idle sockets", n), reader*n)
 			start, next := "subscribe", "next"
 			if protocol == "graphql-ws" {
 				start, next = "start", "data"
@@ -203,7 +219,7 @@ func TestOneGoroutinePerIdleSocket(t *testing.T) {
 				c.send(map[string]any{"type": start, "id": "1", "payload": map[string]any{"query": "subscription { x }"}})
 				c.expect(next)
 			}
-			settle(t, fmt.Sprintf("%d sockets with a subscription each", n), 2*n)
+			settle(t, fmt.Sprintf("%d sockets with a subscription each", n), (reader+1)*n)
 			for _, c := range clients {
 				_ = c.ws.Close(websocket.StatusNormalClosure, "")
 			}

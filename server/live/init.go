@@ -23,7 +23,9 @@ type initFailure struct {
 // from its upgrade request's Authorization header. No token leaves the
 // connection anonymous (introspection still works); a bad token closes it
 // with 4403; a database that cannot be reached, with 1013 (try again).
-func (s *Server) init(ctx context.Context, sock *socket, p transport.InitPayload) (context.Context, *initFailure) {
+//
+// cancel ends ctx: the socket's, which a revoked token ends.
+func (s *Server) init(ctx context.Context, cancel context.CancelFunc, sock *socket, p transport.InitPayload) (context.Context, *initFailure) {
 	bearer := initToken(p)
 	if bearer == "" && sock != nil {
 		bearer = sock.upgradeAuth
@@ -34,7 +36,8 @@ func (s *Server) init(ctx context.Context, sock *socket, p transport.InitPayload
 	authed, userID, tokenID, err := s.cfg.Auth.Authenticate(ctx, bearer)
 	switch {
 	case err == nil:
-		return s.track(authed, sock, userID, tokenID), nil
+		s.track(sock, userID, tokenID, cancel)
+		return authed, nil
 	case apperr.CodeOf(err) == apperr.Internal:
 		logx.From(ctx).Error("authenticating a websocket", "err", err)
 		return ctx, &initFailure{"internal error", closeTryLater, "internal error: try again later"}
@@ -56,9 +59,8 @@ func initToken(p transport.InitPayload) string {
 }
 
 // track marks the user online and lets a revoked token close the socket:
-// the connection's context ends, and the socket closes with 4403.
-func (s *Server) track(ctx context.Context, sock *socket, userID string, tokenID int) context.Context {
-	ctx, cancel := context.WithCancel(ctx)
+// cancel ends the connection's context, and the socket closes with 4403.
+func (s *Server) track(sock *socket, userID string, tokenID int, cancel context.CancelFunc) {
 	end := func(revoked bool) {
 		switch {
 		case sock == nil:
@@ -75,5 +77,4 @@ func (s *Server) track(ctx context.Context, sock *socket, userID string, tokenID
 		sock.disconnect = func() { cancel(); disconnect() }
 		sock.mu.Unlock()
 	}
-	return ctx
 }

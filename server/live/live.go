@@ -1,6 +1,6 @@
 // Package live owns Parley's WebSockets, from the upgrade to the close:
 // GraphQL over graphql-transport-ws and the legacy graphql-ws (spoken as
-// gqlgen's transport.Websocket speaks them, with one goroutine per idle
+// gqlgen's transport.Websocket speaks them, with no goroutine per idle
 // socket: conn.go), the token in connection_init, the close codes (README
 // "WebSocket close codes"), the operations one socket may run, who is
 // online, and closing the sockets whose token ended and, at shutdown, all

@@ -89,33 +89,150 @@ const InboxSize = 64
 
 // Sub is one subscriber's inbox.
 type Sub struct {
-	key     string
-	filter  Filter
-	inbox   chan *Delivery
-	dropped chan struct{}
-	drop    sync.Once
+	key    string
+	filter Filter
+	// ready holds a token while the inbox has something or the
+	// subscriber is dropped.
+	ready chan struct{}
+
+	mu      sync.Mutex
+	inbox   []*Delivery // nil when empty: an idle subscriber keeps none
+	size    int         // how many the inbox holds: InboxSize
+	dropped bool
+
+	// wake, when set, runs once the inbox has something or the
+	// subscriber is dropped (a stream parked: fanout.Waker); once.
+	wake atomic.Pointer[func()]
+}
+
+// offer puts d in the inbox, or drops the subscriber whose inbox is full:
+// accepted, and whether it was dropped now.
+func (s *Sub) offer(d *Delivery) (accepted, droppedNow bool) {
+	s.mu.Lock()
+	switch {
+	case s.dropped:
+	case len(s.inbox) >= s.size:
+		s.dropped, s.inbox, droppedNow = true, nil, true
+	default:
+		s.inbox = append(s.inbox, d)
+		accepted = true
+	}
+	s.mu.Unlock()
+	s.signal()
+	return accepted, droppedNow
+}
+
+func (s *Sub) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// next takes the inbox's next delivery, once ready has had a token: ok is
+// false when there is none (nor a drop).
+func (s *Sub) next() (d *Delivery, dropped, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.dropped:
+		return nil, true, true
+	case len(s.inbox) == 0:
+		return nil, false, false
+	}
+	d = s.inbox[0]
+	s.inbox[0] = nil
+	if s.inbox = s.inbox[1:]; len(s.inbox) == 0 {
+		s.inbox = nil
+	} else {
+		s.signal() // more to come
+	}
+	return d, false, true
+}
+
+// pending reports whether the inbox has something or the subscriber is
+// dropped.
+func (s *Sub) pending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped || len(s.inbox) > 0
+}
+
+// park sets wake to run once the inbox has something or the subscriber is
+// dropped, and reports whether it will: false when that is already so (wake
+// is then not kept).
+func (s *Sub) park(wake *func()) bool {
+	s.wake.Store(wake)
+	if !s.pending() {
+		return true
+	}
+	// Take it back, unless a publisher already has: then it runs.
+	return !s.wake.CompareAndSwap(wake, nil)
+}
+
+func (s *Sub) notify() {
+	if w := s.wake.Swap(nil); w != nil {
+		(*w)()
+	}
 }
 
 // Hub routes deliveries to the subscribers of each principal. Publish never
 // blocks: a subscriber whose inbox is full is dropped instead.
 type Hub struct {
-	mu        sync.RWMutex
-	subs      map[string]map[*Sub]struct{}
+	mu   sync.RWMutex
+	subs map[string][]*Sub // a principal's: a slice, most have one
+	// Of the subscribers: how many take every type, and how many each type.
+	anyType   int
+	ofType    map[events.Type]int
 	drops     atomic.Int64
 	delivered atomic.Int64
 }
 
 // NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{subs: map[string]map[*Sub]struct{}{}} }
+func NewHub() *Hub {
+	return &Hub{subs: map[string][]*Sub{}, ofType: map[events.Type]int{}}
+}
+
+// countLocked counts a subscriber in (+1) or out (-1) of the types it takes.
+func (h *Hub) countLocked(f Filter, n int) {
+	if f.Types == nil {
+		h.anyType += n
+		return
+	}
+	for _, t := range f.Types {
+		if h.ofType[t] += n; h.ofType[t] == 0 {
+			delete(h.ofType, t)
+		}
+	}
+}
+
+// Takes reports whether any subscriber here may receive a delivery of type
+// t: when none does, there is no audience to look for.
+func (h *Hub) Takes(t events.Type) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.anyType > 0 || h.ofType[t] > 0
+}
+
+// Wants reports whether a subscriber of the principal key would receive d
+// (only its type and conversation are looked at).
+func (h *Hub) Wants(key string, d *Delivery) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, s := range h.subs[key] {
+		if s.filter.match(d) {
+			return true
+		}
+	}
+	return false
+}
 
 // Subscribe registers an inbox for the principal key.
 func (h *Hub) Subscribe(key string, f Filter) *Sub {
-	s := &Sub{key: key, filter: f, inbox: make(chan *Delivery, InboxSize), dropped: make(chan struct{})}
+	s := &Sub{key: key, filter: f, ready: make(chan struct{}, 1), size: InboxSize}
 	h.mu.Lock()
-	if h.subs[key] == nil {
-		h.subs[key] = map[*Sub]struct{}{}
-	}
-	h.subs[key][s] = struct{}{}
+	h.subs[key] = append(h.subs[key], s)
+	h.countLocked(f, 1)
 	h.mu.Unlock()
 	return s
 }
@@ -123,11 +240,20 @@ func (h *Hub) Subscribe(key string, f Filter) *Sub {
 // Unsubscribe removes an inbox.
 func (h *Hub) Unsubscribe(s *Sub) {
 	h.mu.Lock()
-	if m := h.subs[s.key]; m != nil {
-		delete(m, s)
-		if len(m) == 0 {
-			delete(h.subs, s.key)
+	subs := h.subs[s.key]
+	for i, x := range subs {
+		if x != s {
+			continue
 		}
+		h.countLocked(s.filter, -1)
+		last := len(subs) - 1
+		subs[i], subs[last] = subs[last], nil
+		if last == 0 {
+			delete(h.subs, s.key)
+		} else {
+			h.subs[s.key] = subs[:last]
+		}
+		break
 	}
 	h.mu.Unlock()
 }
@@ -143,19 +269,18 @@ func (h *Hub) Listening(key string) bool {
 func (h *Hub) Publish(key string, d *Delivery) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	for s := range h.subs[key] {
+	for _, s := range h.subs[key] {
 		if !s.filter.match(d) {
 			continue
 		}
-		select {
-		case s.inbox <- d:
+		accepted, dropped := s.offer(d)
+		if accepted {
 			h.delivered.Add(1)
-		default:
-			s.drop.Do(func() {
-				h.drops.Add(1)
-				close(s.dropped)
-			})
 		}
+		if dropped {
+			h.drops.Add(1)
+		}
+		s.notify()
 	}
 }
 

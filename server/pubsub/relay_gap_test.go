@@ -93,14 +93,21 @@ func newGapEnv(t *testing.T) *gapEnv {
 	e := &gapEnv{d: d, relay: r, hub: hub, more: make(chan struct{}, 1)}
 	// An inbox large enough never to be dropped, drained as the relay fills it.
 	sub := hub.Subscribe(gapUser, Filter{})
-	hub.mu.Lock()
-	sub.inbox = make(chan *Delivery, 100_000)
-	hub.mu.Unlock()
+	sub.mu.Lock()
+	sub.size = 100_000
+	sub.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		for {
 			select {
-			case d := <-sub.inbox:
+			case <-sub.ready:
+				d, dropped, ok := sub.next()
+				if dropped {
+					panic("the test's subscriber was dropped")
+				}
+				if !ok {
+					continue
+				}
 				e.mu.Lock()
 				e.got = append(e.got, d.Cursor.ID)
 				e.mu.Unlock()
@@ -108,8 +115,6 @@ func newGapEnv(t *testing.T) *gapEnv {
 				case e.more <- struct{}{}:
 				default:
 				}
-			case <-sub.dropped:
-				panic("the test's subscriber was dropped")
 			case <-done:
 				return
 			}

@@ -85,6 +85,9 @@ func (r *Relay) publishSignal(ctx context.Context, s Signal) {
 		r.publishCallSignal(ctx, s)
 		return
 	}
+	if !r.hub.Takes(s.Type) {
+		return // no audience here: not worth looking for
+	}
 	var (
 		keys []string
 		b    = &batch{members: map[pulid.ID][]pulid.ID{}}
@@ -108,8 +111,9 @@ func (r *Relay) publishSignal(ctx context.Context, s Signal) {
 		from = VisitorKey(s.ContactID)
 	}
 	var who *ent.User
+	probe := &Delivery{Type: s.Type, ConversationID: e.ConversationID}
 	for _, k := range keys {
-		if k == from || !r.hub.Listening(k) {
+		if k == from || !r.hub.Wants(k, probe) {
 			continue
 		}
 		if who == nil && s.UserID != "" {

@@ -178,14 +178,27 @@ func (st *stream[T]) live(ctx context.Context) {
 }
 
 // pull returns the stream's next value, waiting for it; false once the
-// stream has ended.
+// stream has ended. A call that may park (fanout.Parking) does not wait for
+// the hub: it parks, and returns false without ending the stream.
 func (st *stream[T]) pull(ctx context.Context) (T, bool) {
 	var zero T
+	w := fanout.Parking(ctx)
 	for len(st.pending) == 0 {
-		if st.done || !st.step(ctx) {
-			st.done = true
+		if st.done {
 			return zero, false
 		}
+		if w != nil {
+			switch st.poll(ctx, w) {
+			case parked:
+				return zero, false
+			case stepped:
+				continue
+			}
+		} else if st.step(ctx) {
+			continue
+		}
+		st.done = true
+		return zero, false
 	}
 	x := st.pending[0]
 	st.pending[0] = zero
@@ -195,19 +208,62 @@ func (st *stream[T]) pull(ctx context.Context) (T, bool) {
 	return x, true
 }
 
-// stop leaves the hub when the context of a pulled stream ends.
+// stop leaves the hub when the context of a pulled stream ends, and wakes
+// a call parked on it, which then ends the stream.
 func (st *stream[T]) stop() {
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	st.stopped = true
-	st.s.hub.Unsubscribe(st.sub)
+	sub := st.sub
+	st.s.hub.Unsubscribe(sub)
+	st.mu.Unlock()
+	sub.notify()
+}
+
+// What poll did.
+const (
+	stepped = iota // as step returning true
+	ended          // as step returning false
+	parked         // nothing to do: w.Wake runs when there is
+)
+
+// poll does what step does when there is something to do now, and else
+// parks w on the hub's inbox. A sink with a timer of its own pending is
+// waited for, as step does.
+func (st *stream[T]) poll(ctx context.Context, w *fanout.Waker) int {
+	for {
+		if ctx.Err() != nil {
+			return ended
+		}
+		if st.sink.Due() == nil && !st.sub.pending() {
+			if !st.sub.park(&w.Wake) {
+				continue // something came meanwhile
+			}
+			// A context that ended before wake was set woke no one (stop).
+			if ctx.Err() != nil && st.sub.wake.CompareAndSwap(&w.Wake, nil) {
+				return ended
+			}
+			w.Park()
+			return parked
+		}
+		if st.step(ctx) {
+			return stepped
+		}
+		return ended
+	}
 }
 
 // step waits for the next thing the stream has to do and does it: false
 // when the stream ends.
 func (st *stream[T]) step(ctx context.Context) bool {
 	select {
-	case d := <-st.sub.inbox:
+	case <-st.sub.ready:
+		d, dropped, ok := st.sub.next()
+		switch {
+		case !ok:
+			return true
+		case dropped:
+			return st.resubscribe(ctx)
+		}
 		if d.Ephemeral {
 			said := *d // shared with other receivers
 			said.Cursor = st.last
@@ -217,21 +273,24 @@ func (st *stream[T]) step(ctx context.Context) bool {
 			return true
 		}
 		return st.deliver(ctx, d)
-	case <-st.sub.dropped:
-		// Fell behind: take a fresh inbox and read what was missed from the log.
-		st.mu.Lock()
-		st.s.hub.Unsubscribe(st.sub)
-		stopped := st.stopped
-		if !stopped {
-			st.sub = st.s.hub.Subscribe(key(st.v), st.f)
-		}
-		st.mu.Unlock()
-		return !stopped && st.catchUp(ctx)
 	case <-st.sink.Due():
 		return st.send(ctx, st.sink.Fire(ctx))
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// resubscribe takes a fresh inbox for a stream that fell behind, and reads
+// what it missed from the log.
+func (st *stream[T]) resubscribe(ctx context.Context) bool {
+	st.mu.Lock()
+	st.s.hub.Unsubscribe(st.sub)
+	stopped := st.stopped
+	if !stopped {
+		st.sub = st.s.hub.Subscribe(key(st.v), st.f)
+	}
+	st.mu.Unlock()
+	return !stopped && st.catchUp(ctx)
 }
 
 // deliver hands one delivery to the sink and sends what it makes.
