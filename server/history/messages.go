@@ -195,22 +195,14 @@ func (tx *Tx) numberAndCount(ctx context.Context, conv *ent.Conversation, spec M
 	if err != nil {
 		return 0, 0, "", "", err
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return 0, 0, "", "", err
-		}
-		return 0, 0, "", "", apperr.Missing("no such conversation")
-	}
 	var id, sender sql.NullString
-	if err := rows.Scan(&seq, &counted, &id, &sender); err != nil {
-		return 0, 0, "", "", err
-	}
-	return seq, counted, pulid.ID(id.String), pulid.ID(sender.String), rows.Close()
+	seq, counted, err = scanSeq(rows, &id, &sender)
+	return seq, counted, pulid.ID(id.String), pulid.ID(sender.String), err
 }
 
 // scanSeq reads the number a message took and the chat's counted after it.
-func scanSeq(rows *sql.Rows) (seq, counted int64, err error) {
+// more are the row's further columns, if any.
+func scanSeq(rows *sql.Rows, more ...any) (seq, counted int64, err error) {
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
@@ -218,7 +210,7 @@ func scanSeq(rows *sql.Rows) (seq, counted int64, err error) {
 		}
 		return 0, 0, apperr.Missing("no such conversation")
 	}
-	if err := rows.Scan(&seq, &counted); err != nil {
+	if err := rows.Scan(append([]any{&seq, &counted}, more...)...); err != nil {
 		return 0, 0, err
 	}
 	return seq, counted, rows.Close()
